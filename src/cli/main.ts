@@ -1,0 +1,38 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { CcglmError, ExitCode } from '../errors.js';
+import { commands } from './commands/index.js';
+
+/** The only place that exits: errors carry their exit code up to here. */
+async function main(argv: string[]): Promise<void> {
+  let cli = yargs(argv)
+    .scriptName('ccglm')
+    .parserConfiguration({ 'populate--': true })
+    .strict()
+    .demandCommand(1, 'Give a command; see ccglm --help.')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new CcglmError(`${message}\nRun 'ccglm --help' for usage.`, ExitCode.usage);
+    })
+    .help()
+    .alias('h', 'help')
+    .version();
+  for (const command of commands) cli = cli.command(command);
+  await cli.parseAsync();
+}
+
+main(hideBin(process.argv)).catch((error: unknown) => {
+  if (error instanceof CcglmError) {
+    if (error.message) process.stderr.write(`ccglm: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(
+    `ccglm: internal error: ${message}\n(set CCGLM_DEBUG=1 for the stack trace, and please report it)\n`,
+  );
+  if (process.env['CCGLM_DEBUG'] === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 70;
+});
