@@ -19,7 +19,10 @@ export default tseslint.config(
       },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -30,11 +33,23 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['node:fs', 'node:fs/promises', 'node:child_process', 'fs', 'child_process', '@lydell/node-pty', 'pidusage'],
+          paths: [
+            'node:fs',
+            'node:fs/promises',
+            'node:child_process',
+            'fs',
+            'child_process',
+            '@lydell/node-pty',
+            'pidusage',
+          ],
           patterns: ['../run/*', '../jobs/*', '../agent/*', '../cli/*'],
         },
       ],
-      'no-restricted-properties': ['error', { object: 'process', property: 'env' }, { object: 'Date', property: 'now' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env' },
+        { object: 'Date', property: 'now' },
+      ],
     },
   },
 );

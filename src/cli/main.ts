@@ -33,6 +33,7 @@ main(hideBin(process.argv)).catch((error: unknown) => {
   process.stderr.write(
     `ccglm: internal error: ${message}\n(set CCGLM_DEBUG=1 for the stack trace, and please report it)\n`,
   );
-  if (process.env['CCGLM_DEBUG'] === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (process.env['CCGLM_DEBUG'] === '1' && error instanceof Error)
+    process.stderr.write(`${error.stack}\n`);
   process.exitCode = 70;
 });

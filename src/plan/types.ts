@@ -38,7 +38,8 @@ export interface Diagnostic {
 }
 
 /** Canonical status words. */
-export type TaskStatus = 'Not Started' | 'In Progress' | 'Completed' | 'Failed' | 'Blocked' | 'Skipped';
+export type TaskStatus =
+  'Not Started' | 'In Progress' | 'Completed' | 'Failed' | 'Blocked' | 'Skipped';
 
 /** Canonical field keys; anything else is kept as an unknown field. */
 export type FieldKey =

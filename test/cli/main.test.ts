@@ -1,0 +1,19 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ['bin/ccglm.js', ...args], { encoding: 'utf8' });
+
+describe('ccglm CLI', () => {
+  it('prints help listing its commands', () => {
+    const out = execFileSync(process.execPath, ['bin/ccglm.js', '--help'], { encoding: 'utf8' });
+    expect(out).toContain('ccglm');
+  });
+
+  it('exits 2 with a one-line usage message for an unknown command', () => {
+    const result = cli(['no-such-command']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^ccglm: /);
+    expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+});
