@@ -7,6 +7,9 @@ import { commands } from './commands/index.js';
 async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
     .scriptName('ccglm')
+    .usage(
+      'ccglm <command> [options]\n\nCompile, check, preview and run <topic>-plan.md task plans with headless coding agents.',
+    )
     .parserConfiguration({ 'populate--': true })
     .strict()
     .demandCommand(1, 'Give a command; see ccglm --help.')
