@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { ccglmBin } from '../paths.js';
+
+export interface AgentJobOptions {
+  /** Agent profile: `claude` (default), `codex`, `opencode`, `demo`, or one from ccglm.config.json. */
+  agent?: string;
+  /** A custom agent command line (`'my-agent --flag'`), split into argv without a shell. Wins over `agent`. */
+  agentCmd?: string;
+  /** Model name; becomes CC_GLM_MODEL in the job's environment (so the runtime contract sees it too). */
+  model?: string;
+  /** ccglm.config.json to read custom profiles from (default: found from the worktree upward). */
+  configPath?: string;
+  /** The rendered prompt, already written to a file (the prompt never travels in argv). */
+  promptFile: string;
+  taskId: string;
+  /** The plan file (absolute path preferred). */
+  planPath: string;
+  /** Where the agent runs (the job runner sets the cwd to it). */
+  worktree: string;
+  /** The Feature-Key trailer value the agent should use for its commits. */
+  featureKey?: string;
+}
+
+export interface AgentJob {
+  /** argv for `startJob({ command })`: `[node, ccglm, 'headless', '--agent', NAME, '--prompt-file', F, …]`. */
+  command: string[];
+  /** Extra environment for the job (merged over the runner's environment). Never holds a secret. */
+  env: Record<string, string>;
+  /** The profile name the job runs (`custom` for --agent-cmd). */
+  agent: string;
+}
+
+/**
+ * What RUN hands to `startJob` for one task. Plan text never reaches a command line: the prompt is a
+ * file, the task id / plan / worktree are environment values, and headless spawns with arg arrays.
+ */
+export function buildAgentJob(options: AgentJobOptions): AgentJob {
+  const agent = options.agentCmd !== undefined ? 'custom' : (options.agent ?? 'claude');
+  const command = [process.execPath, ccglmBin, 'headless'];
+  if (options.agentCmd !== undefined) command.push('--agent-cmd', options.agentCmd);
+  else command.push('--agent', agent);
+  if (options.configPath !== undefined) command.push('--config', path.resolve(options.configPath));
+  command.push('--prompt-file', path.resolve(options.promptFile));
+
+  const env: Record<string, string> = {
+    CCGLM_AGENT: agent,
+    CCGLM_TASK_ID: options.taskId,
+    CCGLM_PLAN: path.resolve(options.planPath),
+    CCGLM_WORKTREE: path.resolve(options.worktree),
+    CCGLM_PROMPT_FILE: path.resolve(options.promptFile),
+  };
+  if (options.model !== undefined) env['CC_GLM_MODEL'] = options.model;
+  if (options.featureKey !== undefined) env['CCGLM_FEATURE_KEY'] = options.featureKey;
+  return { command, env, agent };
+}
