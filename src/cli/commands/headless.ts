@@ -1,11 +1,88 @@
 import type { CommandModule } from 'yargs';
-import { CcglmError } from '../../errors.js';
+import { HEADLESS_VERSION, runHeadless } from '../../agent/headless.js';
+import { builtinProfiles } from '../../agent/profiles.js';
 
-// Placeholder until the command is built; its owner replaces this file.
+interface HeadlessArgs {
+  prompt?: string;
+  'prompt-file'?: string;
+  'auth-check'?: boolean;
+  version?: boolean;
+  agent?: string;
+  'agent-cmd'?: string;
+  model?: string;
+  config?: string;
+}
+
+const agents = Object.values(builtinProfiles)
+  .map((profile) => `  ${profile.name.padEnd(9)} ${profile.description}`)
+  .join('\n');
+
+// Thin shell over src/agent/headless.ts; a drop-in for cc-glm-headless.sh.
 export const headlessCommand: CommandModule = {
   command: 'headless',
-  describe: false,
-  handler: () => {
-    throw new CcglmError('ccglm headless is not built yet', 1);
+  describe:
+    'Resolve auth and run one headless agent with a prompt (drop-in for cc-glm-headless.sh)',
+  builder: (yargs) =>
+    yargs
+      .usage(
+        `ccglm headless [--prompt TEXT | --prompt-file F | < prompt] [--agent NAME | --agent-cmd 'CMD ARGS'] [--model M]\n\n` +
+          `Runs the agent in the current folder with the prompt on its stdin (never in argv) and the token in\n` +
+          `its environment only; exits with the agent's code (1 no prompt / no agent binary, 2 usage,\n` +
+          `10 auth resolution failed, 11 token file missing, unreadable or empty).\n\nAgents:\n${agents}`,
+      )
+      .version(false)
+      .option('prompt', { type: 'string', describe: 'the prompt text' })
+      .option('prompt-file', { type: 'string', describe: 'read the prompt from this file' })
+      .option('auth-check', {
+        type: 'boolean',
+        describe:
+          'only resolve the token: AUTH_CHECK_OK source_category=… (0) or AUTH_CHECK_FAILED (10/11)',
+      })
+      .option('version', { type: 'boolean', describe: 'print the headless version' })
+      .option('agent', {
+        type: 'string',
+        describe: 'agent profile (default claude, or defaultAgent of ccglm.config.json)',
+      })
+      .option('agent-cmd', {
+        type: 'string',
+        describe:
+          'custom agent command line, split into argv without a shell; prompt on stdin and in $CCGLM_PROMPT_FILE',
+      })
+      .option('model', {
+        type: 'string',
+        describe: 'model (default CC_GLM_MODEL, else glm-5 for claude)',
+      })
+      .option('config', {
+        type: 'string',
+        describe:
+          'ccglm.config.json with custom agents (default: found from the current folder up)',
+      })
+      .conflicts('prompt', 'prompt-file')
+      .conflicts('agent', 'agent-cmd'),
+  handler: async (argv) => {
+    const args = argv as HeadlessArgs;
+    if (args.version === true) {
+      process.stdout.write(`ccglm headless version ${HEADLESS_VERSION}\n`);
+      return;
+    }
+    process.exitCode = await runHeadless(
+      {
+        ...(args.prompt !== undefined ? { prompt: args.prompt } : {}),
+        ...(args['prompt-file'] !== undefined ? { promptFile: args['prompt-file'] } : {}),
+        ...(args['auth-check'] === true ? { authCheck: true } : {}),
+        ...(args.agent !== undefined ? { agent: args.agent } : {}),
+        ...(args['agent-cmd'] !== undefined ? { agentCmd: args['agent-cmd'] } : {}),
+        ...(args.model !== undefined ? { model: args.model } : {}),
+        ...(args.config !== undefined ? { configPath: args.config } : {}),
+      },
+      {
+        env: process.env,
+        cwd: process.cwd(),
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        isRoot: process.getuid?.() === 0,
+      },
+    );
   },
 };

@@ -1,0 +1,234 @@
+/**
+ * `ccglm headless`: resolve auth, launch the agent with an argument array in the current folder
+ * (the job runner sets it to the worktree), prompt on stdin or in a file — never argv — and exit
+ * with the agent's code. A drop-in for cc-glm-headless.sh (exit codes 0/1/2/10/11).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decideAuth, resolveAuth, type Env } from './auth.js';
+import { readAgentConfig } from './config.js';
+import { DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS } from './contract.js';
+import { findExecutable } from './find-executable.js';
+import { planLaunch } from './launch-plan.js';
+import { runOpCli } from './op.js';
+import { demoAgentScript, resolveProfile, type AgentProfile } from './profiles.js';
+import { explainAgentFailure } from './failure.js';
+
+export const HEADLESS_VERSION = '1.0.0';
+const TAG = '[cc-glm-headless]';
+
+export interface HeadlessOptions {
+  prompt?: string;
+  promptFile?: string;
+  authCheck?: boolean;
+  agent?: string;
+  agentCmd?: string;
+  model?: string;
+  configPath?: string;
+}
+
+export interface HeadlessIO {
+  env: Env;
+  cwd: string;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  isRoot: boolean;
+}
+
+const orDefault = (value: string | undefined, fallback: string) =>
+  value === undefined || value === '' ? fallback : value;
+
+async function readStdin(stdin: HeadlessIO['stdin']): Promise<string> {
+  if (stdin.isTTY) return '';
+  let text = '';
+  for await (const chunk of stdin) text += String(chunk);
+  return text;
+}
+
+type Prompt = { ok: true; text: string; file?: string } | { ok: false; message: string };
+
+async function readPrompt(options: HeadlessOptions, io: HeadlessIO): Promise<Prompt> {
+  if (options.promptFile !== undefined) {
+    const file = path.resolve(io.cwd, options.promptFile);
+    try {
+      return { ok: true, text: readFileSync(file, 'utf8'), file };
+    } catch {
+      return { ok: false, message: `--prompt-file not found or unreadable: ${file}` };
+    }
+  }
+  const text = options.prompt ?? (await readStdin(io.stdin));
+  return text.trim() === ''
+    ? { ok: false, message: 'missing prompt (use --prompt, --prompt-file, or stdin)' }
+    : { ok: true, text };
+}
+
+const EXPLICIT_SOURCES = ['CC_GLM_AUTH_TOKEN', 'CC_GLM_TOKEN_FILE', 'ZAI_API_KEY', 'CC_GLM_OP_URI'];
+
+type Auth = { ok: true; token?: string; source: string } | { ok: false; exitCode: 10 | 11 };
+
+async function authenticate(profile: AgentProfile, io: HeadlessIO): Promise<Auth> {
+  const wanted =
+    profile.auth === 'required' ||
+    (profile.auth === 'optional' &&
+      EXPLICIT_SOURCES.some((key) => orDefault(io.env[key], '') !== ''));
+  if (!wanted) return { ok: true, source: 'none' };
+  const decision = decideAuth(
+    await resolveAuth({
+      env: io.env,
+      readFile: (f) => readFileSync(f, 'utf8'),
+      runOp: runOpCli(io.env),
+    }),
+  );
+  if (decision.action === 'exit') {
+    for (const line of decision.message.split('\n')) io.stderr.write(`${TAG} ERROR: ${line}\n`);
+    return { ok: false, exitCode: decision.exitCode };
+  }
+  if (decision.action === 'launch-without-token') {
+    io.stderr.write(`${TAG} WARN: ${decision.warning}\n`);
+    return { ok: true, source: 'none' };
+  }
+  return { ok: true, token: decision.token, source: decision.source };
+}
+
+/** `--auth-check`: one line on stdout, remediation on stderr, exit 0 / 10 / 11. */
+export async function checkAuth(io: HeadlessIO): Promise<number> {
+  const result = await resolveAuth({
+    env: io.env,
+    readFile: (f) => readFileSync(f, 'utf8'),
+    runOp: runOpCli(io.env),
+  });
+  if (result.ok) {
+    io.stdout.write(`AUTH_CHECK_OK source_category=${result.source} auth_mode=${result.mode}\n`);
+    return 0;
+  }
+  io.stdout.write(
+    `AUTH_CHECK_FAILED source_category=${result.source} reason=${result.reason} exit_code=${result.exitCode}\n`,
+  );
+  for (const line of result.message.split('\n')) io.stderr.write(`${TAG} ERROR: ${line}\n`);
+  return result.exitCode;
+}
+
+/** Runs one agent to its end; resolves to the exit code headless should exit with. */
+export async function runHeadless(options: HeadlessOptions, io: HeadlessIO): Promise<number> {
+  if (options.authCheck === true) return checkAuth(io);
+  const config = readAgentConfig({
+    cwd: io.cwd,
+    ...(options.configPath ? { configPath: options.configPath } : {}),
+  });
+  const profile = resolveProfile({
+    ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
+    agent: options.agent ?? config.defaultAgent ?? orDefault(io.env['CCGLM_AGENT'], 'claude'),
+    configAgents: config.agents,
+  });
+  const prompt = await readPrompt(options, io);
+  if (!prompt.ok) {
+    io.stderr.write(`${TAG} ERROR: ${prompt.message}\n`);
+    return 1;
+  }
+  const command = profile.command === '{node}' ? process.execPath : profile.command;
+  const executable = findExecutable(command, io.env['PATH'] ?? '', io.cwd);
+  if (executable === undefined) {
+    io.stderr.write(
+      `${TAG} ERROR: ${profile.name} agent binary not found: ${command} (not on PATH)\n` +
+        (profile.name === 'claude'
+          ? `${TAG} ERROR:   Install: npm install -g @anthropic-ai/claude-code (or choose --agent demo)\n`
+          : ''),
+    );
+    return 1;
+  }
+  const auth = await authenticate(profile, io);
+  if (!auth.ok) return auth.exitCode;
+
+  // The prompt file the agent may read ($CCGLM_PROMPT_FILE): the caller's, or a private temp copy.
+  let tempDir: string | undefined;
+  let promptFile = prompt.file;
+  if (promptFile === undefined) {
+    tempDir = mkdtempSync(path.join(os.tmpdir(), 'ccglm-prompt-'));
+    promptFile = path.join(tempDir, 'prompt.md');
+    writeFileSync(promptFile, prompt.text, { mode: 0o600 });
+  }
+  try {
+    const model = options.model ?? orDefault(io.env['CC_GLM_MODEL'], profile.defaultModel ?? '');
+    const baseUrl = orDefault(io.env['CC_GLM_BASE_URL'], DEFAULT_BASE_URL);
+    const plan = planLaunch(profile, {
+      ...(model !== '' ? { model } : {}),
+      ...(auth.token !== undefined ? { token: auth.token } : {}),
+      baseUrl,
+      timeoutMs: orDefault(io.env['CC_GLM_TIMEOUT_MS'], DEFAULT_TIMEOUT_MS),
+      promptFile,
+      nodePath: process.execPath,
+      demoAgent: demoAgentScript,
+      isRoot: io.isRoot,
+    });
+    return await launch({
+      plan: { ...plan, file: executable },
+      profile,
+      prompt: prompt.text,
+      model,
+      auth,
+      baseUrl,
+      io,
+    });
+  } finally {
+    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+interface LaunchArgs {
+  plan: { file: string; args: string[]; env: Record<string, string> };
+  profile: AgentProfile;
+  prompt: string;
+  model: string;
+  auth: { source: string };
+  baseUrl: string;
+  io: HeadlessIO;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+function launch({ plan, profile, prompt, model, auth, baseUrl, io }: LaunchArgs): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(plan.file, plan.args, {
+      cwd: io.cwd,
+      env: { ...io.env, ...plan.env } as NodeJS.ProcessEnv,
+      stdio: [profile.prompt === 'stdin' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    // Keep the tail of the output to explain a failure (401, 429) in one clear line at the end.
+    let tail = '';
+    const relay = (target: NodeJS.WritableStream) => (chunk: Buffer) => {
+      target.write(chunk);
+      tail = (tail + chunk.toString('utf8')).slice(-16_384);
+    };
+    child.stdout?.on('data', relay(io.stdout));
+    child.stderr?.on('data', relay(io.stderr));
+    child.stdin?.on('error', () => undefined); // an agent that exits without reading stdin
+    child.stdin?.end(prompt);
+
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+
+    child.on('spawn', () => {
+      const ts = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      io.stderr.write(
+        `${TAG} LAUNCH_OK ts=${ts} model=${model === '' ? '-' : model} auth_source=${auth.source} agent=${profile.name} pid=${child.pid}\n`,
+      );
+    });
+    child.on('error', (error) => {
+      io.stderr.write(`${TAG} ERROR: cannot start ${profile.name} agent: ${error.message}\n`);
+      resolve(1);
+    });
+    child.on('close', (code, signal) => {
+      for (const [name, handler] of handlers) process.off(name, handler);
+      const exitCode = code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1);
+      if (exitCode !== 0) {
+        const explanation = explainAgentFailure(tail, { baseUrl, now: new Date() });
+        if (explanation !== undefined) io.stderr.write(`${explanation}\n`);
+      }
+      resolve(exitCode);
+    });
+  });
+}
