@@ -141,5 +141,8 @@ export function renderPrompt(options: RenderPromptOptions): string {
       `Unknown placeholder {{${unknown[0]}}} in the prompt template, expected one of: ${Object.keys(promptPlaceholders).join(', ')}`,
       ExitCode.failure,
     );
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_whole, name: string) => values[name] ?? '');
+  // Trailing blanks go (e.g. after "Dependencies:" when a list follows on the next lines).
+  return template
+    .replace(/\{\{\s*(\w+)\s*\}\}/g, (_whole, name: string) => values[name] ?? '')
+    .replace(/[ \t]+$/gm, '');
 }
