@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPlanReader } from './load-plan.js';
 import { taskFromPrompt, type PromptTask } from './prompt-parse.js';
 
 export const DEMO_AGENT_NAME = 'ccglm-demo';
@@ -136,6 +137,19 @@ function commit(worktree: string, task: PromptTask, files: string[], featureKey:
   return git(['rev-parse', '--short', 'HEAD'], worktree);
 }
 
+/** The task as the plan says it ($CCGLM_PLAN + $CCGLM_TASK_ID), when the plan parser can read it. */
+async function taskFromPlan(env: NodeJS.ProcessEnv): Promise<PromptTask | undefined> {
+  const planFile = env['CCGLM_PLAN'];
+  const id = env['CCGLM_TASK_ID'];
+  if (!planFile || !id || !existsSync(planFile)) return undefined;
+  const reader = await findPlanReader();
+  const task = reader?.(readFileSync(planFile, 'utf8'), planFile).plan.tasks.find(
+    (t) => t.id === id,
+  );
+  if (task === undefined) return undefined;
+  return { id, name: task.name, locations: (task.location ?? []).map((entry) => entry.path) };
+}
+
 export async function runDemoAgent(env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   const delay = Number(env['CCGLM_DEMO_DELAY_MS'] ?? 700);
   const promptFile = env['CCGLM_PROMPT_FILE'];
@@ -143,11 +157,15 @@ export async function runDemoAgent(env: NodeJS.ProcessEnv, cwd: string): Promise
   if (prompt === '' && promptFile !== undefined && existsSync(promptFile))
     prompt = readFileSync(promptFile, 'utf8');
   const fromPrompt = taskFromPrompt(prompt);
-  const task: PromptTask = { ...fromPrompt, id: env['CCGLM_TASK_ID'] || fromPrompt.id };
+  const fromPlan = await taskFromPlan(env);
+  const task: PromptTask = fromPlan
+    ? { ...fromPlan, ...(fromPrompt.featureKey ? { featureKey: fromPrompt.featureKey } : {}) }
+    : { ...fromPrompt, id: env['CCGLM_TASK_ID'] || fromPrompt.id };
   const worktree = realpathSync(cwd);
   say(`this is the ccglm DEMO agent: it makes small real edits, no model is called`);
   say(
-    `task ${task.id}${task.name ? `: ${task.name}` : ''} (prompt: ${prompt.split('\n').length} lines)`,
+    `task ${task.id}${task.name ? `: ${task.name}` : ''} (prompt: ${prompt.split('\n').length} lines; ` +
+      `files from the ${fromPlan ? 'plan' : 'prompt'})`,
   );
   await sleep(delay);
   if (task.locations.length === 0) {
