@@ -1,0 +1,158 @@
+/**
+ * The detached job host: `node host.js <logDir> <id>`. One per job, in its own session. It launches
+ * the agent (PTY or pipes) in the worktree, appends all output to `<id>.log`, keeps pid/meta current,
+ * samples the agent tree's CPU, and writes `<id>.outcome` atomically when the agent ends, whatever
+ * the reason. It imports nothing heavy (no yargs, no remark) to stay small in memory.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { formatUtc, jobFiles } from './ids.js';
+import { isProcessAlive, readProcStat, scanProcesses, treeCpuSeconds } from './proc.js';
+import { resolveExecutable } from './resolve-command.js';
+import { readMeta, updateMeta, writeOutcome, writePid } from './store.js';
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+function signalNumber(signal: NodeJS.Signals | number | null | undefined): number | undefined {
+  if (signal === null || signal === undefined || signal === 0) return undefined;
+  if (typeof signal === 'number') return signal;
+  return SIGNALS[signal] ?? 15;
+}
+
+async function main(logDir: string, id: string): Promise<void> {
+  const files = jobFiles(logDir, id);
+  const meta = readMeta(logDir, id) ?? {};
+  const logFd = fs.openSync(files.log, 'a');
+  const log = (line: string) => fs.writeSync(logFd, `[ccglm job] ${line}\n`);
+  const launchedAt = Date.now();
+  const cwd =
+    meta['worktree'] !== undefined && meta['worktree'] !== '' ? meta['worktree'] : process.cwd();
+  const command = JSON.parse(meta['command'] ?? '[]') as string[];
+  const env = process.env;
+  let agentPid: number | undefined;
+  let finished = false;
+
+  const finish = (
+    exitCode: number,
+    signal: number | undefined,
+    extra: Record<string, string> = {},
+  ) => {
+    if (finished) return;
+    finished = true;
+    const latest = readMeta(logDir, id) ?? meta;
+    const stopped = latest['stop_requested_at'] !== undefined && latest['stop_requested_at'] !== '';
+    const code = signal !== undefined ? 128 + signal : exitCode;
+    const state = stopped || signal !== undefined ? 'killed' : code === 0 ? 'success' : 'failed';
+    const stopReason = latest['stop_reason'];
+    writeOutcome(logDir, id, {
+      beads: id,
+      run_id: latest['run_id'] ?? '',
+      exit_code: code,
+      state,
+      completed_at: formatUtc(Date.now()),
+      duration_sec: Math.round((Date.now() - launchedAt) / 1000),
+      retries: Number(latest['retries'] ?? 0) || 0,
+      extra: { ...extra, ...(stopped && stopReason ? { reason: stopReason } : {}) },
+    });
+    updateMeta(logDir, id, { launch_state: 'exited' });
+    // Descendants left behind by the agent die with it: a finished job leaves no orphans.
+    if (agentPid !== undefined) killGroup(agentPid, 'SIGTERM');
+    fs.closeSync(logFd);
+    process.exit(0);
+  };
+  const failStart = (why: string, exitCode: number) => {
+    log(`cannot start agent: ${why}`);
+    updateMeta(logDir, id, { launch_state: 'failed' });
+    finish(exitCode, undefined, { reason: 'agent_not_started' });
+  };
+
+  if (command.length === 0) return failStart('no command in meta', 1);
+  if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
+    return failStart(`worktree not found: ${cwd}`, 1);
+  const file = resolveExecutable(command[0] ?? '', env, cwd);
+  if (file === undefined) return failStart(`${command[0]}: command not found`, 127);
+  const args = command.slice(1);
+  const usePty = meta['use_pty'] === 'true';
+
+  // Forward termination to the agent's group; the outcome is written when the agent has exited.
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (agentPid !== undefined) killGroup(agentPid, sig);
+    });
+  }
+
+  if (usePty) {
+    const pty = await import('@lydell/node-pty');
+    let term;
+    try {
+      term = pty.spawn(file, args, { name: 'xterm-256color', cols: 200, rows: 50, cwd, env });
+    } catch (error) {
+      return failStart((error as Error).message, 126);
+    }
+    agentPid = term.pid;
+    term.onData((data) => fs.writeSync(logFd, data));
+    term.onExit(({ exitCode, signal }) => finish(exitCode, signalNumber(signal)));
+  } else {
+    const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', logFd, logFd] });
+    child.on('error', (error) => failStart(error.message, 127));
+    child.on('exit', (code, signal) => finish(code ?? 1, signalNumber(signal)));
+    agentPid = child.pid;
+    if (agentPid === undefined) return;
+  }
+  const stat = readProcStat(agentPid);
+  writePid(logDir, id, agentPid);
+  updateMeta(logDir, id, {
+    pid: String(agentPid),
+    pid_start_time: stat?.startTime ?? '',
+    host_pid: String(process.pid),
+    host_start_time: readProcStat(process.pid)?.startTime ?? '',
+    launch_state: 'running',
+    execution_mode: usePty ? 'pty' : 'nohup',
+    launched_at: formatUtc(launchedAt),
+  });
+  sampleCpu(logDir, id, agentPid, stat?.startTime);
+}
+
+/** Records CPU progress of the agent's tree in meta, so health sees progress between checks. */
+function sampleCpu(
+  logDir: string,
+  id: string,
+  agentPid: number,
+  startTime: string | undefined,
+): void {
+  const every = Number(process.env['CCGLM_JOB_SAMPLE_MS'] ?? 5000) || 5000;
+  let last = 0;
+  const timer = setInterval(() => {
+    if (!isProcessAlive(agentPid, startTime)) return;
+    const cpu = treeCpuSeconds(scanProcesses(), agentPid);
+    if (cpu === undefined || cpu <= last) return;
+    last = cpu;
+    try {
+      updateMeta(logDir, id, {
+        last_cpu_time: String(cpu),
+        cpu_progress_at: formatUtc(Date.now()),
+      });
+    } catch {
+      // A corrupt or vanished meta must not take the job down; health reports it instead.
+    }
+  }, every);
+  timer.unref();
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+const [logDir, id] = process.argv.slice(2);
+if (logDir === undefined || id === undefined) {
+  process.stderr.write('usage: host.js <logDir> <id>\n');
+  process.exit(2);
+}
+main(logDir, id).catch((error: unknown) => {
+  process.stderr.write(`ccglm job host: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,187 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { jobFiles } from './ids.js';
+import type { KeyValues } from './kv.js';
+import { isProcessAlive, scanProcesses, treeCpuSeconds, type ProcStat } from './proc.js';
+import { readMeta, readOutcome, readPid, updateMeta, type JobOutcome } from './store.js';
+import { decideHealth, type HealthInput, type HealthState } from './health.js';
+
+/** Everything on disk about one job, plus whether its processes are alive. */
+export interface JobRecord {
+  id: string;
+  logDir: string;
+  /** undefined when there is no `<id>.meta`. */
+  meta: KeyValues | undefined;
+  /** From `<id>.pid`. */
+  pid: number | undefined;
+  outcome: JobOutcome | undefined;
+  logBytes: number;
+  logMtime: number | undefined;
+  /** The agent, verified by pid + start time (a reused pid or a zombie is not alive). */
+  agentAlive: boolean;
+  /** The detached host (it writes the outcome right after the agent ends). */
+  hostAlive: boolean;
+}
+
+const parseTime = (text: string | undefined): number | undefined => {
+  if (text === undefined || text === '') return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+};
+
+/** Reads one job's files. Throws a one-line CcglmError for a corrupt meta/outcome. */
+export function readJob(logDir: string, id: string): JobRecord {
+  const files = jobFiles(logDir, id);
+  const meta = readMeta(logDir, id);
+  const pid = readPid(logDir, id);
+  const outcome = readOutcome(logDir, id);
+  let logBytes = 0;
+  let logMtime: number | undefined;
+  try {
+    const stat = fs.statSync(files.log);
+    logBytes = stat.size;
+    logMtime = stat.mtimeMs;
+  } catch {
+    // no log yet
+  }
+  const metaPid = Number(meta?.['pid']);
+  // A pid file that does not match the pid the host recorded (with its start time) is not ours.
+  const agentAlive =
+    pid !== undefined && meta?.['pid_start_time'] !== undefined && metaPid === pid
+      ? isProcessAlive(pid, meta['pid_start_time'])
+      : false;
+  const hostPid = Number(meta?.['host_pid']);
+  const hostAlive =
+    Number.isInteger(hostPid) &&
+    hostPid > 0 &&
+    isProcessAlive(hostPid, meta?.['host_start_time'] ?? '\0');
+  return { id, logDir, meta, pid, outcome, logBytes, logMtime, agentAlive, hostAlive };
+}
+
+export interface HealthOptions {
+  /** Clock in ms (default Date.now()). */
+  now?: number;
+  /** Stall threshold in minutes (fractions allowed; default 20). */
+  stallMinutes?: number;
+  /** Overrides stallMinutes, in seconds (tests use 1–2 s). */
+  stallSeconds?: number;
+  /** Grace window after launch in seconds (default: the stall threshold, as the reference). */
+  graceSeconds?: number;
+  /** A /proc scan to share across many jobs (default: scanned on demand). */
+  processes?: ProcStat[];
+  /** Record this check's CPU and mutation count in meta (the watchdog does). */
+  record?: boolean;
+}
+
+export interface JobHealth {
+  beads: string;
+  pid: number | null;
+  health: HealthState;
+  reason_code: string;
+  stall_threshold_seconds: number;
+  last_update: string;
+  retry_count: number;
+  mutation_count: number;
+  log_bytes: number;
+  cpu_time_seconds: number;
+  pid_age_seconds: number;
+  log_age_seconds: number;
+  override: string;
+  outcome: string;
+  record: JobRecord;
+}
+
+export function stallMsOf(options: HealthOptions): number {
+  if (options.stallSeconds !== undefined) return options.stallSeconds * 1000;
+  return (options.stallMinutes ?? 20) * 60_000;
+}
+
+export function overrideOf(meta: KeyValues | undefined): string {
+  if (meta?.['blocked'] === 'true') return 'blocked';
+  return meta?.['no_auto_restart'] === 'true' ? 'no-restart' : '-';
+}
+
+export function outcomeOf(outcome: JobOutcome | undefined): string {
+  return outcome === undefined ? '-' : `${outcome.state}:${outcome.exit_code}`;
+}
+
+/** Changed paths in the worktree (`git status --porcelain`; works where `.git` is a file). */
+export function countMutations(worktree: string | undefined): number {
+  if (worktree === undefined || worktree === '' || !fs.existsSync(worktree)) return 0;
+  try {
+    const out = execFileSync('git', ['status', '--porcelain'], {
+      cwd: worktree,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+    });
+    return out.split('\n').filter((line) => line.trim() !== '').length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Measures one job and decides its health (see health.ts for the table). */
+export function jobHealth(logDir: string, id: string, options: HealthOptions = {}): JobHealth {
+  const record = readJob(logDir, id);
+  const { meta } = record;
+  const now = options.now ?? Date.now();
+  const stallMs = stallMsOf(options);
+  const startedAt = parseTime(meta?.['restarted_at']) ?? parseTime(meta?.['started_at']);
+  const alive = record.agentAlive || record.hostAlive;
+  const cpu =
+    record.agentAlive && record.pid !== undefined
+      ? treeCpuSeconds(options.processes ?? scanProcesses(), record.pid)
+      : undefined;
+  const previousMutations = meta?.['last_mutation_count'];
+  const input: HealthInput = {
+    now,
+    stallMs,
+    graceMs: options.graceSeconds !== undefined ? options.graceSeconds * 1000 : stallMs,
+    known: meta !== undefined || record.pid !== undefined,
+    pidFileExists: record.pid !== undefined,
+    launchState: meta?.['launch_state'],
+    blocked: meta?.['blocked'] === 'true',
+    startedAt,
+    alive,
+    outcomeExitCode: record.outcome?.exit_code,
+    logBytes: record.logBytes,
+    logMtime: record.logMtime,
+    cpuSeconds: cpu,
+    previousCpuSeconds: meta?.['last_cpu_time'] ? Number(meta['last_cpu_time']) : undefined,
+    cpuProgressAt: parseTime(meta?.['cpu_progress_at']),
+    mutationCount: 0,
+    previousMutationCount: previousMutations ? Number(previousMutations) : undefined,
+  };
+  let verdict = decideHealth(input);
+  // git status costs a process: only ask when the answer could change the verdict.
+  if (alive && (verdict.health === 'stalled' || verdict.health === 'waiting_first_output')) {
+    input.mutationCount = countMutations(meta?.['worktree']);
+    verdict = decideHealth(input);
+  }
+  if (options.record === true && meta !== undefined && alive) {
+    updateMeta(logDir, id, {
+      ...(cpu !== undefined ? { last_cpu_time: String(cpu) } : {}),
+      last_mutation_count: String(input.mutationCount),
+    });
+  }
+  const toSeconds = (ms: number | undefined) =>
+    ms === undefined ? 0 : Math.max(0, Math.round((now - ms) / 1000));
+  return {
+    beads: id,
+    pid: record.pid ?? null,
+    health: verdict.health,
+    reason_code: verdict.reason_code,
+    stall_threshold_seconds: Math.round(stallMs / 1000),
+    last_update: record.logMtime === undefined ? '' : new Date(record.logMtime).toISOString(),
+    retry_count: Number(meta?.['retries'] ?? 0) || 0,
+    mutation_count: input.mutationCount,
+    log_bytes: record.logBytes,
+    cpu_time_seconds: cpu ?? (Number(meta?.['last_cpu_time'] ?? 0) || 0),
+    pid_age_seconds: toSeconds(startedAt),
+    log_age_seconds: toSeconds(record.logMtime),
+    override: overrideOf(meta),
+    outcome: outcomeOf(record.outcome),
+    record,
+  };
+}

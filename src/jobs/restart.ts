@@ -1,0 +1,61 @@
+import { CcglmError } from '../errors.js';
+import { verifyContract } from './contract.js';
+import { startJob, type StartJobResult } from './start.js';
+import { requireJob, stopJob } from './stop.js';
+
+export interface RestartJobOptions {
+  /** Run the new attempt in a PTY (default: as before). */
+  pty?: boolean;
+  /** Refuse when model, base_url or timeout_ms of the environment differ from the stored contract. */
+  preserveContract?: boolean;
+  /** The environment the relaunch inherits (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Why (recorded on the stopped attempt). */
+  reason?: string;
+  graceMs?: number;
+}
+
+/**
+ * Stops the live attempt (if any), rotates its log and outcome, and relaunches the same command in
+ * the same worktree with retries+1. Every path is absolute, so it works from any folder.
+ */
+export async function restartJob(
+  logDir: string,
+  id: string,
+  options: RestartJobOptions = {},
+): Promise<StartJobResult> {
+  const record = requireJob(logDir, id);
+  const meta = record.meta;
+  if (meta === undefined) throw new CcglmError(`cannot restart ${id}: ${id}.meta is missing`);
+  const usePty = options.pty ?? meta['use_pty'] === 'true';
+  const env = options.env ?? process.env;
+  if (options.preserveContract === true) {
+    const check = verifyContract(logDir, id, env, usePty);
+    if (!check.ok)
+      throw new CcglmError(`ERROR: Contract verification failed (${check.mismatches.join('; ')})`);
+  }
+  if (record.agentAlive)
+    await stopJob(logDir, id, {
+      reason: options.reason ?? 'restart',
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    });
+  let command: string[];
+  let jobEnv: Record<string, string>;
+  try {
+    command = JSON.parse(meta['command'] ?? '') as string[];
+    jobEnv = JSON.parse(meta['job_env'] ?? '{}') as Record<string, string>;
+  } catch {
+    throw new CcglmError(`cannot restart ${id}: ${id}.meta has no valid command= line`);
+  }
+  return startJob({
+    id,
+    logDir,
+    promptFile: meta['prompt_file'] ?? '',
+    ...(meta['repo'] ? { repo: meta['repo'] } : {}),
+    ...(meta['worktree'] ? { worktree: meta['worktree'] } : {}),
+    pty: usePty,
+    command,
+    env: jobEnv,
+    retries: (Number(meta['retries'] ?? 0) || 0) + 1,
+  });
+}

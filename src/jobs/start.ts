@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CcglmError } from '../errors.js';
+import { ccglmBin } from '../paths.js';
+import { formatUtc, jobFiles } from './ids.js';
+import { isProcessAlive } from './proc.js';
+import {
+  readMeta,
+  readOutcome,
+  rotateAttempt,
+  writeKeyValueFile,
+  type JobOutcome,
+} from './store.js';
+import { waitFor } from './watch.js';
+import { writeContract } from './contract.js';
+
+export const JOB_VERSION = '3.4.0-ccglm';
+const hostScript = fileURLToPath(new URL('./host.js', import.meta.url));
+
+export interface StartJobOptions {
+  /** The job id (`--beads`): only `[A-Za-z0-9._-]`. */
+  id: string;
+  logDir: string;
+  /** The prompt file; must exist. Its absolute path reaches the agent as `$CCGLM_PROMPT_FILE`. */
+  promptFile: string;
+  /** A label for the repo (kept in meta). */
+  repo?: string;
+  /** The folder the agent runs in (default: the caller's cwd). */
+  worktree?: string;
+  /** Run the agent in a pseudo-terminal (node-pty) instead of pipes. */
+  pty?: boolean;
+  /** The agent argv; default `[node, ccglm, 'headless', '--prompt-file', F]`. */
+  command?: string[];
+  /** Extra environment for the agent, merged over this process's env. Must hold no secret: it is kept in meta for restarts. */
+  env?: Record<string, string>;
+  /** Retry count written to meta (restart passes the previous + 1). */
+  retries?: number;
+  /** How long to wait for the host to report the agent running (default 15 s). */
+  timeoutMs?: number;
+  /** Clock (ms) for started_at; default Date.now. */
+  now?: () => number;
+}
+
+export type StartJobResult =
+  | { ok: true; id: string; pid: number; runId: string }
+  /** The agent could not be started (binary or worktree missing): the outcome is already written. */
+  | { ok: false; id: string; runId: string; outcome: JobOutcome; message: string };
+
+function lastLogLine(logFile: string): string {
+  try {
+    const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n');
+    return (lines[lines.length - 1] ?? '').replace(/^\[ccglm job\] /, '');
+  } catch {
+    return '';
+  }
+}
+
+/** Refuses to start over a live job; moves an earlier attempt's log/outcome aside (never truncates). */
+function prepareSlot(logDir: string, id: string): void {
+  const meta = readMeta(logDir, id);
+  const pid = Number(meta?.['pid']);
+  if (
+    meta !== undefined &&
+    meta['launch_state'] !== 'exited' &&
+    isProcessAlive(pid, meta['pid_start_time'])
+  ) {
+    throw new CcglmError(`job ${id} is already running (pid ${pid}); stop it first`);
+  }
+  rotateAttempt(logDir, id);
+  fs.rmSync(jobFiles(logDir, id).pid, { force: true });
+}
+
+/**
+ * Starts a job: writes meta and contract, spawns the detached host (own session, stdio ignored,
+ * unref'd) and resolves once the host reports the agent running, or with the failed outcome when the
+ * agent could not start. The job outlives the caller.
+ */
+export async function startJob(options: StartJobOptions): Promise<StartJobResult> {
+  const { id, logDir } = options;
+  const files = jobFiles(logDir, id);
+  const promptFile = path.resolve(options.promptFile);
+  if (!fs.existsSync(promptFile))
+    throw new CcglmError(`prompt file not found: ${options.promptFile}`);
+  const worktree = options.worktree === undefined ? undefined : path.resolve(options.worktree);
+  try {
+    fs.mkdirSync(logDir, { recursive: true });
+    fs.accessSync(logDir, fs.constants.W_OK);
+  } catch {
+    throw new CcglmError(`log dir is not writable: ${logDir}`);
+  }
+  const previous = readMeta(logDir, id);
+  prepareSlot(logDir, id);
+  const now = options.now ?? Date.now;
+  const runId = `${id}-${now().toString(36)}`;
+  const command = options.command ?? [
+    process.execPath,
+    ccglmBin,
+    'headless',
+    '--prompt-file',
+    promptFile,
+  ];
+  const usePty = options.pty === true;
+  const jobEnv = { ...(options.env ?? {}), CCGLM_PROMPT_FILE: promptFile };
+  writeKeyValueFile(files.meta, {
+    beads: id,
+    repo: options.repo ?? '',
+    worktree: worktree ?? process.cwd(),
+    prompt_file: promptFile,
+    started_at:
+      options.retries && previous?.['started_at'] ? previous['started_at'] : formatUtc(now()),
+    ...(options.retries ? { restarted_at: formatUtc(now()) } : {}),
+    retries: String(options.retries ?? 0),
+    use_pty: String(usePty),
+    version: JOB_VERSION,
+    launch_state: options.retries ? 'restarting' : 'starting',
+    execution_mode: usePty ? 'pty' : 'nohup',
+    run_id: runId,
+    command: JSON.stringify(command),
+    job_env: JSON.stringify(jobEnv),
+    // Operator decisions survive a relaunch.
+    ...(previous?.['no_auto_restart'] ? { no_auto_restart: previous['no_auto_restart'] } : {}),
+    ...(previous?.['override_set_at'] ? { override_set_at: previous['override_set_at'] } : {}),
+  });
+  writeContract(logDir, id, { ...process.env, ...jobEnv }, usePty, new Date(now()));
+  const host = spawn(process.execPath, [hostScript, logDir, id], {
+    detached: true,
+    stdio: 'ignore',
+    cwd: worktree !== undefined && fs.existsSync(worktree) ? worktree : logDir,
+    env: { ...process.env, ...jobEnv },
+  });
+  host.unref();
+  const reported = await waitFor({
+    dir: logDir,
+    prefix: id,
+    pollMs: 250,
+    timeoutMs: options.timeoutMs ?? 15_000,
+    check: () => {
+      const outcome = readOutcome(logDir, id);
+      if (outcome?.extra['reason'] === 'agent_not_started') return { outcome };
+      const meta = readMeta(logDir, id);
+      const running = meta?.['launch_state'] === 'running' || outcome !== undefined;
+      return running && meta?.['pid'] ? { pid: Number(meta['pid']) } : undefined;
+    },
+  });
+  if (reported === undefined) {
+    throw new CcglmError(
+      `job ${id}: the host did not report the agent running in time; see ${files.log}`,
+    );
+  }
+  if ('outcome' in reported) {
+    const why = lastLogLine(files.log);
+    return {
+      ok: false,
+      id,
+      runId,
+      outcome: reported.outcome,
+      message: why || 'the agent could not start',
+    };
+  }
+  return { ok: true, id, pid: reported.pid, runId };
+}

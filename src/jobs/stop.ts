@@ -1,0 +1,131 @@
+import { CcglmError } from '../errors.js';
+import { formatUtc } from './ids.js';
+import {
+  isProcessAlive,
+  readProcStat,
+  scanProcesses,
+  sessionMembers,
+  type ProcStat,
+} from './proc.js';
+import { readJob, type JobRecord } from './inspect.js';
+import { readOutcome, updateMeta, writeOutcome, type JobOutcome } from './store.js';
+import { waitFor } from './watch.js';
+
+export interface StopJobOptions {
+  /** Why (kept in meta as `stop_reason` and in the outcome as `reason`); default `stopped`. */
+  reason?: string;
+  /** Time between TERM and KILL (default 1000 ms, as the reference). */
+  graceMs?: number;
+}
+
+export type StopJobResult =
+  | { kind: 'stopped'; outcome: JobOutcome; forced: boolean; signalled: number }
+  | { kind: 'not_running'; outcome: JobOutcome | undefined; message: string };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Throws exit 1 for an id with neither meta nor pid file. */
+export function requireJob(logDir: string, id: string): JobRecord {
+  const record = readJob(logDir, id);
+  if (record.meta === undefined && record.pid === undefined) {
+    throw new CcglmError(`no such job: ${id} (no ${id}.meta or ${id}.pid in ${logDir})`);
+  }
+  return record;
+}
+
+function signalAll(members: ProcStat[], leader: number, signal: NodeJS.Signals): number {
+  let sent = 0;
+  try {
+    process.kill(-leader, signal);
+    sent++;
+  } catch {
+    // the group is gone; single members may remain in the session
+  }
+  for (const member of members) {
+    // Re-verify each pid's start time right before signalling: never hit a reused pid.
+    if (!isProcessAlive(member.pid, member.startTime)) continue;
+    try {
+      process.kill(member.pid, signal);
+      sent++;
+    } catch {
+      // exited in between
+    }
+  }
+  return sent;
+}
+
+async function waitGone(members: ProcStat[], ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (members.every((m) => !isProcessAlive(m.pid, m.startTime))) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(25);
+  }
+}
+
+function writeStopOutcome(record: JobRecord, exitCode: number, reason: string): JobOutcome {
+  const outcome: JobOutcome = {
+    beads: record.id,
+    run_id: record.meta?.['run_id'] ?? '',
+    exit_code: exitCode,
+    state: 'killed',
+    completed_at: formatUtc(Date.now()),
+    duration_sec: 0,
+    retries: Number(record.meta?.['retries'] ?? 0) || 0,
+    extra: { reason },
+  };
+  writeOutcome(record.logDir, record.id, outcome);
+  return outcome;
+}
+
+/**
+ * Stops a job: checks the pid is still the job's (pid + start time), records why, TERMs the agent's
+ * whole process group and session, KILLs what is left after the grace period. The host writes the
+ * outcome (state=killed); if the host is gone, this writes it.
+ */
+export async function stopJob(
+  logDir: string,
+  id: string,
+  options: StopJobOptions = {},
+): Promise<StopJobResult> {
+  const record = requireJob(logDir, id);
+  const reason = options.reason ?? 'stopped';
+  if (!record.agentAlive) {
+    const foreign =
+      record.pid !== undefined && record.outcome === undefined && isProcessAlive(record.pid)
+        ? ` (pid ${record.pid} belongs to another process; left alone)`
+        : '';
+    let outcome = record.outcome;
+    if (outcome === undefined && !record.hostAlive)
+      outcome = writeStopOutcome(record, 137, `${reason}_not_running`);
+    return { kind: 'not_running', outcome, message: `job ${id} is not running${foreign}` };
+  }
+  const leader = record.pid as number;
+  updateMeta(logDir, id, { stop_requested_at: formatUtc(Date.now()), stop_reason: reason });
+  const members = sessionMembers(scanProcesses(), leader);
+  const leaderStat = readProcStat(leader);
+  if (leaderStat !== undefined && !members.some((m) => m.pid === leader)) members.push(leaderStat);
+  let signalled = signalAll(members, leader, 'SIGTERM');
+  let forced = false;
+  if (!(await waitGone(members, options.graceMs ?? 1000))) {
+    forced = true;
+    // Children forked after the first scan are in the session too.
+    const late = sessionMembers(scanProcesses(), leader);
+    signalled += signalAll([...members, ...late], leader, 'SIGKILL');
+    await waitGone([...members, ...late], 2000);
+  }
+  const outcome =
+    (await waitFor({
+      dir: logDir,
+      prefix: id,
+      pollMs: 100,
+      timeoutMs: 5000,
+      check: () => readOutcome(logDir, id) ?? (readJob(logDir, id).hostAlive ? undefined : null),
+    })) ?? null;
+  return {
+    kind: 'stopped',
+    outcome: outcome ?? writeStopOutcome(record, forced ? 137 : 143, reason),
+    forced,
+    signalled,
+  };
+}

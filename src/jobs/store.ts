@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
+import { CcglmError } from '../errors.js';
+import { jobFiles } from './ids.js';
+import { formatKeyValues, parseKeyValues, type KeyValues } from './kv.js';
+
+/** The `<id>.outcome` file as data. `state` follows the exit: 0 success, non-zero failed, signal killed. */
+export interface JobOutcome {
+  beads: string;
+  run_id: string;
+  exit_code: number;
+  state: 'success' | 'failed' | 'killed';
+  completed_at: string;
+  duration_sec: number;
+  retries: number;
+  /** Extra keys (e.g. `reason=agent_not_started`) are kept. */
+  extra: KeyValues;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CcglmError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Reads a key=value file; a line that is not `key=value` is a one-line error naming file and line. */
+export function readKeyValueFile(file: string): KeyValues | undefined {
+  const text = readText(file);
+  if (text === undefined) return undefined;
+  const parsed = parseKeyValues(text);
+  if (!parsed.ok) {
+    throw new CcglmError(
+      `corrupt job file ${file}:${parsed.line}: expected key=value, found '${parsed.text.slice(0, 40)}'`,
+    );
+  }
+  return parsed.values;
+}
+
+/** Atomic (temp file + rename) so a reader never sees half a file. */
+export function writeKeyValueFile(file: string, values: KeyValues, durable = false): void {
+  writeFileAtomic.sync(file, formatKeyValues(values), { fsync: durable });
+}
+
+export function readMeta(logDir: string, id: string): KeyValues | undefined {
+  return readKeyValueFile(jobFiles(logDir, id).meta);
+}
+
+/** Read-modify-write of the meta file: the patch wins, every other key is kept. */
+export function updateMeta(logDir: string, id: string, patch: KeyValues): KeyValues {
+  const file = jobFiles(logDir, id).meta;
+  const next = { ...(readKeyValueFile(file) ?? {}), ...patch };
+  writeKeyValueFile(file, next);
+  return next;
+}
+
+export function readPid(logDir: string, id: string): number | undefined {
+  const text = readText(jobFiles(logDir, id).pid);
+  if (text === undefined) return undefined;
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function writePid(logDir: string, id: string, pid: number): void {
+  writeFileAtomic.sync(jobFiles(logDir, id).pid, `${pid}\n`, { fsync: false });
+}
+
+export function parseOutcome(values: KeyValues): JobOutcome {
+  const { beads, run_id, exit_code, state, completed_at, duration_sec, retries, ...extra } = values;
+  const exitCode = Number(exit_code);
+  return {
+    beads: beads ?? '',
+    run_id: run_id ?? '',
+    exit_code: Number.isFinite(exitCode) ? exitCode : 1,
+    state: state === 'success' || state === 'killed' ? state : 'failed',
+    completed_at: completed_at ?? '',
+    duration_sec: Number(duration_sec ?? 0) || 0,
+    retries: Number(retries ?? 0) || 0,
+    extra,
+  };
+}
+
+export function readOutcome(logDir: string, id: string): JobOutcome | undefined {
+  const values = readKeyValueFile(jobFiles(logDir, id).outcome);
+  return values === undefined ? undefined : parseOutcome(values);
+}
+
+export function writeOutcome(logDir: string, id: string, outcome: JobOutcome): void {
+  const { extra, ...fields } = outcome;
+  const values: KeyValues = {};
+  for (const [key, value] of Object.entries(fields)) values[key] = String(value);
+  writeKeyValueFile(jobFiles(logDir, id).outcome, { ...values, ...extra }, true);
+}
+
+/** The first free `.N` after `file` (`.1` is the oldest attempt). */
+function firstFreeSuffix(file: string): string {
+  for (let n = 1; ; n++) if (!fs.existsSync(`${file}.${n}`)) return `${file}.${n}`;
+}
+
+/**
+ * Moves the current log and outcome aside before a relaunch: never truncates; a 0-byte log is
+ * dropped instead of rotated.
+ */
+export function rotateAttempt(logDir: string, id: string): void {
+  const files = jobFiles(logDir, id);
+  for (const file of [files.log, files.outcome]) {
+    let size: number;
+    try {
+      size = fs.statSync(file).size;
+    } catch {
+      continue;
+    }
+    if (size === 0) fs.rmSync(file, { force: true });
+    else fs.renameSync(file, firstFreeSuffix(file));
+  }
+}
+
+/** Job ids in a log dir: every `<id>.meta` or `<id>.pid`, sorted. */
+export function listJobIds(logDir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(logDir);
+  } catch {
+    return [];
+  }
+  const ids = new Set<string>();
+  for (const name of names) {
+    const match = /^(.+)\.(meta|pid)$/.exec(name);
+    if (match?.[1] !== undefined) ids.add(match[1]);
+  }
+  return [...ids].sort();
+}

@@ -1,0 +1,48 @@
+import { readJob } from './inspect.js';
+import { readOutcome, type JobOutcome } from './store.js';
+import { waitFor } from './watch.js';
+
+export interface WaitForJobOptions {
+  /** Give up and resolve `{ kind: 'aborted' }` when this fires. */
+  signal?: AbortSignal;
+  /** Fallback poll (default 1000 ms); the fast path is fs.watch on the log dir. */
+  pollMs?: number;
+}
+
+export type JobEnd =
+  | { kind: 'outcome'; outcome: JobOutcome }
+  /** Neither agent nor host is alive and no outcome was written (host killed with SIGKILL, reboot). */
+  | { kind: 'lost' }
+  | { kind: 'aborted' };
+
+/**
+ * Resolves when `<id>.outcome` appears: fs.watch on the log dir wakes it within milliseconds of the
+ * host's atomic rename; a slow poll covers missed events and notices a vanished host.
+ */
+export async function waitForJobEnd(
+  logDir: string,
+  id: string,
+  options: WaitForJobOptions = {},
+): Promise<JobEnd> {
+  let polls = 0;
+  const end = await waitFor<JobEnd>({
+    dir: logDir,
+    prefix: id,
+    pollMs: options.pollMs ?? 1000,
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    check: () => {
+      const outcome = readOutcome(logDir, id);
+      if (outcome !== undefined) return { kind: 'outcome', outcome };
+      // Liveness costs /proc reads: check it on the slow path only.
+      if (polls++ % 2 === 1) {
+        const record = readJob(logDir, id);
+        const launched =
+          record.meta?.['launch_state'] === 'running' || record.meta?.['launch_state'] === 'exited';
+        const gone = launched && !record.agentAlive && !record.hostAlive;
+        if (gone && readOutcome(logDir, id) === undefined) return { kind: 'lost' };
+      }
+      return undefined;
+    },
+  });
+  return end ?? { kind: 'aborted' };
+}

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import { formatUtc } from './ids.js';
+import { jobHealth, type HealthOptions } from './inspect.js';
+import { scanProcesses } from './proc.js';
+import { restartJob } from './restart.js';
+import { listJobIds, updateMeta } from './store.js';
+
+export type WatchdogMode = 'normal' | 'observe-only' | 'no-auto-restart';
+
+export interface WatchdogOptions {
+  logDir: string;
+  /** Only this job (default: every job in the log dir). */
+  ids?: string[];
+  mode?: WatchdogMode;
+  intervalMs?: number;
+  stallMinutes?: number;
+  stallSeconds?: number;
+  graceSeconds?: number;
+  /** Restarts before a stalled job is blocked (default 1). */
+  maxRetries?: number;
+  once?: boolean;
+  /** Written with this process's pid while the watchdog runs; removed at the end. */
+  pidfile?: string;
+  /** Where the iteration lines go. */
+  print: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export type WatchdogAction = 'none' | 'observe' | 'restart' | 'blocked' | 'restart_failed';
+
+export interface WatchdogDecision {
+  id: string;
+  health: string;
+  reason_code: string;
+  retries: number;
+  action: WatchdogAction;
+  detail?: string;
+}
+
+/** One pass over the jobs: health, then the policy for stalled ones. */
+export async function runWatchdogPass(options: WatchdogOptions): Promise<WatchdogDecision[]> {
+  const mode = options.mode ?? 'normal';
+  const maxRetries = options.maxRetries ?? 1;
+  const processes = scanProcesses();
+  const healthOptions: HealthOptions = {
+    processes,
+    record: true,
+    ...(options.stallMinutes !== undefined ? { stallMinutes: options.stallMinutes } : {}),
+    ...(options.stallSeconds !== undefined ? { stallSeconds: options.stallSeconds } : {}),
+    ...(options.graceSeconds !== undefined ? { graceSeconds: options.graceSeconds } : {}),
+  };
+  const decisions: WatchdogDecision[] = [];
+  for (const id of options.ids ?? listJobIds(options.logDir)) {
+    let decision: WatchdogDecision;
+    try {
+      const report = jobHealth(options.logDir, id, healthOptions);
+      const meta = report.record.meta;
+      decision = {
+        id,
+        health: report.health,
+        reason_code: report.reason_code,
+        retries: report.retry_count,
+        action: 'none',
+      };
+      if (report.health === 'stalled') {
+        const blockedReason =
+          mode === 'no-auto-restart' || meta?.['no_auto_restart'] === 'true'
+            ? 'no_auto_restart'
+            : report.retry_count >= maxRetries
+              ? 'max_retries'
+              : undefined;
+        if (mode === 'observe-only') decision.action = 'observe';
+        else if (blockedReason !== undefined) {
+          updateMeta(options.logDir, id, {
+            blocked: 'true',
+            blocked_at: formatUtc(Date.now()),
+            blocked_reason: blockedReason,
+          });
+          decision.action = 'blocked';
+          decision.detail = blockedReason;
+        } else {
+          const started = await restartJob(options.logDir, id, { reason: 'watchdog_stalled' });
+          decision.action = started.ok ? 'restart' : 'restart_failed';
+          if (!started.ok) decision.detail = started.message;
+        }
+      }
+    } catch (error) {
+      decision = {
+        id,
+        health: 'error',
+        reason_code: 'unreadable',
+        retries: 0,
+        action: 'none',
+        detail: (error as Error).message,
+      };
+    }
+    decisions.push(decision);
+    const detail = decision.detail !== undefined ? ` (${decision.detail})` : '';
+    options.print(
+      `[${id}] health=${decision.health} reason=${decision.reason_code} retries=${decision.retries} action=${decision.action}${detail}`,
+    );
+  }
+  return decisions;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/** The watchdog loop (`--once` for a single pass). Paths are absolute, so it works from any folder. */
+export async function runWatchdog(options: WatchdogOptions): Promise<void> {
+  const intervalMs = options.intervalMs ?? 60_000;
+  const stall =
+    options.stallSeconds !== undefined
+      ? `${options.stallSeconds}s`
+      : `${options.stallMinutes ?? 20}m`;
+  if (options.pidfile !== undefined) fs.writeFileSync(options.pidfile, `${process.pid}\n`);
+  options.print(
+    `watchdog started: mode=${options.mode ?? 'normal'} interval=${intervalMs / 1000}s stall=${stall} ` +
+      `max-retries=${options.maxRetries ?? 1} once=${options.once === true} beads=${options.ids?.join(',') ?? 'all'}`,
+  );
+  try {
+    for (let iteration = 1; !options.signal?.aborted; iteration++) {
+      options.print(`=== watchdog iteration ${iteration} at ${formatUtc(Date.now())} ===`);
+      await runWatchdogPass(options);
+      if (options.once === true) break;
+      await sleep(intervalMs, options.signal);
+    }
+  } finally {
+    if (options.pidfile !== undefined) fs.rmSync(options.pidfile, { force: true });
+  }
+}
