@@ -1,0 +1,110 @@
+import stripAnsi from 'strip-ansi';
+import type { JobHealth } from './inspect.js';
+import type { JobStatus } from './status.js';
+
+/** `45s`, `5m`, `2h`, `3d`: as short as the table column. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.max(0, Math.round(seconds))}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+export function formatAgo(iso: string, now: number): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? '-' : `${formatDuration((now - ms) / 1000)} ago`;
+}
+
+function table(rows: string[][], widths: number[]): string {
+  return rows
+    .map((row) =>
+      row
+        .map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 10)))
+        .join(' ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function formatStatusTable(jobs: JobStatus[], showOverrides: boolean, now: number): string {
+  const head = ['bead', 'pid', 'state', 'elapsed', 'bytes', 'last_update', 'retry'];
+  const widths = [14, 8, 12, 9, 9, 16, 6, 10];
+  const rows = jobs.map((job) => {
+    const row = [
+      job.beads,
+      job.pid === null ? '-' : String(job.pid),
+      job.state,
+      formatDuration(job.elapsed),
+      String(job.log_bytes),
+      job.last_update === '' ? '-' : formatAgo(job.last_update, now),
+      String(job.retry_count),
+    ];
+    return showOverrides ? [...row, job.override, job.outcome] : [...row, job.outcome];
+  });
+  const header = showOverrides ? [...head, 'override', 'outcome'] : [...head, 'outcome'];
+  return table([header, ...rows], showOverrides ? widths : [...widths.slice(0, 7)]);
+}
+
+export function formatHealthTable(jobs: JobHealth[], showOverrides: boolean, now: number): string {
+  const head = ['bead', 'pid', 'health', 'last_update', 'retry'];
+  const widths = [14, 8, 20, 16, 6, 10];
+  const rows = jobs.map((job) => {
+    const row = [
+      job.beads,
+      job.pid === null ? '-' : String(job.pid),
+      job.health,
+      job.last_update === '' ? '-' : formatAgo(job.last_update, now),
+      String(job.retry_count),
+    ];
+    return showOverrides ? [...row, job.override, job.outcome] : [...row, job.outcome];
+  });
+  const header = showOverrides ? [...head, 'override', 'outcome'] : [...head, 'outcome'];
+  return table([header, ...rows], showOverrides ? widths : widths.slice(0, 5));
+}
+
+/** The `check` JSON (the reference's field names). */
+export function toCheckJson(job: JobHealth): Record<string, string | number> {
+  return {
+    beads: job.beads,
+    health: job.health,
+    reason_code: job.reason_code,
+    stall_threshold_seconds: job.stall_threshold_seconds,
+    mutation_count: job.mutation_count,
+    log_bytes: job.log_bytes,
+    cpu_time_seconds: job.cpu_time_seconds,
+    pid_age_seconds: job.pid_age_seconds,
+    log_age_seconds: job.log_age_seconds,
+  };
+}
+
+/** The `health` JSON row: the record used to decide is left out. */
+export function toHealthJson(job: JobHealth): Record<string, string | number | null> {
+  return {
+    beads: job.beads,
+    pid: job.pid,
+    health: job.health,
+    reason_code: job.reason_code,
+    last_update: job.last_update,
+    retry_count: job.retry_count,
+    mutation_count: job.mutation_count,
+    log_bytes: job.log_bytes,
+    cpu_time_seconds: job.cpu_time_seconds,
+    pid_age_seconds: job.pid_age_seconds,
+    log_age_seconds: job.log_age_seconds,
+    override: job.override,
+    outcome: job.outcome,
+  };
+}
+
+// ansi-regex (behind strip-ansi) covers CSI (colours, cursor movement, erase) and OSC (titles,
+// hyperlinks); the two-byte ESC forms (ESC 7/8 save/restore cursor, ESC = / >, charset selects) and
+// stray carriage-return redraws are removed here too.
+// eslint-disable-next-line no-control-regex
+const ESC_TWO_BYTE = /\u001b(?:[78=>DEHMNOZc]|[()*+][0-9A-Za-z])/g;
+
+export function removeAnsi(text: string): string {
+  return stripAnsi(text)
+    .replace(ESC_TWO_BYTE, '')
+    .replace(/\r+\n/g, '\n')
+    .replace(/[^\n]*\r(?!\n)/g, '');
+}
