@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CcglmError } from '../errors.js';
-import { ccglmBin } from '../paths.js';
+import { ccglmBin, packageRoot } from '../paths.js';
 import { formatUtc, jobFiles } from './ids.js';
 import { isProcessAlive } from './proc.js';
 import {
@@ -14,10 +13,13 @@ import {
   type JobOutcome,
 } from './store.js';
 import { waitFor } from './watch.js';
+import { countMutations } from './inspect.js';
 import { writeContract } from './contract.js';
 
 export const JOB_VERSION = '3.4.0-ccglm';
-const hostScript = fileURLToPath(new URL('./host.js', import.meta.url));
+// Always the built host (also under vitest, where this module runs from src/): the host must run
+// without a TypeScript loader, detached from whoever started it.
+const hostScript = path.join(packageRoot, 'dist', 'jobs', 'host.js');
 
 export interface StartJobOptions {
   /** The job id (`--beads`): only `[A-Za-z0-9._-]`. */
@@ -119,6 +121,8 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     run_id: runId,
     command: JSON.stringify(command),
     job_env: JSON.stringify(jobEnv),
+    // The baseline for "the worktree changed": a tree that was already dirty is not progress.
+    last_mutation_count: String(countMutations(worktree ?? process.cwd())),
     // Operator decisions survive a relaunch.
     ...(previous?.['no_auto_restart'] ? { no_auto_restart: previous['no_auto_restart'] } : {}),
     ...(previous?.['override_set_at'] ? { override_set_at: previous['override_set_at'] } : {}),

@@ -78,6 +78,17 @@ function writeStopOutcome(record: JobRecord, exitCode: number, reason: string): 
   return outcome;
 }
 
+/** The host exits right after writing the outcome; one that hangs is killed (verified by start time). */
+async function stopHost(record: JobRecord): Promise<void> {
+  const hostPid = Number(record.meta?.['host_pid']);
+  const hostStart = record.meta?.['host_start_time'];
+  if (!Number.isInteger(hostPid) || hostPid <= 0 || !hostStart) return;
+  const host: ProcStat[] = [{ pid: hostPid, startTime: hostStart } as ProcStat];
+  if (await waitGone(host, 2000)) return;
+  if (isProcessAlive(hostPid, hostStart)) process.kill(hostPid, 'SIGKILL');
+  await waitGone(host, 1000);
+}
+
 /**
  * Stops a job: checks the pid is still the job's (pid + start time), records why, TERMs the agent's
  * whole process group and session, KILLs what is left after the grace period. The host writes the
@@ -122,9 +133,11 @@ export async function stopJob(
       timeoutMs: 5000,
       check: () => readOutcome(logDir, id) ?? (readJob(logDir, id).hostAlive ? undefined : null),
     })) ?? null;
+  const written = outcome ?? writeStopOutcome(record, forced ? 137 : 143, reason);
+  await stopHost(record);
   return {
     kind: 'stopped',
-    outcome: outcome ?? writeStopOutcome(record, forced ? 137 : 143, reason),
+    outcome: written,
     forced,
     signalled,
   };

@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  jobHealth,
+  readJob,
+  readOutcome,
+  startJob,
+  stopJob,
+  waitForJobEnd,
+  jobFiles,
+} from '../../src/jobs/index.js';
+import { isProcessAlive } from '../../src/jobs/proc.js';
+import { fake, livePidsOf, makeJobDir, sleep, until } from './helpers.js';
+
+let job: ReturnType<typeof makeJobDir>;
+beforeEach(() => {
+  job = makeJobDir();
+});
+afterEach(async () => job.cleanup());
+
+const start = (
+  id: string,
+  command: string[],
+  extra: { pty?: boolean; worktree?: string; env?: Record<string, string> } = {},
+) => startJob({ id, logDir: job.logDir, promptFile: job.promptFile, command, pty: true, ...extra });
+
+describe('a job in a real PTY', () => {
+  it('exits 0: outcome success, health exited_ok, output in the log', async () => {
+    const started = await start('ok', [fake('exit-with'), '0']);
+    expect(started.ok).toBe(true);
+    const end = await waitForJobEnd(job.logDir, 'ok');
+    expect(end).toMatchObject({
+      kind: 'outcome',
+      outcome: { beads: 'ok', exit_code: 0, state: 'success' },
+    });
+    expect(jobHealth(job.logDir, 'ok')).toMatchObject({
+      health: 'exited_ok',
+      reason_code: 'outcome_exit_0',
+    });
+    expect(fs.readFileSync(jobFiles(job.logDir, 'ok').log, 'utf8')).toContain(
+      'fake agent: exiting 0',
+    );
+  });
+
+  it('exits 3 in pipe mode too: state failed with the exit code', async () => {
+    await start('bad', [fake('exit-with'), '3'], { pty: false });
+    const end = await waitForJobEnd(job.logDir, 'bad');
+    expect(end).toMatchObject({ kind: 'outcome', outcome: { exit_code: 3, state: 'failed' } });
+    expect(jobHealth(job.logDir, 'bad')).toMatchObject({
+      health: 'exited_err',
+      reason_code: 'outcome_exit_nonzero',
+    });
+  });
+
+  it('runs in the worktree with $CCGLM_PROMPT_FILE set', async () => {
+    await start('cwd', ['sh', '-c', 'pwd; cat "$CCGLM_PROMPT_FILE"'], { worktree: job.logDir });
+    await waitForJobEnd(job.logDir, 'cwd');
+    const log = fs.readFileSync(jobFiles(job.logDir, 'cwd').log, 'utf8').replace(/\r/g, '');
+    expect(log).toBe(`${fs.realpathSync(job.logDir)}\ndo the task\n`);
+  });
+
+  it('records a failed outcome and the reason in the log when the agent cannot start', async () => {
+    const missingBinary = await start('nobin', ['no-such-agent-binary']);
+    expect(missingBinary).toMatchObject({
+      ok: false,
+      message: 'cannot start agent: no-such-agent-binary: command not found',
+      outcome: { exit_code: 127, state: 'failed' },
+    });
+    const missingTree = await start('notree', [fake('exit-with')], {
+      worktree: `${job.logDir}/gone`,
+    });
+    expect(missingTree).toMatchObject({
+      ok: false,
+      message: `cannot start agent: worktree not found: ${job.logDir}/gone`,
+    });
+    expect(readOutcome(job.logDir, 'notree')).toMatchObject({
+      state: 'failed',
+      extra: { reason: 'agent_not_started' },
+    });
+  });
+
+  it('a silent job that uses no CPU goes stalled after the (short) threshold', async () => {
+    await start('silent', [fake('sleep-silent')]);
+    expect(jobHealth(job.logDir, 'silent', { stallSeconds: 60 }).health).toBe('launching');
+    await sleep(1200);
+    expect(jobHealth(job.logDir, 'silent', { stallSeconds: 1 })).toMatchObject({
+      health: 'stalled',
+      reason_code: 'no_output_no_progress_after_threshold',
+    });
+  });
+
+  it('a job whose children spin while the parent sleeps reads healthy (CPU of the whole tree)', async () => {
+    await start('tree', [fake('fork-spinners'), '1'], { env: { CCGLM_JOB_SAMPLE_MS: '200' } });
+    await sleep(1500);
+    const report = jobHealth(job.logDir, 'tree', { stallSeconds: 1 });
+    expect(report).toMatchObject({ health: 'healthy', reason_code: 'cpu_progress' });
+    expect(report.cpu_time_seconds).toBeGreaterThan(0.5);
+  });
+
+  it('stop leaves no process of the tree behind, even one that ignores TERM', async () => {
+    for (const [id, bin] of [
+      ['spinners', 'fork-spinners'],
+      ['stubborn', 'ignore-term'],
+    ] as const) {
+      const started = await start(id, [fake(bin)]);
+      if (!started.ok) throw new Error('did not start');
+      await until(() => livePidsOf(started.pid).length >= (id === 'spinners' ? 3 : 1));
+      const result = await stopJob(job.logDir, id, { graceMs: 300 });
+      expect(result).toMatchObject({
+        kind: 'stopped',
+        forced: id === 'stubborn',
+        outcome: { state: 'killed' },
+      });
+      expect(livePidsOf(started.pid)).toEqual([]);
+      expect(readJob(job.logDir, id).hostAlive).toBe(false);
+    }
+    expect(readOutcome(job.logDir, 'stubborn')).toMatchObject({
+      exit_code: 137,
+      state: 'killed',
+      extra: { reason: 'stopped' },
+    });
+  });
+
+  it('a flood of output all reaches the log', async () => {
+    await start('flood', [fake('flood'), '20000'], { pty: false });
+    await waitForJobEnd(job.logDir, 'flood');
+    const lines = fs.readFileSync(jobFiles(job.logDir, 'flood').log, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(20000);
+  });
+
+  it('never signals a foreign process the pid file points at', async () => {
+    const started = await start('reused', [fake('sleep-silent')]);
+    if (!started.ok) throw new Error('did not start');
+    await stopJob(job.logDir, 'reused', { graceMs: 200 });
+    fs.rmSync(jobFiles(job.logDir, 'reused').outcome);
+    fs.writeFileSync(jobFiles(job.logDir, 'reused').pid, `${process.pid}\n`);
+    const result = await stopJob(job.logDir, 'reused');
+    expect(result).toMatchObject({
+      kind: 'not_running',
+      message: `job reused is not running (pid ${process.pid} belongs to another process; left alone)`,
+    });
+    expect(isProcessAlive(process.pid)).toBe(true);
+  });
+});
