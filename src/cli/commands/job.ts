@@ -58,7 +58,8 @@ const gateTarget = (y: Argv) =>
     })
     .option('json', { type: 'boolean', describe: 'machine-readable output' });
 // `--no-ansi` and `--no-auto-restart` are flags of their own, not negations (as in the shell runner).
-const noNegation = (y: Argv) => y.parserConfiguration({ 'boolean-negation': false });
+const noNegation = (y: Argv) =>
+  y.parserConfiguration({ 'boolean-negation': false, 'populate--': true });
 
 const subcommands: CommandModule[] = [
   {

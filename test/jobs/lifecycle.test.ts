@@ -1,0 +1,161 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  jobFiles,
+  readJob,
+  readMeta,
+  readOutcome,
+  restartJob,
+  runWatchdogPass,
+  startJob,
+  waitForJobEnd,
+} from '../../src/jobs/index.js';
+import { ccglmBin } from '../../src/paths.js';
+import { fake, makeJobDir, sleep, until } from './helpers.js';
+
+let job: ReturnType<typeof makeJobDir>;
+beforeEach(() => {
+  job = makeJobDir();
+});
+afterEach(async () => job.cleanup());
+
+describe('restart', () => {
+  it('rotates log and outcome, counts the retry and relaunches from another folder', async () => {
+    await startJob({
+      id: 'r',
+      logDir: job.logDir,
+      promptFile: job.promptFile,
+      command: [fake('exit-with'), '4'],
+    });
+    await waitForJobEnd(job.logDir, 'r');
+    const restarted = spawnSync(
+      process.execPath,
+      [ccglmBin, 'job', 'restart', '--beads', 'r', '--log-dir', job.logDir],
+      {
+        cwd: '/',
+        encoding: 'utf8',
+      },
+    );
+    expect(restarted.stdout).toMatch(/^restarted r pid=\d+ retries=1\n$/);
+    await waitForJobEnd(job.logDir, 'r');
+    const files = jobFiles(job.logDir, 'r');
+    expect(fs.readFileSync(`${files.log}.1`, 'utf8')).toBe('fake agent: exiting 4\n');
+    expect(fs.readFileSync(`${files.outcome}.1`, 'utf8')).toContain('exit_code=4\n');
+    expect(readOutcome(job.logDir, 'r')).toMatchObject({ exit_code: 4, retries: 1 });
+    expect(readMeta(job.logDir, 'r')).toMatchObject({
+      retries: '1',
+      restarted_at: expect.stringMatching(/Z$/),
+    });
+  });
+
+  it('--preserve-contract refuses when the model changed', async () => {
+    await startJob({
+      id: 'c',
+      logDir: job.logDir,
+      promptFile: job.promptFile,
+      command: [fake('exit-with')],
+      env: {},
+    });
+    await waitForJobEnd(job.logDir, 'c');
+    await expect(
+      restartJob(job.logDir, 'c', {
+        preserveContract: true,
+        env: { ...process.env, CC_GLM_MODEL: 'other-model' },
+      }),
+    ).rejects.toThrow(
+      "ERROR: Contract verification failed (model: stored 'glm-5', now 'other-model')",
+    );
+    expect(readMeta(job.logDir, 'c')?.['retries']).toBe('0');
+  });
+});
+
+describe('watchdog', () => {
+  it('restarts a stalled job once, then marks it blocked (max_retries)', async () => {
+    await startJob({
+      id: 'w',
+      logDir: job.logDir,
+      promptFile: job.promptFile,
+      command: [fake('print-then-sleep')],
+      pty: true,
+    });
+    const lines: string[] = [];
+    const pass = () =>
+      runWatchdogPass({ logDir: job.logDir, stallSeconds: 0.5, print: (line) => lines.push(line) });
+    await sleep(800);
+    expect((await pass())[0]).toMatchObject({ health: 'stalled', action: 'restart' });
+    await sleep(800);
+    expect((await pass())[0]).toMatchObject({
+      health: 'stalled',
+      action: 'blocked',
+      detail: 'max_retries',
+    });
+    expect(lines).toEqual([
+      '[w] health=stalled reason=stale_log_and_no_cpu_progress retries=0 action=restart',
+      '[w] health=stalled reason=stale_log_and_no_cpu_progress retries=1 action=blocked (max_retries)',
+    ]);
+    expect(readMeta(job.logDir, 'w')).toMatchObject({
+      blocked: 'true',
+      blocked_reason: 'max_retries',
+      retries: '1',
+    });
+    expect(fs.readFileSync(`${jobFiles(job.logDir, 'w').log}.1`, 'utf8')).toContain(
+      'fake agent: started',
+    );
+    expect((await pass())[0]).toMatchObject({ health: 'blocked', action: 'none' });
+  });
+
+  it('observe-only reports; a per-job override blocks instead of restarting', async () => {
+    await startJob({
+      id: 'o',
+      logDir: job.logDir,
+      promptFile: job.promptFile,
+      command: [fake('sleep-silent')],
+    });
+    await sleep(700);
+    const quiet = { logDir: job.logDir, stallSeconds: 0.5, print: () => undefined };
+    expect((await runWatchdogPass({ ...quiet, mode: 'observe-only' }))[0]).toMatchObject({
+      health: 'stalled',
+      action: 'observe',
+    });
+    fs.appendFileSync(jobFiles(job.logDir, 'o').meta, 'no_auto_restart=true\n');
+    expect((await runWatchdogPass(quiet))[0]).toMatchObject({
+      action: 'blocked',
+      detail: 'no_auto_restart',
+    });
+    expect(readMeta(job.logDir, 'o')?.['retries']).toBe('0');
+  });
+});
+
+describe('detachment', () => {
+  it('a job outlives the command that started it; its outcome appears later', async () => {
+    const started = spawnSync(
+      process.execPath,
+      [
+        ccglmBin,
+        'job',
+        'start',
+        '--beads',
+        'd',
+        '--log-dir',
+        job.logDir,
+        '--prompt-file',
+        job.promptFile,
+        '--pty',
+        '--',
+        'sh',
+        '-c',
+        'sleep 1; echo done',
+      ],
+      { encoding: 'utf8', cwd: path.dirname(job.logDir) },
+    );
+    expect(started.status).toBe(0);
+    expect(started.stdout).toMatch(new RegExp(`^started d pid=\\d+ log=${job.logDir}/d\\.log\\n$`));
+    // the starting command has exited (spawnSync returned); the job is still running
+    expect(readJob(job.logDir, 'd').agentAlive).toBe(true);
+    expect(readOutcome(job.logDir, 'd')).toBeUndefined();
+    await until(() => readOutcome(job.logDir, 'd'));
+    expect(readOutcome(job.logDir, 'd')).toMatchObject({ exit_code: 0, state: 'success' });
+  });
+});
