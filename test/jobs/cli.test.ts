@@ -1,0 +1,291 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ccglmBin } from '../../src/paths.js';
+
+let root: string;
+let logDir: string;
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'ccglm-jobcli-'));
+  logDir = path.join(root, 'logs');
+  fs.mkdirSync(logDir);
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function job(...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, CCGLM_STATE_DIR: path.join(root, 'state') };
+  delete env['CC_GLM_LOG_DIR'];
+  const result = spawnSync(process.execPath, [ccglmBin, 'job', ...args], {
+    encoding: 'utf8',
+    env,
+    cwd: root,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A finished job as files only (no process). */
+function writeFinished(id: string, exitCode: number, extraMeta = '') {
+  fs.writeFileSync(
+    path.join(logDir, `${id}.meta`),
+    `beads=${id}\nworktree=${root}\nstarted_at=2026-01-01T00:00:00Z\nretries=0\nlaunch_state=exited\npid=999999\npid_start_time=1\n${extraMeta}`,
+  );
+  fs.writeFileSync(path.join(logDir, `${id}.pid`), '999999\n');
+  fs.writeFileSync(path.join(logDir, `${id}.log`), '\u001b[32mgreen\u001b[0m line\n');
+  fs.writeFileSync(
+    path.join(logDir, `${id}.outcome`),
+    `beads=${id}\nrun_id=r\nexit_code=${exitCode}\nstate=${exitCode === 0 ? 'success' : 'failed'}\ncompleted_at=2026-01-01T00:05:00Z\nduration_sec=300\nretries=0\n`,
+  );
+}
+
+describe('bad input: one line, the reference exit code', () => {
+  it('unknown job id', () => {
+    expect(job('stop', '--beads', 'nope', '--log-dir', logDir)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ccglm: no such job: nope (no nope.meta or nope.pid in ${logDir})\n`,
+    });
+  });
+  it('malformed job id', () => {
+    expect(job('status', '--beads', '../x', '--log-dir', logDir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "ccglm: invalid job id '../x': expected only letters, digits, '.', '_' and '-'\n",
+    });
+  });
+  it('corrupt meta', () => {
+    fs.writeFileSync(path.join(logDir, 'bad.meta'), 'beads=bad\ngarbage\n');
+    expect(job('status', '--log-dir', logDir)).toMatchObject({
+      code: 1,
+      stderr: `ccglm: corrupt job file ${logDir}/bad.meta:2: expected key=value, found 'garbage'\n`,
+    });
+  });
+  it('unwritable log dir', () => {
+    const file = path.join(root, 'a-file');
+    fs.writeFileSync(file, '');
+    fs.writeFileSync(path.join(root, 'p.txt'), 'x');
+    expect(
+      job(
+        'start',
+        '--beads',
+        'a',
+        '--prompt-file',
+        'p.txt',
+        '--log-dir',
+        `${file}/jobs`,
+        '--',
+        'true',
+      ),
+    ).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ccglm: log dir is not writable: ${file}/jobs\n`,
+    });
+  });
+  it('missing prompt file', () => {
+    expect(
+      job('start', '--beads', 'a', '--prompt-file', 'missing.txt', '--log-dir', logDir),
+    ).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ccglm: prompt file not found: missing.txt\n',
+    });
+  });
+  it('set-override with a value other than true/false', () => {
+    writeFinished('o', 0);
+    expect(
+      job('set-override', '--beads', 'o', '--no-auto-restart', 'maybe', '--log-dir', logDir),
+    ).toMatchObject({
+      code: 2,
+      stderr: "ccglm: --no-auto-restart expects true or false, got 'maybe'\n",
+    });
+  });
+  it('a pid file pointing at a foreign live process is not this job', () => {
+    writeFinished('f', 0);
+    fs.rmSync(path.join(logDir, 'f.outcome'));
+    fs.writeFileSync(path.join(logDir, 'f.pid'), `${process.pid}\n`);
+    expect(job('check', '--beads', 'f', '--log-dir', logDir)).toMatchObject({
+      code: 3,
+      stdout: expect.stringContaining('reason_code=process_exited_without_outcome\n'),
+    });
+    expect(job('stop', '--beads', 'f', '--log-dir', logDir)).toMatchObject({
+      code: 0,
+      stdout: `job f is not running (pid ${process.pid} belongs to another process; left alone)\n`,
+    });
+  });
+});
+
+describe('check exit codes', () => {
+  it('0 exited_ok, 3 exited_err, 3 blocked, 1 missing', () => {
+    writeFinished('ok', 0);
+    writeFinished('err', 2);
+    writeFinished('blk', 0, 'blocked=true\n');
+    const codes = ['ok', 'err', 'blk', 'none'].map(
+      (id) => job('check', '--beads', id, '--log-dir', logDir).code,
+    );
+    expect(codes).toEqual([0, 3, 3, 1]);
+  });
+});
+
+describe('reading commands', () => {
+  it('status --json uses exactly the reference field names', () => {
+    writeFinished('a', 0);
+    const out = JSON.parse(job('status', '--json', '--log-dir', logDir).stdout) as {
+      jobs: object[];
+    };
+    expect(Object.keys(out)).toEqual(['generated_at', 'log_dir', 'jobs']);
+    expect(out.jobs[0]).toEqual({
+      beads: 'a',
+      pid: 999999,
+      state: 'exited_ok',
+      reason_code: 'outcome_exit_0',
+      elapsed: 300,
+      log_bytes: 20,
+      last_update: expect.any(String),
+      retry_count: 0,
+      mutation_count: 0,
+      override: '-',
+      outcome: 'success:0',
+    });
+  });
+  it('health --json and check --json field names', () => {
+    writeFinished('a', 1);
+    const health = JSON.parse(job('health', '--json', '--log-dir', logDir).stdout) as {
+      jobs: object[];
+    };
+    expect(Object.keys(health.jobs[0] ?? {})).toEqual([
+      'beads',
+      'pid',
+      'health',
+      'reason_code',
+      'last_update',
+      'retry_count',
+      'mutation_count',
+      'log_bytes',
+      'cpu_time_seconds',
+      'pid_age_seconds',
+      'log_age_seconds',
+      'override',
+      'outcome',
+    ]);
+    const check = JSON.parse(
+      job('check', '--json', '--beads', 'a', '--log-dir', logDir).stdout,
+    ) as object;
+    expect(check).toEqual({
+      beads: 'a',
+      health: 'exited_err',
+      reason_code: 'outcome_exit_nonzero',
+      stall_threshold_seconds: 1200,
+      mutation_count: 0,
+      log_bytes: 20,
+      cpu_time_seconds: 0,
+      pid_age_seconds: expect.any(Number),
+      log_age_seconds: expect.any(Number),
+    });
+  });
+  it('status table with overrides, and the footer hint', () => {
+    writeFinished('a', 0, 'no_auto_restart=true\n');
+    const { stdout, code } = job('status', '--show-overrides', '--log-dir', logDir);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toBe(
+      'bead           pid      state        elapsed   bytes     last_update      retry  override   outcome',
+    );
+    expect(lines[1]).toMatch(
+      /^a {14}999999 {3}exited_ok {4}5m {8}20 {8}\S+ ago +0 {6}no-restart success:0$/,
+    );
+    expect(lines[2]).toBe(`hint: logs on ${os.hostname()} at ${logDir}`);
+  });
+  it('with no jobs, suggests --log-dir', () => {
+    expect(job('health', '--log-dir', logDir).stdout).toBe(
+      `bead           pid      health               last_update      retry  outcome\n` +
+        `no jobs found in ${logDir}; use --log-dir DIR to read another folder\nhint: logs on ${os.hostname()} at ${logDir}\n`,
+    );
+  });
+  it('warns about other cc-glm-jobs folders at most once an hour', () => {
+    const main = path.join(root, 'cc-glm-jobs');
+    fs.mkdirSync(main);
+    fs.mkdirSync(path.join(root, 'cc-glm-jobs-alt1'));
+    const first = job('status', '--log-dir', main).stderr;
+    expect(first).toContain(
+      `WARN: Multiple log directories detected. Using: ${main}\nWARN: Alternative dirs found:\n  - ${root}/cc-glm-jobs-alt1\n`,
+    );
+    expect(job('status', '--log-dir', main).stderr).not.toContain('WARN');
+  });
+  it('tail --no-ansi strips escapes', () => {
+    writeFinished('a', 0);
+    expect(job('tail', '--beads', 'a', '--no-ansi', '--log-dir', logDir).stdout).toBe(
+      'green line\n',
+    );
+    expect(job('tail', '--beads', 'a', '--log-dir', logDir).stdout).toBe(
+      '\u001b[32mgreen\u001b[0m line\n',
+    );
+  });
+  it('set-override writes and prints the setting', () => {
+    writeFinished('a', 0);
+    job('set-override', '--beads', 'a', '--no-auto-restart', 'true', '--log-dir', logDir);
+    expect(job('set-override', '--beads', 'a', '--log-dir', logDir).stdout).toBe(
+      'override for a:\n  no_auto_restart=true\n',
+    );
+  });
+});
+
+describe('gates', () => {
+  it('exit 0 on pass and 4 on fail', () => {
+    const repo = path.join(root, 'repo');
+    fs.mkdirSync(repo);
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+      }).trim();
+    git('init', '-q', '-b', 'main');
+    git('commit', '-q', '--allow-empty', '-m', 'base');
+    const base = git('rev-parse', 'HEAD');
+    git('checkout', '-q', '-b', 'feature');
+    git('commit', '-q', '--allow-empty', '-m', 'work', '-m', 'Feature-Key: bd-1');
+    const head = git('rev-parse', 'HEAD');
+    const at = ['--worktree', repo];
+    expect(job('baseline-gate', '--required-baseline', base, ...at)).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^baseline-gate: PASS\n/),
+    });
+    git('checkout', '-q', 'main');
+    expect(job('baseline-gate', '--required-baseline', head, ...at).code).toBe(4);
+    expect(
+      job('integrity-gate', '--reported-commit', head, '--branch', 'feature', ...at).code,
+    ).toBe(0);
+    expect(job('integrity-gate', '--reported-commit', head, ...at).code).toBe(4);
+    expect(
+      job(
+        'feature-key-gate',
+        '--feature-key',
+        'bd-1',
+        '--branch',
+        'feature',
+        '--base-branch',
+        'main',
+        ...at,
+      ).code,
+    ).toBe(0);
+    const fail = job(
+      'feature-key-gate',
+      '--feature-key',
+      'bd-2',
+      '--branch',
+      'feature',
+      '--base-branch',
+      'main',
+      '--json',
+      ...at,
+    );
+    expect(fail.code).toBe(4);
+    expect(JSON.parse(fail.stdout)).toMatchObject({
+      gate: 'feature-key-gate',
+      passed: false,
+      exit_code: 4,
+    });
+  });
+});
