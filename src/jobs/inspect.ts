@@ -2,8 +2,22 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { jobFiles } from './ids.js';
 import type { KeyValues } from './kv.js';
-import { isProcessAlive, scanProcesses, treeCpuSeconds, type ProcStat } from './proc.js';
-import { readMeta, readOutcome, readPid, updateMeta, type JobOutcome } from './store.js';
+import {
+  indexByPid,
+  isProcessAlive,
+  scanProcesses,
+  treeCpuSeconds,
+  type ProcIndex,
+  type ProcStat,
+} from './proc.js';
+import {
+  readMeta,
+  readOutcome,
+  readPid,
+  updateMeta,
+  type DirNames,
+  type JobOutcome,
+} from './store.js';
 import { decideHealth, type HealthInput, type HealthState } from './health.js';
 
 /** Everything on disk about one job, plus whether its processes are alive. */
@@ -29,32 +43,40 @@ const parseTime = (text: string | undefined): number | undefined => {
   return Number.isNaN(ms) ? undefined : ms;
 };
 
+/** Shared reads when many jobs are looked at together (one readdir, one /proc scan). */
+export interface ReadContext {
+  names?: DirNames;
+  processes?: ProcIndex;
+}
+
 /** Reads one job's files. Throws a one-line CcglmError for a corrupt meta/outcome. */
-export function readJob(logDir: string, id: string): JobRecord {
+export function readJob(logDir: string, id: string, context: ReadContext = {}): JobRecord {
   const files = jobFiles(logDir, id);
-  const meta = readMeta(logDir, id);
-  const pid = readPid(logDir, id);
-  const outcome = readOutcome(logDir, id);
+  const { names, processes } = context;
+  const meta = readMeta(logDir, id, names);
+  const pid = readPid(logDir, id, names);
+  const outcome = readOutcome(logDir, id, names);
   let logBytes = 0;
   let logMtime: number | undefined;
-  try {
-    const stat = fs.statSync(files.log);
-    logBytes = stat.size;
-    logMtime = stat.mtimeMs;
-  } catch {
-    // no log yet
-  }
+  if (names === undefined || names.has(`${id}.log`))
+    try {
+      const stat = fs.statSync(files.log);
+      logBytes = stat.size;
+      logMtime = stat.mtimeMs;
+    } catch {
+      // no log yet
+    }
   const metaPid = Number(meta?.['pid']);
   // A pid file that does not match the pid the host recorded (with its start time) is not ours.
   const agentAlive =
     pid !== undefined && meta?.['pid_start_time'] !== undefined && metaPid === pid
-      ? isProcessAlive(pid, meta['pid_start_time'])
+      ? isProcessAlive(pid, meta['pid_start_time'], processes)
       : false;
   const hostPid = Number(meta?.['host_pid']);
   const hostAlive =
     Number.isInteger(hostPid) &&
     hostPid > 0 &&
-    isProcessAlive(hostPid, meta?.['host_start_time'] ?? '\0');
+    isProcessAlive(hostPid, meta?.['host_start_time'] ?? '\0', processes);
   return { id, logDir, meta, pid, outcome, logBytes, logMtime, agentAlive, hostAlive };
 }
 
@@ -71,6 +93,10 @@ export interface HealthOptions {
   processes?: ProcStat[];
   /** Record this check's CPU and mutation count in meta (the watchdog does). */
   record?: boolean;
+  /** The log dir's names from one readdir (for many jobs at once). */
+  names?: DirNames;
+  /** `processes` indexed by pid (built once for many jobs). */
+  processIndex?: ProcIndex;
 }
 
 export interface JobHealth {
@@ -123,7 +149,11 @@ export function countMutations(worktree: string | undefined): number {
 
 /** Measures one job and decides its health (see health.ts for the table). */
 export function jobHealth(logDir: string, id: string, options: HealthOptions = {}): JobHealth {
-  const record = readJob(logDir, id);
+  const processes = options.processes ?? scanProcesses();
+  const record = readJob(logDir, id, {
+    processes: options.processIndex ?? indexByPid(processes),
+    ...(options.names !== undefined ? { names: options.names } : {}),
+  });
   const { meta } = record;
   const now = options.now ?? Date.now();
   const stallMs = stallMsOf(options);
@@ -131,7 +161,7 @@ export function jobHealth(logDir: string, id: string, options: HealthOptions = {
   const alive = record.agentAlive || record.hostAlive;
   const cpu =
     record.agentAlive && record.pid !== undefined
-      ? treeCpuSeconds(options.processes ?? scanProcesses(), record.pid)
+      ? treeCpuSeconds(processes, record.pid)
       : undefined;
   const previousMutations = meta?.['last_mutation_count'];
   const input: HealthInput = {
@@ -154,16 +184,24 @@ export function jobHealth(logDir: string, id: string, options: HealthOptions = {
     previousMutationCount: previousMutations ? Number(previousMutations) : undefined,
   };
   let verdict = decideHealth(input);
+  let measuredMutations = false;
   // git status costs a process: only ask when the answer could change the verdict.
   if (alive && (verdict.health === 'stalled' || verdict.health === 'waiting_first_output')) {
     input.mutationCount = countMutations(meta?.['worktree']);
+    measuredMutations = true;
     verdict = decideHealth(input);
   }
   if (options.record === true && meta !== undefined && alive) {
-    updateMeta(logDir, id, {
-      ...(cpu !== undefined ? { last_cpu_time: String(cpu) } : {}),
-      last_mutation_count: String(input.mutationCount),
-    });
+    // Write only what changed: a watchdog pass over idle jobs should not rewrite every meta file.
+    const patch: Record<string, string> = {};
+    if (cpu !== undefined && String(cpu) !== meta['last_cpu_time'])
+      patch['last_cpu_time'] = String(cpu);
+    if (measuredMutations && String(input.mutationCount) !== previousMutations) {
+      patch['last_mutation_count'] = String(input.mutationCount);
+    }
+    if (Object.keys(patch).length > 0) updateMeta(logDir, id, patch);
+  } else if (!measuredMutations) {
+    input.mutationCount = Number(previousMutations ?? 0) || 0;
   }
   const toSeconds = (ms: number | undefined) =>
     ms === undefined ? 0 : Math.max(0, Math.round((now - ms) / 1000));

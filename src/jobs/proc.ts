@@ -39,6 +39,8 @@ export function parseProcStat(pid: number, text: string): ProcStat | undefined {
 }
 
 export function readProcStat(pid: number): ProcStat | undefined {
+  // existsSync does not throw: status over 1,000 dead jobs must not pay for 1,000 exceptions.
+  if (!Number.isInteger(pid) || pid <= 0 || !fs.existsSync(`/proc/${pid}`)) return undefined;
   try {
     return parseProcStat(pid, fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
@@ -46,10 +48,21 @@ export function readProcStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** A /proc scan by pid, for checking many jobs' pids without a read each. */
+export type ProcIndex = ReadonlyMap<number, ProcStat>;
+
+export function indexByPid(processes: ProcStat[]): ProcIndex {
+  return new Map(processes.map((p) => [p.pid, p]));
+}
+
 /** Alive = exists, is not a zombie, and (when known) has the recorded start time (not a reused pid). */
-export function isProcessAlive(pid: number | undefined, startTime?: string): boolean {
+export function isProcessAlive(
+  pid: number | undefined,
+  startTime?: string,
+  index?: ProcIndex,
+): boolean {
   if (pid === undefined) return false;
-  const stat = readProcStat(pid);
+  const stat = index !== undefined ? index.get(pid) : readProcStat(pid);
   if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return false;
   return startTime === undefined || startTime === '' || stat.startTime === startTime;
 }

@@ -1,13 +1,14 @@
 import {
   readJob,
+  type ReadContext,
   outcomeOf,
   overrideOf,
   jobHealth,
   type HealthOptions,
   type JobHealth,
 } from './inspect.js';
-import { scanProcesses } from './proc.js';
-import { listJobIds } from './store.js';
+import { indexByPid, scanProcesses } from './proc.js';
+import { listJobIds, readDirNames } from './store.js';
 
 /** One row of `status` (the JSON field names are the reference's). */
 export interface JobStatus {
@@ -28,8 +29,13 @@ export interface JobStatus {
  * The cheap view: files and liveness only, no CPU scan and no git, so 1,000 jobs read in well under
  * a second. `state` is running / starting / exited_ok / exited_err / blocked / missing.
  */
-export function jobStatus(logDir: string, id: string, now = Date.now()): JobStatus {
-  const record = readJob(logDir, id);
+export function jobStatus(
+  logDir: string,
+  id: string,
+  now = Date.now(),
+  context: ReadContext = {},
+): JobStatus {
+  const record = readJob(logDir, id, context);
   const { meta, outcome } = record;
   const alive = record.agentAlive || record.hostAlive;
   let state: string;
@@ -74,7 +80,12 @@ export interface ListOptions {
 /** Status of every job in a log dir. A job whose files are corrupt throws (one line naming the file). */
 export function listJobs(logDir: string, options: ListOptions = {}): JobStatus[] {
   const now = Date.now();
-  return (options.ids ?? listJobIds(logDir)).map((id) => jobStatus(logDir, id, now));
+  const context: ReadContext = {
+    names: readDirNames(logDir),
+    processes: indexByPid(scanProcesses()),
+  };
+  const ids = options.ids ?? listJobIds(logDir, context.names);
+  return ids.map((id) => jobStatus(logDir, id, now, context));
 }
 
 /** Health of every job, sharing one /proc scan. */
@@ -83,7 +94,9 @@ export function listJobHealth(
   options: ListOptions & HealthOptions = {},
 ): JobHealth[] {
   const processes = options.processes ?? scanProcesses();
-  return (options.ids ?? listJobIds(logDir)).map((id) =>
-    jobHealth(logDir, id, { ...options, processes }),
+  const names = readDirNames(logDir);
+  const processIndex = indexByPid(processes);
+  return (options.ids ?? listJobIds(logDir, names)).map((id) =>
+    jobHealth(logDir, id, { ...options, processes, processIndex, names }),
   );
 }

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { formatUtc } from './ids.js';
 import { jobHealth, type HealthOptions } from './inspect.js';
-import { scanProcesses } from './proc.js';
+import { indexByPid, scanProcesses } from './proc.js';
 import { restartJob } from './restart.js';
-import { listJobIds, updateMeta } from './store.js';
+import { listJobIds, readDirNames, updateMeta } from './store.js';
 
 export type WatchdogMode = 'normal' | 'observe-only' | 'no-auto-restart';
 
@@ -42,15 +42,18 @@ export async function runWatchdogPass(options: WatchdogOptions): Promise<Watchdo
   const mode = options.mode ?? 'normal';
   const maxRetries = options.maxRetries ?? 1;
   const processes = scanProcesses();
+  const names = readDirNames(options.logDir);
   const healthOptions: HealthOptions = {
     processes,
+    processIndex: indexByPid(processes),
+    names,
     record: true,
     ...(options.stallMinutes !== undefined ? { stallMinutes: options.stallMinutes } : {}),
     ...(options.stallSeconds !== undefined ? { stallSeconds: options.stallSeconds } : {}),
     ...(options.graceSeconds !== undefined ? { graceSeconds: options.graceSeconds } : {}),
   };
   const decisions: WatchdogDecision[] = [];
-  for (const id of options.ids ?? listJobIds(options.logDir)) {
+  for (const id of options.ids ?? listJobIds(options.logDir, names)) {
     let decision: WatchdogDecision;
     try {
       const report = jobHealth(options.logDir, id, healthOptions);
