@@ -1,5 +1,9 @@
 import fs from 'node:fs';
-import { describeRuntimeContract, formatRuntimeContract } from '../agent/contract.js';
+import {
+  describeRuntimeContract,
+  formatRuntimeContract,
+  type RuntimeContract,
+} from '../agent/contract.js';
 import { jobFiles } from './ids.js';
 import { readKeyValueFile } from './store.js';
 import type { KeyValues } from './kv.js';
@@ -11,9 +15,10 @@ export function writeContract(
   env: NodeJS.ProcessEnv,
   usePty: boolean,
   now: Date,
-): void {
+): RuntimeContract {
   const contract = describeRuntimeContract({ env, executionMode: usePty ? 'pty' : 'nohup' });
   fs.writeFileSync(jobFiles(logDir, id).contract, formatRuntimeContract(id, contract, now));
+  return contract;
 }
 
 export type ContractCheck = { ok: true } | { ok: false; mismatches: string[] };

@@ -6,6 +6,7 @@ import { ccglmBin, packageRoot } from '../paths.js';
 import { formatUtc, jobFiles } from './ids.js';
 import { isProcessAlive } from './proc.js';
 import {
+  updateMeta,
   readMeta,
   readOutcome,
   rotateAttempt,
@@ -127,7 +128,14 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     ...(previous?.['no_auto_restart'] ? { no_auto_restart: previous['no_auto_restart'] } : {}),
     ...(previous?.['override_set_at'] ? { override_set_at: previous['override_set_at'] } : {}),
   });
-  writeContract(logDir, id, { ...process.env, ...jobEnv }, usePty, new Date(now()));
+  const contract = writeContract(
+    logDir,
+    id,
+    { ...process.env, ...jobEnv },
+    usePty,
+    new Date(now()),
+  );
+  updateMeta(logDir, id, { auth_source: contract.auth_source, auth_mode: contract.auth_mode });
   const host = spawn(process.execPath, [hostScript, logDir, id], {
     detached: true,
     stdio: 'ignore',

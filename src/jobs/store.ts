@@ -134,12 +134,17 @@ export function rotateAttempt(logDir: string, id: string): void {
   }
 }
 
-/** Job ids in a log dir: every `<id>.meta` or `<id>.pid`, sorted. */
+/**
+ * Job ids in a log dir, sorted: every `<id>.meta`, and a `<id>.pid` that has a `<id>.log` beside it
+ * (a lone pid file, such as a watchdog's `--pidfile`, is not a job).
+ */
 export function listJobIds(logDir: string, names: DirNames = readDirNames(logDir)): string[] {
   const ids = new Set<string>();
   for (const name of names) {
     const match = /^(.+)\.(meta|pid)$/.exec(name);
-    if (match?.[1] !== undefined) ids.add(match[1]);
+    const id = match?.[1];
+    if (id === undefined) continue;
+    if (match?.[2] === 'meta' || names.has(`${id}.log`)) ids.add(id);
   }
   return [...ids].sort();
 }

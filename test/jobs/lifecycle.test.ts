@@ -159,3 +159,60 @@ describe('detachment', () => {
     expect(readOutcome(job.logDir, 'd')).toMatchObject({ exit_code: 0, state: 'success' });
   });
 });
+
+describe('CLI over live jobs', () => {
+  it('tail --follow prints the output until the job ends', async () => {
+    await startJob({
+      id: 'f',
+      logDir: job.logDir,
+      promptFile: job.promptFile,
+      command: ['sh', '-c', 'echo one; sleep 0.5; echo two; sleep 0.5; echo three'],
+    });
+    const tail = spawnSync(
+      process.execPath,
+      [ccglmBin, 'job', 'tail', '--beads', 'f', '--follow', '--log-dir', job.logDir],
+      {
+        encoding: 'utf8',
+        timeout: 15_000,
+      },
+    );
+    expect(tail.status).toBe(0);
+    expect(tail.stdout.replace(/\n+/g, '\n')).toBe('one\ntwo\nthree\n');
+  });
+
+  it('watchdog --once prints the header, the iteration line and one line per job; --pidfile is removed after', async () => {
+    await startJob({
+      id: 'w1',
+      logDir: job.logDir,
+      promptFile: job.promptFile,
+      command: [fake('sleep-silent')],
+    });
+    const pidfile = path.join(job.logDir, 'watchdog.pid');
+    const run = spawnSync(
+      process.execPath,
+      [
+        ccglmBin,
+        'job',
+        'watchdog',
+        '--once',
+        '--observe-only',
+        '--pidfile',
+        pidfile,
+        '--log-dir',
+        job.logDir,
+      ],
+      { encoding: 'utf8', cwd: '/' },
+    );
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'watchdog started: mode=observe-only interval=60s stall=20m max-retries=1 once=true beads=all',
+    );
+    expect(lines[1]).toMatch(/^=== watchdog iteration 1 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ===$/);
+    expect(lines[2]).toBe(
+      '[w1] health=launching reason=no_output_within_grace retries=0 action=none',
+    );
+    expect(lines).toHaveLength(3);
+    expect(fs.existsSync(pidfile)).toBe(false);
+  });
+});

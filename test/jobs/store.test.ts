@@ -75,10 +75,10 @@ describe('rotateAttempt', () => {
     rotateAttempt(dir, 'j');
     expect(fs.readdirSync(dir)).toEqual([]);
   });
-  it('lists jobs by their meta or pid files', () => {
-    for (const name of ['b.meta', 'a.pid', 'a.meta', 'c.log', 'x.log.1'])
+  it('lists jobs by their meta, or a pid file beside a log', () => {
+    for (const name of ['b.meta', 'a.pid', 'c.log', 'x.log.1', 'd.pid', 'd.log', 'watchdog.pid'])
       fs.writeFileSync(path.join(dir, name), '');
-    expect(listJobIds(dir)).toEqual(['a', 'b']);
+    expect(listJobIds(dir)).toEqual(['b', 'd']);
   });
 });
 
