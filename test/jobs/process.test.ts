@@ -121,11 +121,23 @@ describe('a job in a real PTY', () => {
     });
   });
 
-  it('a flood of output all reaches the log', async () => {
-    await start('flood', [fake('flood'), '20000'], { pty: false });
-    await waitForJobEnd(job.logDir, 'flood');
-    const lines = fs.readFileSync(jobFiles(job.logDir, 'flood').log, 'utf8').trimEnd().split('\n');
-    expect(lines).toHaveLength(20000);
+  it('a flood of output all reaches the log, through the PTY and through pipes', async () => {
+    for (const pty of [true, false]) {
+      const id = pty ? 'flood-pty' : 'flood-pipe';
+      await start(id, [fake('flood'), '20000'], { pty });
+      await waitForJobEnd(job.logDir, id);
+      const log = fs.readFileSync(jobFiles(job.logDir, id).log, 'utf8').replace(/\r/g, '');
+      expect(log.trimEnd().split('\n')).toHaveLength(20000);
+    }
+  });
+
+  it('waitForJobEnd reports a job whose host and agent vanished without an outcome as lost', async () => {
+    const started = await start('lost', [fake('sleep-silent')]);
+    if (!started.ok) throw new Error('did not start');
+    const host = Number(readJob(job.logDir, 'lost').meta?.['host_pid']);
+    process.kill(host, 'SIGKILL');
+    process.kill(-started.pid, 'SIGKILL');
+    expect(await waitForJobEnd(job.logDir, 'lost', { pollMs: 100 })).toEqual({ kind: 'lost' });
   });
 
   it('never signals a foreign process the pid file points at', async () => {
