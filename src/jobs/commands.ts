@@ -141,8 +141,10 @@ export function health(args: JobArgs, io: JobIo): number {
   const beads = beadsOf(args, false);
   if (!flag(args, 'json')) warnLogDirs(logDir, io);
   const now = Date.now();
+  // Like the reference, a check keeps the CPU it saw in meta: the next check compares against it.
   const jobs = listJobHealth(logDir, {
     ...healthOptions(args),
+    record: true,
     now,
     ...(beads !== undefined ? { ids: [beads] } : {}),
   });
@@ -163,7 +165,7 @@ export function health(args: JobArgs, io: JobIo): number {
 
 export function check(args: JobArgs, io: JobIo): number {
   const id = beadsOf(args, true);
-  const report = jobHealth(logDirOf(args, io), id, healthOptions(args));
+  const report = jobHealth(logDirOf(args, io), id, { ...healthOptions(args), record: true });
   if (flag(args, 'json')) io.out(json(toCheckJson(report)));
   else {
     io.out(

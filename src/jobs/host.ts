@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { formatUtc, jobFiles } from './ids.js';
 import { isProcessAlive, readProcStat, scanProcesses, treeCpuSeconds } from './proc.js';
 import { resolveExecutable } from './resolve-command.js';
+import { runInPty } from './host-pty.js';
 import { readMeta, updateMeta, writeOutcome, writePid } from './store.js';
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -82,16 +83,18 @@ async function main(logDir: string, id: string): Promise<void> {
   }
 
   if (usePty) {
-    const pty = await import('@lydell/node-pty');
-    let term;
     try {
-      term = pty.spawn(file, args, { name: 'xterm-256color', cols: 200, rows: 50, cwd, env });
+      agentPid = await runInPty({
+        file,
+        args,
+        cwd,
+        env,
+        onData: (data) => fs.writeSync(logFd, data),
+        onExit: (exitCode, signal) => finish(exitCode, signal),
+      });
     } catch (error) {
       return failStart((error as Error).message, 126);
     }
-    agentPid = term.pid;
-    term.onData((data) => fs.writeSync(logFd, data));
-    term.onExit(({ exitCode, signal }) => finish(exitCode, signalNumber(signal)));
   } else {
     const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', logFd, logFd] });
     child.on('error', (error) => failStart(error.message, 127));
@@ -121,22 +124,33 @@ function sampleCpu(
   startTime: string | undefined,
 ): void {
   const every = Number(process.env['CCGLM_JOB_SAMPLE_MS'] ?? 5000) || 5000;
-  let last = 0;
-  const timer = setInterval(() => {
+  // Early samples first (a baseline within a second of launch), then the steady interval.
+  const delays = [250, 1000, 2000].filter((ms) => ms < every);
+  let last: number | undefined;
+  const sample = () => {
     if (!isProcessAlive(agentPid, startTime)) return;
     const cpu = treeCpuSeconds(scanProcesses(), agentPid);
-    if (cpu === undefined || cpu <= last) return;
+    if (cpu === undefined || (last !== undefined && cpu <= last)) return;
+    // The first sample is the baseline: start-up CPU (a shell's exec) is not progress.
+    const progressed = last !== undefined;
     last = cpu;
     try {
       updateMeta(logDir, id, {
         last_cpu_time: String(cpu),
-        cpu_progress_at: formatUtc(Date.now()),
+        ...(progressed ? { cpu_progress_at: new Date().toISOString() } : {}),
       });
     } catch {
       // A corrupt or vanished meta must not take the job down; health reports it instead.
     }
-  }, every);
-  timer.unref();
+  };
+  const next = () => {
+    const delay = delays.shift() ?? every;
+    setTimeout(() => {
+      sample();
+      next();
+    }, delay).unref();
+  };
+  next();
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
