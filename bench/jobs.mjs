@@ -25,7 +25,10 @@ const statOf = (pid) => {
   return { cpu: (Number(f[11]) + Number(f[12])) / TICKS, start: f[19] };
 };
 const rssMb = (pid) => {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line.split(/\s+/)[1]) / 1024;
 };
 
@@ -48,9 +51,17 @@ function makeRecords(dir, n, livePids) {
     const live = i % 10 === 0 ? livePids[i % livePids.length] : undefined;
     const pid = live?.pid ?? 4_000_000 + i;
     const meta = [
-      `beads=${id}`, 'repo=bench', `worktree=${dir}/wt-${id}`, `prompt_file=${dir}/p`,
-      `started_at=${new Date(now - 600_000).toISOString().replace(/\.\d+Z/, 'Z')}`, 'retries=0', 'use_pty=true',
-      'version=bench', `launch_state=${live ? 'running' : 'exited'}`, `pid=${pid}`, `pid_start_time=${live?.start ?? 1}`,
+      `beads=${id}`,
+      'repo=bench',
+      `worktree=${dir}/wt-${id}`,
+      `prompt_file=${dir}/p`,
+      `started_at=${new Date(now - 600_000).toISOString().replace(/\.\d+Z/, 'Z')}`,
+      'retries=0',
+      'use_pty=true',
+      'version=bench',
+      `launch_state=${live ? 'running' : 'exited'}`,
+      `pid=${pid}`,
+      `pid_start_time=${live?.start ?? 1}`,
     ];
     fs.writeFileSync(path.join(dir, `${id}.meta`), `${meta.join('\n')}\n`);
     fs.writeFileSync(path.join(dir, `${id}.pid`), `${pid}\n`);
@@ -78,7 +89,9 @@ try {
     const status = timeCommand(['status', '--log-dir', dir], runs);
     const health = timeCommand(['health', '--log-dir', dir], runs);
     const target = n === 200 ? 0.3 : 0.5;
-    console.log(`${String(n).padStart(5)} jobs: status ${status.toFixed(3)} s, health ${health.toFixed(3)} s (target <= ${target} s)`);
+    console.log(
+      `${String(n).padStart(5)} jobs: status ${status.toFixed(3)} s, health ${health.toFixed(3)} s (target <= ${target} s)`,
+    );
   }
   const baseline = timeCommand(['--help'], runs);
   console.log(`  (ccglm --help alone: ${baseline.toFixed(3)} s: the node + CLI start-up floor)`);
@@ -90,16 +103,24 @@ try {
   const hosts = [];
   for (let i = 0; i < 20; i++) {
     const started = await jobs.startJob({
-      id: `idle-${i}`, logDir: live, promptFile: path.join(live, 'p'), worktree: live,
-      command: ['sleep', '600'], pty: i % 2 === 0,
+      id: `idle-${i}`,
+      logDir: live,
+      promptFile: path.join(live, 'p'),
+      worktree: live,
+      command: ['sleep', '600'],
+      pty: i % 2 === 0,
     });
     if (!started.ok) throw new Error(started.message);
     const meta = jobs.readMeta(live, `idle-${i}`);
     hosts.push({ pid: Number(meta.host_pid), pty: i % 2 === 0 });
   }
-  const watchdog = spawn(process.execPath, [bin, 'job', 'watchdog', '--log-dir', live, '--interval', '1', '--observe-only'], {
-    stdio: 'ignore',
-  });
+  const watchdog = spawn(
+    process.execPath,
+    [bin, 'job', 'watchdog', '--log-dir', live, '--interval', '1', '--observe-only'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const seconds = quick ? 8 : 20;
   await sleep(2000);
   const before = statOf(watchdog.pid).cpu;
@@ -107,13 +128,19 @@ try {
   await sleep(seconds * 1000);
   const used = statOf(watchdog.pid).cpu - before;
   const wall = (Date.now() - t0) / 1000;
-  console.log(`watchdog: ${used.toFixed(2)} s CPU over ${wall.toFixed(1)} s = ${((used / wall) * 100).toFixed(2)} % of a core (target <= 2 %), RSS ${rssMb(watchdog.pid).toFixed(1)} MB`);
+  console.log(
+    `watchdog: ${used.toFixed(2)} s CPU over ${wall.toFixed(1)} s = ${((used / wall) * 100).toFixed(2)} % of a core (target <= 2 %), RSS ${rssMb(watchdog.pid).toFixed(1)} MB`,
+  );
   watchdog.kill('SIGTERM');
   const ptyRss = hosts.filter((h) => h.pty).map((h) => rssMb(h.pid));
   const pipeRss = hosts.filter((h) => !h.pty).map((h) => rssMb(h.pid));
   const hostCpu = hosts.map((h) => statOf(h.pid).cpu);
-  console.log(`host RSS, PTY hosts:  median ${median(ptyRss).toFixed(1)} MB, max ${Math.max(...ptyRss).toFixed(1)} MB (target <= 60 MB)`);
-  console.log(`host RSS, pipe hosts: median ${median(pipeRss).toFixed(1)} MB, max ${Math.max(...pipeRss).toFixed(1)} MB`);
+  console.log(
+    `host RSS, PTY hosts:  median ${median(ptyRss).toFixed(1)} MB, max ${Math.max(...ptyRss).toFixed(1)} MB (target <= 60 MB)`,
+  );
+  console.log(
+    `host RSS, pipe hosts: median ${median(pipeRss).toFixed(1)} MB, max ${Math.max(...pipeRss).toFixed(1)} MB`,
+  );
   console.log(`host CPU so far (start-up included): median ${median(hostCpu).toFixed(2)} s`);
   for (let i = 0; i < 20; i++) await jobs.stopJob(live, `idle-${i}`, { graceMs: 500 });
 
@@ -126,11 +153,19 @@ try {
     const stamp = path.join(handoff, `stamp-${i}`);
     // The agent records its last moment (ms since epoch) and exits.
     const script = `require('fs').writeFileSync(${JSON.stringify(stamp)}, String(Date.now()))`;
-    await jobs.startJob({ id: `h${i}`, logDir: handoff, promptFile: path.join(handoff, 'p'), command: [process.execPath, '-e', script], pty: i % 2 === 0 });
+    await jobs.startJob({
+      id: `h${i}`,
+      logDir: handoff,
+      promptFile: path.join(handoff, 'p'),
+      command: [process.execPath, '-e', script],
+      pty: i % 2 === 0,
+    });
     await jobs.waitForJobEnd(handoff, `h${i}`);
     latencies.push(Date.now() - Number(fs.readFileSync(stamp, 'utf8')));
   }
-  console.log(`median ${median(latencies)} ms, max ${Math.max(...latencies)} ms (target median <= 100 ms)`);
+  console.log(
+    `median ${median(latencies)} ms, max ${Math.max(...latencies)} ms (target median <= 100 ms)`,
+  );
 } finally {
   for (const child of sleepers) child.kill();
   execFileSync('rm', ['-rf', tmp]);

@@ -16,7 +16,15 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function job(...args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, CCGLM_STATE_DIR: path.join(root, 'state') };
+  return jobWithEnv({}, ...args);
+}
+
+function jobWithEnv(extra: NodeJS.ProcessEnv, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CCGLM_STATE_DIR: path.join(root, 'state'),
+    ...extra,
+  };
   delete env['CC_GLM_LOG_DIR'];
   const result = spawnSync(process.execPath, [ccglmBin, 'job', ...args], {
     encoding: 'utf8',
@@ -229,6 +237,37 @@ describe('reading commands', () => {
     expect(job('set-override', '--beads', 'a', '--log-dir', logDir).stdout).toBe(
       'override for a:\n  no_auto_restart=true\n',
     );
+  });
+});
+
+describe('preflight', () => {
+  it('passes with a token in the environment and reports the reference JSON fields', () => {
+    const result = jobWithEnv(
+      { CC_GLM_AUTH_TOKEN: 'x' },
+      'preflight',
+      '--json',
+      '--log-dir',
+      logDir,
+    );
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(Object.keys(out)).toEqual(['generated_at', 'beads', 'passed', 'exit_code', 'output']);
+    expect(out).toMatchObject({ beads: '', passed: true, exit_code: 0 });
+    expect(out['output']).toContain(`PASS log dir writable: ${logDir}`);
+  });
+  it('fails (exit 1) for a job whose prompt file is gone', () => {
+    writeFinished('p', 0, `prompt_file=${root}/gone.prompt\n`);
+    const result = jobWithEnv(
+      { CC_GLM_AUTH_TOKEN: 'x' },
+      'preflight',
+      '--beads',
+      'p',
+      '--log-dir',
+      logDir,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`FAIL prompt file: ${root}/gone.prompt\n`);
+    expect(result.stdout.endsWith('preflight: failed\n')).toBe(true);
   });
 });
 
