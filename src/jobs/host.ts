@@ -41,6 +41,13 @@ async function main(logDir: string, id: string): Promise<void> {
     if (finished) return;
     finished = true;
     const latest = readMeta(logDir, id) ?? meta;
+    if (latest['run_id'] !== meta['run_id']) {
+      // A newer attempt owns the slot (this host outlived a forced restart): do not touch its files.
+      log(
+        `attempt ${meta['run_id'] ?? '?'} ended (exit ${signal !== undefined ? 128 + signal : exitCode}) after a newer attempt started`,
+      );
+      process.exit(0);
+    }
     const stopped = latest['stop_requested_at'] !== undefined && latest['stop_requested_at'] !== '';
     const code = signal !== undefined ? 128 + signal : exitCode;
     const state = stopped || signal !== undefined ? 'killed' : code === 0 ? 'success' : 'failed';

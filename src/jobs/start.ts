@@ -61,7 +61,7 @@ function lastLogLine(logFile: string): string {
 }
 
 /** Refuses to start over a live job; moves an earlier attempt's log/outcome aside (never truncates). */
-function prepareSlot(logDir: string, id: string): void {
+async function prepareSlot(logDir: string, id: string): Promise<void> {
   const meta = readMeta(logDir, id);
   const pid = Number(meta?.['pid']);
   if (
@@ -70,6 +70,13 @@ function prepareSlot(logDir: string, id: string): void {
     isProcessAlive(pid, meta['pid_start_time'])
   ) {
     throw new CcglmError(`job ${id} is already running (pid ${pid}); stop it first`);
+  }
+  // A host whose agent just ended is about to write the outcome: let it, so that outcome is rotated
+  // with its attempt instead of landing on the new one.
+  const hostPid = Number(meta?.['host_pid']);
+  const hostStart = meta?.['host_start_time'];
+  for (let i = 0; i < 100 && hostStart && isProcessAlive(hostPid, hostStart); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   rotateAttempt(logDir, id);
   fs.rmSync(jobFiles(logDir, id).pid, { force: true });
@@ -94,7 +101,7 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     throw new CcglmError(`log dir is not writable: ${logDir}`);
   }
   const previous = readMeta(logDir, id);
-  prepareSlot(logDir, id);
+  await prepareSlot(logDir, id);
   const now = options.now ?? Date.now;
   const runId = `${id}-${now().toString(36)}`;
   const command = options.command ?? [

@@ -65,12 +65,47 @@ export function readMeta(logDir: string, id: string, names?: DirNames): KeyValue
   return readKeyValueFile(jobFiles(logDir, id).meta, names);
 }
 
-/** Read-modify-write of the meta file: the patch wins, every other key is kept. */
+const LOCK_STALE_MS = 5000;
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Runs `update` holding `<file>.lock` (O_EXCL). The host's CPU samples, the watchdog's blocked flag
+ * and an operator's set-override all rewrite meta; without the lock one could drop another's key.
+ * A lock older than 5 s is a crashed writer's and is taken over.
+ */
+function withFileLock<T>(file: string, update: () => T): T {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.closeSync(fs.openSync(lock, 'wx'));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return update();
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > LOCK_STALE_MS)
+          fs.rmSync(lock, { force: true });
+      } catch {
+        // released meanwhile
+      }
+      if (attempt > 500) return update();
+      pause(2);
+    }
+  }
+  try {
+    return update();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+/** Read-modify-write of the meta file under a lock: the patch wins, every other key is kept. */
 export function updateMeta(logDir: string, id: string, patch: KeyValues): KeyValues {
   const file = jobFiles(logDir, id).meta;
-  const next = { ...(readKeyValueFile(file) ?? {}), ...patch };
-  writeKeyValueFile(file, next);
-  return next;
+  return withFileLock(file, () => {
+    const next = { ...(readKeyValueFile(file) ?? {}), ...patch };
+    writeKeyValueFile(file, next);
+    return next;
+  });
 }
 
 export function readPid(logDir: string, id: string, names?: DirNames): number | undefined {

@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertJobId, jobFiles } from '../../src/jobs/ids.js';
 import { parseKeyValues, formatKeyValues } from '../../src/jobs/kv.js';
 import { parseProcStat } from '../../src/jobs/proc.js';
-import { readMeta, rotateAttempt, listJobIds } from '../../src/jobs/store.js';
+import { readMeta, rotateAttempt, listJobIds, updateMeta } from '../../src/jobs/store.js';
+import { spawn } from 'node:child_process';
+import { packageRoot } from '../../src/paths.js';
 import { removeAnsi } from '../../src/jobs/format.js';
 
 let dir: string;
@@ -53,6 +55,27 @@ describe('key=value files', () => {
     expect(() => readMeta(dir, 'j')).toThrow(
       `corrupt job file ${path.join(dir, 'j.meta')}:2: expected key=value, found 'garbage'`,
     );
+  });
+});
+
+describe('updateMeta', () => {
+  it('loses no key when several processes update the same meta at once', async () => {
+    updateMeta(dir, 'j', { beads: 'j' });
+    const store = path.join(packageRoot, 'dist', 'jobs', 'store.js');
+    const writers = [0, 1, 2, 3].map(
+      (w) =>
+        new Promise<number | null>((resolve) => {
+          const script = `const { updateMeta } = await import(${JSON.stringify(store)});
+            for (let i = 0; i < 40; i++) updateMeta(${JSON.stringify(dir)}, 'j', { ['w${w}_' + i]: String(i) });`;
+          spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).on(
+            'exit',
+            resolve,
+          );
+        }),
+    );
+    expect(await Promise.all(writers)).toEqual([0, 0, 0, 0]);
+    expect(Object.keys(readMeta(dir, 'j') ?? {})).toHaveLength(1 + 4 * 40);
+    expect(fs.readdirSync(dir)).toEqual(['j.meta']);
   });
 });
 
