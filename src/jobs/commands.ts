@@ -244,6 +244,8 @@ export async function watchdog(args: JobArgs, io: JobIo): Promise<number> {
   process.once('SIGINT', stopLoop);
   process.once('SIGTERM', stopLoop);
   const interval = num(args, 'interval') ?? 60;
+  if (interval < 0.1)
+    throw new CcglmError('--interval must be at least 0.1 seconds', ExitCode.usage);
   const maxRetries = num(args, 'max-retries');
   const pidfile = str(args, 'pidfile');
   try {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { formatUtc } from './ids.js';
 import { jobHealth, type HealthOptions } from './inspect.js';
-import { indexByPid, scanProcesses } from './proc.js';
+import { indexByPid, isProcessAlive, scanProcesses } from './proc.js';
+import { CcglmError } from '../errors.js';
 import { restartJob } from './restart.js';
 import { listJobIds, readDirNames, updateMeta } from './store.js';
 
@@ -115,6 +116,24 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
+/** One watchdog per pidfile: a live pid in it (not this process) is refused. */
+function claimPidfile(pidfile: string): void {
+  let other: number | undefined;
+  try {
+    other = Number(fs.readFileSync(pidfile, 'utf8').trim());
+  } catch {
+    other = undefined;
+  }
+  if (other !== undefined && other !== process.pid && isProcessAlive(other)) {
+    throw new CcglmError(`a watchdog is already running (pid ${other}, pidfile ${pidfile})`);
+  }
+  try {
+    fs.writeFileSync(pidfile, `${process.pid}\n`);
+  } catch (error) {
+    throw new CcglmError(`cannot write pidfile ${pidfile}: ${(error as Error).message}`);
+  }
+}
+
 /** The watchdog loop (`--once` for a single pass). Paths are absolute, so it works from any folder. */
 export async function runWatchdog(options: WatchdogOptions): Promise<void> {
   const intervalMs = options.intervalMs ?? 60_000;
@@ -122,7 +141,7 @@ export async function runWatchdog(options: WatchdogOptions): Promise<void> {
     options.stallSeconds !== undefined
       ? `${options.stallSeconds}s`
       : `${options.stallMinutes ?? 20}m`;
-  if (options.pidfile !== undefined) fs.writeFileSync(options.pidfile, `${process.pid}\n`);
+  if (options.pidfile !== undefined) claimPidfile(options.pidfile);
   options.print(
     `watchdog started: mode=${options.mode ?? 'normal'} interval=${intervalMs / 1000}s stall=${stall} ` +
       `max-retries=${options.maxRetries ?? 1} once=${options.once === true} beads=${options.ids?.join(',') ?? 'all'}`,

@@ -125,6 +125,30 @@ describe('bad input: one line, the reference exit code', () => {
   });
 });
 
+describe('watchdog input', () => {
+  it('refuses a pidfile held by a live process, an unwritable pidfile and a zero interval', () => {
+    const pidfile = path.join(root, 'wd.pid');
+    fs.writeFileSync(pidfile, `${process.pid}\n`);
+    expect(job('watchdog', '--once', '--pidfile', pidfile, '--log-dir', logDir)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `ccglm: a watchdog is already running (pid ${process.pid}, pidfile ${pidfile})\n`,
+    });
+    expect(
+      job('watchdog', '--once', '--pidfile', `${root}/no/dir/wd.pid`, '--log-dir', logDir),
+    ).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /^ccglm: cannot write pidfile .*no\/dir\/wd\.pid: ENOENT[^\n]*\n$/,
+      ),
+    });
+    expect(job('watchdog', '--interval', '0', '--log-dir', logDir)).toMatchObject({
+      code: 2,
+      stderr: 'ccglm: --interval must be at least 0.1 seconds\n',
+    });
+  });
+});
+
 describe('check exit codes', () => {
   it('0 exited_ok, 3 exited_err, 3 blocked, 1 missing', () => {
     writeFinished('ok', 0);

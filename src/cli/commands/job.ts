@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { CcglmError } from '../../errors.js';
 import type * as JobHandlers from '../../jobs/commands.js';
 import type { JobIo } from '../../jobs/commands.js';
 
@@ -17,7 +18,16 @@ async function run(
     err: (text: string) => process.stderr.write(`${text}\n`),
     env: process.env,
   };
-  process.exitCode = await pick(handlers)(argv, io);
+  try {
+    process.exitCode = await pick(handlers)(argv, io);
+  } catch (error) {
+    // A system error (EACCES, ENOSPC, ENOENT…) is the user's situation, not a bug: one line, exit 1.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      throw new CcglmError((error as Error).message);
+    }
+    throw error;
+  }
 }
 
 const logDir = (y: Argv) =>
