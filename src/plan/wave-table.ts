@@ -1,0 +1,56 @@
+/**
+ * The wave table people write under "Parallel Execution Groups" / "Waves":
+ * `| Wave | Tasks | Can Start When |`. Read so the graph checks can compare it with the real waves.
+ */
+import type { PlanDoc } from './types.js';
+import type { SourceMap } from './source.js';
+import { isTaskId, TASK_ID_SOURCE } from './values.js';
+
+type DeclaredWaves = NonNullable<PlanDoc['declaredWaves']>;
+
+const ID_TOKEN = new RegExp(TASK_ID_SOURCE, 'g');
+
+function cells(line: string): string[] {
+  return line
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split('|')
+    .map((cell) => cell.trim());
+}
+
+export function readDeclaredWaves(
+  source: SourceMap,
+  fences: [number, number][],
+  bodyStart: number,
+): DeclaredWaves {
+  const inFence = (line: number) => fences.some(([from, to]) => line >= from && line <= to);
+  const firstLine = source.position(bodyStart).line;
+  for (let line = firstLine; line < source.lineCount; line += 1) {
+    const text = source.lineText(line);
+    if (!text.trimStart().startsWith('|') || inFence(line)) continue;
+    const header = cells(text);
+    const waveCol = header.findIndex((cell) =>
+      /^(wave|group|phase|stage|onda)\b/i.test(cell.replace(/[*_]/g, '')),
+    );
+    const taskCol = header.findIndex((cell) =>
+      /^(tasks?|tarefas?)\b/i.test(cell.replace(/[*_]/g, '')),
+    );
+    if (waveCol === -1 || taskCol === -1) continue;
+    if (!/^\s*\|?\s*:?-{2,}/.test(source.lineText(line + 1))) continue;
+    const waves: DeclaredWaves = [];
+    for (let row = line + 2; row <= source.lineCount; row += 1) {
+      const rowText = source.lineText(row);
+      if (!rowText.trimStart().startsWith('|')) break;
+      const rowCells = cells(rowText);
+      const label = (rowCells[waveCol] ?? '').replace(/[*_`]/g, '').trim();
+      const taskIds = [...(rowCells[taskCol] ?? '').matchAll(ID_TOKEN)]
+        .map((match) => match[0])
+        .filter((id) => isTaskId(id));
+      const start = source.lineStart(row);
+      waves.push({ label, taskIds, span: source.span(start, start + rowText.length) });
+    }
+    return waves;
+  }
+  return [];
+}
