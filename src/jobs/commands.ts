@@ -2,7 +2,6 @@
  * `ccglm job <sub>` handlers: read the parsed flags, call the runner, print. Each returns the exit
  * code; errors are CcglmError (one line, with their code) for the CLI to print.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import { CcglmError, ExitCode } from '../errors.js';
 import {
@@ -12,18 +11,21 @@ import {
   toCheckJson,
   toHealthJson,
 } from './format.js';
+import { formatUtc, jobFiles } from './ids.js';
+import { jobHealth } from './inspect.js';
 import {
-  baselineGate,
-  featureKeyGate,
-  integrityGate,
-  resolveGateWorktree,
-  type GateResult,
-} from './gates.js';
-import { assertJobId, jobFiles, resolveLogDir } from './ids.js';
-import { jobHealth, type HealthOptions } from './inspect.js';
+  beadsOf,
+  flag,
+  healthOptions,
+  json,
+  logDirOf,
+  num,
+  str,
+  type JobArgs,
+  type JobIo,
+} from './command-args.js';
 import { multiLogDirWarning } from './log-dirs.js';
 import { checkExitCode } from './health.js';
-import { runPreflight } from './preflight.js';
 import { restartJob } from './restart.js';
 import { startJob } from './start.js';
 import { listJobHealth, listJobs } from './status.js';
@@ -31,56 +33,6 @@ import { requireJob, stopJob } from './stop.js';
 import { readMeta, updateMeta } from './store.js';
 import { followLog, tailLines } from './tail.js';
 import { runWatchdog } from './watchdog.js';
-import { formatUtc } from './ids.js';
-
-export interface JobIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-}
-
-/** Flags as yargs hands them over (kebab-case keys). */
-export type JobArgs = Record<string, unknown> & { '--'?: unknown[] };
-
-const str = (args: JobArgs, key: string): string | undefined =>
-  typeof args[key] === 'string' || typeof args[key] === 'number' ? String(args[key]) : undefined;
-const flag = (args: JobArgs, key: string): boolean => args[key] === true;
-const num = (args: JobArgs, key: string): number | undefined => {
-  const value = args[key];
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new CcglmError(
-      `--${key} expects a non-negative number, got '${String(value)}'`,
-      ExitCode.usage,
-    );
-  return n;
-};
-
-function beadsOf(args: JobArgs, required: true): string;
-function beadsOf(args: JobArgs, required: false): string | undefined;
-function beadsOf(args: JobArgs, required: boolean): string | undefined {
-  const beads = str(args, 'beads');
-  if (beads === undefined) {
-    if (required) throw new CcglmError('missing required option --beads ID', ExitCode.usage);
-    return undefined;
-  }
-  assertJobId(beads);
-  return beads;
-}
-
-const logDirOf = (args: JobArgs, io: JobIo) => resolveLogDir(str(args, 'log-dir'), io.env);
-
-function healthOptions(args: JobArgs): HealthOptions {
-  const stallMinutes = num(args, 'stall-minutes');
-  const stallSeconds = num(args, 'stall-seconds');
-  const graceSeconds = num(args, 'grace-seconds');
-  return {
-    ...(stallMinutes !== undefined ? { stallMinutes } : {}),
-    ...(stallSeconds !== undefined ? { stallSeconds } : {}),
-    ...(graceSeconds !== undefined ? { graceSeconds } : {}),
-  };
-}
 
 function footer(logDir: string, count: number): string {
   const hint = `hint: logs on ${os.hostname()} at ${logDir}`;
@@ -92,8 +44,6 @@ function footer(logDir: string, count: number): string {
 function warnLogDirs(logDir: string, io: JobIo): void {
   for (const line of multiLogDirWarning(logDir, io.env)) io.err(line);
 }
-
-const json = (value: unknown) => JSON.stringify(value, null, 2);
 
 export async function start(args: JobArgs, io: JobIo): Promise<number> {
   const id = beadsOf(args, true);
@@ -272,63 +222,5 @@ export async function watchdog(args: JobArgs, io: JobIo): Promise<number> {
   return 0;
 }
 
-export async function preflight(args: JobArgs, io: JobIo): Promise<number> {
-  const result = await runPreflight(logDirOf(args, io), beadsOf(args, false), io.env);
-  io.out(
-    flag(args, 'json')
-      ? json(result)
-      : `${result.output}\npreflight: ${result.passed ? 'passed' : 'failed'}`,
-  );
-  return result.exit_code;
-}
-
-function printGate(result: GateResult, args: JobArgs, io: JobIo): number {
-  if (flag(args, 'json')) io.out(json({ generated_at: new Date().toISOString(), ...result }));
-  else
-    io.out(
-      [
-        `${result.gate}: ${result.passed ? 'PASS' : 'FAIL'}`,
-        ...result.details.map((d) => `  ${d}`),
-      ].join('\n'),
-    );
-  return result.exit_code;
-}
-
-function gateWorktree(args: JobArgs, io: JobIo): string {
-  return resolveGateWorktree(logDirOf(args, io), beadsOf(args, false), str(args, 'worktree'));
-}
-
-function requiredString(args: JobArgs, key: string): string {
-  const value = str(args, key);
-  if (value === undefined || value === '')
-    throw new CcglmError(`missing required option --${key}`, ExitCode.usage);
-  return value;
-}
-
-export function gate(
-  name: 'baseline-gate' | 'integrity-gate' | 'feature-key-gate',
-  args: JobArgs,
-  io: JobIo,
-): number {
-  const branch = str(args, 'branch');
-  if (name === 'baseline-gate') {
-    const sha = requiredString(args, 'required-baseline');
-    return printGate(baselineGate(gateWorktree(args, io), sha), args, io);
-  }
-  if (name === 'integrity-gate') {
-    const sha = requiredString(args, 'reported-commit');
-    return printGate(integrityGate(gateWorktree(args, io), sha, branch), args, io);
-  }
-  const key = requiredString(args, 'feature-key');
-  return printGate(
-    featureKeyGate(gateWorktree(args, io), key, branch, str(args, 'base-branch')),
-    args,
-    io,
-  );
-}
-
-/** Refuses a log dir path that exists but is not a folder (one line, exit 1). */
-export function assertLogDirUsable(logDir: string): void {
-  if (fs.existsSync(logDir) && !fs.statSync(logDir).isDirectory())
-    throw new CcglmError(`log dir is not a folder: ${logDir}`);
-}
+export { gate, preflight } from './commands-gates.js';
+export type { JobArgs, JobIo } from './command-args.js';
