@@ -1,0 +1,270 @@
+/**
+ * Graph and lint checks over a parsed plan: each a small rule that pushes diagnostics.
+ * CCG2xx: the graph is wrong (errors). CCG4xx: the plan will run, but probably not as meant.
+ */
+import type { Diagnostic, PlanDoc, Task } from '../plan/types.js';
+import { dependencyClosure, findCycles, reaches, type TaskGraph } from './dag.js';
+
+export interface CheckContext {
+  plan: PlanDoc;
+  graph: TaskGraph;
+  /** Unique tasks by graph index. */
+  tasks: Task[];
+  order: number[];
+  acyclic: boolean;
+  waves: string[][];
+  concurrency?: number;
+  push: (
+    diagnostic: Omit<Diagnostic, 'file' | 'related'> & { related?: Diagnostic['related'] },
+  ) => void;
+}
+
+export function checkDependencies({ plan, graph, push }: CheckContext): void {
+  for (const task of plan.tasks) {
+    for (const dep of task.dependsOn ?? []) {
+      if (dep.id === task.id) {
+        push({
+          code: 'CCG202',
+          severity: 'error',
+          message: `Task ${task.id} depends on itself, expected only other tasks in depends_on`,
+          span: dep.span,
+        });
+      } else if (!graph.index.has(dep.id)) {
+        const suggestion = closestId(dep.id, graph.ids);
+        push({
+          code: 'CCG201',
+          severity: 'error',
+          message: `Task ${task.id} depends on unknown task \`${dep.id}\`, expected the id of a task in this plan`,
+          span: dep.span,
+          ...(suggestion !== undefined ? { hint: `Did you mean \`${suggestion}\`?` } : {}),
+        });
+      }
+    }
+  }
+}
+
+export function checkCycles({ graph, tasks, push }: CheckContext): void {
+  const { cycles, capped } = findCycles(graph);
+  for (const cycle of cycles) {
+    const names = [...cycle, cycle[0] as number].map((node) => graph.ids[node]);
+    const related = cycle.map((node, i) => {
+      const dependent = tasks[cycle[(i + 1) % cycle.length] as number] as Task;
+      const entry = dependent.dependsOn?.find((dep) => dep.id === graph.ids[node]);
+      return {
+        message: `${dependent.id} depends on ${graph.ids[node]} here`,
+        span: entry?.span ?? dependent.headingSpan,
+      };
+    });
+    const first = tasks[cycle[1 % cycle.length] as number] as Task;
+    push({
+      code: 'CCG203',
+      severity: 'error',
+      message: `Dependency cycle ${names.join(' → ')}, expected the dependencies to form a DAG`,
+      span: related[0]?.span ?? first.headingSpan,
+      related,
+      hint: 'Remove one of the depends_on entries on the cycle.',
+    });
+  }
+  if (capped) {
+    push({
+      code: 'CCG203',
+      severity: 'error',
+      message: `More than ${cycles.length} dependency cycles; only the first ${cycles.length} are listed`,
+      span: tasks[0]?.headingSpan ?? {
+        start: { line: 1, column: 1, offset: 0 },
+        end: { line: 1, column: 1, offset: 0 },
+      },
+    });
+  }
+}
+
+/** Tasks that may run at the same time (neither reaches the other) and list the same file. */
+export function checkOverlaps({ graph, tasks, order, acyclic, push }: CheckContext): void {
+  if (!acyclic) return;
+  const byPath = new Map<string, { node: number; path: string }[]>();
+  tasks.forEach((task, node) => {
+    for (const entry of task.location ?? []) {
+      const path = normalisePath(entry.path);
+      if (path.length === 0) continue;
+      const list = byPath.get(path) ?? [];
+      if (!list.some((other) => other.node === node)) list.push({ node, path: entry.path });
+      byPath.set(path, list);
+    }
+  });
+  const keys = [...byPath.keys()];
+  const globs = keys.filter((key) => key.includes('*') || key.endsWith('/'));
+  let closure: Uint32Array[] | undefined;
+  const reported = new Set<string>();
+  const compare = (
+    a: { node: number; path: string },
+    b: { node: number; path: string },
+    file: string,
+  ) => {
+    if (a.node === b.node) return;
+    const [x, y] = a.node < b.node ? [a, b] : [b, a];
+    const key = `${x.node}:${y.node}:${file}`;
+    if (reported.has(key)) return;
+    closure ??= dependencyClosure(graph, order);
+    if (reaches(closure, x.node, y.node) || reaches(closure, y.node, x.node)) return;
+    reported.add(key);
+    const first = tasks[x.node] as Task;
+    const second = tasks[y.node] as Task;
+    const secondEntry = second.location?.find((entry) => entry.path === y.path);
+    const firstEntry = first.location?.find((entry) => entry.path === x.path);
+    push({
+      code: 'CCG401',
+      severity: 'warning',
+      message: `Tasks ${first.id} and ${second.id} can run at the same time and both list \`${file}\`: merge-conflict risk`,
+      span: secondEntry?.span ?? second.headingSpan,
+      related: [
+        { message: `${first.id} lists it here`, span: firstEntry?.span ?? first.headingSpan },
+      ],
+      hint: `Make one depend on the other, or merge them into one task.`,
+    });
+  };
+  for (const [path, users] of byPath) {
+    for (let i = 0; i < users.length; i += 1)
+      for (let j = i + 1; j < users.length; j += 1) compare(users[i]!, users[j]!, path);
+  }
+  // Globs and folders cover the files under them.
+  for (const glob of globs) {
+    const prefix = glob.replace(/\*.*$/, '');
+    const matcher = globMatcher(glob);
+    for (const key of keys) {
+      if (key === glob || !key.startsWith(prefix) || !matcher(key)) continue;
+      for (const a of byPath.get(glob) ?? [])
+        for (const b of byPath.get(key) ?? []) compare(a, b, key);
+    }
+  }
+}
+
+export function checkWaveWidth({ waves, concurrency, tasks, graph, push }: CheckContext): void {
+  if (concurrency === undefined || !Number.isFinite(concurrency)) return;
+  waves.forEach((wave, i) => {
+    if (wave.length <= concurrency) return;
+    const first = tasks[graph.index.get(wave[0] as string) as number] as Task;
+    push({
+      code: 'CCG402',
+      severity: 'warning',
+      message: `Wave ${i + 1} has ${wave.length} tasks (${wave.join(', ')}), more than --concurrency ${concurrency}: it will run in ${Math.ceil(wave.length / concurrency)} batches`,
+      span: first.headingSpan,
+    });
+  });
+}
+
+export function checkOneFilePerTask({ tasks, push }: CheckContext): void {
+  if (tasks.length < 4) return;
+  const single = tasks.filter((task) => task.location?.length === 1);
+  if (single.length !== tasks.length) return;
+  push({
+    code: 'CCG403',
+    severity: 'warning',
+    message: `Every task lists exactly one file: batch by outcome, not by file (one agent per coherent change set)`,
+    span: (tasks[0] as Task).headingSpan,
+    hint: 'Merge tasks that change the same feature into one task with several locations.',
+  });
+}
+
+/** T3 → T1 is redundant when T3 → T2 → T1. */
+export function checkRedundantEdges({ graph, tasks, order, acyclic, push }: CheckContext): void {
+  if (!acyclic) return;
+  if (!graph.deps.some((deps) => deps.length > 1)) return;
+  const closure = dependencyClosure(graph, order);
+  graph.deps.forEach((deps, node) => {
+    if (deps.length < 2) return;
+    for (const dep of deps) {
+      const via = deps.find((other) => other !== dep && reaches(closure, other, dep));
+      if (via === undefined) continue;
+      const task = tasks[node] as Task;
+      const entry = task.dependsOn?.find((d) => d.id === graph.ids[dep]);
+      push({
+        code: 'CCG404',
+        severity: 'warning',
+        message: `${task.id} → ${graph.ids[dep]} is redundant: ${task.id} already depends on it through ${graph.ids[via]}`,
+        span: entry?.span ?? task.headingSpan,
+        hint: `Drop ${graph.ids[dep]} from ${task.id}'s depends_on to keep the graph readable.`,
+      });
+    }
+  });
+}
+
+export function checkDeclaredWaves({ plan, waves, acyclic, push }: CheckContext): void {
+  if (!acyclic || plan.declaredWaves === undefined) return;
+  const waveOf = new Map<string, number>();
+  waves.forEach((wave, i) => wave.forEach((id) => waveOf.set(id, i + 1)));
+  const declared = plan.declaredWaves.filter((row) => row.taskIds.length > 0);
+  // Only a table that names each task once and in plain numbered order can be compared.
+  const numbered = declared.every((row) =>
+    /^\d+$/.test(row.label.replace(/^(wave|group|phase|stage|onda)\s*/i, '')),
+  );
+  if (!numbered) return;
+  for (const row of declared) {
+    const label = Number(row.label.replace(/^\D+/, ''));
+    const wrong = row.taskIds.filter((id) => waveOf.has(id) && waveOf.get(id) !== label);
+    if (wrong.length === 0) continue;
+    push({
+      code: 'CCG405',
+      severity: 'warning',
+      message: `The wave table puts ${wrong.join(', ')} in wave ${label}, but the dependencies put ${wrong
+        .map((id) => `${id} in wave ${waveOf.get(id)}`)
+        .join(', ')}`,
+      span: row.span,
+      hint: 'ccglm runs the waves the dependencies give (see ccglm waves); update the table or depends_on.',
+    });
+  }
+}
+
+function normalisePath(path: string): string {
+  return path
+    .trim()
+    .replace(/\\/g, '/')
+    .replace(/^\.\//, '')
+    .replace(/\/{2,}/g, '/');
+}
+
+function globMatcher(glob: string): (path: string) => boolean {
+  if (glob.endsWith('/') && !glob.includes('*')) return (path) => path.startsWith(glob);
+  const pattern = glob
+    .split(/(\*\*\/?|\*)/)
+    .map((part) =>
+      part === '**' || part === '**/'
+        ? '.*'
+        : part === '*'
+          ? '[^/]*'
+          : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('');
+  const regex = new RegExp(`^${pattern}$`);
+  return (path) => regex.test(path);
+}
+
+function closestId(id: string, ids: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of ids) {
+    const distance = editDistance(id.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(id.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const current = row[j] as number;
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        previous + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      previous = current;
+    }
+  }
+  return row[b.length] as number;
+}
