@@ -4,7 +4,10 @@ import { assertJobId, resolveLogDir } from './ids.js';
 import type { HealthOptions } from './inspect.js';
 
 export interface JobIo {
+  /** One line (a newline is added). */
   out: (text: string) => void;
+  /** Raw text, as is (log chunks). */
+  write: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
 }

@@ -2,6 +2,7 @@
  * `ccglm job <sub>` handlers: read the parsed flags, call the runner, print. Each returns the exit
  * code; errors are CcglmError (one line, with their code) for the CLI to print.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { CcglmError, ExitCode } from '../errors.js';
 import {
@@ -133,10 +134,18 @@ export async function tail(args: JobArgs, io: JobIo): Promise<number> {
   requireJob(logDir, id);
   const lines = num(args, 'lines') ?? 20;
   const clean = (text: string) => (flag(args, 'no-ansi') ? removeAnsi(text) : text);
-  const text = tailLines(jobFiles(logDir, id).log, lines);
+  const logFile = jobFiles(logDir, id).log;
+  // One size for both halves: --follow continues exactly where the tail ended.
+  const size = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+  const text = tailLines(logFile, lines, size);
   if (text !== '') io.out(clean(text).replace(/\n$/, ''));
-  if (flag(args, 'follow'))
-    await followLog(logDir, id, (chunk) => io.out(clean(chunk).replace(/\n$/, '')));
+  if (flag(args, 'follow')) {
+    const controller = new AbortController();
+    const stopFollowing = () => controller.abort();
+    process.once('SIGINT', stopFollowing);
+    await followLog(logDir, id, (chunk) => io.write(clean(chunk)), controller.signal, size);
+    process.off('SIGINT', stopFollowing);
+  }
   return 0;
 }
 

@@ -51,3 +51,4 @@ export {
   type GateResult,
 } from './gates.js';
 export { runPreflight, type PreflightResult } from './preflight.js';
+export { followLog, tailLines } from './tail.js';

@@ -3,8 +3,8 @@ import { jobFiles } from './ids.js';
 import { readOutcome } from './store.js';
 import { watchDir } from './watch.js';
 
-/** The last `count` lines of a file, reading only its end (logs can be large). */
-export function tailLines(file: string, count: number): string {
+/** The last `count` lines of a file (of its first `upTo` bytes), reading only its end. */
+export function tailLines(file: string, count: number, upTo?: number): string {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -12,7 +12,7 @@ export function tailLines(file: string, count: number): string {
     return '';
   }
   try {
-    const size = fs.fstatSync(fd).size;
+    const size = Math.min(fs.fstatSync(fd).size, upTo ?? Infinity);
     let start = size;
     let text = '';
     const chunk = 64 * 1024;
@@ -31,14 +31,20 @@ export function tailLines(file: string, count: number): string {
   }
 }
 
-/** Prints what is appended to the log until the job's outcome is written (or Ctrl-C). */
+/**
+ * Calls `print` with what is appended to the log until the job's outcome is written or `signal`
+ * aborts; follows a restart's new log. (RUN can stream a task's output with it.)
+ */
 export function followLog(
   logDir: string,
   id: string,
   print: (chunk: string) => void,
+  signal?: AbortSignal,
+  /** Where to start (default: the current end of the log). */
+  from?: number,
 ): Promise<void> {
   const files = jobFiles(logDir, id);
-  let offset = fs.existsSync(files.log) ? fs.statSync(files.log).size : 0;
+  let offset = from ?? (fs.existsSync(files.log) ? fs.statSync(files.log).size : 0);
   return new Promise((resolve) => {
     const drain = () => {
       try {
@@ -61,12 +67,11 @@ export function followLog(
       if (name === '' || name.startsWith(id)) drain();
     });
     const poll = setInterval(drain, 500);
-    const onSigint = () => finish();
-    process.once('SIGINT', onSigint);
+    signal?.addEventListener('abort', finish);
     function finish() {
       unwatch();
       clearInterval(poll);
-      process.off('SIGINT', onSigint);
+      signal?.removeEventListener('abort', finish);
       resolve();
     }
     drain();

@@ -177,7 +177,7 @@ describe('CLI over live jobs', () => {
       },
     );
     expect(tail.status).toBe(0);
-    expect(tail.stdout.replace(/\n+/g, '\n')).toBe('one\ntwo\nthree\n');
+    expect(tail.stdout).toBe('one\ntwo\nthree\n');
   });
 
   it('watchdog --once prints the header, the iteration line and one line per job; --pidfile is removed after', async () => {

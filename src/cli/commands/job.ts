@@ -15,6 +15,7 @@ async function run(
   const handlers = await import('../../jobs/commands.js');
   const io = {
     out: (text: string) => process.stdout.write(`${text}\n`),
+    write: (text: string) => process.stdout.write(text),
     err: (text: string) => process.stderr.write(`${text}\n`),
     env: process.env,
   };
