@@ -7,7 +7,13 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { formatUtc, jobFiles } from './ids.js';
-import { isProcessAlive, readProcStat, scanProcesses, treeCpuSeconds } from './proc.js';
+import {
+  isProcessAlive,
+  readProcStat,
+  scanProcesses,
+  sessionMembers,
+  treeCpuSeconds,
+} from './proc.js';
 import { resolveExecutable } from './resolve-command.js';
 import { runInPty } from './host-pty.js';
 import { readMeta, updateMeta, writeOutcome, writePid } from './store.js';
@@ -64,7 +70,10 @@ async function main(logDir: string, id: string): Promise<void> {
     });
     updateMeta(logDir, id, { launch_state: 'exited' });
     // Descendants left behind by the agent die with it: a finished job leaves no orphans.
-    if (agentPid !== undefined) killGroup(agentPid, 'SIGTERM');
+    // Only when the scan shows some are left: an empty group's id is never signalled.
+    if (agentPid !== undefined && sessionMembers(scanProcesses(), agentPid).length > 0) {
+      killGroup(agentPid, 'SIGTERM');
+    }
     fs.closeSync(logFd);
     process.exit(0);
   };

@@ -121,6 +121,18 @@ describe('a job in a real PTY', () => {
     });
   });
 
+  it('an agent that exits leaves no background child behind', async () => {
+    const started = await start('bg', ['sh', '-c', 'sleep 600 & echo "child $!"'], { pty: false });
+    if (!started.ok) throw new Error('did not start');
+    await waitForJobEnd(job.logDir, 'bg');
+    const child = Number(
+      /child (\d+)/.exec(fs.readFileSync(jobFiles(job.logDir, 'bg').log, 'utf8'))?.[1],
+    );
+    expect(child).toBeGreaterThan(0);
+    await until(() => !isProcessAlive(child));
+    expect(readOutcome(job.logDir, 'bg')).toMatchObject({ exit_code: 0, state: 'success' });
+  });
+
   it('a flood of output all reaches the log, through the PTY and through pipes', async () => {
     for (const pty of [true, false]) {
       const id = pty ? 'flood-pty' : 'flood-pipe';
