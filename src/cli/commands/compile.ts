@@ -1,11 +1,15 @@
 import type { CommandModule } from 'yargs';
-import { CcglmError } from '../../errors.js';
 
-// Placeholder until the command is built; its owner replaces this file.
-export const compileCommand: CommandModule = {
-  command: 'compile',
-  describe: false,
-  handler: () => {
-    throw new CcglmError('ccglm compile is not built yet', 1);
+export const compileCommand: CommandModule<object, { plan: string }> = {
+  command: 'compile <plan>',
+  describe: 'Print the compiled plan as JSON (schemas/plan.schema.json); exit 1 when it has errors',
+  builder: (yargs) => yargs.positional('plan', { type: 'string', demandOption: true }) as never,
+  handler: async (args) => {
+    const { readPlanOrThrow } = await import('../plan-input.js');
+    const { compilePlan } = await import('../../graph/compile.js');
+    const text = await readPlanOrThrow(args.plan);
+    const compiled = compilePlan(text, args.plan);
+    process.stdout.write(`${JSON.stringify(compiled, null, 2)}\n`);
+    process.exitCode = compiled.ok ? 0 : 1;
   },
 };

@@ -1,11 +1,25 @@
 import type { CommandModule } from 'yargs';
-import { CcglmError } from '../../errors.js';
 
-// Placeholder until the command is built; its owner replaces this file.
-export const wavesCommand: CommandModule = {
-  command: 'waves',
-  describe: false,
-  handler: () => {
-    throw new CcglmError('ccglm waves is not built yet', 1);
+interface WavesArgs {
+  plan: string;
+  format: string;
+  concurrency?: number;
+}
+
+export const wavesCommand: CommandModule<object, WavesArgs> = {
+  command: 'waves <plan>',
+  describe: 'Dry-run preview: the waves in order, the critical path and file overlaps',
+  builder: (yargs) =>
+    yargs
+      .positional('plan', { type: 'string', demandOption: true })
+      .option('format', {
+        type: 'string',
+        default: 'text',
+        choices: ['text', 'json', 'mermaid', 'dot'],
+      })
+      .option('concurrency', { type: 'number' }) as never,
+  handler: async (args) => {
+    const { printWaves } = await import('../waves-run.js');
+    process.exitCode = await printWaves(args.plan, args.format, args.concurrency);
   },
 };

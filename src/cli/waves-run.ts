@@ -1,0 +1,28 @@
+import { compilePlan } from '../graph/compile.js';
+import { renderWaves, type WavesFormat } from '../graph/render-waves.js';
+import { renderDiagnostics } from '../plan/render.js';
+import { parseFormat, readPlanOrThrow } from './plan-input.js';
+
+/** Prints the wave preview, or the diagnostics of an invalid plan (exit 1). */
+export async function printWaves(
+  file: string,
+  format: string,
+  concurrency?: number,
+): Promise<number> {
+  const chosen = parseFormat<WavesFormat>(format, ['text', 'json', 'mermaid', 'dot']);
+  const text = await readPlanOrThrow(file);
+  const compiled = compilePlan(text, file, concurrency !== undefined ? { concurrency } : {});
+  if (!compiled.ok) {
+    const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
+    process.stderr.write(
+      renderDiagnostics(errors, {
+        format: 'text',
+        sources: new Map([[file, text]]),
+        files: [file],
+      }),
+    );
+    return 1;
+  }
+  process.stdout.write(renderWaves(compiled, chosen));
+  return 0;
+}
