@@ -136,7 +136,7 @@ export function plainValue(raw: string): string {
     .filter((line) => line.trim().length > 0)
     .map((line) => line.length - line.trimStart().length);
   const dedent = indents.length > 0 ? Math.min(...indents) : 0;
-  const out = [first, ...rest.map((line) => line.slice(dedent).replace(/\s+$/, ''))]
+  const out = [first, ...rest.map((line) => line.slice(dedent).replace(/\s+$/, '').replace(/^(?:[-*+]|\d+[.)])\s+/, ''))]
     .join('\n')
     .replace(/\*\*([^*]+)\*\*/g, '$1')
     .replace(/`([^`]*)`/g, '$1')

@@ -1,0 +1,109 @@
+/**
+ * The surgical writer: sets `status`, `log` and `files edited` of tasks and changes no other byte.
+ * Pure: text + edits -> text. A field that is missing is added after the task's last field, in the
+ * task's own bullet, indentation and label style; line endings are the file's own.
+ */
+import { parsePlan } from './parse.js';
+import type { Field, Task, TaskEdit } from './types.js';
+import { CANONICAL_LABEL } from './values.js';
+
+export class PatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PatchError';
+  }
+}
+
+interface Replacement {
+  start: number;
+  end: number;
+  text: string;
+}
+
+interface ItemStyle {
+  indent: string;
+  bullet: string;
+  /** `**label**:` (outside) or `**label:**` (inside). */
+  colon: 'outside' | 'inside';
+}
+
+export function patchPlan(text: string, edits: TaskEdit[]): string {
+  if (edits.length === 0) return text;
+  const { plan } = parsePlan(text, 'plan.md');
+  const replacements: Replacement[] = [];
+  for (const edit of edits) {
+    const task = plan.tasks.find((candidate) => candidate.id === edit.taskId);
+    if (task === undefined)
+      throw new PatchError(`task ${edit.taskId} is not in the plan (any more)`);
+    replacements.push(...editTask(text, task, edit, plan.eol));
+  }
+  replacements.sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const r of replacements) out = out.slice(0, r.start) + r.text + out.slice(r.end);
+  return out;
+}
+
+function editTask(text: string, task: Task, edit: TaskEdit, eol: string): Replacement[] {
+  const style = styleOf(text, task);
+  const replacements: Replacement[] = [];
+  const missing: string[] = [];
+  const set = (key: 'status' | 'log' | 'files_edited', value: string) => {
+    const field = task.fields.find((f) => f.key === key);
+    if (field !== undefined) {
+      replacements.push({
+        start: field.valueSpan.start.offset,
+        end: field.valueSpan.end.offset,
+        text: value,
+      });
+    } else {
+      const label = CANONICAL_LABEL[key];
+      const head = style.colon === 'inside' ? `**${label}:**` : `**${label}**:`;
+      missing.push(`${eol}${style.indent}${style.bullet} ${head}${value}`);
+    }
+  };
+  if (edit.status !== undefined) set('status', ` ${edit.status}`);
+  if (edit.log !== undefined)
+    set('log', formatLines(edit.log.split(/\r?\n/), style, eol, '[empty - agent fills]'));
+  if (edit.filesEdited !== undefined)
+    set('files_edited', formatLines(edit.filesEdited, style, eol, '[empty - agent fills]'));
+  if (missing.length > 0) {
+    const end = lastFieldEnd(task);
+    replacements.push({ start: end, end, text: missing.join('') });
+  }
+  return replacements;
+}
+
+/** One line stays inline; several become a nested list under the field. */
+function formatLines(lines: string[], style: ItemStyle, eol: string, empty: string): string {
+  const clean = lines
+    .map((line) => line.replace(/\s+$/, '').replace(/^\s+/, ''))
+    .filter((line) => line.length > 0);
+  if (clean.length === 0) return ` ${empty}`;
+  if (clean.length === 1 && !/^[-*+] /.test(clean[0] as string)) return ` ${clean[0]}`;
+  const nested = `${style.indent}  `;
+  return clean
+    .map((line) => `${eol}${nested}${style.bullet} ${line.replace(/^[-*+]\s+/, '')}`)
+    .join('');
+}
+
+function lastFieldEnd(task: Task): number {
+  return task.fields.reduce(
+    (end, field) => Math.max(end, field.span.end.offset),
+    task.headingSpan.end.offset,
+  );
+}
+
+function styleOf(text: string, task: Task): ItemStyle {
+  const sample: Field | undefined = task.fields[0];
+  if (sample === undefined) return { indent: '', bullet: '-', colon: 'outside' };
+  const start = sample.span.start.offset;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const indent = text.slice(lineStart, start);
+  const bullet = text[start] ?? '-';
+  const head = text.slice(start, sample.valueSpan.start.offset);
+  return {
+    indent: /^[ \t]*$/.test(indent) ? indent : '',
+    bullet: bullet === '*' || bullet === '+' ? bullet : '-',
+    colon: /[:：]\s*(\*\*|__)\s*$/.test(head) ? 'inside' : 'outside',
+  };
+}
