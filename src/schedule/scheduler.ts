@@ -1,0 +1,269 @@
+/**
+ * The scheduler as a pull-based state machine over plain data: `ready()`, `start(id)`,
+ * `complete(id, result)`. No I/O, no clock of its own (time is passed in), so every rule is a table
+ * test. Strategies `waves` (a wave starts when every task of the previous wave has ended) and `eager`
+ * (a task starts when its dependencies completed); `continue` as in turbo.
+ */
+
+export type Strategy = 'waves' | 'eager';
+export type ContinueMode = 'never' | 'dependencies-successful' | 'always';
+export type TaskState = 'pending' | 'running' | 'completed' | 'failed' | 'blocked' | 'skipped';
+
+export interface SchedulerTask {
+  id: string;
+  deps: string[];
+  /** Already Completed in the plan: counted as done, never started. */
+  done?: boolean;
+}
+
+export interface SchedulerOptions {
+  strategy?: Strategy;
+  /** Tasks running at once (default 3; Infinity for no limit). */
+  concurrency?: number;
+  continue?: ContinueMode;
+  /** Run only these tasks (their dependencies must already be Completed). */
+  only?: string[];
+  /** Run this task and everything downstream of it. */
+  from?: string;
+}
+
+export type TaskResult = { status: 'completed' } | { status: 'failed' | 'blocked'; reason: string };
+
+export interface TaskSnapshot {
+  id: string;
+  state: TaskState;
+  wave: number;
+  reason?: string;
+}
+
+export class Scheduler {
+  private readonly tasks = new Map<
+    string,
+    { deps: string[]; dependents: string[]; wave: number }
+  >();
+  private readonly states = new Map<string, TaskState>();
+  private readonly reasons = new Map<string, string>();
+  private readonly order: string[];
+  private readonly strategy: Strategy;
+  private readonly continueMode: ContinueMode;
+  private concurrency: number;
+  private pausedUntil = 0;
+  private stopped = false;
+  /** Tasks blocked since the last `takeBlocked()`, for the caller's events and write-back. */
+  private newlyBlocked: string[] = [];
+
+  constructor(tasks: SchedulerTask[], options: SchedulerOptions = {}) {
+    this.strategy = options.strategy ?? 'waves';
+    this.continueMode = options.continue ?? 'dependencies-successful';
+    this.concurrency = options.concurrency ?? 3;
+    const known = new Set(tasks.map((task) => task.id));
+    for (const task of tasks) {
+      this.tasks.set(task.id, {
+        deps: task.deps.filter((dep) => known.has(dep) && dep !== task.id),
+        dependents: [],
+        wave: 0,
+      });
+    }
+    for (const [id, node] of this.tasks)
+      for (const dep of node.deps) this.tasks.get(dep)?.dependents.push(id);
+    this.order = topological([...this.tasks.keys()], (id) => this.tasks.get(id)?.deps ?? []);
+    for (const id of this.order) {
+      const node = this.tasks.get(id);
+      if (node !== undefined)
+        node.wave = Math.max(0, ...node.deps.map((dep) => (this.tasks.get(dep)?.wave ?? 0) + 1));
+    }
+    const selected = selectTasks(this.tasks, options);
+    for (const task of tasks) {
+      if (task.done === true) this.states.set(task.id, 'completed');
+      else if (!selected.has(task.id)) this.states.set(task.id, 'skipped');
+      else this.states.set(task.id, 'pending');
+    }
+    // A selected task whose dependency will never run nor has run cannot start.
+    for (const id of this.order) {
+      if (this.states.get(id) !== 'pending') continue;
+      const missing = this.tasks.get(id)?.deps.find((dep) => this.states.get(dep) === 'skipped');
+      if (missing !== undefined)
+        this.block(id, `dependency ${missing} is not Completed and not part of this run`);
+    }
+  }
+
+  /** Tasks that may start now, in plan order, within the concurrency limit. */
+  ready(now = 0): string[] {
+    if (this.stopped || now < this.pausedUntil) return [];
+    const free = this.concurrency - this.count('running');
+    if (free <= 0) return [];
+    const gate = this.strategy === 'waves' ? this.openWave() : Infinity;
+    const out: string[] = [];
+    for (const id of this.order) {
+      if (out.length >= free) break;
+      if (this.states.get(id) !== 'pending') continue;
+      const node = this.tasks.get(id);
+      if (node === undefined || node.wave > gate) continue;
+      const depsOk = node.deps.every((dep) => {
+        const state = this.states.get(dep);
+        return state === 'completed' || (this.continueMode === 'always' && isEnded(state));
+      });
+      if (depsOk) out.push(id);
+    }
+    return out;
+  }
+
+  start(id: string): void {
+    if (this.states.get(id) !== 'pending')
+      throw new Error(`cannot start ${id}: it is ${this.states.get(id) ?? 'unknown'}`);
+    this.states.set(id, 'running');
+  }
+
+  /** For resume: a task whose job is already running is adopted, not started again. */
+  adopt(id: string): void {
+    if (this.states.get(id) === 'pending') this.states.set(id, 'running');
+  }
+
+  complete(id: string, result: TaskResult): void {
+    const state = this.states.get(id);
+    if (state !== 'running' && state !== 'pending')
+      throw new Error(`cannot complete ${id}: it is ${state ?? 'unknown'}`);
+    if (result.status === 'completed') {
+      this.states.set(id, 'completed');
+      this.reasons.delete(id);
+      return;
+    }
+    this.states.set(id, result.status);
+    this.reasons.set(id, result.reason);
+    if (this.continueMode === 'always') return;
+    if (this.continueMode === 'never') {
+      this.stopped = true;
+      for (const other of this.order)
+        if (this.states.get(other) === 'pending')
+          this.block(other, `the run stopped after ${id} ${result.status} (--continue never)`);
+      return;
+    }
+    for (const dependent of this.downstream(id))
+      if (this.states.get(dependent) === 'pending')
+        this.block(
+          dependent,
+          `dependency ${id} ${result.status === 'failed' ? 'failed' : 'is blocked'}`,
+        );
+  }
+
+  /** Rate limits: fewer at once, and/or nothing new before `until` (ms, the caller's clock). */
+  throttle(options: { concurrency?: number; until?: number }): void {
+    if (options.concurrency !== undefined) this.concurrency = Math.max(1, options.concurrency);
+    if (options.until !== undefined) this.pausedUntil = Math.max(this.pausedUntil, options.until);
+  }
+
+  /** Stop starting tasks (SIGINT): pending ones stay pending. */
+  halt(): void {
+    this.stopped = true;
+  }
+
+  get currentConcurrency(): number {
+    return this.concurrency;
+  }
+
+  get resumeAt(): number {
+    return this.pausedUntil;
+  }
+
+  /** Ids blocked since the last call. */
+  takeBlocked(): string[] {
+    const out = this.newlyBlocked;
+    this.newlyBlocked = [];
+    return out;
+  }
+
+  /** Nothing runs and nothing more will start (the plan was checked acyclic before). */
+  isDone(): boolean {
+    return this.count('running') === 0 && (this.stopped || this.count('pending') === 0);
+  }
+
+  snapshot(id: string): TaskSnapshot | undefined {
+    const state = this.states.get(id);
+    const node = this.tasks.get(id);
+    if (state === undefined || node === undefined) return undefined;
+    const reason = this.reasons.get(id);
+    return { id, state, wave: node.wave + 1, ...(reason !== undefined ? { reason } : {}) };
+  }
+
+  state(): TaskSnapshot[] {
+    return this.order.map((id) => this.snapshot(id) as TaskSnapshot);
+  }
+
+  private count(state: TaskState): number {
+    let n = 0;
+    for (const value of this.states.values()) if (value === state) n += 1;
+    return n;
+  }
+
+  /** The lowest wave that still has a task not ended: waves above it wait. */
+  private openWave(): number {
+    let open = Infinity;
+    for (const id of this.order) {
+      const state = this.states.get(id);
+      if (state === 'pending' || state === 'running')
+        open = Math.min(open, this.tasks.get(id)?.wave ?? 0);
+    }
+    return open;
+  }
+
+  private downstream(id: string): string[] {
+    const seen = new Set<string>();
+    const queue = [...(this.tasks.get(id)?.dependents ?? [])];
+    while (queue.length > 0) {
+      const next = queue.shift() as string;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(...(this.tasks.get(next)?.dependents ?? []));
+    }
+    return this.order.filter((other) => seen.has(other));
+  }
+
+  private block(id: string, reason: string): void {
+    this.states.set(id, 'blocked');
+    this.reasons.set(id, reason);
+    this.newlyBlocked.push(id);
+  }
+}
+
+function isEnded(state: TaskState | undefined): boolean {
+  return state === 'completed' || state === 'failed' || state === 'blocked';
+}
+
+function selectTasks(
+  tasks: Map<string, { deps: string[]; dependents: string[] }>,
+  options: SchedulerOptions,
+): Set<string> {
+  if (options.only !== undefined) return new Set(options.only.filter((id) => tasks.has(id)));
+  if (options.from !== undefined) {
+    const selected = new Set<string>();
+    const queue = [options.from];
+    while (queue.length > 0) {
+      const id = queue.shift() as string;
+      if (selected.has(id) || !tasks.has(id)) continue;
+      selected.add(id);
+      queue.push(...(tasks.get(id)?.dependents ?? []));
+    }
+    return selected;
+  }
+  return new Set(tasks.keys());
+}
+
+/** Plan order, but every task after its dependencies (Kahn's algorithm, stable). */
+function topological(ids: string[], depsOf: (id: string) => string[]): string[] {
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const indegree = new Map(ids.map((id) => [id, depsOf(id).length]));
+  const dependents = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const id of ids) for (const dep of depsOf(id)) dependents.get(dep)?.push(id);
+  const ready = ids.filter((id) => indegree.get(id) === 0);
+  const out: string[] = [];
+  while (ready.length > 0) {
+    ready.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+    const id = ready.shift() as string;
+    out.push(id);
+    for (const next of dependents.get(id) ?? []) {
+      indegree.set(next, (indegree.get(next) ?? 0) - 1);
+      if (indegree.get(next) === 0) ready.push(next);
+    }
+  }
+  return out;
+}
