@@ -58,6 +58,8 @@ async function main(logDir: string, id: string): Promise<void> {
     const code = signal !== undefined ? 128 + signal : exitCode;
     const state = stopped || signal !== undefined ? 'killed' : code === 0 ? 'success' : 'failed';
     const stopReason = latest['stop_reason'];
+    // Meta is final before the outcome appears: whoever wakes on the outcome reads a settled job.
+    if (latest['launch_state'] !== 'failed') updateMeta(logDir, id, { launch_state: 'exited' });
     writeOutcome(logDir, id, {
       beads: id,
       run_id: latest['run_id'] ?? '',
@@ -68,7 +70,6 @@ async function main(logDir: string, id: string): Promise<void> {
       retries: Number(latest['retries'] ?? 0) || 0,
       extra: { ...extra, ...(stopped && stopReason ? { reason: stopReason } : {}) },
     });
-    updateMeta(logDir, id, { launch_state: 'exited' });
     // Descendants left behind by the agent die with it: a finished job leaves no orphans.
     // Only when the scan shows some are left: an empty group's id is never signalled.
     if (agentPid !== undefined && sessionMembers(scanProcesses(), agentPid).length > 0) {

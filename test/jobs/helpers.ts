@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listJobIds, stopJob } from '../../src/jobs/index.js';
+import { listJobIds, readJob, stopJob } from '../../src/jobs/index.js';
 import { isProcessAlive, scanProcesses, sessionMembers } from '../../src/jobs/proc.js';
 
 export const fixtureBin = fileURLToPath(new URL('../fixtures/bin/', import.meta.url));
@@ -17,8 +17,11 @@ export function makeJobDir(prefix = 'ccglm-jobs-') {
     logDir,
     promptFile,
     async cleanup() {
-      for (const id of listJobIds(logDir))
+      for (const id of listJobIds(logDir)) {
         await stopJob(logDir, id, { graceMs: 200 }).catch(() => undefined);
+        // A host finishes its last meta write just after the outcome: let it exit first.
+        await until(() => !readJob(logDir, id).hostAlive, 5000).catch(() => undefined);
+      }
       fs.rmSync(logDir, { recursive: true, force: true });
     },
   };
