@@ -27,13 +27,13 @@ import {
 } from './command-args.js';
 import { multiLogDirWarning } from './log-dirs.js';
 import { checkExitCode } from './health.js';
-import { restartJob } from './restart.js';
-import { startJob } from './start.js';
 import { listJobHealth, listJobs } from './status.js';
 import { requireJob, stopJob } from './stop.js';
 import { readMeta, updateMeta } from './store.js';
 import { followLog, tailLines } from './tail.js';
-import { runWatchdog } from './watchdog.js';
+
+// Launching (start, restart, watchdog) loads the agent contract and more: imported where used, so
+// `status` and `health` over many jobs start faster.
 
 function footer(logDir: string, count: number): string {
   const hint = `hint: logs on ${os.hostname()} at ${logDir}`;
@@ -55,6 +55,7 @@ export async function start(args: JobArgs, io: JobIo): Promise<number> {
   const passthrough = (args['--'] ?? []).map(String);
   const repo = str(args, 'repo');
   const worktree = str(args, 'worktree');
+  const { startJob } = await import('./start.js');
   const result = await startJob({
     id,
     logDir,
@@ -152,6 +153,7 @@ export async function tail(args: JobArgs, io: JobIo): Promise<number> {
 export async function restart(args: JobArgs, io: JobIo): Promise<number> {
   const id = beadsOf(args, true);
   const logDir = logDirOf(args, io);
+  const { restartJob } = await import('./restart.js');
   const result = await restartJob(logDir, id, {
     ...(args['pty'] !== undefined ? { pty: flag(args, 'pty') } : {}),
     preserveContract: flag(args, 'preserve-contract'),
@@ -208,6 +210,7 @@ export async function watchdog(args: JobArgs, io: JobIo): Promise<number> {
   const maxRetries = num(args, 'max-retries');
   const pidfile = str(args, 'pidfile');
   try {
+    const { runWatchdog } = await import('./watchdog.js');
     await runWatchdog({
       logDir,
       ...healthOptions(args),
@@ -231,5 +234,15 @@ export async function watchdog(args: JobArgs, io: JobIo): Promise<number> {
   return 0;
 }
 
-export { gate, preflight } from './commands-gates.js';
+export async function gate(
+  name: 'baseline-gate' | 'integrity-gate' | 'feature-key-gate',
+  args: JobArgs,
+  io: JobIo,
+): Promise<number> {
+  return (await import('./commands-gates.js')).gate(name, args, io);
+}
+
+export async function preflight(args: JobArgs, io: JobIo): Promise<number> {
+  return (await import('./commands-gates.js')).preflight(args, io);
+}
 export type { JobArgs, JobIo } from './command-args.js';
