@@ -1,11 +1,18 @@
 import type { CommandModule } from 'yargs';
-import { CcglmError } from '../../errors.js';
 
-// Placeholder until the command is built; its owner replaces this file.
-export const demoCommand: CommandModule = {
-  command: 'demo',
-  describe: false,
-  handler: () => {
-    throw new CcglmError('ccglm demo is not built yet', 1);
+export const demoCommand: CommandModule<object, { dir?: string; json: boolean }> = {
+  command: 'demo [dir]',
+  describe:
+    'Run the shipped demo plan offline with the demo agent, in a demo repository made on the fly',
+  builder: (yargs) =>
+    yargs
+      .positional('dir', {
+        type: 'string',
+        describe: 'where to create the demo (default: a new temp folder)',
+      })
+      .option('json', { type: 'boolean', default: false }) as never,
+  handler: async (args) => {
+    const { runDemo } = await import('../demo-run.js');
+    process.exitCode = await runDemo(args.dir, args.json);
   },
 };

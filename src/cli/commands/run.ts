@@ -1,11 +1,97 @@
 import type { CommandModule } from 'yargs';
-import { CcglmError } from '../../errors.js';
 
-// Placeholder until the command is built; its owner replaces this file.
-export const runCommand: CommandModule = {
-  command: 'run',
-  describe: false,
-  handler: () => {
-    throw new CcglmError('ccglm run is not built yet', 1);
+export interface RunArgs {
+  plan: string;
+  'dry-run': boolean;
+  strategy: string;
+  concurrency: string;
+  continue: string;
+  only?: string[];
+  from?: string;
+  agent?: string;
+  'agent-cmd'?: string;
+  model?: string;
+  'log-dir'?: string;
+  'worktree-root': string;
+  isolation: string;
+  repos?: string;
+  resume: boolean;
+  detach: boolean;
+  push: boolean;
+  json: boolean;
+  pty: boolean;
+  'stall-minutes': number;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <plan>',
+  describe:
+    'Run the plan: each wave of tasks as parallel agent jobs in git worktrees, with write-back',
+  builder: (yargs) =>
+    yargs
+      .positional('plan', { type: 'string', demandOption: true })
+      .option('dry-run', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the wave preview (= ccglm waves) and start nothing',
+      })
+      .option('strategy', { type: 'string', choices: ['waves', 'eager'], default: 'waves' })
+      .option('concurrency', {
+        type: 'string',
+        default: '3',
+        describe: 'tasks at once (a number or "unlimited")',
+      })
+      .option('continue', {
+        type: 'string',
+        choices: ['never', 'dependencies-successful', 'always'],
+        default: 'dependencies-successful',
+      })
+      .option('only', { type: 'string', array: true, describe: 'run only these tasks' })
+      .option('from', { type: 'string', describe: 'run this task and everything downstream' })
+      .option('agent', {
+        type: 'string',
+        describe:
+          'agent profile: claude (default), codex, opencode, demo, or from ccglm.config.json',
+      })
+      .option('agent-cmd', {
+        type: 'string',
+        describe: 'a custom agent command (prompt on stdin and in $CCGLM_PROMPT_FILE)',
+      })
+      .option('model', { type: 'string', describe: 'model (default $CC_GLM_MODEL or glm-5)' })
+      .option('log-dir', {
+        type: 'string',
+        describe: 'job artifacts (default $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs)',
+      })
+      .option('worktree-root', { type: 'string', default: '/tmp/agents' })
+      .option('isolation', { type: 'string', choices: ['task', 'repo'], default: 'task' })
+      .option('repos', {
+        type: 'string',
+        describe: 'a folder holding the repositories named by the tasks',
+      })
+      .option('resume', {
+        type: 'boolean',
+        default: false,
+        describe: 'adopt the jobs of an interrupted run',
+      })
+      .option('detach', {
+        type: 'boolean',
+        default: false,
+        describe: 'on Ctrl-C leave running jobs running',
+      })
+      .option('push', {
+        type: 'boolean',
+        default: false,
+        describe: 'push the integration branches when every task completed',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'NDJSON events on stdout' })
+      .option('pty', {
+        type: 'boolean',
+        default: true,
+        describe: 'run agents in a pseudo-terminal (--no-pty: pipes)',
+      })
+      .option('stall-minutes', { type: 'number', default: 20 }) as never,
+  handler: async (args) => {
+    const { runFromCli } = await import('../run-cli.js');
+    process.exitCode = await runFromCli(args);
   },
 };

@@ -1,0 +1,59 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CcglmError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import { gitOrThrow } from '../run/git.js';
+import { runFromCli } from './run-cli.js';
+
+/** Creates the demo repository and plan, then runs the real `ccglm run` on them with the demo agent. */
+export async function runDemo(dir: string | undefined, json: boolean): Promise<number> {
+  const root =
+    dir !== undefined ? path.resolve(dir) : mkdtempSync(path.join(tmpdir(), 'ccglm-demo-'));
+  if (existsSync(root) && readdirSync(root).length > 0)
+    throw new CcglmError(`${root} is not empty; give a new or empty folder for the demo`, 1);
+  const fixtures = path.join(packageRoot, 'fixtures', 'demo');
+  const repo = path.join(root, 'greeter');
+  mkdirSync(repo, { recursive: true });
+  cpSync(path.join(fixtures, 'repo'), repo, { recursive: true });
+  await gitOrThrow(repo, ['init', '-q', '-b', 'main']);
+  await gitOrThrow(repo, ['config', 'user.name', 'ccglm demo']);
+  await gitOrThrow(repo, ['config', 'user.email', 'demo@ccglm.invalid']);
+  await gitOrThrow(repo, ['add', '-A']);
+  await gitOrThrow(repo, ['commit', '-q', '-m', 'greeter: initial commit']);
+  const plan = path.join(root, 'demo-plan.md');
+  cpSync(path.join(fixtures, 'demo-plan.md'), plan);
+  const say = (text: string) => (json ? process.stderr : process.stdout).write(text);
+  say(
+    `ccglm demo: the demo repository is ${repo}, the plan ${plan}; the agent is the offline demo agent (no API key needed)\n\n`,
+  );
+  const code = await runFromCli({
+    plan,
+    'dry-run': false,
+    strategy: 'waves',
+    concurrency: '3',
+    continue: 'dependencies-successful',
+    agent: 'demo',
+    'log-dir': path.join(root, 'jobs'),
+    'worktree-root': path.join(root, 'worktrees'),
+    isolation: 'task',
+    repos: root,
+    resume: false,
+    detach: false,
+    push: false,
+    json,
+    pty: true,
+    'stall-minutes': 20,
+  });
+  say(
+    [
+      '',
+      'Look at:',
+      `  cat ${plan}                     # status, log and files edited, filled in`,
+      `  git -C ${repo} log --oneline --graph feature-demo   # the integration branch with each task merged`,
+      `  node ${path.join(packageRoot, 'bin', 'ccglm.js')} job status --log-dir ${path.join(root, 'jobs')}`,
+      '',
+    ].join('\n'),
+  );
+  return code;
+}

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { CcglmError } from '../errors.js';
+import { resolveLogDir } from '../jobs/index.js';
+import { createNdjsonRenderer, createPlainRenderer, createTtyRenderer } from '../run/render.js';
+import { runPlan } from '../run/run.js';
+import type { ContinueMode, Strategy } from '../schedule/scheduler.js';
+import type { RunArgs } from './commands/run.js';
+
+function parseConcurrency(value: string): number {
+  if (/^(unlimited|inf|infinity|0)$/i.test(value)) return Infinity;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CcglmError(
+      `--concurrency takes a whole number of at least 1 or "unlimited", not ${value}`,
+      2,
+    );
+  return n;
+}
+
+export async function runFromCli(args: RunArgs): Promise<number> {
+  const write = (text: string) => process.stdout.write(text);
+  const renderer = args.json
+    ? createNdjsonRenderer(write)
+    : process.stdout.isTTY === true
+      ? createTtyRenderer(write, () => process.stdout.columns ?? 100, Date.now)
+      : createPlainRenderer(write);
+  const ticker =
+    renderer.tick !== undefined ? setInterval(() => renderer.tick?.(Date.now()), 1000) : undefined;
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const interrupted = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    onSignal = (signal) => resolve(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  try {
+    return await runPlan({
+      plan: args.plan,
+      dryRun: args['dry-run'],
+      strategy: args.strategy as Strategy,
+      concurrency: parseConcurrency(args.concurrency),
+      continue: args.continue as ContinueMode,
+      ...(args.only !== undefined
+        ? { only: args.only.flatMap((id) => id.split(',')).filter(Boolean) }
+        : {}),
+      ...(args.from !== undefined ? { from: args.from } : {}),
+      ...(args.agent !== undefined ? { agent: args.agent } : {}),
+      ...(args['agent-cmd'] !== undefined ? { agentCmd: args['agent-cmd'] } : {}),
+      ...(args.model !== undefined ? { model: args.model } : {}),
+      logDir: path.resolve(resolveLogDir(args['log-dir'], process.env)),
+      worktreeRoot: path.resolve(args['worktree-root']),
+      isolation: args.isolation as 'task' | 'repo',
+      ...(args.repos !== undefined ? { repos: path.resolve(args.repos) } : {}),
+      resume: args.resume,
+      detach: args.detach,
+      push: args.push,
+      pty: args.pty,
+      stallMinutes: args['stall-minutes'],
+      emit: (event) => renderer.onEvent(event),
+      print: (text) => (args.json ? process.stderr : process.stdout).write(text),
+      interrupted,
+    });
+  } finally {
+    if (ticker !== undefined) clearInterval(ticker);
+    renderer.close();
+    if (onSignal !== undefined) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Live views of a run over its events: NDJSON (`--json`), plain lines (non-TTY, CI), and a TTY view
+ * that redraws one line per task in place.
+ */
+import type { RunEvent } from './events.js';
+
+export interface Renderer {
+  onEvent(event: RunEvent): void;
+  /** Called every second or so on a TTY to refresh elapsed times. */
+  tick?(now: number): void;
+  close(): void;
+}
+
+type Write = (text: string) => void;
+
+export function createNdjsonRenderer(write: Write): Renderer {
+  return { onEvent: (event) => write(`${JSON.stringify(event)}\n`), close: () => {} };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/** One plain line per event (task.output lines are left to `ccglm job tail`). */
+export function formatPlain(event: RunEvent, startedAt: number): string | undefined {
+  const at = `[${seconds(event.t - startedAt).padStart(7)}]`;
+  switch (event.type) {
+    case 'run.start':
+      return `${at} run ${event.plan}: ${event.tasks.length} tasks in ${event.waves.length} waves (strategy ${event.strategy}, concurrency ${Number.isFinite(event.concurrency) ? event.concurrency : 'unlimited'}${event.resume ? ', resumed' : ''})`;
+    case 'task.start':
+      return `${at} ${event.id} ${event.adopted === true ? 'adopted' : 'started'} (wave ${event.wave}, job ${event.job}, branch ${event.branch})`;
+    case 'task.restart':
+      return `${at} ${event.id} restarted (${event.reason}; attempt ${event.attempt})`;
+    case 'task.end': {
+      const details = [
+        event.durationMs !== undefined ? seconds(event.durationMs) : undefined,
+        event.exitCode !== undefined ? `exit ${event.exitCode}` : undefined,
+        event.commits !== undefined
+          ? `${event.commits.length} commit${event.commits.length === 1 ? '' : 's'}`
+          : undefined,
+        event.reason,
+      ].filter((part) => part !== undefined);
+      return `${at} ${event.id} ${event.status}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
+    }
+    case 'run.throttle':
+      return `${at} rate limited: concurrency ${event.concurrency}${event.until !== undefined ? `, no new task before ${new Date(event.until).toISOString()}` : ''} (${event.reason})`;
+    case 'run.signal':
+      return `${at} ${event.signal}: ${event.detach ? 'leaving running jobs running (--detach)' : 'stopping running jobs'}`;
+    case 'run.end':
+      return `${at} done: ${event.completed} completed, ${event.failed} failed, ${event.blocked} blocked${event.skipped > 0 ? `, ${event.skipped} skipped` : ''} in ${seconds(event.durationMs)}`;
+    default:
+      return undefined;
+  }
+}
+
+export function createPlainRenderer(write: Write): Renderer {
+  let startedAt = 0;
+  return {
+    onEvent(event) {
+      if (event.type === 'run.start') startedAt = event.t;
+      const line = formatPlain(event, startedAt);
+      if (line !== undefined) write(`${line}\n`);
+    },
+    close: () => {},
+  };
+}
+
+interface Row {
+  id: string;
+  wave: number;
+  state: string;
+  since: number;
+  until?: number;
+  last: string;
+}
+
+/** TTY: a block of one line per started task, redrawn in place (cursor up + clear line). */
+export function createTtyRenderer(
+  write: Write,
+  columns: () => number,
+  now: () => number,
+): Renderer {
+  const rows = new Map<string, Row>();
+  let drawn = 0;
+  let startedAt = 0;
+  const draw = () => {
+    const width = Math.max(40, columns());
+    let out = drawn > 0 ? `\u001b[${drawn}A` : '';
+    const lines = [...rows.values()].map((row) => {
+      const elapsed = seconds((row.until ?? now()) - row.since);
+      const mark =
+        row.state === 'Completed'
+          ? '✓'
+          : row.state === 'Failed'
+            ? '✗'
+            : row.state === 'Blocked'
+              ? '■'
+              : '…';
+      const line = `${mark} w${row.wave} ${row.id.padEnd(8)} ${row.state.padEnd(11)} ${elapsed.padStart(7)}  ${row.last}`;
+      return line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line;
+    });
+    for (const line of lines) out += `\u001b[2K${line}\n`;
+    drawn = lines.length;
+    write(out);
+  };
+  return {
+    onEvent(event) {
+      switch (event.type) {
+        case 'run.start':
+          startedAt = event.t;
+          write(`${formatPlain(event, startedAt)}\n`);
+          return;
+        case 'task.start':
+          rows.set(event.id, {
+            id: event.id,
+            wave: event.wave,
+            state: 'Running',
+            since: event.t,
+            last: `job ${event.job}`,
+          });
+          break;
+        case 'task.output': {
+          const row = rows.get(event.id);
+          if (row !== undefined) row.last = event.line.trim();
+          break;
+        }
+        case 'task.restart': {
+          const row = rows.get(event.id);
+          if (row !== undefined) row.last = `restarted: ${event.reason}`;
+          break;
+        }
+        case 'task.end': {
+          const row = rows.get(event.id) ?? {
+            id: event.id,
+            wave: 0,
+            state: '',
+            since: event.t,
+            last: '',
+          };
+          row.state = event.status;
+          row.until = event.t;
+          row.last =
+            event.reason ??
+            (event.commits !== undefined ? `${event.commits.length} commit(s)` : '');
+          rows.set(event.id, row);
+          break;
+        }
+        case 'run.end':
+          draw();
+          write(`${formatPlain(event, startedAt)}\n`);
+          return;
+        default: {
+          const line = formatPlain(event, startedAt);
+          if (line !== undefined) {
+            draw();
+            drawn = 0;
+            write(`${line}\n`);
+          }
+          return;
+        }
+      }
+      draw();
+    },
+    tick: () => {
+      if (rows.size > 0) draw();
+    },
+    close: () => {},
+  };
+}

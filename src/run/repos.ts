@@ -1,0 +1,73 @@
+/**
+ * task `repo` -> a git repository on disk: `--repos DIR/<name>`, the repository holding the plan
+ * (when the names match or the task has no repo), then sibling folders of that repository.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CcglmError } from '../errors.js';
+import type { Task } from '../plan/types.js';
+import { repoTop } from './git.js';
+
+export interface ResolvedRepo {
+  name: string;
+  path: string;
+}
+
+export async function resolveRepos(
+  tasks: Task[],
+  planPath: string,
+  reposDir?: string,
+): Promise<Map<string, ResolvedRepo>> {
+  const planRepo = await repoTop(path.dirname(planPath));
+  const byTask = new Map<string, ResolvedRepo>();
+  const cache = new Map<string, ResolvedRepo | undefined>();
+  const missing: string[] = [];
+  for (const task of tasks) {
+    const name = task.repo?.trim();
+    const key = name ?? '';
+    if (!cache.has(key)) cache.set(key, await findRepo(name, planRepo, reposDir));
+    const found = cache.get(key);
+    if (found === undefined) missing.push(`${task.id} (repo ${name ?? '(none)'})`);
+    else byTask.set(task.id, found);
+  }
+  if (missing.length > 0) {
+    const where = [
+      reposDir !== undefined ? `--repos ${reposDir}` : undefined,
+      planRepo
+        ? `the plan's repository ${planRepo} and its siblings`
+        : 'the plan is not inside a git repository',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    throw new CcglmError(
+      `cannot find the git repository of ${missing.join(', ')}; looked in ${where}. Pass --repos DIR (a folder holding the repositories by name).`,
+      1,
+    );
+  }
+  return byTask;
+}
+
+async function findRepo(
+  name: string | undefined,
+  planRepo: string | undefined,
+  reposDir: string | undefined,
+): Promise<ResolvedRepo | undefined> {
+  if (name === undefined || name.length === 0)
+    return planRepo !== undefined ? { name: path.basename(planRepo), path: planRepo } : undefined;
+  if (reposDir !== undefined) {
+    const candidate = path.resolve(reposDir, name);
+    if (existsSync(candidate) && (await repoTop(candidate)) === candidate)
+      return { name, path: candidate };
+  }
+  if (planRepo !== undefined) {
+    if (path.basename(planRepo) === name) return { name, path: planRepo };
+    const sibling = path.join(path.dirname(planRepo), name);
+    if (existsSync(sibling) && (await repoTop(sibling)) === sibling) return { name, path: sibling };
+    // A repo named like the plan's own (`app` for the repository the plan sits in) is the common case
+    // in single-repo plans; a path written as the repo (`.`) too.
+    if (name === '.' || name === planRepo) return { name: path.basename(planRepo), path: planRepo };
+  }
+  if (path.isAbsolute(name) && (await repoTop(name)) === name)
+    return { name: path.basename(name), path: name };
+  return undefined;
+}

@@ -1,0 +1,754 @@
+/**
+ * `ccglm run`: compile -> lock -> repos -> schedule -> one supervised job per task -> write-back ->
+ * summary. The event loop around the pure scheduler; everything with side effects lives here or below.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import stripAnsi from 'strip-ansi';
+import writeFileAtomic from 'write-file-atomic';
+import { buildAgentJob, detectRateLimit, renderPrompt } from '../agent/index.js';
+import { CcglmError } from '../errors.js';
+import { compilePlan, type CompiledPlan } from '../graph/compile.js';
+import { renderWaves } from '../graph/render-waves.js';
+import {
+  jobHealth,
+  readJob,
+  readOutcome,
+  restartJob,
+  startJob,
+  stopJob,
+  tailLines,
+  waitForJobEnd,
+  type JobOutcome,
+} from '../jobs/index.js';
+import { renderDiagnostics } from '../plan/render.js';
+import type { Task, TaskStatus } from '../plan/types.js';
+import { Scheduler, type ContinueMode, type Strategy } from '../schedule/scheduler.js';
+import { readPlanFile } from '../cli/read-plan-file.js';
+import type { RunEvent, TaskEndStatus } from './events.js';
+import { git } from './git.js';
+import { acquirePlanLock } from './lock.js';
+import { PlanWriter } from './plan-writer.js';
+import { resolveRepos, type ResolvedRepo } from './repos.js';
+import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
+
+export interface RunOptions {
+  plan: string;
+  dryRun?: boolean;
+  strategy?: Strategy;
+  concurrency?: number;
+  continue?: ContinueMode;
+  only?: string[];
+  from?: string;
+  agent?: string;
+  agentCmd?: string;
+  model?: string;
+  logDir: string;
+  worktreeRoot: string;
+  isolation?: 'task' | 'repo';
+  repos?: string;
+  resume?: boolean;
+  detach?: boolean;
+  push?: boolean;
+  pty?: boolean;
+  stallMinutes?: number;
+  maxRetries?: number;
+  /** Health-check interval (default 5 s). */
+  checkIntervalMs?: number;
+  emit: (event: RunEvent) => void;
+  /** Where the summary and diagnostics go. */
+  print: (text: string) => void;
+  now?: () => number;
+  /** Resolves when the user interrupts (SIGINT/SIGTERM). */
+  interrupted?: Promise<'SIGINT' | 'SIGTERM'>;
+}
+
+interface RunningTask {
+  id: string;
+  jobId: string;
+  ws: TaskWorkspace;
+  startedAt: number;
+  attempt: number;
+  retries: number;
+}
+
+interface RunState {
+  plan: string;
+  planId: string;
+  tasks: Record<
+    string,
+    {
+      jobId: string;
+      branch: string;
+      base: string;
+      worktree: string;
+      repo: string;
+      repoPath: string;
+      startedAt: number;
+      attempt: number;
+      ended?: boolean;
+    }
+  >;
+}
+
+export function planIdOf(planPath: string): string {
+  const base = path
+    .basename(planPath)
+    .replace(/\.md$/i, '')
+    .replace(/[-_.]?plan$/i, '');
+  const clean = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return clean.length > 0 ? clean : 'plan';
+}
+
+export async function runPlan(options: RunOptions): Promise<number> {
+  const now = options.now ?? Date.now;
+  const planPath = path.resolve(options.plan);
+  const read = await readPlanFile(planPath);
+  if (!read.ok) throw new CcglmError(read.message, 1);
+  const compiled = compilePlan(
+    read.text,
+    options.plan,
+    options.concurrency !== undefined && Number.isFinite(options.concurrency)
+      ? { concurrency: options.concurrency }
+      : {},
+  );
+  if (!compiled.ok) {
+    const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
+    options.print(
+      renderDiagnostics(errors, {
+        format: 'text',
+        sources: new Map([[options.plan, read.text]]),
+        files: [options.plan],
+      }),
+    );
+    options.print(
+      `ccglm: ${options.plan} has errors; nothing was started and the plan was not changed\n`,
+    );
+    return 1;
+  }
+  if (options.dryRun === true) {
+    options.print(renderWaves(compiled, 'text'));
+    return 0;
+  }
+  for (const id of [...(options.only ?? []), ...(options.from !== undefined ? [options.from] : [])])
+    if (!compiled.plan.tasks.some((task) => task.id === id))
+      throw new CcglmError(
+        `unknown task ${id} in ${options.plan}, expected one of: ${compiled.plan.tasks.map((t) => t.id).join(', ')}`,
+        2,
+      );
+
+  mkdirSync(options.logDir, { recursive: true });
+  const planKey = createHash('sha1').update(planPath).digest('hex').slice(0, 12);
+  const lock = acquirePlanLock(
+    path.join(options.logDir, `ccglm-run-${planKey}.lock`),
+    options.plan,
+    new Date(now()),
+  );
+  try {
+    return await new Run(options, compiled, planPath, planKey, now).execute();
+  } finally {
+    lock.release();
+  }
+}
+
+class Run {
+  private readonly planId: string;
+  private readonly writer: PlanWriter;
+  private readonly workspace: Workspace;
+  private readonly scheduler: Scheduler;
+  private readonly tasks = new Map<string, Task>();
+  private readonly running = new Map<string, RunningTask>();
+  private readonly ended = new Map<
+    string,
+    { status: TaskEndStatus; durationMs?: number; commits: string[]; reason?: string }
+  >();
+  private readonly stateFile: string;
+  private state: RunState;
+  private repos = new Map<string, ResolvedRepo>();
+  private wake: () => void = () => {};
+  private interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly options: RunOptions,
+    private readonly compiled: CompiledPlan,
+    private readonly planPath: string,
+    planKey: string,
+    private readonly now: () => number,
+  ) {
+    this.planId = planIdOf(planPath);
+    this.writer = new PlanWriter(planPath);
+    this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation ?? 'task');
+    for (const task of compiled.plan.tasks)
+      if (!this.tasks.has(task.id)) this.tasks.set(task.id, task);
+    const byId = new Map(compiled.graph.edges.map((e) => [e.to, [] as string[]]));
+    for (const edge of compiled.graph.edges) byId.get(edge.to)?.push(edge.from);
+    this.scheduler = new Scheduler(
+      [...this.tasks.values()].map((task) => ({
+        id: task.id,
+        deps: byId.get(task.id) ?? [],
+        done: task.status === 'Completed' || task.status === 'Skipped',
+      })),
+      {
+        strategy: options.strategy ?? 'waves',
+        concurrency: options.concurrency ?? 3,
+        continue: options.continue ?? 'dependencies-successful',
+        ...(options.only !== undefined ? { only: options.only } : {}),
+        ...(options.from !== undefined ? { from: options.from } : {}),
+      },
+    );
+    this.stateFile = path.join(options.logDir, `ccglm-run-${planKey}.state.json`);
+    this.state = { plan: planPath, planId: this.planId, tasks: {} };
+  }
+
+  async execute(): Promise<number> {
+    const startedAt = this.now();
+    const pending = this.scheduler
+      .state()
+      .filter((t) => t.state === 'pending' || t.state === 'blocked');
+    this.repos = await resolveRepos(
+      pending.map((t) => this.tasks.get(t.id) as Task),
+      this.planPath,
+      this.options.repos,
+    );
+    this.options.emit({
+      type: 'run.start',
+      t: startedAt,
+      plan: this.options.plan,
+      tasks: [...this.tasks.keys()],
+      waves: this.compiled.graph.waves,
+      strategy: this.options.strategy ?? 'waves',
+      concurrency: this.options.concurrency ?? 3,
+      resume: this.options.resume === true,
+    });
+    if (this.options.resume === true) await this.adoptPrevious();
+    else this.saveState();
+    void this.options.interrupted?.then((signal) => this.onSignal(signal));
+    await this.recordBlocked();
+
+    const interval = setInterval(
+      () => void this.checkHealth(),
+      this.options.checkIntervalMs ?? 5000,
+    );
+    try {
+      while (!this.scheduler.isDone()) {
+        const woke = new Promise<void>((resolve) => (this.wake = resolve));
+        for (const id of this.scheduler.ready(this.now())) await this.startTask(id);
+        if (this.scheduler.isDone()) break;
+        const resumeAt = this.scheduler.resumeAt;
+        const timer =
+          resumeAt > this.now() ? setTimeout(() => this.wake(), resumeAt - this.now()) : undefined;
+        await woke;
+        if (timer !== undefined) clearTimeout(timer);
+      }
+    } finally {
+      clearInterval(interval);
+    }
+    await this.writer.flush();
+    return this.summarise(startedAt);
+  }
+
+  private async startTask(id: string, attempt = 1): Promise<void> {
+    const task = this.tasks.get(id) as Task;
+    const repo = this.repos.get(id) as ResolvedRepo;
+    this.scheduler.start(id);
+    let ws: TaskWorkspace;
+    try {
+      ws = await this.workspace.prepareTask(id, repo);
+    } catch (error) {
+      await this.endTask(id, 'Failed', {
+        reason: `could not prepare its worktree: ${(error as Error).message}`,
+        commits: [],
+      });
+      return;
+    }
+    const jobId = `${this.planId}-${id}-${this.now().toString(36)}`.replace(
+      /[^A-Za-z0-9._-]/g,
+      '-',
+    );
+    const promptFile = path.join(this.options.logDir, `${jobId}.prompt`);
+    const agentName =
+      this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude');
+    writeFileSync(
+      promptFile,
+      renderPrompt({
+        plan: this.compiled.plan,
+        planPath: this.planPath,
+        taskId: id,
+        repo: repo.name,
+        worktree: ws.worktree,
+        featureKey: this.planId,
+        branch: ws.branch,
+        agent: agentName,
+      }),
+    );
+    const job = buildAgentJob({
+      ...(this.options.agent !== undefined ? { agent: this.options.agent } : {}),
+      ...(this.options.agentCmd !== undefined ? { agentCmd: this.options.agentCmd } : {}),
+      ...(this.options.model !== undefined ? { model: this.options.model } : {}),
+      promptFile,
+      taskId: id,
+      planPath: this.planPath,
+      worktree: ws.worktree,
+      featureKey: this.planId,
+    });
+    const startedAt = this.now();
+    const started = await startJob({
+      id: jobId,
+      logDir: this.options.logDir,
+      promptFile,
+      repo: repo.name,
+      worktree: ws.worktree,
+      pty: this.options.pty ?? true,
+      command: job.command,
+      env: job.env,
+    });
+    const running: RunningTask = { id, jobId, ws, startedAt, attempt, retries: 0 };
+    this.running.set(id, running);
+    this.state.tasks[id] = {
+      jobId,
+      branch: ws.branch,
+      base: ws.base,
+      worktree: ws.worktree,
+      repo: repo.name,
+      repoPath: repo.path,
+      startedAt,
+      attempt,
+    };
+    this.saveState();
+    void this.writer.write({
+      taskId: id,
+      status: 'In Progress',
+      log: `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,
+    });
+    this.options.emit({
+      type: 'task.start',
+      t: startedAt,
+      id,
+      wave: this.scheduler.snapshot(id)?.wave ?? 0,
+      job: jobId,
+      worktree: ws.worktree,
+      branch: ws.branch,
+      attempt,
+    });
+    if (!started.ok) {
+      await this.onJobEnd(running, started.outcome);
+      return;
+    }
+    void this.awaitJob(running);
+    void task;
+  }
+
+  private async awaitJob(running: RunningTask): Promise<void> {
+    const end = await waitForJobEnd(this.options.logDir, running.jobId, {
+      signal: this.abort.signal,
+      pollMs: 500,
+    });
+    if (end.kind === 'aborted') return;
+    if (this.running.get(running.id) !== running) return;
+    if (end.kind === 'lost') {
+      await this.finishRunning(running, 'Failed', {
+        reason: 'the job vanished without an outcome (its host was killed)',
+        commits: [],
+      });
+      return;
+    }
+    await this.onJobEnd(running, end.outcome);
+  }
+
+  private async onJobEnd(running: RunningTask, outcome: JobOutcome): Promise<void> {
+    if (this.running.get(running.id) !== running) return;
+    if (outcome.extra['ccglm_restarting'] === 'true') return;
+    const logTail = this.logTail(running.jobId, 400);
+    const rate = detectRateLimit(logTail);
+    if (rate !== null && outcome.exit_code !== 0) {
+      const until = rate.resetAt?.getTime() ?? this.now() + (rate.retryAfterSeconds ?? 60) * 1000;
+      const concurrency = Math.max(
+        1,
+        Math.min(this.scheduler.currentConcurrency, this.running.size) - 1,
+      );
+      this.scheduler.throttle({ concurrency, until });
+      this.options.emit({
+        type: 'run.throttle',
+        t: this.now(),
+        concurrency,
+        until,
+        reason: rate.line,
+      });
+    }
+    const summary = summaryOf(logTail);
+    const base = [
+      `job ${running.jobId}, agent ${this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude')}, ${formatDuration(this.now() - running.startedAt)}, exit ${outcome.exit_code}${running.retries > 0 ? `, ${running.retries} restart(s)` : ''}`,
+      ...(rate !== null ? [`rate limited: ${rate.line}`] : []),
+    ];
+    if (outcome.state !== 'success' || outcome.exit_code !== 0) {
+      await this.finishRunning(running, 'Failed', {
+        reason: `${outcome.state === 'killed' ? 'killed' : 'agent failed'} (exit ${outcome.exit_code})`,
+        exitCode: outcome.exit_code,
+        commits: [],
+        log: [
+          ...base,
+          ...summary.map((line) => `output: ${line}`),
+          `worktree kept: ${running.ws.worktree}`,
+        ],
+      });
+      return;
+    }
+    const task = this.tasks.get(running.id) as Task;
+    const finish = await this.workspace.finishTask(running.ws, `${task.id}: ${task.name}`);
+    const drift = scopeDrift(
+      finish.filesEdited,
+      (task.location ?? []).map((entry) => entry.path),
+    );
+    const log = [
+      ...base,
+      ...summary,
+      `branch ${running.ws.branch}: ${finish.commits.length} commit(s)${finish.commits.length > 0 ? ` — ${finish.commits.slice(0, 5).join('; ')}` : ''}`,
+      ...(drift.length > 0
+        ? [`scope drift: changed files outside its location: ${drift.join(', ')}`]
+        : []),
+    ];
+    if (!finish.ok) {
+      await this.finishRunning(running, 'Failed', {
+        reason: finish.reason,
+        exitCode: 0,
+        commits: finish.commits,
+        filesEdited: finish.filesEdited,
+        log: [...log, finish.reason],
+      });
+      return;
+    }
+    log.push(
+      `merged into ${this.workspace.integrationBranch}${finish.removed ? '; worktree removed' : `; worktree kept: ${running.ws.worktree}`}`,
+    );
+    await this.finishRunning(running, 'Completed', {
+      exitCode: 0,
+      commits: finish.commits,
+      filesEdited: finish.filesEdited,
+      log,
+    });
+  }
+
+  private async finishRunning(
+    running: RunningTask,
+    status: TaskEndStatus,
+    details: {
+      reason?: string;
+      exitCode?: number;
+      commits: string[];
+      filesEdited?: string[];
+      log?: string[];
+    },
+  ): Promise<void> {
+    this.running.delete(running.id);
+    const entry = this.state.tasks[running.id];
+    if (entry !== undefined) entry.ended = true;
+    this.saveState();
+    await this.endTask(running.id, status, {
+      ...details,
+      durationMs: this.now() - running.startedAt,
+    });
+  }
+
+  private async endTask(
+    id: string,
+    status: TaskEndStatus,
+    details: {
+      reason?: string;
+      exitCode?: number;
+      commits: string[];
+      filesEdited?: string[];
+      log?: string[];
+      durationMs?: number;
+    },
+  ): Promise<void> {
+    if (
+      this.scheduler.snapshot(id)?.state === 'running' ||
+      this.scheduler.snapshot(id)?.state === 'pending'
+    )
+      this.scheduler.complete(
+        id,
+        status === 'Completed'
+          ? { status: 'completed' }
+          : {
+              status: status === 'Failed' ? 'failed' : 'blocked',
+              reason: details.reason ?? status,
+            },
+      );
+    this.ended.set(id, {
+      status,
+      commits: details.commits,
+      ...(details.durationMs !== undefined ? { durationMs: details.durationMs } : {}),
+      ...(details.reason !== undefined ? { reason: details.reason } : {}),
+    });
+    const log = details.log ?? [details.reason ?? status];
+    void this.writer.write({
+      taskId: id,
+      status: status as TaskStatus,
+      log: log.join('\n'),
+      ...(details.filesEdited !== undefined ? { filesEdited: details.filesEdited } : {}),
+    });
+    this.options.emit({
+      type: 'task.end',
+      t: this.now(),
+      id,
+      status,
+      ...(details.reason !== undefined ? { reason: details.reason } : {}),
+      ...(details.exitCode !== undefined ? { exitCode: details.exitCode } : {}),
+      ...(details.durationMs !== undefined ? { durationMs: details.durationMs } : {}),
+      commits: details.commits,
+      ...(details.filesEdited !== undefined ? { filesEdited: details.filesEdited } : {}),
+    });
+    await this.recordBlocked();
+    this.wake();
+  }
+
+  /** Dependents the scheduler blocked: write them back and report them. */
+  private async recordBlocked(): Promise<void> {
+    for (const id of this.scheduler.takeBlocked()) {
+      const reason = this.scheduler.snapshot(id)?.reason ?? 'blocked';
+      this.ended.set(id, { status: 'Blocked', commits: [], reason });
+      void this.writer.write({ taskId: id, status: 'Blocked', log: `not started: ${reason}` });
+      this.options.emit({ type: 'task.end', t: this.now(), id, status: 'Blocked', reason });
+    }
+  }
+
+  /** Watchdog policy: stalled -> one restart -> Blocked. */
+  private async checkHealth(): Promise<void> {
+    for (const running of [...this.running.values()]) {
+      const health = jobHealth(this.options.logDir, running.jobId, {
+        stallMinutes: this.options.stallMinutes ?? 20,
+      });
+      const last = this.lastLine(running.jobId);
+      if (last !== undefined)
+        this.options.emit({ type: 'task.output', t: this.now(), id: running.id, line: last });
+      if (health.health !== 'stalled') continue;
+      if (running.retries < (this.options.maxRetries ?? 1)) {
+        running.retries += 1;
+        this.options.emit({
+          type: 'task.restart',
+          t: this.now(),
+          id: running.id,
+          job: running.jobId,
+          reason: health.reason_code,
+          attempt: running.retries + 1,
+        });
+        void this.writer.write({
+          taskId: running.id,
+          log: `job ${running.jobId} stalled (${health.reason_code}); restarted (attempt ${running.retries + 1})`,
+        });
+        this.abort.abort();
+        await restartJob(this.options.logDir, running.jobId, {}).catch(() => undefined);
+        this.resetAbort();
+        void this.awaitJob(running);
+      } else {
+        this.running.delete(running.id);
+        await stopJob(this.options.logDir, running.jobId, { reason: 'stalled' }).catch(
+          () => undefined,
+        );
+        this.running.set(running.id, running);
+        await this.finishRunning(running, 'Blocked', {
+          reason: `stalled after ${running.retries} restart(s) (${health.reason_code})`,
+          commits: [],
+          log: [
+            `job ${running.jobId} stalled again (${health.reason_code}) after ${running.retries} restart(s): blocked`,
+            `worktree kept: ${running.ws.worktree}`,
+          ],
+        });
+      }
+    }
+  }
+
+  private resetAbort(): void {
+    // Waits started before a restart were aborted; new waits get a fresh signal.
+    (this as unknown as { abort: AbortController }).abort = new AbortController();
+    for (const running of this.running.values()) void this.awaitJob(running);
+  }
+
+  private async onSignal(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+    this.interrupted = signal;
+    this.scheduler.halt();
+    const detach = this.options.detach === true;
+    this.options.emit({ type: 'run.signal', t: this.now(), signal, detach });
+    if (detach) {
+      for (const running of this.running.values())
+        void this.writer.write({
+          taskId: running.id,
+          log: `job ${running.jobId} left running (--detach); ccglm run --resume ${this.options.plan} adopts it`,
+        });
+      this.running.clear();
+      this.abort.abort();
+      this.wake();
+      return;
+    }
+    await Promise.all(
+      [...this.running.values()].map((running) =>
+        stopJob(this.options.logDir, running.jobId, { reason: `interrupted (${signal})` }).catch(
+          () => undefined,
+        ),
+      ),
+    );
+    this.wake();
+  }
+
+  /** --resume: adopt jobs still running, read the outcomes of those that ended, start nothing twice. */
+  private async adoptPrevious(): Promise<void> {
+    let previous: RunState | undefined;
+    try {
+      previous = JSON.parse(readFileSync(this.stateFile, 'utf8')) as RunState;
+    } catch {
+      previous = undefined;
+    }
+    if (previous !== undefined) this.state = previous;
+    for (const [id, entry] of Object.entries(this.state.tasks)) {
+      const snap = this.scheduler.snapshot(id);
+      if (snap === undefined || snap.state !== 'pending' || entry.ended === true) continue;
+      const repo = { name: entry.repo, path: entry.repoPath };
+      const running: RunningTask = {
+        id,
+        jobId: entry.jobId,
+        ws: { repo, worktree: entry.worktree, branch: entry.branch, base: entry.base },
+        startedAt: entry.startedAt,
+        attempt: entry.attempt,
+        retries: 0,
+      };
+      const outcome = readOutcome(this.options.logDir, entry.jobId);
+      const record = readJob(this.options.logDir, entry.jobId);
+      if (outcome === undefined && !record.agentAlive && !record.hostAlive) continue; // neither running nor finished: start it again
+      this.scheduler.adopt(id);
+      this.running.set(id, running);
+      this.options.emit({
+        type: 'task.start',
+        t: this.now(),
+        id,
+        wave: snap.wave,
+        job: entry.jobId,
+        worktree: entry.worktree,
+        branch: entry.branch,
+        attempt: entry.attempt,
+        adopted: true,
+      });
+      if (outcome !== undefined) await this.onJobEnd(running, outcome);
+      else void this.awaitJob(running);
+    }
+    this.saveState();
+  }
+
+  private saveState(): void {
+    writeFileAtomic.sync(this.stateFile, `${JSON.stringify(this.state, null, 2)}\n`);
+  }
+
+  private logTail(jobId: string, lines: number): string {
+    try {
+      return stripAnsi(tailLines(path.join(this.options.logDir, `${jobId}.log`), lines));
+    } catch {
+      return '';
+    }
+  }
+
+  private lastLine(jobId: string): string | undefined {
+    const lines = this.logTail(jobId, 3)
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    return lines[lines.length - 1];
+  }
+
+  private async summarise(startedAt: number): Promise<number> {
+    const counts = { completed: 0, failed: 0, blocked: 0, skipped: 0 };
+    const lines: string[] = ['', 'Summary'];
+    for (const snap of this.scheduler.state()) {
+      const ended = this.ended.get(snap.id);
+      const status =
+        ended?.status ??
+        (snap.state === 'completed'
+          ? 'Completed (already)'
+          : snap.state === 'skipped'
+            ? 'Skipped (not selected)'
+            : snap.state === 'pending'
+              ? 'Not started'
+              : snap.state);
+      if (ended?.status === 'Completed') counts.completed += 1;
+      else if (ended?.status === 'Failed') counts.failed += 1;
+      else if (ended?.status === 'Blocked') counts.blocked += 1;
+      else if (snap.state === 'skipped' || snap.state === 'pending') counts.skipped += 1;
+      const details = [
+        ended?.durationMs !== undefined ? formatDuration(ended.durationMs) : undefined,
+        ended !== undefined && ended.commits.length > 0
+          ? `${ended.commits.length} commit(s)`
+          : undefined,
+        ended?.reason,
+      ].filter(Boolean);
+      lines.push(
+        `  ${snap.id.padEnd(8)} ${status}${details.length > 0 ? `  (${details.join(', ')})` : ''}`,
+      );
+    }
+    const repos = new Map([...this.repos.values()].map((repo) => [repo.path, repo]));
+    for (const repo of repos.values()) {
+      const branch = this.workspace.integrationBranch;
+      const log = await git(repo.path, ['log', '--oneline', '-5', branch]);
+      if (!log.ok) continue;
+      lines.push(
+        '',
+        `${repo.name} (${repo.path}), branch ${branch}:`,
+        ...log.stdout
+          .trimEnd()
+          .split('\n')
+          .map((line) => `  ${line}`),
+      );
+      const remote = await git(repo.path, ['remote']);
+      const hasRemote = remote.ok && remote.stdout.trim().length > 0;
+      const push = `git -C ${repo.path} push -u origin ${branch}`;
+      const pr = `gh pr create --head ${branch} --title "${this.planId}: ${this.compiled.plan.title ?? 'plan'}" --body-file ${this.planPath}`;
+      if (this.options.push === true && hasRemote && counts.failed + counts.blocked === 0) {
+        const pushed = await git(repo.path, ['push', '-u', 'origin', branch]);
+        lines.push(
+          pushed.ok
+            ? `  pushed ${branch} to origin; open the PR with: ${pr}`
+            : `  push failed: ${pushed.stderr.trim()}`,
+        );
+      } else {
+        lines.push(`  push: ${push}`, `  PR:   ${pr}`);
+        if (this.options.push === true && !hasRemote)
+          lines.push('  (--push: no remote configured, nothing pushed)');
+      }
+    }
+    for (const warning of this.writer.warnings) lines.push(`warning: ${warning}`);
+    const exitCode =
+      this.interrupted === 'SIGINT'
+        ? 130
+        : this.interrupted === 'SIGTERM'
+          ? 143
+          : counts.failed + counts.blocked > 0 ||
+              (counts.skipped > 0 && this.interrupted !== undefined)
+            ? 1
+            : 0;
+    this.options.emit({
+      type: 'run.end',
+      t: this.now(),
+      exitCode,
+      ...counts,
+      durationMs: this.now() - startedAt,
+    });
+    this.options.print(`${lines.join('\n')}\n`);
+    return exitCode;
+  }
+}
+
+/** The agent's closing words: from its `Summary:` line on, else the last few lines of output. */
+function summaryOf(log: string): string[] {
+  const lines = log
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !line.startsWith('[cc-glm-headless]'));
+  const summaryAt = lines.findLastIndex((line) => /^(\*\*)?summary\b/i.test(line));
+  return (summaryAt !== -1 ? lines.slice(summaryAt, summaryAt + 8) : lines.slice(-3)).map((line) =>
+    line.slice(0, 300),
+  );
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
