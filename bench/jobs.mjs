@@ -93,8 +93,10 @@ try {
       `${String(n).padStart(5)} jobs: status ${status.toFixed(3)} s, health ${health.toFixed(3)} s (target <= ${target} s)`,
     );
   }
-  const baseline = timeCommand(['--help'], runs);
-  console.log(`  (ccglm --help alone: ${baseline.toFixed(3)} s: the node + CLI start-up floor)`);
+  const empty = path.join(tmp, 'empty');
+  fs.mkdirSync(empty);
+  const floor = timeCommand(['status', '--log-dir', empty], runs);
+  console.log(`    0 jobs: status ${floor.toFixed(3)} s (the node + CLI start-up floor)`);
 
   console.log('\n## 20 live idle jobs: watchdog CPU at --interval 1, host RSS');
   const live = path.join(tmp, 'live');
