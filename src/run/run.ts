@@ -317,7 +317,7 @@ class Run {
       attempt,
     };
     this.saveState();
-    void this.writer.write({
+    await this.writer.write({
       taskId: id,
       status: 'In Progress',
       log: `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,

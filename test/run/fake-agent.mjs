@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// A fake agent for `ccglm run` tests (run via --agent-cmd): records each invocation, then writes
+// `<task>.txt` in its worktree and commits it. FAKE_FAIL=T2,T3 makes those tasks exit 1;
+// FAKE_NOCOMMIT=T1 exits 0 without committing; FAKE_SLEEP_MS delays before working;
+// FAKE_FILE_<task>=path writes that path instead (to make conflicts).
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const task = process.env.CCGLM_TASK_ID ?? 'unknown';
+const marks = process.env.FAKE_MARKS;
+if (marks) appendFileSync(path.join(marks, `${task}.runs`), `${process.pid}\n`);
+const prompt = readFileSync(process.env.CCGLM_PROMPT_FILE, 'utf8');
+console.log(`fake agent: ${task} got a prompt of ${prompt.split('\n').length} lines`);
+const sleep = Number(process.env.FAKE_SLEEP_MS ?? 0);
+if (sleep > 0) await new Promise((resolve) => setTimeout(resolve, sleep));
+const list = (name) => (process.env[name] ?? '').split(',').filter(Boolean);
+if (list('FAKE_FAIL').includes(task)) {
+  console.log(`fake agent: ${task} fails on purpose`);
+  process.exit(1);
+}
+if (!list('FAKE_NOCOMMIT').includes(task)) {
+  const file = process.env[`FAKE_FILE_${task}`] ?? `${task}.txt`;
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${task} was here\n`);
+  execFileSync('git', ['add', file]);
+  execFileSync('git', [
+    '-c',
+    'user.name=fake',
+    '-c',
+    'user.email=fake@example.invalid',
+    'commit',
+    '-q',
+    '-m',
+    `${task}: work\n\nFeature-Key: test\nAgent: fake`,
+  ]);
+}
+console.log(`Summary: ${task} done by the fake agent`);

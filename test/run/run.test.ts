@@ -1,0 +1,231 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parsePlan } from '../../src/plan/parse.js';
+import { patchPlan } from '../../src/plan/patch.js';
+import { makeSandbox, plan, planTask, runSync, spawnRun, type Sandbox } from './helpers.js';
+
+let sandbox: Sandbox | undefined;
+afterEach(() => {
+  sandbox?.cleanup();
+  sandbox = undefined;
+});
+
+const threeWaves = plan([
+  planTask('T1', []),
+  planTask('T2', []),
+  planTask('T3', ['T1', 'T2']),
+  planTask('T4', ['T3']),
+]);
+
+function statuses(file: string): Record<string, string> {
+  return Object.fromEntries(
+    parsePlan(readFileSync(file, 'utf8'), file).plan.tasks.map((t) => [t.id, t.status]),
+  );
+}
+
+function runsOf(sb: Sandbox): Record<string, number> {
+  return Object.fromEntries(
+    readdirSync(sb.marks).map((f) => [
+      f.replace('.runs', ''),
+      readFileSync(path.join(sb.marks, f), 'utf8').trim().split('\n').length,
+    ]),
+  );
+}
+
+/** Resolves when the NDJSON stream has shown `count` events of `type`. */
+function waitForEvents(
+  child: ReturnType<typeof spawnRun>,
+  type: string,
+  count: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines)
+        if (line.includes(`"type":"${type}"`) && ++seen === count) resolve();
+    });
+    child.on('exit', () => reject(new Error(`run exited before ${count} ${type} events`)));
+  });
+}
+
+describe('ccglm run (real git, fake agents)', () => {
+  it('runs a 3-wave plan to completion; the plan is filled in and byte-identical elsewhere', () => {
+    sandbox = makeSandbox(threeWaves);
+    const result = runSync(sandbox, ['--concurrency', '2']);
+    expect(result.stderr).toContain('Summary');
+    expect(result.status).toBe(0);
+    const ends = result.events.filter((e) => e.type === 'task.end');
+    expect(ends.map((e) => `${e.id}:${e.status}`)).toEqual([
+      'T1:Completed',
+      'T2:Completed',
+      'T3:Completed',
+      'T4:Completed',
+    ]);
+    const starts = result.events.filter((e) => e.type === 'task.start').map((e) => e.id);
+    expect(starts.indexOf('T3')).toBeGreaterThan(1);
+    const text = readFileSync(sandbox.plan, 'utf8');
+    const tasks = parsePlan(text, 'p').plan.tasks;
+    for (const task of tasks) {
+      expect(task.status).toBe('Completed');
+      expect(task.filesEdited).toEqual([`${task.id}.txt`]);
+      expect(task.log).toMatch(/^job test-/);
+      expect(task.log).toContain(`Summary: ${task.id} done by the fake agent`);
+      expect(task.log).toContain('merged into feature-test');
+    }
+    // Undo the three written fields: what remains must be the original, byte for byte.
+    const undone = patchPlan(
+      text,
+      tasks.map((t) => ({
+        taskId: t.id,
+        status: 'Not Started' as const,
+        log: '',
+        filesEdited: [],
+      })),
+    );
+    expect(undone).toBe(threeWaves);
+    const merged = execFileSync('git', ['ls-tree', '--name-only', 'feature-test'], {
+      cwd: sandbox.repo,
+      encoding: 'utf8',
+    });
+    expect(merged.split('\n').filter(Boolean).sort()).toEqual([
+      'README.md',
+      'T1.txt',
+      'T2.txt',
+      'T3.txt',
+      'T4.txt',
+    ]);
+    expect(runsOf(sandbox)).toEqual({ T1: 1, T2: 1, T3: 1, T4: 1 });
+  });
+
+  it('a failing task blocks exactly its dependents; independent tasks complete; exit 1', () => {
+    sandbox = makeSandbox(
+      plan([
+        planTask('T1', []),
+        planTask('T2', []),
+        planTask('T3', ['T1']),
+        planTask('T4', ['T3']),
+        planTask('T5', ['T2']),
+      ]),
+    );
+    const result = runSync(sandbox, ['--strategy', 'eager'], { FAKE_FAIL: 'T1' });
+    expect(result.status).toBe(1);
+    expect(statuses(sandbox.plan)).toEqual({
+      T1: 'Failed',
+      T2: 'Completed',
+      T3: 'Blocked',
+      T4: 'Blocked',
+      T5: 'Completed',
+    });
+    const blocked = result.events.filter((e) => e.type === 'task.end' && e.status === 'Blocked');
+    expect(blocked.map((e) => [e.id, e.reason])).toEqual([
+      ['T3', 'dependency T1 failed'],
+      ['T4', 'dependency T1 failed'],
+    ]);
+    const t1 = parsePlan(readFileSync(sandbox.plan, 'utf8'), 'p').plan.tasks[0];
+    expect(t1?.log).toContain('exit 1');
+    expect(t1?.log).toContain('fails on purpose');
+    expect(runsOf(sandbox)).toEqual({ T1: 1, T2: 1, T5: 1 });
+  });
+
+  it('exit 0 without commits is Failed with "no commits"', () => {
+    sandbox = makeSandbox(plan([planTask('T1', [])]));
+    const result = runSync(sandbox, [], { FAKE_NOCOMMIT: 'T1' });
+    expect(result.status).toBe(1);
+    const end = result.events.find((e) => e.type === 'task.end');
+    expect(end).toMatchObject({ id: 'T1', status: 'Failed' });
+    expect(String(end?.reason)).toContain('no commits');
+  });
+
+  it('a merge conflict fails the task, names the file and keeps the work on its branch', () => {
+    sandbox = makeSandbox(
+      plan([planTask('T1', [], ['shared.txt']), planTask('T2', [], ['shared.txt'])]),
+    );
+    const result = runSync(sandbox, ['--concurrency', '2'], {
+      FAKE_FILE_T1: 'shared.txt',
+      FAKE_FILE_T2: 'shared.txt',
+      FAKE_SLEEP_MS: '300',
+    });
+    expect(result.status).toBe(1);
+    const failed = result.events.find((e) => e.type === 'task.end' && e.status === 'Failed');
+    expect(String(failed?.reason)).toContain('merge conflict in shared.txt');
+    const branches = execFileSync('git', ['branch', '--list', `feature-test--${failed?.id}`], {
+      cwd: sandbox.repo,
+      encoding: 'utf8',
+    });
+    expect(branches).toContain(`feature-test--${failed?.id}`);
+  });
+
+  it('refuses an invalid plan with its diagnostics and leaves the file untouched', () => {
+    const invalid = plan([planTask('T1', ['T2']), planTask('T2', ['T1'])]);
+    sandbox = makeSandbox(invalid);
+    const result = runSync(sandbox);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('CCG203');
+    expect(result.stderr).toContain('T1 → T2 → T1');
+    expect(readFileSync(sandbox.plan, 'utf8')).toBe(invalid);
+    expect(result.events).toEqual([]);
+  });
+
+  it('--dry-run prints the waves and starts nothing', () => {
+    sandbox = makeSandbox(threeWaves);
+    const result = runSync(sandbox, ['--dry-run']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('Wave 3 (1 task)');
+    expect(readFileSync(sandbox.plan, 'utf8')).toBe(threeWaves);
+    expect(readdirSync(sandbox.marks)).toEqual([]);
+  });
+
+  it('refuses a second run of the same plan while the first runs; a concurrent edit survives', async () => {
+    sandbox = makeSandbox(threeWaves);
+    const first = spawnRun(sandbox, [], { FAKE_SLEEP_MS: '1500' });
+    const exited = new Promise<number | null>((resolve) => first.on('exit', resolve));
+    await waitForEvents(first, 'task.start', 2);
+    const second = runSync(sandbox);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(/is already being run by ccglm \(pid \d+/);
+    appendFileSync(sandbox.plan, '\nA note a person added during the run.\n');
+    expect(await exited).toBe(0);
+    const text = readFileSync(sandbox.plan, 'utf8');
+    expect(text).toContain('A note a person added during the run.');
+    expect(Object.values(statuses(sandbox.plan))).toEqual([
+      'Completed',
+      'Completed',
+      'Completed',
+      'Completed',
+    ]);
+  });
+
+  it('after kill -9 of the run mid-wave, --resume adopts the running jobs and runs nothing twice', async () => {
+    sandbox = makeSandbox(threeWaves);
+    const first = spawnRun(sandbox, [], { FAKE_SLEEP_MS: '2000' });
+    await waitForEvents(first, 'task.start', 2);
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.on('exit', resolve));
+    expect(statuses(sandbox.plan)).toEqual({
+      T1: 'In Progress',
+      T2: 'In Progress',
+      T3: 'Not Started',
+      T4: 'Not Started',
+    });
+    const resumed = runSync(sandbox, ['--resume'], { FAKE_SLEEP_MS: '200' });
+    expect(resumed.stderr).toContain('Summary');
+    expect(resumed.status).toBe(0);
+    const adopted = resumed.events
+      .filter((e) => e.type === 'task.start' && e.adopted === true)
+      .map((e) => e.id);
+    expect(adopted.sort()).toEqual(['T1', 'T2']);
+    expect(runsOf(sandbox)).toEqual({ T1: 1, T2: 1, T3: 1, T4: 1 });
+    expect(Object.values(statuses(sandbox.plan))).toEqual([
+      'Completed',
+      'Completed',
+      'Completed',
+      'Completed',
+    ]);
+  });
+});
