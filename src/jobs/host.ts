@@ -16,7 +16,7 @@ import {
 } from './proc.js';
 import { resolveExecutable } from './resolve-command.js';
 import { runInPty } from './host-pty.js';
-import { readMeta, updateMeta, writeOutcome, writePid } from './store.js';
+import { readMeta, readOutcome, updateMeta, writeOutcome, writePid } from './store.js';
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
@@ -183,7 +183,26 @@ if (logDir === undefined || id === undefined) {
   process.stderr.write('usage: host.js <logDir> <id>\n');
   process.exit(2);
 }
+// The host's stdio goes nowhere (it is detached): a failure of its own is told in the job's log and
+// outcome, so whoever waits on the job learns of it.
 main(logDir, id).catch((error: unknown) => {
-  process.stderr.write(`ccglm job host: ${(error as Error).message}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  try {
+    fs.appendFileSync(jobFiles(logDir, id).log, `[ccglm job] host error: ${message}\n`);
+    if (readOutcome(logDir, id) === undefined) {
+      writeOutcome(logDir, id, {
+        beads: id,
+        run_id: '',
+        exit_code: 1,
+        state: 'failed',
+        completed_at: formatUtc(Date.now()),
+        duration_sec: 0,
+        retries: 0,
+        extra: { reason: 'host_error' },
+      });
+    }
+  } catch {
+    // nothing left to tell it with
+  }
   process.exit(1);
 });

@@ -157,8 +157,14 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     timeoutMs: options.timeoutMs ?? 15_000,
     check: () => {
       const outcome = readOutcome(logDir, id);
-      if (outcome?.extra['reason'] === 'agent_not_started') return { outcome };
       const meta = readMeta(logDir, id);
+      // Ended before an agent ran (not startable, or the host itself failed): the outcome says why.
+      if (
+        outcome !== undefined &&
+        (outcome.extra['reason'] === 'agent_not_started' || !meta?.['pid'])
+      ) {
+        return { outcome };
+      }
       const running = meta?.['launch_state'] === 'running' || outcome !== undefined;
       return running && meta?.['pid'] ? { pid: Number(meta['pid']) } : undefined;
     },

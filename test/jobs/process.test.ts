@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../../src/paths.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   jobHealth,
@@ -150,6 +153,26 @@ describe('a job in a real PTY', () => {
     process.kill(host, 'SIGKILL');
     process.kill(-started.pid, 'SIGKILL');
     expect(await waitForJobEnd(job.logDir, 'lost', { pollMs: 100 })).toEqual({ kind: 'lost' });
+  });
+
+  it('a host that cannot read its job says so in the log and the outcome', async () => {
+    fs.writeFileSync(jobFiles(job.logDir, 'broken').meta, 'beads=broken\ncommand=not json\n');
+    const host = path.join(packageRoot, 'dist', 'jobs', 'host.js');
+    const exit = await new Promise((resolve) =>
+      spawn(process.execPath, [host, job.logDir, 'broken'], { stdio: 'ignore' }).on(
+        'exit',
+        resolve,
+      ),
+    );
+    expect(exit).toBe(1);
+    expect(readOutcome(job.logDir, 'broken')).toMatchObject({
+      state: 'failed',
+      exit_code: 1,
+      extra: { reason: 'host_error' },
+    });
+    expect(fs.readFileSync(jobFiles(job.logDir, 'broken').log, 'utf8')).toMatch(
+      /^\[ccglm job\] host error: .*JSON/,
+    );
   });
 
   it('never signals a foreign process the pid file points at', async () => {
