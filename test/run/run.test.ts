@@ -229,3 +229,34 @@ describe('ccglm run (real git, fake agents)', () => {
     ]);
   });
 });
+
+describe('ccglm clean', () => {
+  it('keeps a worktree with unmerged work and removes nothing else of it', () => {
+    sandbox = makeSandbox(
+      plan([planTask('T1', [], ['shared.txt']), planTask('T2', [], ['shared.txt'])]),
+    );
+    const run = runSync(sandbox, ['--concurrency', '2'], {
+      FAKE_FILE_T1: 'shared.txt',
+      FAKE_FILE_T2: 'shared.txt',
+      FAKE_SLEEP_MS: '300',
+    });
+    const failed = run.events.find((e) => e.type === 'task.end' && e.status === 'Failed');
+    const clean = execFileSync(
+      process.execPath,
+      [
+        path.join(process.cwd(), 'bin/ccglm.js'),
+        'clean',
+        sandbox.plan,
+        '--worktree-root',
+        sandbox.worktrees,
+        '--repos',
+        sandbox.dir,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(clean).toContain(
+      `kept    ${path.join(sandbox.worktrees, 'test', String(failed?.id), 'app')} (unmerged commits on feature-test--${failed?.id})`,
+    );
+    expect(clean).toContain('0 worktree(s) removed, 1 kept');
+  });
+});

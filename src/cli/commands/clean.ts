@@ -1,11 +1,25 @@
 import type { CommandModule } from 'yargs';
-import { CcglmError } from '../../errors.js';
 
-// Placeholder until the command is built; its owner replaces this file.
-export const cleanCommand: CommandModule = {
-  command: 'clean',
-  describe: false,
-  handler: () => {
-    throw new CcglmError('ccglm clean is not built yet', 1);
+export const cleanCommand: CommandModule<
+  object,
+  { plan: string; 'worktree-root': string; repos?: string; 'dry-run': boolean }
+> = {
+  command: 'clean <plan>',
+  describe:
+    "Remove the plan's task worktrees that are merged or empty; keep (and name) any with work in them",
+  builder: (yargs) =>
+    yargs
+      .positional('plan', { type: 'string', demandOption: true })
+      .option('worktree-root', { type: 'string', default: '/tmp/agents' })
+      .option('repos', { type: 'string' })
+      .option('dry-run', { type: 'boolean', default: false }) as never,
+  handler: async (args) => {
+    const { cleanWorktrees } = await import('../clean-run.js');
+    process.exitCode = await cleanWorktrees(
+      args.plan,
+      args['worktree-root'],
+      args.repos,
+      args['dry-run'],
+    );
   },
 };

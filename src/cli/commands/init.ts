@@ -1,11 +1,18 @@
 import type { CommandModule } from 'yargs';
-import { CcglmError } from '../../errors.js';
 
-// Placeholder until the command is built; its owner replaces this file.
-export const initCommand: CommandModule = {
-  command: 'init',
-  describe: false,
-  handler: () => {
-    throw new CcglmError('ccglm init is not built yet', 1);
+export const initCommand: CommandModule<object, { topic: string; dir: string; repo?: string }> = {
+  command: 'init <topic>',
+  describe: 'Write <topic>-plan.md from the template (never overwrites)',
+  builder: (yargs) =>
+    yargs
+      .positional('topic', { type: 'string', demandOption: true })
+      .option('dir', { type: 'string', default: '.', describe: 'folder to write the plan in' })
+      .option('repo', {
+        type: 'string',
+        describe: 'repo name for the tasks (default: the folder’s name)',
+      }) as never,
+  handler: async (args) => {
+    const { initPlan } = await import('../init-run.js');
+    process.stdout.write(`${await initPlan(args.topic, args.dir, args.repo)}\n`);
   },
 };

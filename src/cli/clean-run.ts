@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { compilePlan } from '../graph/compile.js';
+import { git, isDirty, revParse } from '../run/git.js';
+import { resolveRepos } from '../run/repos.js';
+import { planIdOf } from '../run/run.js';
+import { readPlanOrThrow } from './plan-input.js';
+
+/** Removes task worktrees under the worktree root whose branch is merged (or has no commits) and that are clean. */
+export async function cleanWorktrees(
+  plan: string,
+  worktreeRoot: string,
+  repos: string | undefined,
+  dryRun: boolean,
+): Promise<number> {
+  const planPath = path.resolve(plan);
+  const compiled = compilePlan(await readPlanOrThrow(planPath), plan);
+  const planId = planIdOf(planPath);
+  const integration = `feature-${planId}`;
+  const root = path.join(path.resolve(worktreeRoot), planId);
+  const byTask = await resolveRepos(compiled.plan.tasks, planPath, repos);
+  let removed = 0;
+  let kept = 0;
+  for (const repo of new Map([...byTask.values()].map((r) => [r.path, r])).values()) {
+    const list = await git(repo.path, ['worktree', 'list', '--porcelain']);
+    const entries = list.stdout.split('\n\n').map((block) => ({
+      dir: /^worktree (.*)$/m.exec(block)?.[1],
+      branch: /^branch refs\/heads\/(.*)$/m.exec(block)?.[1],
+    }));
+    for (const { dir, branch } of entries) {
+      if (
+        dir === undefined ||
+        !dir.startsWith(`${root}${path.sep}`) ||
+        branch === undefined ||
+        branch === integration
+      )
+        continue;
+      const tip = await revParse(repo.path, branch);
+      const merged =
+        tip !== undefined &&
+        (await git(repo.path, ['merge-base', '--is-ancestor', tip, integration])).ok;
+      const dirty = await isDirty(dir);
+      if (!merged || dirty) {
+        kept += 1;
+        process.stdout.write(
+          `kept    ${dir} (${dirty ? 'uncommitted changes' : `unmerged commits on ${branch}`})\n`,
+        );
+        continue;
+      }
+      if (!dryRun) {
+        const result = await git(repo.path, ['worktree', 'remove', dir]);
+        if (!result.ok) {
+          kept += 1;
+          process.stdout.write(
+            `kept    ${dir} (git worktree remove failed: ${result.stderr.trim()})\n`,
+          );
+          continue;
+        }
+        await git(repo.path, ['branch', '-d', branch]);
+      }
+      removed += 1;
+      process.stdout.write(
+        `${dryRun ? 'would remove' : 'removed'} ${dir} (${branch} is merged into ${integration})\n`,
+      );
+    }
+  }
+  process.stdout.write(
+    `${removed} worktree(s) ${dryRun ? 'to remove' : 'removed'}, ${kept} kept\n`,
+  );
+  return 0;
+}
