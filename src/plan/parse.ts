@@ -417,12 +417,15 @@ function applyField(task: Task, field: Field, source: SourceMap, report: Report)
       return;
     case 'status': {
       const reading = readStatus(field.value);
+      const lead = raw.length - raw.trimStart().length;
+      const firstLine = raw.trimStart().split(/\r?\n/)[0] ?? '';
+      const valueSpan = source.span(at + lead, at + lead + firstLine.trimEnd().length);
       if (!reading.ok) {
         report(
           'CCG303',
           'error',
           `Unknown status \`${field.value.split('\n')[0]}\`, expected one of ${STATUS_WORDS}`,
-          field.valueSpan,
+          valueSpan,
         );
         return;
       }
@@ -434,7 +437,7 @@ function applyField(task: Task, field: Field, source: SourceMap, report: Report)
           'CCG304',
           'warning',
           `Status \`${reading.word}\` read as \`${reading.status}\`, expected one of ${STATUS_WORDS}`,
-          field.valueSpan,
+          valueSpan,
           `Write \`${reading.status}\` to silence this.`,
         );
       return;
