@@ -90,7 +90,7 @@ export function readPaths(raw: string, start: number, source: SourceMap): Locati
     const lead = untagged.length - untagged.trimStart().length;
     const trimmed = untagged.trim();
     // The path ends where a parenthesised note or a dash-separated remark begins.
-    const cut = /\s+(?:[(（]|[—–]\s|-\s)|[(（]/.exec(trimmed);
+    const cut = /\s+(?:[(（]|[—–](?:\s|$)|-(?:\s|$))|[(（]/.exec(trimmed);
     const path = (cut === null ? trimmed : trimmed.slice(0, cut.index))
       .replace(/[:,.]$/, '')
       .trim();
@@ -136,7 +136,15 @@ export function plainValue(raw: string): string {
     .filter((line) => line.trim().length > 0)
     .map((line) => line.length - line.trimStart().length);
   const dedent = indents.length > 0 ? Math.min(...indents) : 0;
-  const out = [first, ...rest.map((line) => line.slice(dedent).replace(/\s+$/, '').replace(/^(?:[-*+]|\d+[.)])\s+/, ''))]
+  const out = [
+    first,
+    ...rest.map((line) =>
+      line
+        .slice(dedent)
+        .replace(/\s+$/, '')
+        .replace(/^(?:[-*+]|\d+[.)])\s+/, ''),
+    ),
+  ]
     .join('\n')
     .replace(/\*\*([^*]+)\*\*/g, '$1')
     .replace(/`([^`]*)`/g, '$1')
