@@ -57,13 +57,18 @@ function renderText(diagnostics: Diagnostic[], options: RenderOptions): string {
   const paint = (style: keyof typeof COLORS, text: string) =>
     options.color === true ? `${COLORS[style][0]}${text}${COLORS[style][1]}` : text;
   const out: string[] = [];
+  const linesByFile = new Map<string, string[]>();
   for (const d of diagnostics) {
     const where = `${d.file}:${d.span.start.line}:${d.span.start.column}`;
     out.push(
       `${paint('bold', where)}: ${paint(d.severity, `${d.severity} ${d.code}`)} ${d.message}`,
     );
     const text = options.sources.get(d.file);
-    if (text !== undefined) out.push(...codeFrame(text, d, (s) => paint('dim', s)));
+    if (text !== undefined) {
+      let lines = linesByFile.get(d.file);
+      if (lines === undefined) linesByFile.set(d.file, (lines = text.split(/\r?\n/)));
+      out.push(...codeFrame(lines, d, (s) => paint('dim', s)));
+    }
     for (const related of d.related) {
       out.push(
         `  ${related.file ?? d.file}:${related.span.start.line}:${related.span.start.column}: note: ${related.message}`,
@@ -77,20 +82,17 @@ function renderText(diagnostics: Diagnostic[], options: RenderOptions): string {
 }
 
 /** The span's first line with its number, and a caret line under the span. */
-function codeFrame(text: string, d: Diagnostic, dim: (s: string) => string): string[] {
-  const lineStart = d.span.start.offset - (d.span.start.column - 1);
-  if (lineStart < 0 || lineStart > text.length) return [];
-  let lineEnd = text.indexOf('\n', lineStart);
-  if (lineEnd === -1) lineEnd = text.length;
-  const line = text.slice(lineStart, lineEnd).replace(/\r$/, '');
+function codeFrame(lines: string[], d: Diagnostic, dim: (s: string) => string): string[] {
+  const line = lines[d.span.start.line - 1];
+  if (line === undefined) return [];
   const gutter = String(d.span.start.line);
+  const available = Math.max(1, line.length - d.span.start.column + 1);
   const width =
     d.span.end.line === d.span.start.line
       ? Math.max(1, d.span.end.column - d.span.start.column)
-      : Math.max(1, line.length - d.span.start.column + 1);
+      : available;
   const caret =
-    ' '.repeat(d.span.start.column - 1) +
-    '^'.repeat(Math.min(width, Math.max(1, line.length - d.span.start.column + 1)));
+    ' '.repeat(Math.max(0, d.span.start.column - 1)) + '^'.repeat(Math.min(width, available));
   return [
     dim(`  ${gutter} | `) + line.replace(/\t/g, ' '),
     dim(`  ${' '.repeat(gutter.length)} | `) + caret,

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  buildGraph,
+  computeWaves,
+  criticalPath,
+  findCycles,
+  topologicalOrder,
+  transitiveDependents,
+} from '../../src/graph/dag.js';
+
+const graphOf = (edges: Record<string, string[]>) =>
+  buildGraph(
+    Object.entries(edges).map(([id, deps]) => ({ id, dependsOn: deps.map((d) => ({ id: d })) })),
+  );
+
+describe('graph algorithms', () => {
+  it('waves, critical path and dependents of a diamond', () => {
+    const g = graphOf({ T1: [], T2: ['T1'], T3: ['T1'], T4: ['T2', 'T3'], T5: [] });
+    const { order, acyclic } = topologicalOrder(g);
+    expect(acyclic).toBe(true);
+    expect(computeWaves(g, order)).toEqual([['T1', 'T5'], ['T2', 'T3'], ['T4']]);
+    expect(criticalPath(g, order)).toEqual(['T1', 'T2', 'T4']);
+    expect(transitiveDependents(g, 'T1')).toEqual(['T2', 'T3', 'T4']);
+  });
+
+  it('finds every elementary cycle with its path', () => {
+    const g = graphOf({ T1: ['T3'], T2: ['T1'], T3: ['T2', 'T4'], T4: ['T3'] });
+    const { cycles } = findCycles(g);
+    const named = cycles.map((c) => c.map((n) => g.ids[n]).join('>')).sort();
+    expect(named).toEqual(['T1>T2>T3', 'T3>T4']);
+    expect(topologicalOrder(g).acyclic).toBe(false);
+  });
+
+  it('property: on random DAGs every edge rises a wave and the critical path spans all waves', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.nat(), { maxLength: 4 }), { minLength: 1, maxLength: 40 }),
+        (lists) => {
+          const edges: Record<string, string[]> = {};
+          lists.forEach(
+            (deps, i) => (edges[`T${i}`] = deps.filter((d) => d < i).map((d) => `T${d}`)),
+          );
+          const g = graphOf(edges);
+          const { order, acyclic } = topologicalOrder(g);
+          expect(acyclic).toBe(true);
+          const waves = computeWaves(g, order);
+          const waveOf = new Map(waves.flatMap((w, i) => w.map((id) => [id, i] as const)));
+          for (const [id, deps] of Object.entries(edges))
+            for (const d of deps) expect(waveOf.get(id)!).toBeGreaterThan(waveOf.get(d)!);
+          const path = criticalPath(g, order);
+          expect(path.length).toBe(waves.length);
+          for (let i = 1; i < path.length; i += 1) expect(edges[path[i]!]).toContain(path[i - 1]);
+          expect(findCycles(g).cycles).toEqual([]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('property: every reported cycle is a real cycle, and every cyclic component gets one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.nat({ max: 9 }), { maxLength: 3 }), { minLength: 2, maxLength: 10 }),
+        (lists) => {
+          const edges: Record<string, string[]> = {};
+          lists.forEach(
+            (deps, i) =>
+              (edges[`T${i}`] = deps
+                .filter((d) => d < lists.length && d !== i)
+                .map((d) => `T${d}`)),
+          );
+          const g = graphOf(edges);
+          const { cycles, capped } = findCycles(g, 1000);
+          expect(capped).toBe(false);
+          for (const cycle of cycles) {
+            for (let i = 0; i < cycle.length; i += 1) {
+              const from = cycle[i]!;
+              const to = cycle[(i + 1) % cycle.length]!;
+              expect(g.deps[to]).toContain(from); // to depends on from
+            }
+          }
+          expect(cycles.length > 0).toBe(!topologicalOrder(g).acyclic);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
