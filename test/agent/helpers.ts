@@ -35,13 +35,15 @@ const env = Object.fromEntries(keys.sort().map((k) => [k, process.env[k]]));
 let stdin = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (c) => (stdin += c));
+// The handler is in place before the record exists: a test signals as soon as it sees the record.
+if (process.env.FAKE_AGENT_WAIT === '1')
+  process.on('SIGTERM', () => { fs.appendFileSync(process.env.FAKE_AGENT_RECORD + '.signal', 'SIGTERM'); process.exit(143); });
 process.stdin.on('end', () => {
   const record = { argv: process.argv.slice(2), cwd: process.cwd(), stdin, env, pid: process.pid };
   fs.writeFileSync(process.env.FAKE_AGENT_RECORD, JSON.stringify(record));
   process.stdout.write('fake agent ran\\n');
   if (process.env.FAKE_AGENT_OUTPUT) process.stderr.write(process.env.FAKE_AGENT_OUTPUT + '\\n');
   if (process.env.FAKE_AGENT_WAIT === '1') {
-    process.on('SIGTERM', () => { fs.appendFileSync(process.env.FAKE_AGENT_RECORD + '.signal', 'SIGTERM'); process.exit(143); });
     setInterval(() => {}, 1000);
     return;
   }
