@@ -227,9 +227,10 @@ class Run {
     void this.options.interrupted?.then((signal) => this.onSignal(signal));
     await this.recordBlocked();
 
+    const stallMs = (this.options.stallMinutes ?? 20) * 60_000;
     const interval = setInterval(
       () => void this.checkHealth(),
-      this.options.checkIntervalMs ?? 5000,
+      this.options.checkIntervalMs ?? Math.min(5000, Math.max(200, stallMs / 2)),
     );
     try {
       while (!this.scheduler.isDone()) {
@@ -359,6 +360,8 @@ class Run {
 
   private async onJobEnd(running: RunningTask, outcome: JobOutcome): Promise<void> {
     if (this.running.get(running.id) !== running) return;
+    // Claimed synchronously: a second waiter for the same job (after a restart) finds it gone.
+    this.running.delete(running.id);
     if (outcome.extra['ccglm_restarting'] === 'true') return;
     const logTail = this.logTail(running.jobId, 400);
     const rate = detectRateLimit(logTail);
@@ -383,12 +386,14 @@ class Run {
       ...(rate !== null ? [`rate limited: ${rate.line}`] : []),
     ];
     if (outcome.state !== 'success' || outcome.exit_code !== 0) {
+      const reason = `${this.interrupted !== undefined ? `interrupted (${this.interrupted}), ` : ''}${outcome.state === 'killed' ? 'killed' : 'agent failed'} (exit ${outcome.exit_code})`;
       await this.finishRunning(running, 'Failed', {
-        reason: `${outcome.state === 'killed' ? 'killed' : 'agent failed'} (exit ${outcome.exit_code})`,
+        reason,
         exitCode: outcome.exit_code,
         commits: [],
         log: [
           ...base,
+          reason,
           ...summary.map((line) => `output: ${line}`),
           `worktree kept: ${running.ws.worktree}`,
         ],
@@ -515,7 +520,19 @@ class Run {
   }
 
   /** Watchdog policy: stalled -> one restart -> Blocked. */
+  private checking = false;
+
   private async checkHealth(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.checkHealthOnce();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async checkHealthOnce(): Promise<void> {
     for (const running of [...this.running.values()]) {
       const health = jobHealth(this.options.logDir, running.jobId, {
         stallMinutes: this.options.stallMinutes ?? 20,
@@ -541,13 +558,11 @@ class Run {
         this.abort.abort();
         await restartJob(this.options.logDir, running.jobId, {}).catch(() => undefined);
         this.resetAbort();
-        void this.awaitJob(running);
       } else {
-        this.running.delete(running.id);
+        this.running.delete(running.id); // its waiter will see the stop's outcome and ignore it
         await stopJob(this.options.logDir, running.jobId, { reason: 'stalled' }).catch(
           () => undefined,
         );
-        this.running.set(running.id, running);
         await this.finishRunning(running, 'Blocked', {
           reason: `stalled after ${running.retries} restart(s) (${health.reason_code})`,
           commits: [],

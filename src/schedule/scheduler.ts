@@ -49,6 +49,7 @@ export class Scheduler {
   private concurrency: number;
   private pausedUntil = 0;
   private stopped = false;
+  private halted = false;
   /** Tasks blocked since the last `takeBlocked()`, for the caller's events and write-back. */
   private newlyBlocked: string[] = [];
 
@@ -130,7 +131,8 @@ export class Scheduler {
     }
     this.states.set(id, result.status);
     this.reasons.set(id, result.reason);
-    if (this.continueMode === 'always') return;
+    // After halt() (the user interrupted the run) tasks not reached stay pending, not blocked.
+    if (this.halted || this.continueMode === 'always') return;
     if (this.continueMode === 'never') {
       this.stopped = true;
       for (const other of this.order)
@@ -155,6 +157,7 @@ export class Scheduler {
   /** Stop starting tasks (SIGINT): pending ones stay pending. */
   halt(): void {
     this.stopped = true;
+    this.halted = true;
   }
 
   get currentConcurrency(): number {

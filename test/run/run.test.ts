@@ -260,3 +260,35 @@ describe('ccglm clean', () => {
     expect(clean).toContain('0 worktree(s) removed, 1 kept');
   });
 });
+
+describe('ccglm run supervision', () => {
+  it('a stalled job is restarted once, then Blocked, and its dependents are Blocked', () => {
+    sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', ['T1'])]));
+    // 0.03 min = 1.8 s without CPU or output counts as stalled here.
+    const result = runSync(sandbox, ['--stall-minutes', '0.03'], { FAKE_SLEEP_MS: '60000' });
+    expect(result.status).toBe(1);
+    expect(result.events.filter((e) => e.type === 'task.restart').map((e) => e.id)).toEqual(['T1']);
+    const ends = result.events.filter((e) => e.type === 'task.end');
+    expect(ends.map((e) => `${e.id}:${e.status}`)).toEqual(['T1:Blocked', 'T2:Blocked']);
+    expect(String(ends[0]?.reason)).toMatch(/^stalled after 1 restart\(s\)/);
+    expect(runsOf(sandbox)).toEqual({ T1: 2 });
+    expect(statuses(sandbox.plan)).toEqual({ T1: 'Blocked', T2: 'Blocked' });
+  }, 60_000);
+
+  it('SIGTERM stops the running jobs, records them in the plan and exits 143', async () => {
+    sandbox = makeSandbox(threeWaves);
+    const child = spawnRun(sandbox, [], { FAKE_SLEEP_MS: '30000' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await waitForEvents(child, 'task.start', 2);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(statuses(sandbox.plan)).toEqual({
+      T1: 'Failed',
+      T2: 'Failed',
+      T3: 'Not Started',
+      T4: 'Not Started',
+    });
+    const log = parsePlan(readFileSync(sandbox.plan, 'utf8'), 'p').plan.tasks[0]?.log ?? '';
+    expect(log).toContain('killed');
+  }, 60_000);
+});

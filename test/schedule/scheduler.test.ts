@@ -148,3 +148,16 @@ describe('Scheduler', () => {
     );
   });
 });
+
+describe('Scheduler.halt', () => {
+  it('after an interrupt, failures do not block the tasks that were never reached', () => {
+    const s = new Scheduler(diamond, { concurrency: Infinity });
+    s.start('T1');
+    s.halt();
+    s.complete('T1', { status: 'failed', reason: 'interrupted' });
+    expect(s.takeBlocked()).toEqual([]);
+    expect(s.ready()).toEqual([]);
+    expect(s.isDone()).toBe(true);
+    expect(s.snapshot('T2')?.state).toBe('pending');
+  });
+});
