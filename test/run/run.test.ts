@@ -292,3 +292,101 @@ describe('ccglm run supervision', () => {
     expect(log).toContain('killed');
   }, 60_000);
 });
+
+describe('ccglm run rate limits', () => {
+  it('a 429 in a failed job lowers concurrency, delays further starts and is recorded in the log', () => {
+    sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', []), planTask('T3', ['T1'])]));
+    const result = runSync(sandbox, ['--concurrency', '2', '--strategy', 'eager'], {
+      FAKE_FAIL: 'T1',
+      FAKE_SAY_T1: 'API Error: 429 Too Many Requests, retry after 1 seconds',
+      FAKE_SLEEP_MS: '200',
+    });
+    const throttle = result.events.find((e) => e.type === 'run.throttle');
+    expect(throttle).toMatchObject({ concurrency: 1 });
+    // ccglm headless turns the agent's 429 into its RATE_LIMITED marker, with the retry time.
+    expect(String(throttle?.reason)).toMatch(/RATE_LIMITED retry_after=1|429/);
+    expect(Number(throttle?.until)).toBeGreaterThan(Number(throttle?.t));
+    const t1 = parsePlan(readFileSync(sandbox.plan, 'utf8'), 'p').plan.tasks[0];
+    expect(t1?.status).toBe('Failed');
+    expect(t1?.log).toMatch(/rate limited: .*(RATE_LIMITED|429)/);
+    expect(t1?.log).toContain('429 Too Many Requests');
+  });
+});
+
+describe('run renderers', () => {
+  it('plain and NDJSON lines for the same events', async () => {
+    const { createPlainRenderer, createNdjsonRenderer, createTtyRenderer } =
+      await import('../../src/run/render.js');
+    const events = [
+      {
+        type: 'run.start',
+        t: 1000,
+        plan: 'p.md',
+        tasks: ['T1'],
+        waves: [['T1']],
+        strategy: 'waves',
+        concurrency: 3,
+        resume: false,
+      },
+      {
+        type: 'task.start',
+        t: 1500,
+        id: 'T1',
+        wave: 1,
+        job: 'p-T1',
+        worktree: '/w',
+        branch: 'feature-p--T1',
+        attempt: 1,
+      },
+      { type: 'task.output', t: 1600, id: 'T1', line: 'working on it' },
+      {
+        type: 'task.end',
+        t: 4000,
+        id: 'T1',
+        status: 'Completed',
+        exitCode: 0,
+        durationMs: 2500,
+        commits: ['abc T1'],
+      },
+      {
+        type: 'run.end',
+        t: 4100,
+        exitCode: 0,
+        completed: 1,
+        failed: 0,
+        blocked: 0,
+        skipped: 0,
+        durationMs: 3100,
+      },
+    ] as const;
+    let plain = '';
+    let json = '';
+    let tty = '';
+    const p = createPlainRenderer((s) => (plain += s));
+    const j = createNdjsonRenderer((s) => (json += s));
+    const t = createTtyRenderer(
+      (s) => (tty += s),
+      () => 80,
+      () => 3000,
+    );
+    for (const e of events) for (const r of [p, j, t]) r.onEvent(e as never);
+    expect(plain).toBe(
+      [
+        '[   0.0s] run p.md: 1 tasks in 1 waves (strategy waves, concurrency 3)',
+        '[   0.5s] T1 started (wave 1, job p-T1, branch feature-p--T1)',
+        '[   3.0s] T1 Completed (2.5s, exit 0, 1 commit)',
+        '[   3.1s] done: 1 completed, 0 failed, 0 blocked in 3.1s',
+        '',
+      ].join('\n'),
+    );
+    expect(
+      json
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).type),
+    ).toEqual(['run.start', 'task.start', 'task.output', 'task.end', 'run.end']);
+    expect(tty).toContain('… w1 T1       Running');
+    expect(tty).toContain('working on it');
+    expect(tty).toContain('\u001b[1A\u001b[2K✓ w1 T1       Completed');
+  });
+});
