@@ -73,6 +73,16 @@ interface RunningTask {
   retries: number;
 }
 
+interface TaskEndDetails {
+  reason?: string;
+  exitCode?: number;
+  commits: string[];
+  filesEdited?: string[];
+  /** Lines for the plan's log field (default: the reason). */
+  log?: string[];
+  durationMs?: number;
+}
+
 interface RunState {
   plan: string;
   planId: string;
@@ -438,13 +448,7 @@ class Run {
   private async finishRunning(
     running: RunningTask,
     status: TaskEndStatus,
-    details: {
-      reason?: string;
-      exitCode?: number;
-      commits: string[];
-      filesEdited?: string[];
-      log?: string[];
-    },
+    details: Omit<TaskEndDetails, 'durationMs'>,
   ): Promise<void> {
     this.running.delete(running.id);
     const entry = this.state.tasks[running.id];
@@ -456,18 +460,7 @@ class Run {
     });
   }
 
-  private async endTask(
-    id: string,
-    status: TaskEndStatus,
-    details: {
-      reason?: string;
-      exitCode?: number;
-      commits: string[];
-      filesEdited?: string[];
-      log?: string[];
-      durationMs?: number;
-    },
-  ): Promise<void> {
+  private async endTask(id: string, status: TaskEndStatus, details: TaskEndDetails): Promise<void> {
     if (
       this.scheduler.snapshot(id)?.state === 'running' ||
       this.scheduler.snapshot(id)?.state === 'pending'
