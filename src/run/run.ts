@@ -27,10 +27,10 @@ import type { Task, TaskStatus } from '../plan/types.js';
 import { Scheduler, type ContinueMode, type Strategy } from '../schedule/scheduler.js';
 import { readPlanFile } from '../cli/read-plan-file.js';
 import type { RunEvent, TaskEndStatus } from './events.js';
-import { git } from './git.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
 import { resolveRepos, type ResolvedRepo } from './repos.js';
+import { formatDuration, summariseRun, type TaskEnd } from './summary.js';
 import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
 
 export interface RunOptions {
@@ -169,10 +169,7 @@ class Run {
   private readonly scheduler: Scheduler;
   private readonly tasks = new Map<string, Task>();
   private readonly running = new Map<string, RunningTask>();
-  private readonly ended = new Map<
-    string,
-    { status: TaskEndStatus; durationMs?: number; commits: string[]; reason?: string }
-  >();
+  private readonly ended = new Map<string, TaskEnd>();
   private readonly stateFile: string;
   private state: RunState;
   private repos = new Map<string, ResolvedRepo>();
@@ -664,72 +661,22 @@ class Run {
   }
 
   private async summarise(startedAt: number): Promise<number> {
-    const counts = { completed: 0, failed: 0, blocked: 0, skipped: 0 };
-    const lines: string[] = ['', 'Summary'];
-    for (const snap of this.scheduler.state()) {
-      const ended = this.ended.get(snap.id);
-      const status =
-        ended?.status ??
-        (snap.state === 'completed'
-          ? 'Completed (already)'
-          : snap.state === 'skipped'
-            ? 'Skipped (not selected)'
-            : snap.state === 'pending'
-              ? 'Not started'
-              : snap.state);
-      if (ended?.status === 'Completed') counts.completed += 1;
-      else if (ended?.status === 'Failed') counts.failed += 1;
-      else if (ended?.status === 'Blocked') counts.blocked += 1;
-      else if (snap.state === 'skipped' || snap.state === 'pending') counts.skipped += 1;
-      const details = [
-        ended?.durationMs !== undefined ? formatDuration(ended.durationMs) : undefined,
-        ended !== undefined && ended.commits.length > 0
-          ? `${ended.commits.length} commit(s)`
-          : undefined,
-        ended?.reason,
-      ].filter(Boolean);
-      lines.push(
-        `  ${snap.id.padEnd(8)} ${status}${details.length > 0 ? `  (${details.join(', ')})` : ''}`,
-      );
-    }
-    const repos = new Map([...this.repos.values()].map((repo) => [repo.path, repo]));
-    for (const repo of repos.values()) {
-      const branch = this.workspace.integrationBranch;
-      const log = await git(repo.path, ['log', '--oneline', '-5', branch]);
-      if (!log.ok) continue;
-      lines.push(
-        '',
-        `${repo.name} (${repo.path}), branch ${branch}:`,
-        ...log.stdout
-          .trimEnd()
-          .split('\n')
-          .map((line) => `  ${line}`),
-      );
-      const remote = await git(repo.path, ['remote']);
-      const hasRemote = remote.ok && remote.stdout.trim().length > 0;
-      const push = `git -C ${repo.path} push -u origin ${branch}`;
-      const pr = `gh pr create --head ${branch} --title "${this.planId}: ${this.compiled.plan.title ?? 'plan'}" --body-file ${this.planPath}`;
-      if (this.options.push === true && hasRemote && counts.failed + counts.blocked === 0) {
-        const pushed = await git(repo.path, ['push', '-u', 'origin', branch]);
-        lines.push(
-          pushed.ok
-            ? `  pushed ${branch} to origin; open the PR with: ${pr}`
-            : `  push failed: ${pushed.stderr.trim()}`,
-        );
-      } else {
-        lines.push(`  push: ${push}`, `  PR:   ${pr}`);
-        if (this.options.push === true && !hasRemote)
-          lines.push('  (--push: no remote configured, nothing pushed)');
-      }
-    }
-    for (const warning of this.writer.warnings) lines.push(`warning: ${warning}`);
+    const { text, counts } = await summariseRun({
+      tasks: this.scheduler.state(),
+      ended: this.ended,
+      repos: [...this.repos.values()],
+      integrationBranch: this.workspace.integrationBranch,
+      prTitle: `${this.planId}: ${this.compiled.plan.title ?? 'plan'}`,
+      planPath: this.planPath,
+      push: this.options.push === true,
+      warnings: this.writer.warnings,
+    });
     const exitCode =
       this.interrupted === 'SIGINT'
         ? 130
         : this.interrupted === 'SIGTERM'
           ? 143
-          : counts.failed + counts.blocked > 0 ||
-              (counts.skipped > 0 && this.interrupted !== undefined)
+          : counts.failed + counts.blocked > 0
             ? 1
             : 0;
     this.options.emit({
@@ -739,7 +686,7 @@ class Run {
       ...counts,
       durationMs: this.now() - startedAt,
     });
-    this.options.print(`${lines.join('\n')}\n`);
+    this.options.print(text);
     return exitCode;
   }
 }
@@ -754,9 +701,4 @@ function summaryOf(log: string): string[] {
   return (summaryAt !== -1 ? lines.slice(summaryAt, summaryAt + 8) : lines.slice(-3)).map((line) =>
     line.slice(0, 300),
   );
-}
-
-function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }

@@ -1,0 +1,96 @@
+/** The end-of-run summary: per task status, duration and commits; per repo its integration branch and the push/PR commands. */
+import type { TaskSnapshot } from '../schedule/scheduler.js';
+import type { TaskEndStatus } from './events.js';
+import { git } from './git.js';
+import type { ResolvedRepo } from './repos.js';
+
+export interface TaskEnd {
+  status: TaskEndStatus;
+  durationMs?: number;
+  commits: string[];
+  reason?: string;
+}
+
+export interface SummaryInput {
+  tasks: TaskSnapshot[];
+  ended: Map<string, TaskEnd>;
+  repos: ResolvedRepo[];
+  integrationBranch: string;
+  prTitle: string;
+  planPath: string;
+  /** Push the integration branches (when a remote exists and nothing failed). */
+  push: boolean;
+  warnings: string[];
+}
+
+export interface RunCounts {
+  completed: number;
+  failed: number;
+  blocked: number;
+  skipped: number;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+const NOT_RUN: Record<string, string> = {
+  completed: 'Completed (already)',
+  skipped: 'Skipped (not selected)',
+  pending: 'Not started',
+};
+
+export async function summariseRun(
+  input: SummaryInput,
+): Promise<{ text: string; counts: RunCounts }> {
+  const counts: RunCounts = { completed: 0, failed: 0, blocked: 0, skipped: 0 };
+  const lines: string[] = ['', 'Summary'];
+  for (const snap of input.tasks) {
+    const ended = input.ended.get(snap.id);
+    if (ended?.status === 'Completed') counts.completed += 1;
+    else if (ended?.status === 'Failed') counts.failed += 1;
+    else if (ended?.status === 'Blocked') counts.blocked += 1;
+    else if (snap.state === 'skipped' || snap.state === 'pending') counts.skipped += 1;
+    const details = [
+      ended?.durationMs !== undefined ? formatDuration(ended.durationMs) : undefined,
+      ended !== undefined && ended.commits.length > 0
+        ? `${ended.commits.length} commit(s)`
+        : undefined,
+      ended?.reason,
+    ].filter(Boolean);
+    const status = ended?.status ?? NOT_RUN[snap.state] ?? snap.state;
+    lines.push(
+      `  ${snap.id.padEnd(8)} ${status}${details.length > 0 ? `  (${details.join(', ')})` : ''}`,
+    );
+  }
+  const branch = input.integrationBranch;
+  for (const repo of new Map(input.repos.map((r) => [r.path, r])).values()) {
+    const log = await git(repo.path, ['log', '--oneline', '-5', branch]);
+    if (!log.ok) continue;
+    lines.push(
+      '',
+      `${repo.name} (${repo.path}), branch ${branch}:`,
+      ...log.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => `  ${line}`),
+    );
+    const remote = await git(repo.path, ['remote']);
+    const hasRemote = remote.ok && remote.stdout.trim().length > 0;
+    const pr = `gh pr create --head ${branch} --title "${input.prTitle}" --body-file ${input.planPath}`;
+    if (input.push && hasRemote && counts.failed + counts.blocked === 0) {
+      const pushed = await git(repo.path, ['push', '-u', 'origin', branch]);
+      lines.push(
+        pushed.ok
+          ? `  pushed ${branch} to origin; open the PR with: ${pr}`
+          : `  push failed: ${pushed.stderr.trim()}`,
+      );
+    } else {
+      lines.push(`  push: git -C ${repo.path} push -u origin ${branch}`, `  PR:   ${pr}`);
+      if (input.push && !hasRemote) lines.push('  (--push: no remote configured, nothing pushed)');
+    }
+  }
+  for (const warning of input.warnings) lines.push(`warning: ${warning}`);
+  return { text: `${lines.join('\n')}\n`, counts };
+}
