@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-// CLI and job-host tests spawn the built CLI (bin/ccglm.js -> dist/), so build once before them.
+// CLI and job-host tests spawn the built CLI (bin/ccglm.js -> dist/bundle/, job host and demo agent
+// in dist/), so build once before them.
 export default function setup(): void {
   const root = fileURLToPath(new URL('..', import.meta.url));
   try {
@@ -18,4 +19,5 @@ export default function setup(): void {
     const out = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
     if (!out.includes('error TS')) throw error;
   }
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'pipe' });
 }

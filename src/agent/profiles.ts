@@ -3,7 +3,8 @@
  * the agent needs and whether it needs a token. Adding an agent is adding an entry (or a
  * `ccglm.config.json` "agents" entry), never a code path.
  */
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { packageRoot } from '../paths.js';
 import { CcglmError, ExitCode } from '../errors.js';
 import { splitCommand } from './split-command.js';
 
@@ -110,7 +111,7 @@ export function agentNeedsAuth(name: string): boolean {
 }
 
 /** The built demo agent script beside this module (dist/agent/demo-agent.js when built). */
-export const demoAgentScript = fileURLToPath(new URL('./demo-agent.js', import.meta.url));
+export const demoAgentScript = path.join(packageRoot, 'dist', 'agent', 'demo-agent.js');
 
 export interface ResolveProfileOptions {
   agent?: string;

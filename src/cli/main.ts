@@ -2,6 +2,21 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CcglmError, ExitCode } from '../errors.js';
 import { commands } from './commands/index.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../paths.js';
+
+function packageVersion(): string {
+  try {
+    return (
+      JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** The only place that exits: errors carry their exit code up to here. */
 async function main(argv: string[]): Promise<void> {
@@ -21,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
     })
     .help()
     .alias('h', 'help')
-    .version();
+    .version(packageVersion());
   for (const command of commands) cli = cli.command(command);
   await cli.parseAsync();
 }

@@ -390,3 +390,35 @@ describe('run renderers', () => {
     expect(tty).toContain('\u001b[1A\u001b[2K✓ w1 T1       Completed');
   });
 });
+
+describe('ccglm run options', () => {
+  it('--isolation repo: all tasks share one worktree on the integration branch', () => {
+    sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', ['T1'])]));
+    const result = runSync(sandbox, ['--isolation', 'repo'], { FAKE_SLEEP_MS: '100' });
+    expect(result.status).toBe(0);
+    const starts = result.events.filter((e) => e.type === 'task.start');
+    expect(new Set(starts.map((e) => e.worktree)).size).toBe(1);
+    expect(starts.every((e) => e.branch === 'feature-test')).toBe(true);
+    const log = execFileSync('git', ['log', '--format=%s', 'feature-test'], {
+      cwd: sandbox.repo,
+      encoding: 'utf8',
+    });
+    expect(log.split('\n').filter(Boolean)).toEqual(['T2: work', 'T1: work', 'init']);
+    expect(statuses(sandbox.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
+  });
+
+  it('--push pushes the integration branch to origin when every task completed', () => {
+    sandbox = makeSandbox(plan([planTask('T1', [])]));
+    const remote = path.join(sandbox.dir, 'remote.git');
+    execFileSync('git', ['init', '-q', '--bare', remote]);
+    execFileSync('git', ['remote', 'add', 'origin', remote], { cwd: sandbox.repo });
+    const result = runSync(sandbox, ['--push']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('pushed feature-test to origin');
+    const pushed = execFileSync('git', ['ls-tree', '--name-only', 'feature-test'], {
+      cwd: remote,
+      encoding: 'utf8',
+    });
+    expect(pushed).toContain('T1.txt');
+  });
+});
