@@ -1,5 +1,5 @@
 import { CcglmError, ExitCode } from '../errors.js';
-import { readPlanFile } from './read-plan-file.js';
+import { readPlanFile } from '../read-plan-file.js';
 
 /** Expands the plan arguments: files as given, globs through tinyglobby. A glob matching nothing is a usage error. */
 export async function expandPlanArgs(args: string[]): Promise<string[]> {

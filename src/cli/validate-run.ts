@@ -2,7 +2,7 @@ import { compilePlan } from '../graph/compile.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../plan/render.js';
 import type { Diagnostic } from '../plan/types.js';
 import { expandPlanArgs, parseFormat } from './plan-input.js';
-import { readPlanFile } from './read-plan-file.js';
+import { readPlanFile } from '../read-plan-file.js';
 
 export interface ValidateOptions {
   plans: string[];

@@ -25,7 +25,7 @@ import {
 import { renderDiagnostics } from '../plan/render.js';
 import type { Task, TaskStatus } from '../plan/types.js';
 import { Scheduler, type ContinueMode, type Strategy } from '../schedule/scheduler.js';
-import { readPlanFile } from '../cli/read-plan-file.js';
+import { readPlanFile } from '../read-plan-file.js';
 import type { RunEvent, TaskEndStatus } from './events.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
