@@ -102,6 +102,9 @@ interface RunState {
   >;
 }
 
+/** How often one task is started again after its agent hit a rate limit. */
+const MAX_RATE_LIMIT_RETRIES = 3;
+
 export function planIdOf(planPath: string): string {
   const base = path
     .basename(planPath)
@@ -170,6 +173,7 @@ class Run {
   private readonly tasks = new Map<string, Task>();
   private readonly running = new Map<string, RunningTask>();
   private readonly ended = new Map<string, TaskEnd>();
+  private readonly rateRetries = new Map<string, number>();
   private readonly stateFile: string;
   private state: RunState;
   private repos = new Map<string, ResolvedRepo>();
@@ -376,7 +380,7 @@ class Run {
       const until = rate.resetAt?.getTime() ?? this.now() + (rate.retryAfterSeconds ?? 60) * 1000;
       const concurrency = Math.max(
         1,
-        Math.min(this.scheduler.currentConcurrency, this.running.size) - 1,
+        Math.min(this.scheduler.currentConcurrency, this.running.size + 1) - 1,
       );
       this.scheduler.throttle({ concurrency, until });
       this.options.emit({
@@ -388,6 +392,13 @@ class Run {
       });
     }
     const summary = summaryOf(logTail);
+    if (rate !== null && outcome.exit_code !== 0 && this.interrupted === undefined) {
+      const retries = this.rateRetries.get(running.id) ?? 0;
+      if (retries < MAX_RATE_LIMIT_RETRIES) {
+        await this.requeueRateLimited(running, rate.line, retries + 1);
+        return;
+      }
+    }
     const base = [
       `job ${running.jobId}, agent ${this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude')}, ${formatDuration(this.now() - running.startedAt)}, exit ${outcome.exit_code}${running.retries > 0 ? `, ${running.retries} restart(s)` : ''}`,
       ...(rate !== null ? [`rate limited: ${rate.line}`] : []),
@@ -440,6 +451,38 @@ class Run {
       filesEdited: finish.filesEdited,
       log,
     });
+  }
+
+  /** A rate-limited agent: its task waits for the reset (the scheduler is throttled) and starts again. */
+  private async requeueRateLimited(
+    running: RunningTask,
+    line: string,
+    attempt: number,
+  ): Promise<void> {
+    this.rateRetries.set(running.id, attempt);
+    const entry = this.state.tasks[running.id];
+    if (entry !== undefined) entry.ended = true;
+    this.saveState();
+    this.scheduler.requeue(running.id);
+    const resumeAt = new Date(Math.max(this.scheduler.resumeAt, this.now())).toISOString();
+    await this.writer.write({
+      taskId: running.id,
+      status: 'Not Started',
+      log: [
+        `job ${running.jobId} was rate limited: ${line}`,
+        `waiting until ${resumeAt}, then starting again (rate-limit retry ${attempt} of ${MAX_RATE_LIMIT_RETRIES})`,
+        `worktree kept: ${running.ws.worktree}`,
+      ].join('\n'),
+    });
+    this.options.emit({
+      type: 'task.restart',
+      t: this.now(),
+      id: running.id,
+      job: running.jobId,
+      reason: `rate limited: ${line}`,
+      attempt: attempt + 1,
+    });
+    this.wake();
   }
 
   private async finishRunning(

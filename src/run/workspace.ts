@@ -70,8 +70,8 @@ export class Workspace {
       const base = (await revParse(repo.path, this.integrationBranch)) as string;
       return { repo, worktree, branch: this.integrationBranch, base };
     }
-    const branch = `${this.integrationBranch}--${taskId}`;
     const base = (await revParse(repo.path, this.integrationBranch)) as string;
+    const branch = await this.freeTaskBranch(repo, `${this.integrationBranch}--${taskId}`, base);
     let worktree = path.join(this.worktreeRoot, this.planId, taskId, repo.name);
     // An earlier attempt's worktree may hold work: never reuse or delete it, take a new folder.
     for (let n = 2; existsSync(worktree); n += 1)
@@ -93,6 +93,30 @@ export class Workspace {
     }
     await gitOrThrow(repo.path, ['worktree', 'add', '-B', branch, worktree, base]);
     return { repo, worktree, branch, base };
+  }
+
+  /**
+   * The task's branch, unless an earlier attempt still has it checked out: a worktree without work
+   * (clean, nothing unmerged) is removed; one with work is kept and the new attempt takes `<branch>-N`.
+   */
+  private async freeTaskBranch(repo: ResolvedRepo, wanted: string, base: string): Promise<string> {
+    const checkedOut = await worktreesByBranch(repo.path);
+    for (let n = 1; ; n += 1) {
+      const branch = n === 1 ? wanted : `${wanted}-${n}`;
+      const dir = checkedOut.get(branch);
+      if (dir === undefined) return branch;
+      const tip = await revParse(repo.path, branch);
+      const unmerged =
+        tip !== undefined && !(await git(repo.path, ['merge-base', '--is-ancestor', tip, base])).ok;
+      if (
+        !unmerged &&
+        !(await isDirty(dir)) &&
+        (await git(repo.path, ['worktree', 'remove', dir])).ok
+      ) {
+        rmEmptyParent(path.dirname(dir));
+        return branch;
+      }
+    }
   }
 
   /** After the agent exited 0: commits? merge into the integration branch; remove the merged worktree. */

@@ -115,6 +115,13 @@ export class Scheduler {
     this.states.set(id, 'running');
   }
 
+  /** A running task goes back to pending (its agent was rate limited): it starts again later. */
+  requeue(id: string): void {
+    if (this.states.get(id) !== 'running')
+      throw new Error(`cannot requeue ${id}: it is ${this.states.get(id) ?? 'unknown'}`);
+    this.states.set(id, 'pending');
+  }
+
   /** For resume: a task whose job is already running is adopted, not started again. */
   adopt(id: string): void {
     if (this.states.get(id) === 'pending') this.states.set(id, 'running');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A fake agent for `ccglm run` tests (run via --agent-cmd): records each invocation, then writes
 // `<task>.txt` in its worktree and commits it. FAKE_FAIL=T2,T3 makes those tasks exit 1;
-// FAKE_NOCOMMIT=T1 exits 0 without committing; FAKE_SLEEP_MS delays before working;
+// FAKE_FAIL_FIRST=T1 fails only the first run; FAKE_NOCOMMIT=T1 exits 0 without committing; FAKE_SLEEP_MS delays before working;
 // FAKE_FILE_<task>=path writes that path instead (to make conflicts); FAKE_SAY_<task> prints a line.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,12 @@ const sleep = Number(process.env.FAKE_SLEEP_MS ?? 0);
 if (sleep > 0) await new Promise((resolve) => setTimeout(resolve, sleep));
 const list = (name) => (process.env[name] ?? '').split(',').filter(Boolean);
 if (process.env[`FAKE_SAY_${task}`]) console.log(process.env[`FAKE_SAY_${task}`]);
-if (list('FAKE_FAIL').includes(task)) {
+const runs = marks
+  ? readFileSync(path.join(marks, `${task}.runs`), 'utf8')
+      .trim()
+      .split('\n').length
+  : 1;
+if (list('FAKE_FAIL').includes(task) || (list('FAKE_FAIL_FIRST').includes(task) && runs === 1)) {
   console.log(`fake agent: ${task} fails on purpose`);
   process.exit(1);
 }

@@ -294,22 +294,26 @@ describe('ccglm run supervision', () => {
 });
 
 describe('ccglm run rate limits', () => {
-  it('a 429 in a failed job lowers concurrency, delays further starts and is recorded in the log', () => {
+  it('a 429 lowers concurrency, delays further starts, retries the task after the reset and logs it', () => {
     sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', []), planTask('T3', ['T1'])]));
     const result = runSync(sandbox, ['--concurrency', '2', '--strategy', 'eager'], {
-      FAKE_FAIL: 'T1',
+      FAKE_FAIL_FIRST: 'T1',
       FAKE_SAY_T1: 'API Error: 429 Too Many Requests, retry after 1 seconds',
       FAKE_SLEEP_MS: '200',
     });
+    expect(result.status).toBe(0);
     const throttle = result.events.find((e) => e.type === 'run.throttle');
     expect(throttle).toMatchObject({ concurrency: 1 });
     // ccglm headless turns the agent's 429 into its RATE_LIMITED marker, with the retry time.
     expect(String(throttle?.reason)).toMatch(/RATE_LIMITED retry_after=1|429/);
     expect(Number(throttle?.until)).toBeGreaterThan(Number(throttle?.t));
-    const t1 = parsePlan(readFileSync(sandbox.plan, 'utf8'), 'p').plan.tasks[0];
-    expect(t1?.status).toBe('Failed');
-    expect(t1?.log).toMatch(/rate limited: .*(RATE_LIMITED|429)/);
-    expect(t1?.log).toContain('429 Too Many Requests');
+    const restart = result.events.find((e) => e.type === 'task.restart');
+    expect(restart).toMatchObject({ id: 'T1', attempt: 2 });
+    expect(String(restart?.reason)).toMatch(/^rate limited: /);
+    const second = result.events.filter((e) => e.type === 'task.start' && e.id === 'T1')[1];
+    expect(Number(second?.t)).toBeGreaterThanOrEqual(Number(throttle?.until));
+    expect(runsOf(sandbox)).toEqual({ T1: 2, T2: 1, T3: 1 });
+    expect(statuses(sandbox.plan)).toEqual({ T1: 'Completed', T2: 'Completed', T3: 'Completed' });
   });
 });
 
@@ -420,5 +424,40 @@ describe('ccglm run options', () => {
       encoding: 'utf8',
     });
     expect(pushed).toContain('T1.txt');
+  });
+});
+
+describe('ccglm run again', () => {
+  it('a second run picks up the Failed and Blocked tasks, skips the Completed ones, and keeps earlier work', () => {
+    sandbox = makeSandbox(
+      plan([
+        planTask('T1', [], ['shared.txt']),
+        planTask('T2', [], ['shared.txt']),
+        planTask('T3', ['T1']),
+      ]),
+    );
+    // First run: T1 and T2 both write shared.txt; one of them fails to merge, and T3 may be blocked.
+    const first = runSync(sandbox, ['--concurrency', '2'], {
+      FAKE_FILE_T1: 'shared.txt',
+      FAKE_FILE_T2: 'shared.txt',
+      FAKE_SLEEP_MS: '300',
+    });
+    expect(first.status).toBe(1);
+    const failed = String(
+      first.events.find((e) => e.type === 'task.end' && e.status === 'Failed')?.id,
+    );
+    const second = runSync(sandbox, [], { FAKE_SLEEP_MS: '100' });
+    expect(second.stderr).toContain('Summary');
+    expect(second.status).toBe(0);
+    expect(Object.values(statuses(sandbox.plan))).toEqual(['Completed', 'Completed', 'Completed']);
+    expect(second.events.filter((e) => e.type === 'task.start').map((e) => e.id)).not.toContain(
+      failed === 'T1' ? 'T2' : 'T1',
+    );
+    // The failed attempt's branch (with its unmerged commit) is still there; the retry used another.
+    const branches = execFileSync('git', ['branch', '--list', `feature-test--${failed}*`], {
+      cwd: sandbox.repo,
+      encoding: 'utf8',
+    });
+    expect(branches).toContain(`feature-test--${failed}\n`);
   });
 });
