@@ -31,16 +31,18 @@ export async function resolveRepos(
     else byTask.set(task.id, found);
   }
   if (missing.length > 0) {
-    const where = [
+    const looked = [
       reposDir !== undefined ? `--repos ${reposDir}` : undefined,
-      planRepo
-        ? `the plan's repository ${planRepo} and its siblings`
-        : 'the plan is not inside a git repository',
-    ]
-      .filter(Boolean)
-      .join('; ');
+      planRepo !== undefined
+        ? `the plan's repository ${planRepo} and its sibling folders`
+        : undefined,
+    ].filter((part) => part !== undefined);
+    const where =
+      looked.length > 0
+        ? `looked in ${looked.join(' and ')}`
+        : 'the plan is not inside a git repository';
     throw new CcglmError(
-      `cannot find the git repository of ${missing.join(', ')}; looked in ${where}. Pass --repos DIR (a folder holding the repositories by name).`,
+      `cannot find the git repository of ${missing.join(', ')} (${where}); pass --repos DIR, a folder holding the repositories by name`,
       1,
     );
   }

@@ -739,7 +739,7 @@ function summaryOf(log: string): string[] {
   const lines = log
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !line.startsWith('[cc-glm-headless]'));
+    .filter((line) => line.length > 0 && !line.startsWith('[cc-glm-headless] LAUNCH_OK'));
   const summaryAt = lines.findLastIndex((line) => /^(\*\*)?summary\b/i.test(line));
   return (summaryAt !== -1 ? lines.slice(summaryAt, summaryAt + 8) : lines.slice(-3)).map((line) =>
     line.slice(0, 300),
