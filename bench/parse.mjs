@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { generatePlan } from './gen-plan.mjs';
@@ -45,16 +46,23 @@ for (let run = 0; run < RUNS; run += 1) {
   for (const [name, file] of Object.entries(files)) samples[name].push(time(['validate', file]));
 }
 
-console.log(`ccglm validate, whole process, median of ${RUNS} interleaved runs (${new Date().toISOString()})`);
+console.log(
+  `ccglm validate, whole process, median of ${RUNS} interleaved runs (${new Date().toISOString()})`,
+);
 for (const [name, values] of Object.entries(samples)) {
-  const size = files[name] !== undefined ? ` (${(statSync(files[name]).size / 1024).toFixed(0)} KB)` : '';
+  const size =
+    files[name] !== undefined ? ` (${(statSync(files[name]).size / 1024).toFixed(0)} KB)` : '';
   console.log(`  ${name.padEnd(30)} ${median(values).toFixed(3)} s${size}`);
 }
 const t2k = median(samples['2,000 tasks']);
 const t10k = median(samples['10,000 tasks']);
 const t115 = median(samples['~115 KB, 40 tasks, long logs']);
-console.log(`  10,000 / 2,000 ratio            ${(t10k / t2k).toFixed(2)} (linear ≈ 5; target ≤ 5.5)`);
-console.log(`  targets: 10,000 tasks ≤ 3 s: ${t10k <= 3 ? 'met' : 'MISSED'}; ratio ≤ 5.5: ${t10k / t2k <= 5.5 ? 'met' : 'MISSED'}; 115 KB ≤ 0.3 s: ${t115 <= 0.3 ? 'met' : 'MISSED'}`);
+console.log(
+  `  10,000 / 2,000 ratio            ${(t10k / t2k).toFixed(2)} (linear ≈ 5; target ≤ 5.5)`,
+);
+console.log(
+  `  targets: 10,000 tasks ≤ 3 s: ${t10k <= 3 ? 'met' : 'MISSED'}; ratio ≤ 5.5: ${t10k / t2k <= 5.5 ? 'met' : 'MISSED'}; 115 KB ≤ 0.3 s: ${t115 <= 0.3 ? 'met' : 'MISSED'}`,
+);
 
 // Side by side: remark-parse on the whole text (in-process, parse only), as the design card's naive use.
 console.log('\nremark-parse on a whole plan in one go (in-process), vs ccglm compile in-process:');
@@ -68,7 +76,9 @@ for (const count of [250, 500, 1000]) {
   start = performance.now();
   compilePlan(text, 'bench.md');
   const ours = (performance.now() - start) / 1000;
-  console.log(`  ${String(count).padStart(5)} tasks: remark whole ${naive.toFixed(2)} s, ccglm compile ${ours.toFixed(3)} s, ratio ${(naive / ours).toFixed(0)}×`);
+  console.log(
+    `  ${String(count).padStart(5)} tasks: remark whole ${naive.toFixed(2)} s, ccglm compile ${ours.toFixed(3)} s, ratio ${(naive / ours).toFixed(0)}×`,
+  );
   if (naive > 5) break;
 }
 rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('../bench/', import.meta.url));
 const only = process.argv.slice(2);
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs') && f !== 'gen-plan.mjs').sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.mjs') && f !== 'gen-plan.mjs')
+  .sort()) {
   if (only.length > 0 && !only.some((name) => file.includes(name))) continue;
   console.log(`\n=== bench/${file}`);
   const result = spawnSync(process.execPath, [`${dir}${file}`], { stdio: 'inherit' });
