@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { parsePlan } from '../../src/plan/parse.js';
+import type { Span } from '../../src/plan/types.js';
+
+const slice = (text: string, span: Span): string => text.slice(span.start.offset, span.end.offset);
+
+const CRLF_PLAN = [
+  '# Plan: X',
+  '',
+  '### T1: A',
+  '- **depends_on**: []',
+  '- **description**: d',
+  '- **location**:',
+  '  - src/a.ts',
+  '  - src/b.ts (new)',
+  '- **status**: Done',
+  '- **log**:',
+  '  - one',
+  '  - two',
+  '',
+  '### T2: B',
+  '* **Depends On:** `T1`',
+  '* **description**:   spaced  ',
+  '* **Files edited/created**: `a.ts`, `b.ts`',
+  '',
+].join('\r\n');
+
+describe('parsePlan spans', () => {
+  const { plan, diagnostics } = parsePlan(CRLF_PLAN, 'p.md');
+  const raw = Object.fromEntries(
+    plan.tasks.flatMap((task) =>
+      task.fields.map((field) => [`${task.id}.${field.key}`, slice(CRLF_PLAN, field.valueSpan)]),
+    ),
+  );
+
+  it('gives each value span exactly the raw value bytes, through nested lines', () => {
+    expect(raw).toEqual(RAW_VALUES);
+  });
+
+  it('reads values, aliases and notes', () => {
+    const [t1, t2] = plan.tasks;
+    expect(t1?.location?.map((entry) => [entry.path, entry.note])).toEqual([
+      ['src/a.ts', undefined],
+      ['src/b.ts', 'new'],
+    ]);
+    expect(t1?.status).toBe('Completed');
+    expect(t2?.dependsOn?.map((dep) => dep.id)).toEqual(['T1']);
+    expect(diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.column}`)).toEqual(
+      DIAGNOSTICS,
+    );
+  });
+
+  it('keeps line/column 1-based and offsets 0-based, CRLF counted', () => {
+    const t2 = plan.tasks[1];
+    expect(t2?.headingSpan.start).toEqual({
+      line: 14,
+      column: 1,
+      offset: CRLF_PLAN.indexOf('### T2'),
+    });
+    const deps = t2?.fields.find((field) => field.key === 'depends_on');
+    expect(deps?.valueSpan.start.line).toBe(15);
+    expect(deps?.valueSpan.start.column).toBe(CRLF_PLAN.split('\r\n')[14]!.indexOf(' `T1`') + 1);
+  });
+});
+
+// A value span starts right after the label's colon (the space is part of the value bytes) and ends
+// before the line break that ends the item, so nested lists keep their own CRLFs inside it.
+const RAW_VALUES = {
+  'T1.depends_on': ' []',
+  'T1.description': ' d',
+  'T1.location': '\r\n  - src/a.ts\r\n  - src/b.ts (new)',
+  'T1.status': ' Done',
+  'T1.log': '\r\n  - one\r\n  - two',
+  'T2.depends_on': ' `T1`',
+  'T2.description': '   spaced  ',
+  'T2.files_edited': ' `a.ts`, `b.ts`',
+};
+const DIAGNOSTICS = ['CCG304 9:15', 'CCG308 14:1'];
