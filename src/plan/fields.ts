@@ -4,10 +4,11 @@
  */
 import type { Dependency, LocationEntry, Span } from './types.js';
 import type { SourceMap } from './source.js';
+import type { ParseCode } from './codes.js';
 import { isPlaceholder, isTaskId, splitList, stripMarkup, TASK_ID_SOURCE } from './values.js';
 
 export type Report = (
-  code: string,
+  code: ParseCode,
   severity: 'error' | 'warning' | 'info',
   message: string,
   span: Span,

@@ -1,0 +1,26 @@
+/**
+ * The parser's diagnostic codes in one table: CCG1xx (plan structure) and CCG3xx (fields and
+ * values). README's diagnostics block lists the same rows (test/plan/codes.test.ts keeps them equal).
+ */
+import type { Severity } from './types.js';
+
+export const PARSE_CODES = {
+  CCG101: { severity: 'error', meaning: 'no tasks found' },
+  CCG102: { severity: 'error', meaning: 'duplicate task id (both places)' },
+  CCG103: { severity: 'info', meaning: 'a heading that looks like a task but has no field list' },
+  CCG301: { severity: 'error', meaning: 'missing `depends_on`' },
+  CCG302: { severity: 'error', meaning: 'missing `description`' },
+  CCG303: { severity: 'error', meaning: 'unknown status word' },
+  CCG304: { severity: 'warning', meaning: 'status variant read as a canonical word' },
+  CCG305: { severity: 'error', meaning: 'a `depends_on` entry that is not a task id' },
+  CCG306: { severity: 'error', meaning: 'an absolute location path' },
+  CCG307: {
+    severity: 'error',
+    meaning: 'a location path that climbs out of the repository (`..`)',
+  },
+  CCG308: { severity: 'warning', meaning: 'no `location`: scope and overlaps unknown' },
+  CCG309: { severity: 'info', meaning: 'unknown field, kept as written' },
+  CCG310: { severity: 'warning', meaning: 'a field given twice in one task (the first is used)' },
+} as const satisfies Record<string, { severity: Severity; meaning: string }>;
+
+export type ParseCode = keyof typeof PARSE_CODES;
