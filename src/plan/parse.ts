@@ -32,11 +32,7 @@ const HEADING_STATUS =
 export function parsePlan(text: string, file: string): ParseResult {
   const source = new SourceMap(text);
   const diagnostics: Diagnostic[] = [];
-  const report: Report = (code, severity, message, span, hint) => {
-    const diagnostic: Diagnostic = { code, severity, message, file, span, related: [] };
-    if (hint !== undefined) diagnostic.hint = hint;
-    diagnostics.push(diagnostic);
-  };
+  const report = makeReport(file, diagnostics);
   const { headings, fences, bodyStart } = scanSections(text);
   const plan: PlanDoc = { file, eol: detectEol(text), tasks: [] };
 
@@ -52,6 +48,67 @@ export function parsePlan(text: string, file: string): ParseResult {
     if (body.length > 0) plan.overview = body;
   }
 
+  plan.tasks = readTasks({ source, headings, file, report, diagnostics });
+
+  const declared = readDeclaredWaves(source, fences, bodyStart);
+  if (declared.length > 0) plan.declaredWaves = declared;
+
+  if (plan.tasks.length === 0) {
+    report(
+      'CCG101',
+      'error',
+      'No tasks found, expected headings like `### T1: Name` followed by a field list',
+      source.span(0, Math.min(text.length, source.lineText(1).length)),
+      'Start from the template: ccglm init TOPIC',
+    );
+  }
+  return { plan, diagnostics };
+}
+
+/**
+ * Reads one task (the first with `id`) without reading the others: one linear heading scan, then
+ * remark on that task's field list only. For the write-back patcher, which edits one task at a time.
+ */
+export function parseTask(
+  text: string,
+  id: string,
+  file = 'plan.md',
+): { task: Task | undefined; diagnostics: Diagnostic[] } {
+  const source = new SourceMap(text);
+  const diagnostics: Diagnostic[] = [];
+  const report = makeReport(file, diagnostics);
+  const { headings } = scanSections(text);
+  const tasks = readTasks({ source, headings, file, report, diagnostics, onlyId: id });
+  return { task: tasks[0], diagnostics };
+}
+
+function makeReport(file: string, diagnostics: Diagnostic[]): Report {
+  return (code, severity, message, span, hint) => {
+    const diagnostic: Diagnostic = { code, severity, message, file, span, related: [] };
+    if (hint !== undefined) diagnostic.hint = hint;
+    diagnostics.push(diagnostic);
+  };
+}
+
+interface ReadTasksOptions {
+  source: SourceMap;
+  headings: HeadingLine[];
+  file: string;
+  report: Report;
+  diagnostics: Diagnostic[];
+  /** Read only the task(s) with this id (the write-back patcher re-reads one task). */
+  onlyId?: string;
+}
+
+function readTasks({
+  source,
+  headings,
+  file,
+  report,
+  diagnostics,
+  onlyId,
+}: ReadTasksOptions): Task[] {
+  const tasks: Task[] = [];
   // Pass 1: task headings and the block structure of their field lists.
   const candidates: {
     heading: HeadingLine;
@@ -64,7 +121,8 @@ export function parsePlan(text: string, file: string): ParseResult {
     const match = TASK_HEADING.exec(heading.text.trim());
     const id = match?.[1];
     if (match === null || id === undefined || !isTaskId(id)) return;
-    const sectionEnd = headings[index + 1]?.start ?? text.length;
+    if (onlyId !== undefined && id !== onlyId) return;
+    const sectionEnd = headings[index + 1]?.start ?? source.text.length;
     candidates.push({
       heading,
       id,
@@ -104,22 +162,10 @@ export function parsePlan(text: string, file: string): ParseResult {
         hint: 'Rename one of the tasks (for example with a letter suffix: T5a).',
       });
     } else firstSeen.set(task.id, task);
-    plan.tasks.push(task);
+    tasks.push(task);
   }
 
-  const declared = readDeclaredWaves(source, fences, bodyStart);
-  if (declared.length > 0) plan.declaredWaves = declared;
-
-  if (plan.tasks.length === 0) {
-    report(
-      'CCG101',
-      'error',
-      'No tasks found, expected headings like `### T1: Name` followed by a field list',
-      source.span(0, Math.min(text.length, source.lineText(1).length)),
-      'Start from the template: ccglm init TOPIC',
-    );
-  }
-  return { plan, diagnostics };
+  return tasks;
 }
 
 function readTask(
