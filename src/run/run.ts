@@ -246,7 +246,8 @@ class Run {
     try {
       while (!this.scheduler.isDone()) {
         const woke = new Promise<void>((resolve) => (this.wake = resolve));
-        for (const id of this.scheduler.ready(this.now())) await this.startTask(id);
+        // Starts run side by side: preparing a worktree and launching a job take a while each.
+        for (const id of this.scheduler.ready(this.now())) void this.startTaskSafely(id);
         if (this.scheduler.isDone()) break;
         const resumeAt = this.scheduler.resumeAt;
         const timer =
@@ -259,6 +260,18 @@ class Run {
     }
     await this.writer.flush();
     return this.summarise(startedAt);
+  }
+
+  private async startTaskSafely(id: string): Promise<void> {
+    try {
+      await this.startTask(id);
+    } catch (error) {
+      this.running.delete(id);
+      await this.endTask(id, 'Failed', {
+        reason: `could not start its job: ${(error as Error).message}`,
+        commits: [],
+      });
+    }
   }
 
   private async startTask(id: string, attempt = 1): Promise<void> {

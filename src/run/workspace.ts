@@ -63,7 +63,12 @@ export class Workspace {
     return dir;
   }
 
-  async prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
+  /** Git locks a repository's metadata while it adds a worktree: prepare one task per repo at a time. */
+  prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
+    return this.serialise(`prepare:${repo.path}`, () => this.prepareTaskNow(taskId, repo));
+  }
+
+  private async prepareTaskNow(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
     await this.ensureIntegration(repo);
     if (this.isolation === 'repo') {
       const worktree = await this.integrationWorktree(repo);
