@@ -3,7 +3,8 @@
  * Pure: text + edits -> text. A field that is missing is added after the task's last field, in the
  * task's own bullet, indentation and label style; line endings are the file's own.
  */
-import { parsePlan } from './parse.js';
+import { parseTask } from './parse.js';
+import { detectEol } from './source.js';
 import type { Field, Task, TaskEdit } from './types.js';
 import { CANONICAL_LABEL } from './values.js';
 
@@ -29,13 +30,14 @@ interface ItemStyle {
 
 export function patchPlan(text: string, edits: TaskEdit[]): string {
   if (edits.length === 0) return text;
-  const { plan } = parsePlan(text, 'plan.md');
+  const eol = detectEol(text);
   const replacements: Replacement[] = [];
   for (const edit of edits) {
-    const task = plan.tasks.find((candidate) => candidate.id === edit.taskId);
+    // Only the edited task's section is read (no whole-plan parse): write-back happens per task end.
+    const { task } = parseTask(text, edit.taskId);
     if (task === undefined)
       throw new PatchError(`task ${edit.taskId} is not in the plan (any more)`);
-    replacements.push(...editTask(text, task, edit, plan.eol));
+    replacements.push(...editTask(text, task, edit, eol));
   }
   replacements.sort((a, b) => b.start - a.start);
   let out = text;
