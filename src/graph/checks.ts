@@ -4,6 +4,7 @@
  */
 import type { Diagnostic, PlanDoc, Task } from '../plan/types.js';
 import { dependencyClosure, findCycles, reaches, type TaskGraph } from './dag.js';
+import { locationMatcher } from './path-match.js';
 
 export interface CheckContext {
   plan: PlanDoc;
@@ -129,7 +130,7 @@ export function checkOverlaps({ graph, tasks, order, acyclic, push }: CheckConte
   // Globs and folders cover the files under them.
   for (const glob of globs) {
     const prefix = glob.replace(/\*.*$/, '');
-    const matcher = globMatcher(glob);
+    const matcher = locationMatcher(glob);
     for (const key of keys) {
       if (key === glob || !key.startsWith(prefix) || !matcher(key)) continue;
       for (const a of byPath.get(glob) ?? [])
@@ -220,22 +221,6 @@ function normalisePath(path: string): string {
     .replace(/\\/g, '/')
     .replace(/^\.\//, '')
     .replace(/\/{2,}/g, '/');
-}
-
-function globMatcher(glob: string): (path: string) => boolean {
-  if (glob.endsWith('/') && !glob.includes('*')) return (path) => path.startsWith(glob);
-  const pattern = glob
-    .split(/(\*\*\/?|\*)/)
-    .map((part) =>
-      part === '**' || part === '**/'
-        ? '.*'
-        : part === '*'
-          ? '[^/]*'
-          : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
-    )
-    .join('');
-  const regex = new RegExp(`^${pattern}$`);
-  return (path) => regex.test(path);
 }
 
 function closestId(id: string, ids: string[]): string | undefined {

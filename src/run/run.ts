@@ -179,7 +179,8 @@ class Run {
   private repos = new Map<string, ResolvedRepo>();
   private wake: () => void = () => {};
   private interrupted: 'SIGINT' | 'SIGTERM' | undefined;
-  private readonly abort = new AbortController();
+  /** Aborts the end-waits of running jobs (a restart replaces it with a fresh one). */
+  private abort = new AbortController();
 
   constructor(
     private readonly options: RunOptions,
@@ -623,7 +624,7 @@ class Run {
 
   private resetAbort(): void {
     // Waits started before a restart were aborted; new waits get a fresh signal.
-    (this as unknown as { abort: AbortController }).abort = new AbortController();
+    this.abort = new AbortController();
     for (const running of this.running.values()) void this.awaitJob(running);
   }
 

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
+import { locationMatcher } from '../graph/path-match.js';
 import type { ResolvedRepo } from './repos.js';
 import {
   branchExists,
@@ -189,26 +190,7 @@ export class Workspace {
 /** Files outside every declared location (paths, folders, globs). */
 export function scopeDrift(files: string[], locations: string[]): string[] {
   if (locations.length === 0) return [];
-  const matchers = locations.map((location) => {
-    const clean = location.replace(/^\.\//, '').replace(/\/+$/, '');
-    if (clean === '' || clean === '.' || clean === '**') return () => true;
-    if (clean.includes('*')) {
-      const regex = new RegExp(
-        `^${clean
-          .split(/(\*\*\/?|\*)/)
-          .map((part) =>
-            part.startsWith('**')
-              ? '.*'
-              : part === '*'
-                ? '[^/]*'
-                : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
-          )
-          .join('')}$`,
-      );
-      return (file: string) => regex.test(file);
-    }
-    return (file: string) => file === clean || file.startsWith(`${clean}/`);
-  });
+  const matchers = locations.map(locationMatcher);
   return files.filter((file) => !matchers.some((match) => match(file)));
 }
 

@@ -87,3 +87,16 @@ describe('graph algorithms', () => {
     );
   });
 });
+
+describe('locationMatcher', () => {
+  it('matches files, folders and globs the way plans write them', async () => {
+    const { locationMatcher } = await import('../../src/graph/path-match.js');
+    expect(locationMatcher('src/a.ts')('src/a.ts')).toBe(true);
+    expect(locationMatcher('src/a.ts')('src/a.tsx')).toBe(false);
+    expect(locationMatcher('src/api/')('src/api/routes.ts')).toBe(true);
+    expect(locationMatcher('src/api')('src/apiary.ts')).toBe(false);
+    expect(locationMatcher('src/**')('src/x/y.ts')).toBe(true);
+    expect(locationMatcher('src/*.ts')('src/x/y.ts')).toBe(false);
+    expect(locationMatcher('./docs/*.md')('docs/a.md')).toBe(true);
+  });
+});
