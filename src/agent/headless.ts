@@ -3,7 +3,7 @@
  * (the job runner sets it to the worktree), prompt on stdin or in a file — never argv — and exit
  * with the agent's code. A drop-in for cc-glm-headless.sh (exit codes 0/1/2/10/11).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,11 @@ export interface HeadlessIO {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   isRoot: boolean;
+  /**
+   * Set by a job host that runs headless in its own process: the agent then gets its own process
+   * group (the host signals the group), and the host, not headless, forwards signals to it.
+   */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 const orDefault = (value: string | undefined, fallback: string) =>
@@ -191,10 +196,12 @@ const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
 function launch({ plan, profile, prompt, model, auth, baseUrl, io }: LaunchArgs): Promise<number> {
   return new Promise((resolve) => {
+    const hosted = io.onSpawn !== undefined;
     const child = spawn(plan.file, plan.args, {
       cwd: io.cwd,
       env: { ...io.env, ...plan.env } as NodeJS.ProcessEnv,
       stdio: [profile.prompt === 'stdin' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: hosted,
     });
     // Keep the tail of the output to explain a failure (401, 429) in one clear line at the end.
     let tail = '';
@@ -208,10 +215,11 @@ function launch({ plan, profile, prompt, model, auth, baseUrl, io }: LaunchArgs)
     child.stdin?.end(prompt);
 
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const);
+    const handlers = hosted ? [] : FORWARDED.map((signal) => [signal, forward(signal)] as const);
     for (const [signal, handler] of handlers) process.on(signal, handler);
 
     child.on('spawn', () => {
+      io.onSpawn?.(child);
       const ts = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       io.stderr.write(
         `${TAG} LAUNCH_OK ts=${ts} model=${model === '' ? '-' : model} auth_source=${auth.source} agent=${profile.name} pid=${child.pid}\n`,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ccglmBin } from '../paths.js';
+import type { HeadlessOptions } from './headless.js';
 
 export interface AgentJobOptions {
   /** Agent profile: `claude` (default), `codex`, `opencode`, `demo`, or one from ccglm.config.json. */
@@ -28,6 +29,8 @@ export interface AgentJob {
   env: Record<string, string>;
   /** The profile name the job runs (`custom` for --agent-cmd). */
   agent: string;
+  /** The same launch as options, for a job host that runs headless in its own process. */
+  headless: HeadlessOptions;
 }
 
 /**
@@ -41,6 +44,11 @@ export function buildAgentJob(options: AgentJobOptions): AgentJob {
   else command.push('--agent', agent);
   if (options.configPath !== undefined) command.push('--config', path.resolve(options.configPath));
   command.push('--prompt-file', path.resolve(options.promptFile));
+  const headless: HeadlessOptions = {
+    ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : { agent }),
+    ...(options.configPath !== undefined ? { configPath: path.resolve(options.configPath) } : {}),
+    promptFile: path.resolve(options.promptFile),
+  };
 
   const env: Record<string, string> = {
     CCGLM_AGENT: agent,
@@ -51,5 +59,5 @@ export function buildAgentJob(options: AgentJobOptions): AgentJob {
   };
   if (options.model !== undefined) env['CC_GLM_MODEL'] = options.model;
   if (options.featureKey !== undefined) env['CCGLM_FEATURE_KEY'] = options.featureKey;
-  return { command, env, agent };
+  return { command, env, agent, headless };
 }

@@ -13,7 +13,14 @@
  * ```
  * Ids may only use `[A-Za-z0-9._-]` (`assertJobId` throws exit 2 otherwise).
  */
-export { startJob, JOB_VERSION, type StartJobOptions, type StartJobResult } from './start.js';
+export {
+  startJob,
+  JOB_VERSION,
+  type JobHost,
+  type StartJobOptions,
+  type StartJobResult,
+} from './start.js';
+export { SharedHost } from './shared-host.js';
 export { waitForJobEnd, type WaitForJobOptions, type JobEnd } from './wait.js';
 export { stopJob, requireJob, type StopJobOptions, type StopJobResult } from './stop.js';
 export { restartJob, type RestartJobOptions } from './restart.js';

@@ -33,7 +33,7 @@ export interface JobRecord {
   logMtime: number | undefined;
   /** The agent, verified by pid + start time (a reused pid or a zombie is not alive). */
   agentAlive: boolean;
-  /** The detached host (it writes the outcome right after the agent ends). */
+  /** The job's host is alive and has not written the outcome yet (it does right after the agent ends). */
   hostAlive: boolean;
 }
 
@@ -73,7 +73,9 @@ export function readJob(logDir: string, id: string, context: ReadContext = {}): 
       ? isProcessAlive(pid, meta['pid_start_time'], processes)
       : false;
   const hostPid = Number(meta?.['host_pid']);
+  // Alive for this job only until its outcome is written (a shared host goes on with other jobs).
   const hostAlive =
+    outcome === undefined &&
     Number.isInteger(hostPid) &&
     hostPid > 0 &&
     isProcessAlive(hostPid, meta?.['host_start_time'] ?? '\0', processes);

@@ -1,6 +1,7 @@
 import { CcglmError } from '../errors.js';
 import { verifyContract } from './contract.js';
-import { startJob, type StartJobResult } from './start.js';
+import type { HeadlessOptions } from '../agent/headless.js';
+import { startJob, type JobHost, type StartJobResult } from './start.js';
 import { requireJob, stopJob } from './stop.js';
 
 export interface RestartJobOptions {
@@ -13,6 +14,8 @@ export interface RestartJobOptions {
   /** Why (recorded on the stopped attempt). */
   reason?: string;
   graceMs?: number;
+  /** Host the new attempt here (a run's shared host) instead of a new host process. */
+  host?: JobHost;
 }
 
 /**
@@ -41,9 +44,11 @@ export async function restartJob(
     });
   let command: string[];
   let jobEnv: Record<string, string>;
+  let headless: HeadlessOptions | undefined;
   try {
     command = JSON.parse(meta['command'] ?? '') as string[];
     jobEnv = JSON.parse(meta['job_env'] ?? '{}') as Record<string, string>;
+    headless = meta['headless'] ? (JSON.parse(meta['headless']) as HeadlessOptions) : undefined;
   } catch {
     throw new CcglmError(`cannot restart ${id}: ${id}.meta has no valid command= line`);
   }
@@ -56,6 +61,8 @@ export async function restartJob(
     pty: usePty,
     command,
     env: jobEnv,
+    ...(headless !== undefined ? { headless } : {}),
+    ...(options.host !== undefined ? { host: options.host } : {}),
     retries: (Number(meta['retries'] ?? 0) || 0) + 1,
   });
 }

@@ -16,11 +16,17 @@ import {
 import { waitFor } from './watch.js';
 import { countMutations } from './inspect.js';
 import { writeContract } from './contract.js';
+import type { HeadlessOptions } from '../agent/headless.js';
+
+/** Where startJob hands a job to be hosted (default: a new host process per job). */
+export interface JobHost {
+  launch(logDir: string, id: string): void;
+}
 
 export const JOB_VERSION = '3.4.0-ccglm';
 // Always the built host (also under vitest, where this module runs from src/): the host must run
 // without a TypeScript loader, detached from whoever started it.
-const hostScript = path.join(packageRoot, 'dist', 'jobs', 'host.js');
+export const hostScript = path.join(packageRoot, 'dist', 'jobs', 'host.js');
 
 export interface StartJobOptions {
   /** The job id (`--beads`): only `[A-Za-z0-9._-]`. */
@@ -42,6 +48,15 @@ export interface StartJobOptions {
   retries?: number;
   /** How long to wait for the host to report the agent running (default 15 s). */
   timeoutMs?: number;
+  /** Host the job in this (shared) host instead of a new host process (see SharedHost). */
+  host?: JobHost;
+  /**
+   * The `ccglm headless` launch that `command` spells out: a host without a PTY runs it in its own
+   * process (one Node start-up less per job); a PTY host runs `command` as before.
+   */
+  headless?: HeadlessOptions;
+  /** Uncommitted changes already in the worktree (default: counted with git status). */
+  mutationBaseline?: number;
   /** Clock (ms) for started_at; default Date.now. */
   now?: () => number;
 }
@@ -75,7 +90,11 @@ async function prepareSlot(logDir: string, id: string): Promise<void> {
   // with its attempt instead of landing on the new one.
   const hostPid = Number(meta?.['host_pid']);
   const hostStart = meta?.['host_start_time'];
-  for (let i = 0; i < 100 && hostStart && isProcessAlive(hostPid, hostStart); i++) {
+  for (
+    let i = 0;
+    i < 100 && hostStart && isProcessAlive(hostPid, hostStart) && !readOutcome(logDir, id);
+    i++
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   rotateAttempt(logDir, id);
@@ -129,8 +148,11 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     run_id: runId,
     command: JSON.stringify(command),
     job_env: JSON.stringify(jobEnv),
+    ...(options.headless !== undefined ? { headless: JSON.stringify(options.headless) } : {}),
     // The baseline for "the worktree changed": a tree that was already dirty is not progress.
-    last_mutation_count: String(countMutations(worktree ?? process.cwd())),
+    last_mutation_count: String(
+      options.mutationBaseline ?? countMutations(worktree ?? process.cwd()),
+    ),
     // Operator decisions survive a relaunch.
     ...(previous?.['no_auto_restart'] ? { no_auto_restart: previous['no_auto_restart'] } : {}),
     ...(previous?.['override_set_at'] ? { override_set_at: previous['override_set_at'] } : {}),
@@ -143,13 +165,16 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     new Date(now()),
   );
   updateMeta(logDir, id, { auth_source: contract.auth_source, auth_mode: contract.auth_mode });
-  const host = spawn(process.execPath, [hostScript, logDir, id], {
-    detached: true,
-    stdio: 'ignore',
-    cwd: worktree !== undefined && fs.existsSync(worktree) ? worktree : logDir,
-    env: { ...process.env, ...jobEnv },
-  });
-  host.unref();
+  if (options.host !== undefined) options.host.launch(logDir, id);
+  else {
+    const host = spawn(process.execPath, [hostScript, logDir, id], {
+      detached: true,
+      stdio: 'ignore',
+      cwd: worktree !== undefined && fs.existsSync(worktree) ? worktree : logDir,
+      env: { ...process.env, ...jobEnv },
+    });
+    host.unref();
+  }
   const reported = await waitFor({
     dir: logDir,
     prefix: id,

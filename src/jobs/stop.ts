@@ -78,11 +78,15 @@ function writeStopOutcome(record: JobRecord, exitCode: number, reason: string): 
   return outcome;
 }
 
-/** The host exits right after writing the outcome; one that hangs is killed (verified by start time). */
+/**
+ * A job's own host exits right after writing the outcome; one that hangs is killed (verified by
+ * start time). A shared host goes on hosting the run's other jobs and is left alone.
+ */
 async function stopHost(record: JobRecord): Promise<void> {
   const hostPid = Number(record.meta?.['host_pid']);
   const hostStart = record.meta?.['host_start_time'];
   if (!Number.isInteger(hostPid) || hostPid <= 0 || !hostStart) return;
+  if (record.meta?.['host_shared'] === 'true') return;
   const host: ProcStat[] = [{ pid: hostPid, startTime: hostStart } as ProcStat];
   if (await waitGone(host, 2000)) return;
   if (isProcessAlive(hostPid, hostStart)) process.kill(hostPid, 'SIGKILL');

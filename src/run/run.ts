@@ -16,6 +16,7 @@ import {
   readJob,
   readOutcome,
   restartJob,
+  SharedHost,
   startJob,
   stopJob,
   tailLines,
@@ -179,6 +180,8 @@ class Run {
   private repos = new Map<string, ResolvedRepo>();
   private wake: () => void = () => {};
   private interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  /** One host process for all of this run's jobs (it outlives the run while they run). */
+  private readonly host = new SharedHost();
   /** Aborts the end-waits of running jobs (a restart replaces it with a fresh one). */
   private abort = new AbortController();
 
@@ -258,6 +261,7 @@ class Run {
       }
     } finally {
       clearInterval(interval);
+      this.host.close();
     }
     await this.writer.flush();
     return this.summarise(startedAt);
@@ -329,6 +333,10 @@ class Run {
       pty: this.options.pty ?? true,
       command: job.command,
       env: job.env,
+      headless: job.headless,
+      host: this.host,
+      // A task's own worktree is new: nothing in it is uncommitted yet.
+      ...(this.workspace.isolation === 'task' ? { mutationBaseline: 0 } : {}),
     });
     const running: RunningTask = { id, jobId, ws, startedAt, attempt, retries: 0 };
     this.running.set(id, running);
@@ -603,7 +611,9 @@ class Run {
           log: `job ${running.jobId} stalled (${health.reason_code}); restarted (attempt ${running.retries + 1})`,
         });
         this.abort.abort();
-        await restartJob(this.options.logDir, running.jobId, {}).catch(() => undefined);
+        await restartJob(this.options.logDir, running.jobId, { host: this.host }).catch(
+          () => undefined,
+        );
         this.resetAbort();
       } else {
         this.running.delete(running.id); // its waiter will see the stop's outcome and ignore it

@@ -1,0 +1,301 @@
+/**
+ * One job hosted to its end: launch the agent (PTY or pipes; a `headless` launch runs the agent
+ * launcher in this process instead of a `ccglm headless` child), append all output to `<id>.log`,
+ * keep pid/meta current, sample the agent tree's CPU, and write `<id>.outcome` atomically when the
+ * agent ends, whatever the reason. A host process runs one job (`host.js LOGDIR ID`) or, for a run,
+ * many side by side (`host.js --serve`); either way it lives in its own session, apart from its
+ * caller, so the jobs outlive a crashed scheduler.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { Readable, Writable } from 'node:stream';
+import type { HeadlessOptions } from '../agent/headless.js';
+import { formatUtc, jobFiles } from './ids.js';
+import {
+  isProcessAlive,
+  readProcStat,
+  scanProcesses,
+  sessionMembers,
+  treeCpuSeconds,
+} from './proc.js';
+import { resolveExecutable } from './resolve-command.js';
+import { runInPty } from './host-pty.js';
+import { readMeta, readOutcome, updateMeta, writeOutcome, writePid } from './store.js';
+
+/** What one host process shares between the jobs it hosts. */
+export interface HostContext {
+  /** This process hosts several jobs (recorded as `host_shared=true`: stop never kills it for one). */
+  shared: boolean;
+  /** The agents running now (their pids lead their own process groups): a signal is forwarded to them. */
+  agents: Set<number>;
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+function signalNumber(signal: NodeJS.Signals | number | null | undefined): number | undefined {
+  if (signal === null || signal === undefined || signal === 0) return undefined;
+  if (typeof signal === 'number') return signal;
+  return SIGNALS[signal] ?? 15;
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** The job's environment: this process's, with the job's own values (`job_env` in meta) over it. */
+function jobEnvironment(meta: Record<string, string>): NodeJS.ProcessEnv {
+  try {
+    return { ...process.env, ...(JSON.parse(meta['job_env'] ?? '{}') as Record<string, string>) };
+  } catch {
+    return process.env;
+  }
+}
+
+function headlessOptions(meta: Record<string, string>): HeadlessOptions | undefined {
+  const text = meta['headless'];
+  if (text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text) as HeadlessOptions;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hosts job `id` until its outcome is written; resolves then (never rejects for an agent's fault). */
+export function hostJob(logDir: string, id: string, context: HostContext): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    launchJob(logDir, id, context, resolve).catch(reject);
+  });
+}
+
+async function launchJob(
+  logDir: string,
+  id: string,
+  context: HostContext,
+  done: () => void,
+): Promise<void> {
+  const files = jobFiles(logDir, id);
+  const meta = readMeta(logDir, id) ?? {};
+  const logFd = fs.openSync(files.log, 'a');
+  const write = (data: string | Uint8Array) =>
+    typeof data === 'string' ? fs.writeSync(logFd, data) : fs.writeSync(logFd, data);
+  const log = (line: string) => write(`[ccglm job] ${line}\n`);
+  const launchedAt = Date.now();
+  const cwd =
+    meta['worktree'] !== undefined && meta['worktree'] !== '' ? meta['worktree'] : process.cwd();
+  const command = JSON.parse(meta['command'] ?? '[]') as string[];
+  const env = jobEnvironment(meta);
+  let agentPid: number | undefined;
+  let finished = false;
+
+  const finish = (
+    exitCode: number,
+    signal: number | undefined,
+    extra: Record<string, string> = {},
+  ) => {
+    if (finished) return;
+    finished = true;
+    if (agentPid !== undefined) context.agents.delete(agentPid);
+    const latest = readMeta(logDir, id) ?? meta;
+    if (latest['run_id'] !== meta['run_id']) {
+      // A newer attempt owns the slot (this host outlived a forced restart): do not touch its files.
+      log(
+        `attempt ${meta['run_id'] ?? '?'} ended (exit ${signal !== undefined ? 128 + signal : exitCode}) after a newer attempt started`,
+      );
+      fs.closeSync(logFd);
+      done();
+      return;
+    }
+    const stopped = latest['stop_requested_at'] !== undefined && latest['stop_requested_at'] !== '';
+    const code = signal !== undefined ? 128 + signal : exitCode;
+    const state = stopped || signal !== undefined ? 'killed' : code === 0 ? 'success' : 'failed';
+    const stopReason = latest['stop_reason'];
+    // Meta is final before the outcome appears: whoever wakes on the outcome reads a settled job.
+    if (latest['launch_state'] !== 'failed') updateMeta(logDir, id, { launch_state: 'exited' });
+    writeOutcome(logDir, id, {
+      beads: id,
+      run_id: latest['run_id'] ?? '',
+      exit_code: code,
+      state,
+      completed_at: formatUtc(Date.now()),
+      duration_sec: Math.round((Date.now() - launchedAt) / 1000),
+      retries: Number(latest['retries'] ?? 0) || 0,
+      extra: { ...extra, ...(stopped && stopReason ? { reason: stopReason } : {}) },
+    });
+    // Descendants left behind by the agent die with it: a finished job leaves no orphans.
+    // Only when the scan shows some are left: an empty group's id is never signalled.
+    if (agentPid !== undefined && sessionMembers(scanProcesses(), agentPid).length > 0) {
+      killGroup(agentPid, 'SIGTERM');
+    }
+    fs.closeSync(logFd);
+    done();
+  };
+  const failStart = (why: string, exitCode: number) => {
+    log(`cannot start agent: ${why}`);
+    updateMeta(logDir, id, { launch_state: 'failed' });
+    finish(exitCode, undefined, { reason: 'agent_not_started' });
+  };
+  const running = (pid: number) => {
+    agentPid = pid;
+    context.agents.add(pid);
+    const stat = readProcStat(pid);
+    writePid(logDir, id, pid);
+    updateMeta(logDir, id, {
+      pid: String(pid),
+      pid_start_time: stat?.startTime ?? '',
+      host_pid: String(process.pid),
+      host_start_time: readProcStat(process.pid)?.startTime ?? '',
+      ...(context.shared ? { host_shared: 'true' } : {}),
+      launch_state: 'running',
+      execution_mode: usePty ? 'pty' : 'nohup',
+      launched_at: formatUtc(launchedAt),
+    });
+    sampleCpu(logDir, id, pid, stat?.startTime);
+  };
+
+  if (command.length === 0) return failStart('no command in meta', 1);
+  if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
+    return failStart(`worktree not found: ${cwd}`, 1);
+  const usePty = meta['use_pty'] === 'true';
+  const headless = usePty ? undefined : headlessOptions(meta);
+  if (headless !== undefined) {
+    await launchHeadless(headless, { cwd, env, write, running, finish, failStart });
+    return;
+  }
+  const file = resolveExecutable(command[0] ?? '', env, cwd);
+  if (file === undefined) return failStart(`${command[0]}: command not found`, 127);
+  const args = command.slice(1);
+
+  if (usePty) {
+    let pid: number;
+    try {
+      pid = await runInPty({
+        file,
+        args,
+        cwd,
+        env,
+        onData: (data) => write(data),
+        onExit: (exitCode, signal) => finish(exitCode, signal),
+      });
+    } catch (error) {
+      return failStart((error as Error).message, 126);
+    }
+    running(pid);
+    return;
+  }
+  const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', logFd, logFd] });
+  child.on('error', (error) => failStart(error.message, 127));
+  child.on('exit', (code, signal) => finish(code ?? 1, signalNumber(signal)));
+  if (child.pid !== undefined) running(child.pid);
+}
+
+interface HeadlessHooks {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  write: (data: string | Uint8Array) => void;
+  running: (pid: number) => void;
+  finish: (exitCode: number, signal: number | undefined) => void;
+  failStart: (why: string, exitCode: number) => void;
+}
+
+/**
+ * `ccglm headless` without its own process: auth, profile and launch run here and the agent becomes
+ * the job's pid (its own process group). What headless prints (LAUNCH_OK, errors, the explanation of
+ * a 401/429) lands in the log as before; a launch that never spawned is `agent_not_started`.
+ */
+async function launchHeadless(options: HeadlessOptions, hooks: HeadlessHooks): Promise<void> {
+  const { runHeadless } = await import('../agent/headless.js');
+  let lastError = '';
+  const sink = (keepErrors: boolean) =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, callback) {
+        if (keepErrors) {
+          const match = /ERROR: (.+)/.exec(String(chunk));
+          if (match?.[1] !== undefined) lastError = match[1];
+        }
+        hooks.write(typeof chunk === 'string' ? chunk : new Uint8Array(chunk));
+        callback();
+      },
+    });
+  let child: ChildProcess | undefined;
+  let signal: number | undefined;
+  const code = await runHeadless(options, {
+    env: hooks.env,
+    cwd: hooks.cwd,
+    stdin: Readable.from([]),
+    stdout: sink(false),
+    stderr: sink(true),
+    isRoot: process.getuid?.() === 0,
+    onSpawn: (spawned) => {
+      child = spawned;
+      spawned.on('exit', (_code, name) => (signal = signalNumber(name)));
+      if (spawned.pid !== undefined) hooks.running(spawned.pid);
+    },
+  });
+  if (child === undefined)
+    hooks.failStart(lastError || `the agent did not start (exit ${code})`, code);
+  else hooks.finish(signal !== undefined ? 0 : code, signal);
+}
+
+/** Records CPU progress of the agent's tree in meta, so health sees progress between checks. */
+function sampleCpu(
+  logDir: string,
+  id: string,
+  agentPid: number,
+  startTime: string | undefined,
+): void {
+  const every = Number(process.env['CCGLM_JOB_SAMPLE_MS'] ?? 5000) || 5000;
+  // Early samples first (a baseline within a second of launch), then the steady interval.
+  const delays = [250, 1000, 2000].filter((ms) => ms < every);
+  let last: number | undefined;
+  const sample = () => {
+    if (!isProcessAlive(agentPid, startTime)) return false;
+    const cpu = treeCpuSeconds(scanProcesses(), agentPid);
+    if (cpu === undefined || (last !== undefined && cpu <= last)) return true;
+    // The first sample is the baseline: start-up CPU (a shell's exec) is not progress.
+    const progressed = last !== undefined;
+    last = cpu;
+    try {
+      updateMeta(logDir, id, {
+        last_cpu_time: String(cpu),
+        ...(progressed ? { cpu_progress_at: new Date().toISOString() } : {}),
+      });
+    } catch {
+      // A corrupt or vanished meta must not take the job down; health reports it instead.
+    }
+    return true;
+  };
+  const next = () => {
+    const delay = delays.shift() ?? every;
+    setTimeout(() => {
+      if (sample()) next();
+    }, delay).unref();
+  };
+  next();
+}
+
+/** A host's own failure, told in the job's log and outcome so whoever waits on the job learns of it. */
+export function recordHostError(logDir: string, id: string, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  try {
+    fs.appendFileSync(jobFiles(logDir, id).log, `[ccglm job] host error: ${message}\n`);
+    if (readOutcome(logDir, id) === undefined) {
+      writeOutcome(logDir, id, {
+        beads: id,
+        run_id: '',
+        exit_code: 1,
+        state: 'failed',
+        completed_at: formatUtc(Date.now()),
+        duration_sec: 0,
+        retries: 0,
+        extra: { reason: 'host_error' },
+      });
+    }
+  } catch {
+    // nothing left to tell it with
+  }
+}
