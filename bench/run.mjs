@@ -11,7 +11,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'ccglm.js');
-const fakeAgent = path.join(root, 'test', 'run', 'fake-agent.mjs');
+// BENCH_AGENT=node runs the tests' Node fake agent instead (one more Node start-up per task).
+const agentCmd =
+  process.env.BENCH_AGENT === 'node'
+    ? `${process.execPath} ${path.join(root, 'test', 'run', 'fake-agent.mjs')}`
+    : `sh ${path.join(root, 'bench', 'agent.sh')}`;
 const LEVELS = 8;
 const TASKS = Number(process.env.TASKS ?? 100);
 
@@ -84,6 +88,8 @@ function runCcglm(tasks, strategy) {
   const result = spawnSync(
     process.execPath,
     [
+      // BENCH_PROFILE=DIR writes a CPU profile of the run process (and its host) there.
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
       bin,
       'run',
       plan,
@@ -94,7 +100,7 @@ function runCcglm(tasks, strategy) {
       '--concurrency',
       'unlimited',
       '--agent-cmd',
-      `${process.execPath} ${fakeAgent}`,
+      agentCmd,
       '--repos',
       dir,
       '--log-dir',
@@ -152,7 +158,8 @@ const make = runMake(tasks);
 console.log(
   `  make -j            makespan ${make.toFixed(2)} s   ${(make / critical).toFixed(2)}× critical path`,
 );
-for (const strategy of ['eager', 'waves']) {
+// BENCH_STRATEGIES=eager runs one strategy only.
+for (const strategy of (process.env.BENCH_STRATEGIES ?? 'eager,waves').split(',')) {
   const r = runCcglm(tasks, strategy);
   console.log(
     `  ccglm ${strategy.padEnd(6)}      makespan ${r.makespan.toFixed(2)} s   ${(r.makespan / critical).toFixed(2)}× critical path   ${(r.makespan / make).toFixed(2)}× make   ` +

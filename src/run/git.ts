@@ -47,9 +47,17 @@ export async function gitOrThrow(cwd: string, args: string[]): Promise<string> {
   return result.stdout;
 }
 
+let environment: NodeJS.ProcessEnv | undefined;
+
 function gitEnv(): NodeJS.ProcessEnv {
   // Merges and commits made by ccglm itself must not stop for an editor or a pager.
-  return { ...process.env, GIT_EDITOR: 'true', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0' };
+  environment ??= {
+    ...process.env,
+    GIT_EDITOR: 'true',
+    GIT_PAGER: 'cat',
+    GIT_TERMINAL_PROMPT: '0',
+  };
+  return environment;
 }
 
 export async function repoTop(dir: string): Promise<string | undefined> {
@@ -95,8 +103,7 @@ export async function isDirty(cwd: string): Promise<boolean> {
   return !result.ok || result.stdout.trim().length > 0;
 }
 
-export type MergeResult =
-  { ok: true; commit: string } | { ok: false; conflicts: string[]; message: string };
+export type MergeResult = { ok: true } | { ok: false; conflicts: string[]; message: string };
 
 /** Merges `branch` into the branch checked out at `cwd`; on conflict aborts and names the files. */
 export async function mergeBranch(
@@ -105,7 +112,7 @@ export async function mergeBranch(
   message: string,
 ): Promise<MergeResult> {
   const result = await git(cwd, ['merge', '--no-ff', '--no-edit', '-m', message, branch]);
-  if (result.ok) return { ok: true, commit: (await gitOrThrow(cwd, ['rev-parse', 'HEAD'])).trim() };
+  if (result.ok) return { ok: true };
   const unmerged = await git(cwd, ['diff', '--name-only', '--diff-filter=U']);
   const conflicts = unmerged.stdout.split('\n').filter((line) => line.length > 0);
   await git(cwd, ['merge', '--abort']);

@@ -263,6 +263,7 @@ class Run {
       clearInterval(interval);
       this.host.close();
     }
+    await this.workspace.settled();
     await this.writer.flush();
     return this.summarise(startedAt);
   }
@@ -351,6 +352,8 @@ class Run {
       attempt,
     };
     this.saveState();
+    // The event says when the agent began to run; it is told once the plan says so too.
+    const runningAt = this.now();
     await this.writer.write({
       taskId: id,
       status: 'In Progress',
@@ -358,7 +361,7 @@ class Run {
     });
     this.options.emit({
       type: 'task.start',
-      t: startedAt,
+      t: runningAt,
       id,
       wave: this.scheduler.snapshot(id)?.wave ?? 0,
       job: jobId,
@@ -464,9 +467,8 @@ class Run {
       });
       return;
     }
-    log.push(
-      `merged into ${this.workspace.integrationBranch}${finish.removed ? '; worktree removed' : `; worktree kept: ${running.ws.worktree}`}`,
-    );
+    log.push(`merged into ${this.workspace.integrationBranch}`);
+    this.workspace.removeLater(running.ws);
     await this.finishRunning(running, 'Completed', {
       exitCode: 0,
       commits: finish.commits,
@@ -708,7 +710,11 @@ class Run {
   }
 
   private saveState(): void {
-    writeFileAtomic.sync(this.stateFile, `${JSON.stringify(this.state, null, 2)}\n`);
+    // Atomic (a reader never sees half of it) but not fsynced: it guards against a dead scheduler,
+    // not a lost machine, and it is written twice per task.
+    writeFileAtomic.sync(this.stateFile, `${JSON.stringify(this.state, null, 2)}\n`, {
+      fsync: false,
+    });
   }
 
   private logTail(jobId: string, lines: number): string {

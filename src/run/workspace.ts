@@ -28,12 +28,18 @@ export interface TaskWorkspace {
 }
 
 export type FinishResult =
-  | { ok: true; commits: string[]; filesEdited: string[]; merged: boolean; removed: boolean }
+  | { ok: true; commits: string[]; filesEdited: string[]; merged: boolean }
   | { ok: false; reason: string; commits: string[]; filesEdited: string[] };
 
 export class Workspace {
   /** Merges into one integration branch are serialised per repo. */
   private readonly mergeQueues = new Map<string, Promise<unknown>>();
+  /** Per repo: the integration branch exists (checked once per run). */
+  private readonly integrations = new Map<string, Promise<void>>();
+  /** Per repo: where the integration branch is checked out (git lets it be checked out once). */
+  private readonly integrationDirs = new Map<string, string>();
+  /** Worktree removals under way (off the path from one task's end to the next one's start). */
+  private readonly removals = new Set<Promise<unknown>>();
 
   constructor(
     readonly planId: string,
@@ -45,8 +51,18 @@ export class Workspace {
     return `feature-${this.planId}`;
   }
 
-  /** Creates the integration branch from the repo's HEAD when it does not exist yet. */
-  async ensureIntegration(repo: ResolvedRepo): Promise<void> {
+  /** Creates the integration branch from the repo's HEAD when it does not exist yet (once per run). */
+  ensureIntegration(repo: ResolvedRepo): Promise<void> {
+    let done = this.integrations.get(repo.path);
+    if (done === undefined) {
+      done = this.createIntegration(repo);
+      this.integrations.set(repo.path, done);
+      done.catch(() => this.integrations.delete(repo.path));
+    }
+    return done;
+  }
+
+  private async createIntegration(repo: ResolvedRepo): Promise<void> {
     if (await branchExists(repo.path, this.integrationBranch)) return;
     const head = await revParse(repo.path, 'HEAD');
     if (head === undefined)
@@ -56,11 +72,15 @@ export class Workspace {
 
   /** A worktree where the integration branch is checked out (existing one, or ccglm's own). */
   async integrationWorktree(repo: ResolvedRepo): Promise<string> {
-    const checkedOut = (await worktreesByBranch(repo.path)).get(this.integrationBranch);
-    if (checkedOut !== undefined) return checkedOut;
-    const dir = path.join(this.worktreeRoot, this.planId, '_integration', repo.name);
-    mkdirSync(path.dirname(dir), { recursive: true });
-    await gitOrThrow(repo.path, ['worktree', 'add', dir, this.integrationBranch]);
+    const known = this.integrationDirs.get(repo.path);
+    if (known !== undefined && existsSync(known)) return known;
+    let dir = (await worktreesByBranch(repo.path)).get(this.integrationBranch);
+    if (dir === undefined) {
+      dir = path.join(this.worktreeRoot, this.planId, '_integration', repo.name);
+      mkdirSync(path.dirname(dir), { recursive: true });
+      await gitOrThrow(repo.path, ['worktree', 'add', dir, this.integrationBranch]);
+    }
+    this.integrationDirs.set(repo.path, dir);
     return dir;
   }
 
@@ -77,12 +97,16 @@ export class Workspace {
       return { repo, worktree, branch: this.integrationBranch, base };
     }
     const base = (await revParse(repo.path, this.integrationBranch)) as string;
-    const branch = await this.freeTaskBranch(repo, `${this.integrationBranch}--${taskId}`, base);
+    const wanted = `${this.integrationBranch}--${taskId}`;
     let worktree = path.join(this.worktreeRoot, this.planId, taskId, repo.name);
     // An earlier attempt's worktree may hold work: never reuse or delete it, take a new folder.
     for (let n = 2; existsSync(worktree); n += 1)
       worktree = path.join(this.worktreeRoot, this.planId, `${taskId}-${n}`, repo.name);
     mkdirSync(path.dirname(worktree), { recursive: true });
+    // The common case, one git call: the task's branch does not exist yet.
+    if ((await git(repo.path, ['worktree', 'add', '-b', wanted, worktree, base])).ok)
+      return { repo, worktree, branch: wanted, base };
+    const branch = await this.freeTaskBranch(repo, wanted, base);
     if (await branchExists(repo.path, branch)) {
       const previous = await revParse(repo.path, branch);
       const merged =
@@ -138,7 +162,7 @@ export class Workspace {
         filesEdited,
       };
     if (this.isolation === 'repo')
-      return { ok: true, commits, filesEdited, merged: true, removed: false };
+      return { ok: true, commits, filesEdited, merged: true };
     const merge = await this.serialise(ws.repo.path, async () => {
       const target = await this.integrationWorktree(ws.repo);
       if (await isDirty(target))
@@ -156,21 +180,38 @@ export class Workspace {
           : `merge into ${this.integrationBranch} failed: ${merge.message}`;
       return { ok: false, reason, commits, filesEdited };
     }
-    const removed = await this.removeIfMerged(ws);
-    return { ok: true, commits, filesEdited, merged: true, removed };
+    return { ok: true, commits, filesEdited, merged: true };
+  }
+
+  /**
+   * Removes a merged task's worktree and branch in the background: the next task need not wait for
+   * it. `settled()` waits for all of them. What could not be removed is kept (and `ccglm clean` can
+   * remove it later when it is merged or empty).
+   */
+  removeLater(ws: TaskWorkspace): void {
+    const removal = this.serialise(`remove:${ws.repo.path}`, () => this.removeIfMerged(ws)).catch(
+      () => false,
+    );
+    this.removals.add(removal);
+    void removal.finally(() => this.removals.delete(removal));
+  }
+
+  async settled(): Promise<void> {
+    while (this.removals.size > 0) await Promise.all([...this.removals]);
   }
 
   /** Removes a task worktree only when it is clean and its branch is merged. */
   async removeIfMerged(ws: TaskWorkspace): Promise<boolean> {
     if (this.isolation === 'repo') return false;
-    if (await isDirty(ws.worktree)) return false;
     const tip = await revParse(ws.repo.path, ws.branch);
     if (tip === undefined) return false;
     if (!(await git(ws.repo.path, ['merge-base', '--is-ancestor', tip, this.integrationBranch])).ok)
       return false;
+    // git refuses to remove a worktree with changes or untracked files: those are kept.
     const removed = await git(ws.repo.path, ['worktree', 'remove', ws.worktree]);
     if (removed.ok) {
-      await git(ws.repo.path, ['branch', '-d', ws.branch]);
+      // Deleted only while it still points at the merged commit.
+      await git(ws.repo.path, ['update-ref', '-d', `refs/heads/${ws.branch}`, tip]);
       rmEmptyParent(path.dirname(ws.worktree));
     }
     return removed.ok;
