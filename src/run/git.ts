@@ -2,6 +2,8 @@
  * git through execFile with argument arrays (never a shell): branches, worktrees, merges, diffs.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -78,11 +80,11 @@ export async function branchExists(cwd: string, branch: string): Promise<boolean
 export async function worktreesByBranch(cwd: string): Promise<Map<string, string>> {
   const out = await gitOrThrow(cwd, ['worktree', 'list', '--porcelain']);
   const map = new Map<string, string>();
-  let path = '';
+  let dir = '';
   for (const line of out.split('\n')) {
-    if (line.startsWith('worktree ')) path = line.slice('worktree '.length);
+    if (line.startsWith('worktree ')) dir = line.slice('worktree '.length);
     else if (line.startsWith('branch refs/heads/'))
-      map.set(line.slice('branch refs/heads/'.length), path);
+      map.set(line.slice('branch refs/heads/'.length), dir);
   }
   return map;
 }
@@ -121,4 +123,82 @@ export async function mergeBranch(
     conflicts,
     message: (result.stderr || result.stdout).trim().split('\n')[0] ?? 'merge failed',
   };
+}
+
+/** The commits on `tip` that `base` lacks (`%h %s`, newest first) and the full id of the newest. */
+export async function branchCommits(
+  cwd: string,
+  base: string,
+  tip: string,
+): Promise<{ tip: string | undefined; commits: string[] }> {
+  const out = await gitOrThrow(cwd, ['log', '--format=%H %h %s', `${base}..${tip}`]);
+  const lines = out.split('\n').filter((line) => line.length > 0);
+  return {
+    tip: lines[0]?.slice(0, lines[0].indexOf(' ')),
+    commits: lines.map((line) => line.slice(line.indexOf(' ') + 1)),
+  };
+}
+
+export type TreeMerge =
+  | { kind: 'clean'; tree: string }
+  | { kind: 'conflict'; files: string[] }
+  /** This git has no `merge-tree --write-tree` (before 2.38): merge in a worktree instead. */
+  | { kind: 'unsupported' };
+
+/** Merges two commits without a worktree (`git merge-tree --write-tree`, git 2.38+). */
+export async function mergeTrees(cwd: string, ours: string, theirs: string): Promise<TreeMerge> {
+  const result = await git(cwd, [
+    'merge-tree',
+    '--write-tree',
+    '--no-messages',
+    '--name-only',
+    ours,
+    theirs,
+  ]);
+  const lines = result.stdout.split('\n').filter((line) => line.length > 0);
+  if (result.ok && lines[0] !== undefined) return { kind: 'clean', tree: lines[0] };
+  if (result.code === 1 && lines.length > 1)
+    return { kind: 'conflict', files: [...new Set(lines.slice(1))] };
+  return { kind: 'unsupported' };
+}
+
+/**
+ * Where each branch is checked out, read from the repository's files (no git process, and no
+ * trouble with a worktree another git is adding right now): branch -> worktree folder.
+ */
+export function checkedOutBranches(commonDir: string, mainWorktree: string | undefined) {
+  const map = new Map<string, string>();
+  const branchOf = (gitDir: string) => {
+    try {
+      const head = readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
+      return head.startsWith('ref: refs/heads/')
+        ? head.slice('ref: refs/heads/'.length)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (mainWorktree !== undefined) {
+    const branch = branchOf(commonDir);
+    if (branch !== undefined) map.set(branch, mainWorktree);
+  }
+  let names: string[] = [];
+  try {
+    names = readdirSync(path.join(commonDir, 'worktrees'));
+  } catch {
+    // no linked worktrees
+  }
+  for (const name of names) {
+    const admin = path.join(commonDir, 'worktrees', name);
+    const branch = branchOf(admin);
+    if (branch === undefined) continue;
+    let dir = admin;
+    try {
+      dir = path.dirname(readFileSync(path.join(admin, 'gitdir'), 'utf8').trim());
+    } catch {
+      // half-made or broken: still counts as checked out
+    }
+    map.set(branch, dir);
+  }
+  return map;
 }

@@ -468,7 +468,7 @@ class Run {
       return;
     }
     log.push(`merged into ${this.workspace.integrationBranch}`);
-    this.workspace.removeLater(running.ws);
+    this.workspace.removeLater(running.ws, finish.tip);
     await this.finishRunning(running, 'Completed', {
       exitCode: 0,
       commits: finish.commits,

@@ -8,15 +8,18 @@ import path from 'node:path';
 import { locationMatcher } from '../graph/path-match.js';
 import type { ResolvedRepo } from './repos.js';
 import {
+  branchCommits,
   branchExists,
-  commitsBetween,
+  checkedOutBranches,
   filesChanged,
   git,
   gitOrThrow,
   isDirty,
   mergeBranch,
+  mergeTrees,
   revParse,
   worktreesByBranch,
+  type MergeResult,
 } from './git.js';
 
 export interface TaskWorkspace {
@@ -28,16 +31,16 @@ export interface TaskWorkspace {
 }
 
 export type FinishResult =
-  | { ok: true; commits: string[]; filesEdited: string[]; merged: boolean }
+  | { ok: true; commits: string[]; filesEdited: string[]; merged: boolean; tip: string }
   | { ok: false; reason: string; commits: string[]; filesEdited: string[] };
 
 export class Workspace {
-  /** Merges into one integration branch are serialised per repo. */
-  private readonly mergeQueues = new Map<string, Promise<unknown>>();
-  /** Per repo: the integration branch exists (checked once per run). */
-  private readonly integrations = new Map<string, Promise<void>>();
-  /** Per repo: where the integration branch is checked out (git lets it be checked out once). */
-  private readonly integrationDirs = new Map<string, string>();
+  /** Git work per repo, one at a time: worktree changes (git cannot add two at once) and merges. */
+  private readonly queues = new Map<string, RepoQueue>();
+  /** Per repo: the integration branch exists and where its commits are (once per run). */
+  private readonly repos = new Map<string, Promise<RepoInfo>>();
+  /** Per repo: the integration branch's tip as this run last moved or read it. */
+  private readonly tips = new Map<string, string>();
   /** Worktree removals under way (off the path from one task's end to the next one's start). */
   private readonly removals = new Set<Promise<unknown>>();
 
@@ -52,51 +55,77 @@ export class Workspace {
   }
 
   /** Creates the integration branch from the repo's HEAD when it does not exist yet (once per run). */
-  ensureIntegration(repo: ResolvedRepo): Promise<void> {
-    let done = this.integrations.get(repo.path);
-    if (done === undefined) {
-      done = this.createIntegration(repo);
-      this.integrations.set(repo.path, done);
-      done.catch(() => this.integrations.delete(repo.path));
+  ensureIntegration(repo: ResolvedRepo): Promise<RepoInfo> {
+    let info = this.repos.get(repo.path);
+    if (info === undefined) {
+      info = this.inspect(repo);
+      this.repos.set(repo.path, info);
+      info.catch(() => this.repos.delete(repo.path));
     }
-    return done;
+    return info;
   }
 
-  private async createIntegration(repo: ResolvedRepo): Promise<void> {
-    if (await branchExists(repo.path, this.integrationBranch)) return;
-    const head = await revParse(repo.path, 'HEAD');
-    if (head === undefined)
-      throw new Error(`${repo.path} has no commit yet: ccglm branches from HEAD`);
-    await gitOrThrow(repo.path, ['branch', this.integrationBranch, head]);
+  private async inspect(repo: ResolvedRepo): Promise<RepoInfo> {
+    let tip = await revParse(repo.path, `refs/heads/${this.integrationBranch}`);
+    if (tip === undefined) {
+      tip = await revParse(repo.path, 'HEAD');
+      if (tip === undefined)
+        throw new Error(`${repo.path} has no commit yet: ccglm branches from HEAD`);
+      await gitOrThrow(repo.path, ['branch', this.integrationBranch, tip]);
+    }
+    this.tips.set(repo.path, tip);
+    const commonDir = path.resolve(
+      repo.path,
+      (await gitOrThrow(repo.path, ['rev-parse', '--git-common-dir'])).trim(),
+    );
+    const list = await gitOrThrow(repo.path, ['worktree', 'list', '--porcelain']);
+    const first = list.split('\n\n')[0] ?? '';
+    const main = /^worktree (.+)$/m.exec(first)?.[1];
+    return { commonDir, mainWorktree: /^bare$/m.test(first) ? undefined : main };
   }
 
-  /** A worktree where the integration branch is checked out (existing one, or ccglm's own). */
-  async integrationWorktree(repo: ResolvedRepo): Promise<string> {
-    const known = this.integrationDirs.get(repo.path);
-    if (known !== undefined && existsSync(known)) return known;
-    let dir = (await worktreesByBranch(repo.path)).get(this.integrationBranch);
-    if (dir === undefined) {
-      dir = path.join(this.worktreeRoot, this.planId, '_integration', repo.name);
+  private queue(key: string): RepoQueue {
+    let queue = this.queues.get(key);
+    if (queue === undefined) {
+      queue = new RepoQueue();
+      this.queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * A worktree where the integration branch is checked out (existing one, or ccglm's own). Adding
+   * one takes the repo's worktree queue, unless the caller already holds it (`inQueue`).
+   */
+  private async integrationWorktree(repo: ResolvedRepo, inQueue = false): Promise<string> {
+    const info = await this.ensureIntegration(repo);
+    const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).get(
+      this.integrationBranch,
+    );
+    if (checkedOut !== undefined && existsSync(checkedOut)) return checkedOut;
+    const add = async () => {
+      const dir = path.join(this.worktreeRoot, this.planId, '_integration', repo.name);
       mkdirSync(path.dirname(dir), { recursive: true });
       await gitOrThrow(repo.path, ['worktree', 'add', dir, this.integrationBranch]);
-    }
-    this.integrationDirs.set(repo.path, dir);
-    return dir;
+      return dir;
+    };
+    return inQueue ? add() : this.queue(`worktrees:${repo.path}`).run(add);
   }
 
   /** Git locks a repository's metadata while it adds a worktree: prepare one task per repo at a time. */
   prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
-    return this.serialise(`prepare:${repo.path}`, () => this.prepareTaskNow(taskId, repo));
+    return this.queue(`worktrees:${repo.path}`).run(() => this.prepareTaskNow(taskId, repo));
   }
 
   private async prepareTaskNow(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
     await this.ensureIntegration(repo);
     if (this.isolation === 'repo') {
-      const worktree = await this.integrationWorktree(repo);
+      const worktree = await this.integrationWorktree(repo, true);
       const base = (await revParse(repo.path, this.integrationBranch)) as string;
       return { repo, worktree, branch: this.integrationBranch, base };
     }
-    const base = (await revParse(repo.path, this.integrationBranch)) as string;
+    // The tip this run merged last: every completed dependency is in it.
+    const base = this.tips.get(repo.path) as string;
     const wanted = `${this.integrationBranch}--${taskId}`;
     let worktree = path.join(this.worktreeRoot, this.planId, taskId, repo.name);
     // An earlier attempt's worktree may hold work: never reuse or delete it, take a new folder.
@@ -149,30 +178,24 @@ export class Workspace {
     }
   }
 
-  /** After the agent exited 0: commits? merge into the integration branch; remove the merged worktree. */
+  /**
+   * After the agent exited 0: commits? merge into the integration branch. The merged worktree is
+   * removed later (`removeLater`), off the path to the next task.
+   */
   async finishTask(ws: TaskWorkspace, title: string): Promise<FinishResult> {
-    const commits = await commitsBetween(ws.repo.path, ws.base, ws.branch);
-    const filesEdited =
-      commits.length > 0 ? await filesChanged(ws.repo.path, ws.base, ws.branch) : [];
-    if (commits.length === 0)
+    const { tip, commits } = await branchCommits(ws.repo.path, ws.base, ws.branch);
+    if (tip === undefined)
       return {
         ok: false,
         reason: 'no commits: the agent exited 0 but committed nothing',
         commits,
-        filesEdited,
+        filesEdited: [],
       };
-    if (this.isolation === 'repo')
-      return { ok: true, commits, filesEdited, merged: true };
-    const merge = await this.serialise(ws.repo.path, async () => {
-      const target = await this.integrationWorktree(ws.repo);
-      if (await isDirty(target))
-        return {
-          ok: false as const,
-          conflicts: [],
-          message: `the integration worktree ${target} has uncommitted changes`,
-        };
-      return mergeBranch(target, ws.branch, `Merge ${title}`);
-    });
+    const filesEdited = await filesChanged(ws.repo.path, ws.base, tip);
+    if (this.isolation === 'repo') return { ok: true, commits, filesEdited, merged: true, tip };
+    const merge = await this.queue(`merge:${ws.repo.path}`).run(() =>
+      this.merge(ws.repo, tip, `Merge ${title}`),
+    );
     if (!merge.ok) {
       const reason =
         merge.conflicts.length > 0
@@ -180,18 +203,69 @@ export class Workspace {
           : `merge into ${this.integrationBranch} failed: ${merge.message}`;
       return { ok: false, reason, commits, filesEdited };
     }
-    return { ok: true, commits, filesEdited, merged: true };
+    return { ok: true, commits, filesEdited, merged: true, tip };
   }
 
   /**
-   * Removes a merged task's worktree and branch in the background: the next task need not wait for
-   * it. `settled()` waits for all of them. What could not be removed is kept (and `ccglm clean` can
-   * remove it later when it is merged or empty).
+   * `--no-ff` merge of `tip` into the integration branch. Where the branch is checked out, `git merge`
+   * in that worktree keeps its files in step; elsewhere the merge needs no worktree: merge-tree,
+   * commit-tree, and a compare-and-swap of the branch (a commit someone else added is not lost).
    */
-  removeLater(ws: TaskWorkspace): void {
-    const removal = this.serialise(`remove:${ws.repo.path}`, () => this.removeIfMerged(ws)).catch(
-      () => false,
+  private async merge(repo: ResolvedRepo, tip: string, message: string): Promise<MergeResult> {
+    const info = await this.ensureIntegration(repo);
+    const ref = `refs/heads/${this.integrationBranch}`;
+    const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).has(
+      this.integrationBranch,
     );
+    for (let attempt = 0; !checkedOut && attempt < 3; attempt += 1) {
+      const ours = this.tips.get(repo.path) ?? (await revParse(repo.path, ref));
+      if (ours === undefined) break;
+      const merged = await mergeTrees(repo.path, ours, tip);
+      if (merged.kind === 'unsupported') break;
+      if (merged.kind === 'conflict')
+        return { ok: false, conflicts: merged.files, message: 'merge conflict' };
+      const commit = (
+        await gitOrThrow(repo.path, [
+          'commit-tree',
+          merged.tree,
+          '-p',
+          ours,
+          '-p',
+          tip,
+          '-m',
+          message,
+        ])
+      ).trim();
+      if ((await git(repo.path, ['update-ref', '-m', message, ref, commit, ours])).ok) {
+        this.tips.set(repo.path, commit);
+        return { ok: true };
+      }
+      // The branch moved under us (someone committed to it): merge into what is there now.
+      this.tips.delete(repo.path);
+    }
+    const target = await this.integrationWorktree(repo);
+    if (await isDirty(target))
+      return {
+        ok: false,
+        conflicts: [],
+        message: `the integration worktree ${target} has uncommitted changes`,
+      };
+    const result = await mergeBranch(target, tip, message);
+    const now = await revParse(repo.path, ref);
+    if (now !== undefined) this.tips.set(repo.path, now);
+    return result;
+  }
+
+  /**
+   * Removes a merged task's worktree and branch in the background, when no task is waiting for a
+   * worktree of that repo. `settled()` waits for all of them. What could not be removed is kept
+   * (`ccglm clean` removes it later when it is merged or empty).
+   */
+  removeLater(ws: TaskWorkspace, tip: string): void {
+    if (this.isolation === 'repo') return;
+    const removal = this.queue(`worktrees:${ws.repo.path}`)
+      .run(() => this.remove(ws, tip), 'idle')
+      .catch(() => false);
     this.removals.add(removal);
     void removal.finally(() => this.removals.delete(removal));
   }
@@ -200,31 +274,46 @@ export class Workspace {
     while (this.removals.size > 0) await Promise.all([...this.removals]);
   }
 
-  /** Removes a task worktree only when it is clean and its branch is merged. */
-  async removeIfMerged(ws: TaskWorkspace): Promise<boolean> {
-    if (this.isolation === 'repo') return false;
-    const tip = await revParse(ws.repo.path, ws.branch);
-    if (tip === undefined) return false;
-    if (!(await git(ws.repo.path, ['merge-base', '--is-ancestor', tip, this.integrationBranch])).ok)
-      return false;
+  private async remove(ws: TaskWorkspace, tip: string): Promise<boolean> {
     // git refuses to remove a worktree with changes or untracked files: those are kept.
     const removed = await git(ws.repo.path, ['worktree', 'remove', ws.worktree]);
-    if (removed.ok) {
-      // Deleted only while it still points at the merged commit.
-      await git(ws.repo.path, ['update-ref', '-d', `refs/heads/${ws.branch}`, tip]);
-      rmEmptyParent(path.dirname(ws.worktree));
-    }
-    return removed.ok;
+    if (!removed.ok) return false;
+    // Deleted only while it still points at the merged commit.
+    await git(ws.repo.path, ['update-ref', '-d', `refs/heads/${ws.branch}`, tip]);
+    rmEmptyParent(path.dirname(ws.worktree));
+    return true;
+  }
+}
+
+interface RepoInfo {
+  /** The repository's common git folder (`.git` of the main worktree). */
+  commonDir: string;
+  /** The main worktree's folder; undefined for a bare repository. */
+  mainWorktree: string | undefined;
+}
+
+/** Work on one repository in order, one at a time; `idle` work waits while `now` work is queued. */
+class RepoQueue {
+  private busy = false;
+  private readonly urgent: (() => Promise<void>)[] = [];
+  private readonly later: (() => Promise<void>)[] = [];
+
+  run<T>(work: () => Promise<T>, priority: 'now' | 'idle' = 'now'): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      (priority === 'now' ? this.urgent : this.later).push(() => work().then(resolve, reject));
+      this.pump();
+    });
   }
 
-  private serialise<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.mergeQueues.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    this.mergeQueues.set(
-      key,
-      next.catch(() => undefined),
-    );
-    return next;
+  private pump(): void {
+    if (this.busy) return;
+    const next = this.urgent.shift() ?? this.later.shift();
+    if (next === undefined) return;
+    this.busy = true;
+    void next().finally(() => {
+      this.busy = false;
+      this.pump();
+    });
   }
 }
 
