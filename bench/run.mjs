@@ -4,7 +4,15 @@
 // same DAG. Prints makespans, ratios to the critical path (8 s) and to make, and the handoff time
 // (a task's last dependency ends -> its agent starts). Run: node bench/run.mjs (after npm run build).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +24,11 @@ const agentCmd =
   process.env.BENCH_AGENT === 'node'
     ? `${process.execPath} ${path.join(root, 'test', 'run', 'fake-agent.mjs')}`
     : `sh ${path.join(root, 'bench', 'agent.sh')}`;
+// Where the repos, worktrees and job files go. Default: a tmpfs (/dev/shm) when there is one, so
+// the figures measure ccglm and make rather than the disk (on these VMs /tmp is ext4 without a
+// journal, where creating a file right after deleting many scans the inode table: git's lock files
+// and worktrees pay for it). BENCH_DIR=/tmp measures on the disk instead.
+const benchRoot = process.env.BENCH_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 const LEVELS = 8;
 const TASKS = Number(process.env.TASKS ?? 100);
 
@@ -80,16 +93,21 @@ const p90 = (values) =>
   values.length === 0 ? NaN : [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)];
 
 function runCcglm(tasks, strategy) {
-  const dir = mkdtempSync(path.join(tmpdir(), `ccglm-bench-run-${strategy}-`));
+  const dir = mkdtempSync(path.join(benchRoot, `ccglm-bench-run-${strategy}-`));
   makeRepo(dir);
   const plan = path.join(dir, 'bench-plan.md');
   writeFileSync(plan, planText(tasks));
   const start = Date.now();
   const result = spawnSync(
-    process.execPath,
+    process.env.BENCH_TIME ? '/usr/bin/time' : process.execPath,
     [
+      ...(process.env.BENCH_TIME
+        ? ['-o', process.env.BENCH_TIME, '-f', '%U user %S sys', process.execPath]
+        : []),
       // BENCH_PROFILE=DIR writes a CPU profile of the run process (and its host) there.
-      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ...(process.env.BENCH_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+        : []),
       bin,
       'run',
       plan,
@@ -128,12 +146,60 @@ function runCcglm(tasks, strategy) {
     handoffs.push(starts.get(t.id).t - lastDepEnd);
   }
   const completed = [...ends.values()].filter((e) => e.status === 'Completed').length;
+  // Where the time goes, from the agents' own clock lines in their job logs (sh agent only).
+  const agentTimes = new Map();
+  for (const [id, start] of starts) {
+    try {
+      const log = readFileSync(path.join(dir, 'jobs', `${start.job}.log`), 'utf8');
+      const at = (word) => Number(new RegExp(`bench-agent ${word} (\\d+)`).exec(log)?.[1]);
+      const outcomeAt = statSync(path.join(dir, 'jobs', `${start.job}.outcome`)).mtimeMs;
+      agentTimes.set(id, { start: at('start'), end: at('end'), outcome: outcomeAt });
+    } catch {
+      // no log: not counted
+    }
+  }
+  const detail = {
+    // dependency's task.end -> the dependent's agent printed its first line
+    launch: [],
+    // the agent's last line -> its task.end (outcome noticed, commits read, merged, plan written)
+    finish: [],
+    // the agent's own run beyond its 1 s sleep (shell, git add, git commit)
+    agentExtra: [],
+    // the agent's last line -> its job's outcome file written by the host
+    outcome: [],
+  };
+  for (const t of tasks) {
+    const a = agentTimes.get(t.id);
+    if (a === undefined || Number.isNaN(a.start)) continue;
+    if (t.deps.length > 0)
+      detail.launch.push(a.start - Math.max(...t.deps.map((d) => ends.get(d)?.t ?? NaN)));
+    if (ends.has(t.id) && !Number.isNaN(a.end)) {
+      detail.finish.push(ends.get(t.id).t - a.end);
+      detail.outcome.push(a.outcome - a.end);
+    }
+    if (!Number.isNaN(a.end)) detail.agentExtra.push(a.end - a.start - 1000);
+  }
+  const runStart = events.find((e) => e.type === 'run.start')?.t ?? NaN;
+  const lastEnd = Math.max(...[...ends.values()].map((e) => e.t));
+  const firstAgent = Math.min(...[...agentTimes.values()].map((a) => a.start));
+  detail.edges = {
+    toRunStart: runStart - start,
+    toFirstAgent: firstAgent - runStart,
+    afterLastEnd: start + makespan * 1000 - lastEnd,
+  };
   rmSync(dir, { recursive: true, force: true });
-  return { makespan, completed, exit: result.status, handoffs, stderr: result.stderr.slice(-500) };
+  return {
+    makespan,
+    completed,
+    exit: result.status,
+    handoffs,
+    detail,
+    stderr: result.stderr.slice(-500),
+  };
 }
 
 function runMake(tasks) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ccglm-bench-make-'));
+  const dir = mkdtempSync(path.join(benchRoot, 'ccglm-bench-make-'));
   const lines = [`all: ${tasks.map((t) => `${t.id}.done`).join(' ')}`, ''];
   for (const t of tasks)
     lines.push(
@@ -152,9 +218,10 @@ function runMake(tasks) {
 const tasks = makeDag();
 const critical = LEVELS * 1;
 console.log(
-  `${tasks.length} tasks, depth ${LEVELS}, 1 s each; critical path ${critical} s; unlimited concurrency (${new Date().toISOString()})`,
+  `${tasks.length} tasks, depth ${LEVELS}, 1 s each; critical path ${critical} s; unlimited concurrency; files in ${benchRoot} (${new Date().toISOString()})`,
 );
-const make = runMake(tasks);
+// BENCH_MAKE=skip leaves make out (quick comparisons of ccglm alone).
+const make = process.env.BENCH_MAKE === 'skip' ? NaN : runMake(tasks);
 console.log(
   `  make -j            makespan ${make.toFixed(2)} s   ${(make / critical).toFixed(2)}× critical path`,
 );
@@ -165,6 +232,15 @@ for (const strategy of (process.env.BENCH_STRATEGIES ?? 'eager,waves').split(','
     `  ccglm ${strategy.padEnd(6)}      makespan ${r.makespan.toFixed(2)} s   ${(r.makespan / critical).toFixed(2)}× critical path   ${(r.makespan / make).toFixed(2)}× make   ` +
       `handoff median ${median(r.handoffs).toFixed(0)} ms, p90 ${p90(r.handoffs).toFixed(0)} ms   (${r.completed}/${tasks.length} completed, exit ${r.exit})`,
   );
+  if (r.detail.finish.length > 0)
+    console.log(
+      `    median ms: dependency end -> agent's first line ${median(r.detail.launch).toFixed(0)}; ` +
+        `agent's last line -> outcome ${median(r.detail.outcome).toFixed(0)} -> task end ${median(r.detail.finish).toFixed(0)}; agent beyond its 1 s ${median(r.detail.agentExtra).toFixed(0)}`,
+    );
+  if (r.detail.edges !== undefined)
+    console.log(
+      `    ms: process start -> run.start ${r.detail.edges.toRunStart.toFixed(0)}; -> first agent ${r.detail.edges.toFirstAgent.toFixed(0)}; last task end -> exit ${r.detail.edges.afterLastEnd.toFixed(0)}`,
+    );
   if (r.exit !== 0) console.log(`    stderr tail: ${r.stderr}`);
 }
 console.log('  targets: eager ≤ 1.10× critical path and ≤ 1.10× make; median handoff ≤ 100 ms');

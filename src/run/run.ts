@@ -252,6 +252,7 @@ class Run {
         const woke = new Promise<void>((resolve) => (this.wake = resolve));
         // Starts run side by side: preparing a worktree and launching a job take a while each.
         for (const id of this.scheduler.ready(this.now())) void this.startTaskSafely(id);
+        this.prepareUpcoming();
         if (this.scheduler.isDone()) break;
         const resumeAt = this.scheduler.resumeAt;
         const timer =
@@ -263,9 +264,25 @@ class Run {
       clearInterval(interval);
       this.host.close();
     }
+    await this.workspace.discardAhead();
     await this.workspace.settled();
     await this.writer.flush();
     return this.summarise(startedAt);
+  }
+
+  /**
+   * Worktrees for the tasks that will be ready when running ones complete, made while their agents
+   * work (as many as may run at once): a dependent then starts within a `git reset` of its
+   * dependency's merge.
+   */
+  private prepareUpcoming(): void {
+    if (this.interrupted !== undefined) return;
+    const limit = this.scheduler.currentConcurrency;
+    for (const id of this.scheduler.upcoming()) {
+      if (this.workspace.aheadCount >= limit) break;
+      const repo = this.repos.get(id);
+      if (repo !== undefined) this.workspace.prepareAhead(id, repo);
+    }
   }
 
   private async startTaskSafely(id: string): Promise<void> {

@@ -43,6 +43,8 @@ export class Workspace {
   private readonly tips = new Map<string, string>();
   /** Worktree removals under way (off the path from one task's end to the next one's start). */
   private readonly removals = new Set<Promise<unknown>>();
+  /** Worktrees made ahead of their task's start, by task id. */
+  private readonly ahead = new Map<string, Promise<TaskWorkspace | undefined>>();
 
   constructor(
     readonly planId: string,
@@ -112,9 +114,67 @@ export class Workspace {
     return inQueue ? add() : this.queue(`worktrees:${repo.path}`).run(add);
   }
 
-  /** Git locks a repository's metadata while it adds a worktree: prepare one task per repo at a time. */
-  prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
+  /**
+   * A task's worktree. Git locks a repository's metadata while it adds a worktree, so one task per
+   * repo at a time; a worktree made ahead (`prepareAhead`) only moves to the latest integration
+   * commit, which needs no lock.
+   */
+  async prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
+    const early = this.ahead.get(taskId);
+    this.ahead.delete(taskId);
+    const made = early === undefined ? undefined : await early;
+    if (made !== undefined) {
+      const base = this.tips.get(repo.path);
+      if (base === undefined || base === made.base) return made;
+      if ((await git(made.worktree, ['reset', '--hard', '--quiet', base])).ok)
+        return { ...made, base };
+      this.dropLater(made);
+    }
     return this.queue(`worktrees:${repo.path}`).run(() => this.prepareTaskNow(taskId, repo));
+  }
+
+  /**
+   * Makes a task's worktree before the task is ready (its dependencies still run), while the
+   * machine waits on agents; the task's start then costs one `git reset`. Task isolation only.
+   */
+  prepareAhead(taskId: string, repo: ResolvedRepo): void {
+    if (this.isolation !== 'task' || this.ahead.has(taskId)) return;
+    this.ahead.set(
+      taskId,
+      this.queue(`worktrees:${repo.path}`)
+        .run(() => this.prepareTaskNow(taskId, repo), 'soon')
+        .catch(() => undefined),
+    );
+  }
+
+  /** Tasks with a worktree made (or being made) ahead that has not been taken yet. */
+  get aheadCount(): number {
+    return this.ahead.size;
+  }
+
+  /** Worktrees made ahead for tasks that never started (blocked, interrupted) are removed. */
+  async discardAhead(): Promise<void> {
+    const left = [...this.ahead.values()];
+    this.ahead.clear();
+    for (const made of await Promise.all(left)) if (made !== undefined) this.dropLater(made);
+  }
+
+  /** Removes an unused worktree and its branch (made ahead, never worked in). */
+  private dropLater(ws: TaskWorkspace): void {
+    this.track(
+      this.queue(`worktrees:${ws.repo.path}`).run(async () => {
+        if ((await git(ws.repo.path, ['worktree', 'remove', ws.worktree])).ok) {
+          await git(ws.repo.path, ['update-ref', '-d', `refs/heads/${ws.branch}`, ws.base]);
+          rmEmptyParent(path.dirname(ws.worktree));
+        }
+      }, 'idle'),
+    );
+  }
+
+  private track(work: Promise<unknown>): void {
+    const settled = work.catch(() => false);
+    this.removals.add(settled);
+    void settled.finally(() => this.removals.delete(settled));
   }
 
   private async prepareTaskNow(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
@@ -191,11 +251,14 @@ export class Workspace {
         commits,
         filesEdited: [],
       };
-    const filesEdited = await filesChanged(ws.repo.path, ws.base, tip);
-    if (this.isolation === 'repo') return { ok: true, commits, filesEdited, merged: true, tip };
-    const merge = await this.queue(`merge:${ws.repo.path}`).run(() =>
+    // The files edited are read while the merge runs: only the merge holds up dependents.
+    const files = filesChanged(ws.repo.path, ws.base, tip);
+    if (this.isolation === 'repo')
+      return { ok: true, commits, filesEdited: await files, merged: true, tip };
+    const [merge, filesEdited] = await Promise.all([
       this.merge(ws.repo, tip, `Merge ${title}`),
-    );
+      files,
+    ]);
     if (!merge.ok) {
       const reason =
         merge.conflicts.length > 0
@@ -207,11 +270,16 @@ export class Workspace {
   }
 
   /**
-   * `--no-ff` merge of `tip` into the integration branch. Where the branch is checked out, `git merge`
-   * in that worktree keeps its files in step; elsewhere the merge needs no worktree: merge-tree,
-   * commit-tree, and a compare-and-swap of the branch (a commit someone else added is not lost).
+   * `--no-ff` merge of `tip` into the integration branch, one at a time per repo. Where the branch
+   * is checked out, `git merge` in that worktree keeps its files in step; elsewhere the merge needs
+   * no worktree: merge-tree, commit-tree, and a compare-and-swap of the branch (a commit someone
+   * else added meanwhile is merged into, not lost).
    */
-  private async merge(repo: ResolvedRepo, tip: string, message: string): Promise<MergeResult> {
+  private merge(repo: ResolvedRepo, tip: string, message: string): Promise<MergeResult> {
+    return this.queue(`merge:${repo.path}`).run(() => this.mergeNow(repo, tip, message));
+  }
+
+  private async mergeNow(repo: ResolvedRepo, tip: string, message: string): Promise<MergeResult> {
     const info = await this.ensureIntegration(repo);
     const ref = `refs/heads/${this.integrationBranch}`;
     const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).has(
@@ -224,17 +292,9 @@ export class Workspace {
       if (merged.kind === 'unsupported') break;
       if (merged.kind === 'conflict')
         return { ok: false, conflicts: merged.files, message: 'merge conflict' };
+      const parents = ['-p', ours, '-p', tip];
       const commit = (
-        await gitOrThrow(repo.path, [
-          'commit-tree',
-          merged.tree,
-          '-p',
-          ours,
-          '-p',
-          tip,
-          '-m',
-          message,
-        ])
+        await gitOrThrow(repo.path, ['commit-tree', merged.tree, ...parents, '-m', message])
       ).trim();
       if ((await git(repo.path, ['update-ref', '-m', message, ref, commit, ours])).ok) {
         this.tips.set(repo.path, commit);
@@ -263,11 +323,7 @@ export class Workspace {
    */
   removeLater(ws: TaskWorkspace, tip: string): void {
     if (this.isolation === 'repo') return;
-    const removal = this.queue(`worktrees:${ws.repo.path}`)
-      .run(() => this.remove(ws, tip), 'idle')
-      .catch(() => false);
-    this.removals.add(removal);
-    void removal.finally(() => this.removals.delete(removal));
+    this.track(this.queue(`worktrees:${ws.repo.path}`).run(() => this.remove(ws, tip), 'idle'));
   }
 
   async settled(): Promise<void> {
@@ -292,22 +348,28 @@ interface RepoInfo {
   mainWorktree: string | undefined;
 }
 
-/** Work on one repository in order, one at a time; `idle` work waits while `now` work is queued. */
+/** How urgent a piece of a repo's git work is: a task waiting, a task about to be ready, cleanup. */
+type Priority = 'now' | 'soon' | 'idle';
+
+/** Work on one repository in order, one at a time; more urgent work goes first. */
 class RepoQueue {
   private busy = false;
-  private readonly urgent: (() => Promise<void>)[] = [];
-  private readonly later: (() => Promise<void>)[] = [];
+  private readonly waiting: Record<Priority, (() => Promise<void>)[]> = {
+    now: [],
+    soon: [],
+    idle: [],
+  };
 
-  run<T>(work: () => Promise<T>, priority: 'now' | 'idle' = 'now'): Promise<T> {
+  run<T>(work: () => Promise<T>, priority: Priority = 'now'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      (priority === 'now' ? this.urgent : this.later).push(() => work().then(resolve, reject));
+      this.waiting[priority].push(() => work().then(resolve, reject));
       this.pump();
     });
   }
 
   private pump(): void {
     if (this.busy) return;
-    const next = this.urgent.shift() ?? this.later.shift();
+    const next = this.waiting.now.shift() ?? this.waiting.soon.shift() ?? this.waiting.idle.shift();
     if (next === undefined) return;
     this.busy = true;
     void next().finally(() => {

@@ -109,6 +109,27 @@ export class Scheduler {
     return out;
   }
 
+  /**
+   * Pending tasks that wait only for running ones (every dependency running or completed, one at
+   * least running): what `ready()` will most likely return next, in start order. A runner prepares
+   * their workspaces while it waits.
+   */
+  upcoming(): string[] {
+    if (this.stopped || this.halted) return [];
+    const out: string[] = [];
+    for (const id of this.order) {
+      if (this.states.get(id) !== 'pending') continue;
+      const deps = this.tasks.get(id)?.deps ?? [];
+      const states = deps.map((dep) => this.states.get(dep));
+      if (
+        states.includes('running') &&
+        states.every((state) => state === 'running' || state === 'completed')
+      )
+        out.push(id);
+    }
+    return out;
+  }
+
   start(id: string): void {
     if (this.states.get(id) !== 'pending')
       throw new Error(`cannot start ${id}: it is ${this.states.get(id) ?? 'unknown'}`);
