@@ -11,13 +11,7 @@ import fs from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import type { HeadlessOptions } from '../agent/headless.js';
 import { formatUtc, jobFiles } from './ids.js';
-import {
-  isProcessAlive,
-  readProcStat,
-  scanProcesses,
-  sessionMembers,
-  treeCpuSeconds,
-} from './proc.js';
+import { isProcessAlive, readProcStat, scanProcesses, treeCpuSeconds } from './proc.js';
 import { resolveExecutable } from './resolve-command.js';
 import { runInPty } from './host-pty.js';
 import { readMeta, readOutcome, updateMeta, writeOutcome, writePid } from './store.js';
@@ -36,6 +30,16 @@ function signalNumber(signal: NodeJS.Signals | number | null | undefined): numbe
   if (signal === null || signal === undefined || signal === 0) return undefined;
   if (typeof signal === 'number') return signal;
   return SIGNALS[signal] ?? 15;
+}
+
+function groupExists(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: members exist but are not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -127,10 +131,8 @@ async function launchJob(
       extra: { ...extra, ...(stopped && stopReason ? { reason: stopReason } : {}) },
     });
     // Descendants left behind by the agent die with it: a finished job leaves no orphans.
-    // Only when the scan shows some are left: an empty group's id is never signalled.
-    if (agentPid !== undefined && sessionMembers(scanProcesses(), agentPid).length > 0) {
-      killGroup(agentPid, 'SIGTERM');
-    }
+    // Only when its group still has members (signal 0 only asks): an empty group's id is never signalled.
+    if (agentPid !== undefined && groupExists(agentPid)) killGroup(agentPid, 'SIGTERM');
     fs.closeSync(logFd);
     done();
   };

@@ -49,6 +49,7 @@ export {
 } from './watchdog.js';
 export { assertJobId, jobFiles, resolveLogDir, JOB_ID_PATTERN, type JobFiles } from './ids.js';
 export { readMeta, updateMeta, readOutcome, listJobIds, type JobOutcome } from './store.js';
+export { scanProcesses, indexByPid } from './proc.js';
 export {
   baselineGate,
   integrityGate,

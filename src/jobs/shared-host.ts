@@ -18,6 +18,11 @@ export class SharedHost implements JobHost {
     child.stdin?.write(`${JSON.stringify({ logDir: path.resolve(logDir), id })}\n`);
   }
 
+  /** Starts the host process now, so the first job does not wait for it. */
+  start(): void {
+    this.current();
+  }
+
   /** No more jobs: the host exits once the ones it has are done. */
   close(): void {
     this.child?.stdin?.end();

@@ -126,11 +126,14 @@ export async function mergeBranch(
 }
 
 /** The commits on `tip` that `base` lacks (`%h %s`, newest first) and the full id of the newest. */
-export async function branchCommits(
-  cwd: string,
-  base: string,
-  tip: string,
-): Promise<{ tip: string | undefined; commits: string[] }> {
+export interface BranchLog {
+  /** The newest commit's full id; undefined when there is no new commit. */
+  tip: string | undefined;
+  /** `%h %s`, newest first. */
+  commits: string[];
+}
+
+export async function branchCommits(cwd: string, base: string, tip: string): Promise<BranchLog> {
   const out = await gitOrThrow(cwd, ['log', '--format=%H %h %s', `${base}..${tip}`]);
   const lines = out.split('\n').filter((line) => line.length > 0);
   return {

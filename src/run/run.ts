@@ -12,7 +12,9 @@ import { CcglmError } from '../errors.js';
 import { compilePlan, type CompiledPlan } from '../graph/compile.js';
 import { renderWaves } from '../graph/render-waves.js';
 import {
+  indexByPid,
   jobHealth,
+  scanProcesses,
   readJob,
   readOutcome,
   restartJob,
@@ -219,6 +221,8 @@ class Run {
 
   async execute(): Promise<number> {
     const startedAt = this.now();
+    // The job host starts (a Node start-up) while the repos and first worktrees are prepared.
+    this.host.start();
     const pending = this.scheduler
       .state()
       .filter((t) => t.state === 'pending' || t.state === 'blocked');
@@ -607,9 +611,15 @@ class Run {
   }
 
   private async checkHealthOnce(): Promise<void> {
+    if (this.running.size === 0) return;
+    // One look at /proc for all running jobs.
+    const processes = scanProcesses();
+    const processIndex = indexByPid(processes);
     for (const running of [...this.running.values()]) {
       const health = jobHealth(this.options.logDir, running.jobId, {
         stallMinutes: this.options.stallMinutes ?? 20,
+        processes,
+        processIndex,
       });
       const last = this.lastLine(running.jobId);
       if (last !== undefined)

@@ -19,8 +19,12 @@ import {
   mergeTrees,
   revParse,
   worktreesByBranch,
+  type BranchLog,
   type MergeResult,
 } from './git.js';
+
+/** How long a merged worktree's removal waits after its task ended (see removeLater). */
+const REMOVAL_PAUSE_MS = 300;
 
 export interface TaskWorkspace {
   repo: ResolvedRepo;
@@ -43,6 +47,8 @@ export class Workspace {
   private readonly tips = new Map<string, string>();
   /** Worktree removals under way (off the path from one task's end to the next one's start). */
   private readonly removals = new Set<Promise<unknown>>();
+  /** Removals still in their pause (see removeLater): release -> timer. */
+  private readonly paused = new Map<() => void, NodeJS.Timeout>();
   /** Worktrees made ahead of their task's start, by task id. */
   private readonly ahead = new Map<string, Promise<TaskWorkspace | undefined>>();
 
@@ -243,7 +249,16 @@ export class Workspace {
    * removed later (`removeLater`), off the path to the next task.
    */
   async finishTask(ws: TaskWorkspace, title: string): Promise<FinishResult> {
-    const { tip, commits } = await branchCommits(ws.repo.path, ws.base, ws.branch);
+    // The commits and files are read beside the merge's first step: only the merge holds up
+    // dependents. (The agent has exited: its branch no longer moves.)
+    const log = branchCommits(ws.repo.path, ws.base, ws.branch);
+    log.catch(() => undefined); // awaited below; a failure is reported there
+    const files = filesChanged(ws.repo.path, ws.base, ws.branch).catch(() => [] as string[]);
+    const merge =
+      this.isolation === 'repo'
+        ? ({ ok: true } as const)
+        : await this.merge(ws.repo, ws.branch, `Merge ${title}`, log);
+    const { tip, commits } = await log;
     if (tip === undefined)
       return {
         ok: false,
@@ -251,14 +266,7 @@ export class Workspace {
         commits,
         filesEdited: [],
       };
-    // The files edited are read while the merge runs: only the merge holds up dependents.
-    const files = filesChanged(ws.repo.path, ws.base, tip);
-    if (this.isolation === 'repo')
-      return { ok: true, commits, filesEdited: await files, merged: true, tip };
-    const [merge, filesEdited] = await Promise.all([
-      this.merge(ws.repo, tip, `Merge ${title}`),
-      files,
-    ]);
+    const filesEdited = await files;
     if (!merge.ok) {
       const reason =
         merge.conflicts.length > 0
@@ -275,11 +283,21 @@ export class Workspace {
    * no worktree: merge-tree, commit-tree, and a compare-and-swap of the branch (a commit someone
    * else added meanwhile is merged into, not lost).
    */
-  private merge(repo: ResolvedRepo, tip: string, message: string): Promise<MergeResult> {
-    return this.queue(`merge:${repo.path}`).run(() => this.mergeNow(repo, tip, message));
+  private merge(
+    repo: ResolvedRepo,
+    branch: string,
+    message: string,
+    log: Promise<BranchLog>,
+  ): Promise<MergeResult> {
+    return this.queue(`merge:${repo.path}`).run(() => this.mergeNow(repo, branch, message, log));
   }
 
-  private async mergeNow(repo: ResolvedRepo, tip: string, message: string): Promise<MergeResult> {
+  private async mergeNow(
+    repo: ResolvedRepo,
+    branch: string,
+    message: string,
+    log: Promise<BranchLog>,
+  ): Promise<MergeResult> {
     const info = await this.ensureIntegration(repo);
     const ref = `refs/heads/${this.integrationBranch}`;
     const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).has(
@@ -288,7 +306,8 @@ export class Workspace {
     for (let attempt = 0; !checkedOut && attempt < 3; attempt += 1) {
       const ours = this.tips.get(repo.path) ?? (await revParse(repo.path, ref));
       if (ours === undefined) break;
-      const merged = await mergeTrees(repo.path, ours, tip);
+      const [merged, { tip }] = await Promise.all([mergeTrees(repo.path, ours, branch), log]);
+      if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
       if (merged.kind === 'unsupported') break;
       if (merged.kind === 'conflict')
         return { ok: false, conflicts: merged.files, message: 'merge conflict' };
@@ -303,6 +322,8 @@ export class Workspace {
       // The branch moved under us (someone committed to it): merge into what is there now.
       this.tips.delete(repo.path);
     }
+    const { tip } = await log;
+    if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
     const target = await this.integrationWorktree(repo);
     if (await isDirty(target))
       return {
@@ -323,10 +344,28 @@ export class Workspace {
    */
   removeLater(ws: TaskWorkspace, tip: string): void {
     if (this.isolation === 'repo') return;
-    this.track(this.queue(`worktrees:${ws.repo.path}`).run(() => this.remove(ws, tip), 'idle'));
+    // A task's end is when its dependents start: the cleanup waits for the quiet that follows.
+    let release = () => {};
+    const pause = new Promise<void>((resolve) => (release = resolve));
+    const timer = setTimeout(() => {
+      this.paused.delete(release);
+      release();
+    }, REMOVAL_PAUSE_MS);
+    this.paused.set(release, timer);
+    this.track(
+      pause.then(() =>
+        this.queue(`worktrees:${ws.repo.path}`).run(() => this.remove(ws, tip), 'idle'),
+      ),
+    );
   }
 
+  /** Waits for every removal, cutting their pauses short. */
   async settled(): Promise<void> {
+    for (const [release, timer] of this.paused) {
+      clearTimeout(timer);
+      release();
+    }
+    this.paused.clear();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
   }
 
