@@ -36,6 +36,20 @@ describe('Scheduler', () => {
     expect(s.ready()).toEqual(['T6']);
   });
 
+  it('upcoming: pending tasks that wait only for running ones', () => {
+    const s = new Scheduler(diamond, { strategy: 'eager', concurrency: Infinity });
+    expect(s.upcoming()).toEqual([]); // nothing runs yet: T1 and T5 are ready, not upcoming
+    s.start('T1');
+    expect(s.upcoming()).toEqual(['T2', 'T3']); // T4 also waits for T2 and T3, which do not run
+    s.complete('T1', { status: 'completed' });
+    s.start('T2');
+    expect(s.upcoming()).toEqual([]); // T3 is ready now; T4 still waits for T3
+    s.start('T3');
+    expect(s.upcoming()).toEqual(['T4']);
+    s.complete('T3', { status: 'failed', reason: 'x' });
+    expect(s.upcoming()).toEqual([]); // blocked, not upcoming
+  });
+
   it('respects concurrency and throttling', () => {
     const s = new Scheduler(diamond, { concurrency: 1 });
     expect(s.ready()).toEqual(['T1']);

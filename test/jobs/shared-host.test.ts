@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  SharedHost,
+  jobFiles,
+  readJob,
+  readMeta,
+  startJob,
+  stopJob,
+  waitForJobEnd,
+} from '../../src/jobs/index.js';
+import { isProcessAlive } from '../../src/jobs/proc.js';
+import { fake, makeJobDir, until } from './helpers.js';
+
+let job: ReturnType<typeof makeJobDir>;
+let host: SharedHost;
+beforeEach(() => {
+  job = makeJobDir('ccglm-shared-');
+  host = new SharedHost();
+});
+afterEach(async () => {
+  host.close();
+  await job.cleanup();
+});
+
+const start = (
+  id: string,
+  command: string[],
+  extra: Partial<Parameters<typeof startJob>[0]> = {},
+) => startJob({ id, logDir: job.logDir, promptFile: job.promptFile, command, host, ...extra });
+
+describe('one host process for many jobs (ccglm run)', () => {
+  it('hosts jobs side by side with their own logs and outcomes, and exits after the last once closed', async () => {
+    const a = await start('a', [fake('exit-with'), '0']);
+    const b = await start('b', [fake('exit-with'), '4'], { pty: true });
+    expect(a.ok && b.ok).toBe(true);
+    const [endA, endB] = await Promise.all([
+      waitForJobEnd(job.logDir, 'a'),
+      waitForJobEnd(job.logDir, 'b'),
+    ]);
+    expect(endA).toMatchObject({ kind: 'outcome', outcome: { exit_code: 0, state: 'success' } });
+    expect(endB).toMatchObject({ kind: 'outcome', outcome: { exit_code: 4, state: 'failed' } });
+    const metaA = readMeta(job.logDir, 'a') ?? {};
+    const metaB = readMeta(job.logDir, 'b') ?? {};
+    expect(metaA['host_pid']).toBe(metaB['host_pid']);
+    expect(metaA['host_shared']).toBe('true');
+    expect(fs.readFileSync(jobFiles(job.logDir, 'b').log, 'utf8')).toContain('exiting 4');
+    const hostPid = Number(metaA['host_pid']);
+    // Finished jobs do not count as hosted: their host is not "alive" for them any more.
+    expect(readJob(job.logDir, 'a').hostAlive).toBe(false);
+    expect(isProcessAlive(hostPid)).toBe(true);
+    host.close();
+    await until(() => !isProcessAlive(hostPid, metaA['host_start_time']));
+  });
+
+  it('stopping one job leaves the host and the other jobs running', async () => {
+    await start('stay', [fake('sleep-silent'), '30']);
+    await start('go', [fake('sleep-silent'), '30']);
+    const stopped = await stopJob(job.logDir, 'go', { graceMs: 300 });
+    expect(stopped).toMatchObject({ kind: 'stopped', outcome: { state: 'killed' } });
+    const stay = readJob(job.logDir, 'stay');
+    expect(stay.agentAlive).toBe(true);
+    expect(stay.hostAlive).toBe(true);
+  });
+
+  it('the host outlives the process that started it; its jobs still get their outcomes', async () => {
+    // A closed pipe is what the host sees when the run dies: it keeps hosting what it has.
+    await start('long', ['sh', '-c', 'sleep 0.5; echo done']);
+    host.close();
+    const end = await waitForJobEnd(job.logDir, 'long');
+    expect(end).toMatchObject({ kind: 'outcome', outcome: { exit_code: 0, state: 'success' } });
+    expect(fs.readFileSync(jobFiles(job.logDir, 'long').log, 'utf8')).toContain('done');
+  });
+
+  it('runs a headless launch in the host itself: the agent is the job, its output and LAUNCH_OK in the log', async () => {
+    const started = await start('hl', ['false'], {
+      headless: { agentCmd: 'sh -c "echo agent says hi; exit 3"', promptFile: job.promptFile },
+    });
+    expect(started.ok).toBe(true);
+    if (!started.ok) return;
+    // The job's pid is the agent (a shell), not a `ccglm headless` Node process.
+    const comm = (() => {
+      try {
+        return fs.readFileSync(`/proc/${started.pid}/comm`, 'utf8').trim();
+      } catch {
+        return undefined; // already ended
+      }
+    })();
+    const end = await waitForJobEnd(job.logDir, 'hl');
+    expect(end).toMatchObject({ kind: 'outcome', outcome: { exit_code: 3, state: 'failed' } });
+    const log = fs.readFileSync(jobFiles(job.logDir, 'hl').log, 'utf8');
+    expect(log).toContain('[cc-glm-headless] LAUNCH_OK');
+    expect(log).toContain('agent says hi');
+    if (comm !== undefined) expect(comm).not.toBe('node');
+  });
+
+  it('a headless launch whose agent cannot start ends agent_not_started with headless own words', async () => {
+    const started = await start('nope', ['false'], {
+      headless: { agentCmd: 'no-such-agent-binary --x', promptFile: job.promptFile },
+    });
+    expect(started.ok).toBe(false);
+    if (started.ok) return;
+    expect(started.outcome.extra['reason']).toBe('agent_not_started');
+    expect(started.message).toContain('no-such-agent-binary');
+  });
+});

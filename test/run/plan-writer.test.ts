@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parsePlan } from '../../src/plan/parse.js';
+import { PlanWriter } from '../../src/run/plan-writer.js';
+
+let dir: string;
+let file: string;
+const task = (id: string) =>
+  [`### ${id}: Task ${id}`, '- **depends_on**: []', '- **status**: Not Started', ''].join('\n');
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ccglm-writer-'));
+  file = path.join(dir, 'x-plan.md');
+  writeFileSync(
+    file,
+    ['# Plan: X', '', '## Tasks', '', task('T1'), task('T2'), task('T3')].join('\n'),
+  );
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const fields = () =>
+  Object.fromEntries(
+    parsePlan(readFileSync(file, 'utf8'), file).plan.tasks.map((t) => [t.id, [t.status, t.log]]),
+  );
+
+describe('PlanWriter', () => {
+  it('edits made together all land; the later edit of a field wins, as if applied one by one', async () => {
+    const writer = new PlanWriter(file);
+    const writes = [
+      writer.write({ taskId: 'T1', status: 'In Progress', log: 'started' }),
+      writer.write({ taskId: 'T2', status: 'In Progress' }),
+      writer.write({ taskId: 'T1', status: 'Completed' }),
+      writer.write({ taskId: 'T3', status: 'Blocked', log: 'not started: T9 failed' }),
+      writer.write({ taskId: 'T2', log: 'job x' }),
+    ];
+    await Promise.all(writes);
+    await writer.flush();
+    expect(fields()).toEqual({
+      T1: ['Completed', 'started'],
+      T2: ['In Progress', 'job x'],
+      T3: ['Blocked', 'not started: T9 failed'],
+    });
+    expect(writer.warnings).toEqual([]);
+  });
+
+  it('an edit for a task that is gone is a warning; the others are written', async () => {
+    const writer = new PlanWriter(file);
+    await Promise.all([
+      writer.write({ taskId: 'T7', status: 'Completed' }),
+      writer.write({ taskId: 'T2', status: 'Failed' }),
+    ]);
+    expect(fields()['T2']?.[0]).toBe('Failed');
+    expect(writer.warnings).toEqual([expect.stringContaining('could not record T7')]);
+  });
+});

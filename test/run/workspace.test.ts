@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Workspace, type TaskWorkspace } from '../../src/run/workspace.js';
+
+let dir: string;
+let repo: { name: string; path: string };
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', stdio: 'pipe' }).trim();
+
+/** What an agent does: write a file in its worktree and commit it. */
+function commitIn(ws: TaskWorkspace, file: string, text = `${file}\n`): void {
+  writeFileSync(path.join(ws.worktree, file), text);
+  git(ws.worktree, 'add', file);
+  git(ws.worktree, 'commit', '-q', '-m', `add ${file}`);
+}
+
+const filesOn = (ref: string) => git(repo.path, 'ls-tree', '--name-only', ref).split('\n');
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ccglm-ws-'));
+  repo = { name: 'app', path: path.join(dir, 'app') };
+  mkdirSync(repo.path);
+  git(repo.path, 'init', '-q', '-b', 'main');
+  git(repo.path, 'config', 'user.name', 'test');
+  git(repo.path, 'config', 'user.email', 'test@example.invalid');
+  writeFileSync(path.join(repo.path, 'README.md'), '# app\n');
+  git(repo.path, 'add', '-A');
+  git(repo.path, 'commit', '-q', '-m', 'init');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Workspace (task isolation, real git)', () => {
+  it('merges a task without a worktree of the integration branch: one merge commit per task', async () => {
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t1 = await ws.prepareTask('T1', repo);
+    commitIn(t1, 'one.txt');
+    const done = await ws.finishTask(t1, 'T1: one');
+    expect(done).toMatchObject({ ok: true, filesEdited: ['one.txt'] });
+    expect(filesOn('feature-demo')).toContain('one.txt');
+    expect(git(repo.path, 'log', '-1', '--format=%s %p', 'feature-demo')).toMatch(
+      /^Merge T1: one \w+ \w+$/,
+    );
+    expect(existsSync(path.join(dir, 'wt', 'demo', '_integration'))).toBe(false);
+    ws.removeLater(t1, done.ok ? done.tip : '');
+    await ws.settled();
+    expect(existsSync(t1.worktree)).toBe(false);
+    expect(git(repo.path, 'branch', '--list', 'feature-demo--T1')).toBe('');
+  });
+
+  it('merges through the checkout where the integration branch is checked out, keeping it in step', async () => {
+    git(repo.path, 'checkout', '-q', '-b', 'feature-demo');
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t1 = await ws.prepareTask('T1', repo);
+    commitIn(t1, 'one.txt');
+    expect(await ws.finishTask(t1, 'T1: one')).toMatchObject({ ok: true });
+    expect(readFileSync(path.join(repo.path, 'one.txt'), 'utf8')).toBe('one.txt\n');
+    expect(git(repo.path, 'status', '--porcelain')).toBe('');
+  });
+
+  it('a commit added to the integration branch during the task is kept: the merge goes on top of it', async () => {
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t1 = await ws.prepareTask('T1', repo);
+    // Someone else commits to the integration branch meanwhile (ccglm's idea of its tip is stale).
+    const other = path.join(dir, 'other');
+    git(repo.path, 'worktree', 'add', '-q', other, 'feature-demo');
+    writeFileSync(path.join(other, 'human.txt'), 'by hand\n');
+    git(other, 'add', 'human.txt');
+    git(other, 'commit', '-q', '-m', 'by hand');
+    git(repo.path, 'worktree', 'remove', other);
+    commitIn(t1, 'one.txt');
+    expect(await ws.finishTask(t1, 'T1: one')).toMatchObject({ ok: true });
+    expect(filesOn('feature-demo')).toEqual(expect.arrayContaining(['human.txt', 'one.txt']));
+  });
+
+  it('a worktree made ahead moves to the dependency merge when its task starts; unused ones are removed', async () => {
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t1 = await ws.prepareTask('T1', repo);
+    ws.prepareAhead('T2', repo);
+    ws.prepareAhead('T3', repo);
+    commitIn(t1, 'one.txt');
+    expect(await ws.finishTask(t1, 'T1: one')).toMatchObject({ ok: true });
+    const t2 = await ws.prepareTask('T2', repo);
+    expect(existsSync(path.join(t2.worktree, 'one.txt'))).toBe(true);
+    expect(t2.base).toBe(git(repo.path, 'rev-parse', 'feature-demo'));
+    expect(git(t2.worktree, 'status', '--porcelain')).toBe('');
+    // T3 never starts (say its dependency failed): its worktree and branch go at the end.
+    await ws.discardAhead();
+    await ws.settled();
+    expect(existsSync(path.join(dir, 'wt', 'demo', 'T3'))).toBe(false);
+    expect(git(repo.path, 'branch', '--list', 'feature-demo--T3')).toBe('');
+  });
+
+  it('no commits: the task is not merged; a conflict names the file and merges nothing', async () => {
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t1 = await ws.prepareTask('T1', repo);
+    const t2 = await ws.prepareTask('T2', repo);
+    const t3 = await ws.prepareTask('T3', repo);
+    expect(await ws.finishTask(t1, 'T1')).toMatchObject({ ok: false, reason: /no commits/ });
+    commitIn(t2, 'same.txt', 'from T2\n');
+    commitIn(t3, 'same.txt', 'from T3\n');
+    expect(await ws.finishTask(t2, 'T2')).toMatchObject({ ok: true });
+    const before = git(repo.path, 'rev-parse', 'feature-demo');
+    expect(await ws.finishTask(t3, 'T3')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/merge conflict in same\.txt/),
+    });
+    expect(git(repo.path, 'rev-parse', 'feature-demo')).toBe(before);
+  });
+});
