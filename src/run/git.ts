@@ -39,6 +39,23 @@ export async function git(cwd: string, args: string[]): Promise<GitResult> {
   }
 }
 
+/** git with `input` on its stdin (e.g. `update-ref --stdin`). */
+export function gitWithInput(cwd: string, args: string[], input: string): Promise<GitResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'git',
+      args,
+      { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ ok: error === null, stdout, stderr, code });
+      },
+    );
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
+  });
+}
+
 /** Like git(), but a failure throws with git's own message. */
 export async function gitOrThrow(cwd: string, args: string[]): Promise<string> {
   const result = await git(cwd, args);

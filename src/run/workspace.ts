@@ -14,6 +14,7 @@ import {
   filesChanged,
   git,
   gitOrThrow,
+  gitWithInput,
   isDirty,
   mergeBranch,
   mergeTrees,
@@ -25,6 +26,8 @@ import {
 
 /** How long a merged worktree's removal waits after its task ended (see removeLater). */
 const REMOVAL_PAUSE_MS = 300;
+/** How long making a worktree ahead waits after its task became upcoming (see prepareAhead). */
+const AHEAD_PAUSE_MS = 200;
 
 export interface TaskWorkspace {
   repo: ResolvedRepo;
@@ -47,10 +50,15 @@ export class Workspace {
   private readonly tips = new Map<string, string>();
   /** Worktree removals under way (off the path from one task's end to the next one's start). */
   private readonly removals = new Set<Promise<unknown>>();
+  /** Per repo: branches of removed worktrees, deleted together when the run settles. */
+  private readonly deletions = new Map<string, { ref: string; tip: string }[]>();
   /** Removals still in their pause (see removeLater): release -> timer. */
   private readonly paused = new Map<() => void, NodeJS.Timeout>();
   /** Worktrees made ahead of their task's start, by task id. */
-  private readonly ahead = new Map<string, Promise<TaskWorkspace | undefined>>();
+  private readonly ahead = new Map<
+    string,
+    { made: Promise<TaskWorkspace | undefined>; hurry: () => void }
+  >();
 
   constructor(
     readonly planId: string,
@@ -128,10 +136,11 @@ export class Workspace {
   async prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
     const early = this.ahead.get(taskId);
     this.ahead.delete(taskId);
-    const made = early === undefined ? undefined : await early;
+    early?.hurry();
+    const made = early === undefined ? undefined : await early.made;
     if (made !== undefined) {
-      const base = this.tips.get(repo.path);
-      if (base === undefined || base === made.base) return made;
+      // Made without a checkout: this fills it, at the integration commit as it is now.
+      const base = this.tips.get(repo.path) ?? made.base;
       if ((await git(made.worktree, ['reset', '--hard', '--quiet', base])).ok)
         return { ...made, base };
       this.dropLater(made);
@@ -145,12 +154,31 @@ export class Workspace {
    */
   prepareAhead(taskId: string, repo: ResolvedRepo): void {
     if (this.isolation !== 'task' || this.ahead.has(taskId)) return;
-    this.ahead.set(
-      taskId,
-      this.queue(`worktrees:${repo.path}`)
-        .run(() => this.prepareTaskNow(taskId, repo), 'soon')
-        .catch(() => undefined),
-    );
+    // After a pause: the tasks that just started (and the ones that just ended) go first.
+    const pause = this.pause(AHEAD_PAUSE_MS);
+    const made = pause.over
+      .then(() =>
+        this.queue(`worktrees:${repo.path}`).run(
+          () => this.prepareTaskNow(taskId, repo, false),
+          'soon',
+        ),
+      )
+      .catch(() => undefined);
+    this.ahead.set(taskId, { made, hurry: pause.end });
+  }
+
+  /** A pause that `end()` (or `settled()`) cuts short. */
+  private pause(ms: number): { over: Promise<void>; end: () => void } {
+    let release = () => {};
+    const over = new Promise<void>((resolve) => (release = resolve));
+    const end = () => {
+      const timer = this.paused.get(release);
+      if (timer !== undefined) clearTimeout(timer);
+      this.paused.delete(release);
+      release();
+    };
+    this.paused.set(release, setTimeout(end, ms));
+    return { over, end };
   }
 
   /** Tasks with a worktree made (or being made) ahead that has not been taken yet. */
@@ -162,19 +190,45 @@ export class Workspace {
   async discardAhead(): Promise<void> {
     const left = [...this.ahead.values()];
     this.ahead.clear();
-    for (const made of await Promise.all(left)) if (made !== undefined) this.dropLater(made);
+    for (const entry of left) entry.hurry();
+    for (const made of await Promise.all(left.map((entry) => entry.made)))
+      if (made !== undefined) this.dropLater(made);
   }
 
-  /** Removes an unused worktree and its branch (made ahead, never worked in). */
+  /**
+   * Removes an unused worktree and its branch: made ahead, never given to an agent (so `--force`:
+   * one made without a checkout looks changed to git, and nothing in it is anyone's work).
+   */
   private dropLater(ws: TaskWorkspace): void {
     this.track(
       this.queue(`worktrees:${ws.repo.path}`).run(async () => {
-        if ((await git(ws.repo.path, ['worktree', 'remove', ws.worktree])).ok) {
-          await git(ws.repo.path, ['update-ref', '-d', `refs/heads/${ws.branch}`, ws.base]);
+        if ((await git(ws.repo.path, ['worktree', 'remove', '--force', ws.worktree])).ok) {
+          this.deleteBranchLater(ws.repo, ws.branch, ws.base);
           rmEmptyParent(path.dirname(ws.worktree));
         }
       }, 'idle'),
     );
+  }
+
+  /** Branch deletions wait for the end of the run, where one git call makes them all. */
+  private deleteBranchLater(repo: ResolvedRepo, branch: string, tip: string): void {
+    let list = this.deletions.get(repo.path);
+    if (list === undefined) {
+      list = [];
+      this.deletions.set(repo.path, list);
+    }
+    list.push({ ref: `refs/heads/${branch}`, tip });
+  }
+
+  /** Deletes the branches of removed worktrees, each only while it still points where it did. */
+  private async deleteBranches(): Promise<void> {
+    for (const [repoPath, list] of this.deletions) {
+      this.deletions.delete(repoPath);
+      const lines = list.map(({ ref, tip }) => `delete ${ref} ${tip}\n`).join('');
+      if ((await gitWithInput(repoPath, ['update-ref', '--stdin'], lines)).ok) continue;
+      // One of them moved (the transaction is all or nothing): delete the others one by one.
+      for (const { ref, tip } of list) await git(repoPath, ['update-ref', '-d', ref, tip]);
+    }
   }
 
   private track(work: Promise<unknown>): void {
@@ -183,7 +237,11 @@ export class Workspace {
     void settled.finally(() => this.removals.delete(settled));
   }
 
-  private async prepareTaskNow(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
+  private async prepareTaskNow(
+    taskId: string,
+    repo: ResolvedRepo,
+    checkout = true,
+  ): Promise<TaskWorkspace> {
     await this.ensureIntegration(repo);
     if (this.isolation === 'repo') {
       const worktree = await this.integrationWorktree(repo, true);
@@ -199,7 +257,8 @@ export class Workspace {
       worktree = path.join(this.worktreeRoot, this.planId, `${taskId}-${n}`, repo.name);
     mkdirSync(path.dirname(worktree), { recursive: true });
     // The common case, one git call: the task's branch does not exist yet.
-    if ((await git(repo.path, ['worktree', 'add', '-b', wanted, worktree, base])).ok)
+    const add = ['worktree', 'add', ...(checkout ? [] : ['--no-checkout']), '-b', wanted];
+    if ((await git(repo.path, [...add, worktree, base])).ok)
       return { repo, worktree, branch: wanted, base };
     const branch = await this.freeTaskBranch(repo, wanted, base);
     if (await branchExists(repo.path, branch)) {
@@ -345,15 +404,8 @@ export class Workspace {
   removeLater(ws: TaskWorkspace, tip: string): void {
     if (this.isolation === 'repo') return;
     // A task's end is when its dependents start: the cleanup waits for the quiet that follows.
-    let release = () => {};
-    const pause = new Promise<void>((resolve) => (release = resolve));
-    const timer = setTimeout(() => {
-      this.paused.delete(release);
-      release();
-    }, REMOVAL_PAUSE_MS);
-    this.paused.set(release, timer);
     this.track(
-      pause.then(() =>
+      this.pause(REMOVAL_PAUSE_MS).over.then(() =>
         this.queue(`worktrees:${ws.repo.path}`).run(() => this.remove(ws, tip), 'idle'),
       ),
     );
@@ -367,6 +419,7 @@ export class Workspace {
     }
     this.paused.clear();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
+    await this.deleteBranches();
   }
 
   private async remove(ws: TaskWorkspace, tip: string): Promise<boolean> {
@@ -374,7 +427,7 @@ export class Workspace {
     const removed = await git(ws.repo.path, ['worktree', 'remove', ws.worktree]);
     if (!removed.ok) return false;
     // Deleted only while it still points at the merged commit.
-    await git(ws.repo.path, ['update-ref', '-d', `refs/heads/${ws.branch}`, tip]);
+    this.deleteBranchLater(ws.repo, ws.branch, tip);
     rmEmptyParent(path.dirname(ws.worktree));
     return true;
   }
