@@ -3,10 +3,8 @@
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
 
 export interface GitResult {
   ok: boolean;
@@ -15,50 +13,53 @@ export interface GitResult {
   code: number;
 }
 
-export async function git(cwd: string, args: string[]): Promise<GitResult> {
-  try {
-    const { stdout, stderr } = await run('git', args, {
-      cwd,
-      maxBuffer: 64 * 1024 * 1024,
-      env: gitEnv(),
-    });
-    return { ok: true, stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as {
-      stdout?: string;
-      stderr?: string;
-      code?: number | string;
-      message: string;
-    };
-    return {
-      ok: false,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr ?? e.message,
-      code: typeof e.code === 'number' ? e.code : 1,
-    };
-  }
+export interface GitOptions {
+  /** Written to git's stdin (e.g. for `update-ref --stdin`). */
+  input?: string;
+  /**
+   * Work nobody waits for (cleanup, files edited, worktrees made ahead): run at a lower CPU
+   * priority, so on a busy machine the merges and starts that tasks wait for go first.
+   */
+  background?: boolean;
 }
 
-/** git with `input` on its stdin (e.g. `update-ref --stdin`). */
-export function gitWithInput(cwd: string, args: string[], input: string): Promise<GitResult> {
+/** Lower CPU priority for background git work (niceness 10; an unprivileged process may lower its own). */
+const BACKGROUND_NICENESS = 10;
+
+export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve) => {
     const child = execFile(
       'git',
       args,
       { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() },
       (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ ok: error === null, stdout, stderr, code });
+        if (error === null) {
+          resolve({ ok: true, stdout, stderr, code: 0 });
+          return;
+        }
+        const code = typeof error.code === 'number' ? error.code : 1;
+        resolve({ ok: false, stdout, stderr: stderr || error.message, code });
       },
     );
+    if (options.background === true && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, BACKGROUND_NICENESS);
+      } catch {
+        // already gone, or not allowed: it runs at normal priority
+      }
+    }
     child.stdin?.on('error', () => undefined);
-    child.stdin?.end(input);
+    child.stdin?.end(options.input);
   });
 }
 
 /** Like git(), but a failure throws with git's own message. */
-export async function gitOrThrow(cwd: string, args: string[]): Promise<string> {
-  const result = await git(cwd, args);
+export async function gitOrThrow(
+  cwd: string,
+  args: string[],
+  options: GitOptions = {},
+): Promise<string> {
+  const result = await git(cwd, args, options);
   if (!result.ok)
     throw new Error(
       `git ${args.join(' ')} failed in ${cwd}: ${result.stderr.trim() || `exit ${result.code}`}`,
@@ -111,8 +112,13 @@ export async function commitsBetween(cwd: string, base: string, tip: string): Pr
   return out.split('\n').filter((line) => line.length > 0);
 }
 
-export async function filesChanged(cwd: string, base: string, tip: string): Promise<string[]> {
-  const out = await gitOrThrow(cwd, ['diff', '--name-only', `${base}...${tip}`]);
+export async function filesChanged(
+  cwd: string,
+  base: string,
+  tip: string,
+  options: GitOptions = {},
+): Promise<string[]> {
+  const out = await gitOrThrow(cwd, ['diff', '--name-only', `${base}...${tip}`], options);
   return out.split('\n').filter((line) => line.length > 0);
 }
 

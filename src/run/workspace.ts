@@ -14,7 +14,6 @@ import {
   filesChanged,
   git,
   gitOrThrow,
-  gitWithInput,
   isDirty,
   mergeBranch,
   mergeTrees,
@@ -202,7 +201,8 @@ export class Workspace {
   private dropLater(ws: TaskWorkspace): void {
     this.track(
       this.queue(`worktrees:${ws.repo.path}`).run(async () => {
-        if ((await git(ws.repo.path, ['worktree', 'remove', '--force', ws.worktree])).ok) {
+        const remove = ['worktree', 'remove', '--force', ws.worktree];
+        if ((await git(ws.repo.path, remove, { background: true })).ok) {
           this.deleteBranchLater(ws.repo, ws.branch, ws.base);
           rmEmptyParent(path.dirname(ws.worktree));
         }
@@ -225,9 +225,12 @@ export class Workspace {
     for (const [repoPath, list] of this.deletions) {
       this.deletions.delete(repoPath);
       const lines = list.map(({ ref, tip }) => `delete ${ref} ${tip}\n`).join('');
-      if ((await gitWithInput(repoPath, ['update-ref', '--stdin'], lines)).ok) continue;
+      const background = { background: true };
+      if ((await git(repoPath, ['update-ref', '--stdin'], { input: lines, ...background })).ok)
+        continue;
       // One of them moved (the transaction is all or nothing): delete the others one by one.
-      for (const { ref, tip } of list) await git(repoPath, ['update-ref', '-d', ref, tip]);
+      for (const { ref, tip } of list)
+        await git(repoPath, ['update-ref', '-d', ref, tip], background);
     }
   }
 
@@ -257,8 +260,9 @@ export class Workspace {
       worktree = path.join(this.worktreeRoot, this.planId, `${taskId}-${n}`, repo.name);
     mkdirSync(path.dirname(worktree), { recursive: true });
     // The common case, one git call: the task's branch does not exist yet.
+    // Made ahead (no checkout): nobody waits for it yet, so it yields the CPU to those who do.
     const add = ['worktree', 'add', ...(checkout ? [] : ['--no-checkout']), '-b', wanted];
-    if ((await git(repo.path, [...add, worktree, base])).ok)
+    if ((await git(repo.path, [...add, worktree, base], { background: !checkout })).ok)
       return { repo, worktree, branch: wanted, base };
     const branch = await this.freeTaskBranch(repo, wanted, base);
     if (await branchExists(repo.path, branch)) {
@@ -312,7 +316,9 @@ export class Workspace {
     // dependents. (The agent has exited: its branch no longer moves.)
     const log = branchCommits(ws.repo.path, ws.base, ws.branch);
     log.catch(() => undefined); // awaited below; a failure is reported there
-    const files = filesChanged(ws.repo.path, ws.base, ws.branch).catch(() => [] as string[]);
+    const files = filesChanged(ws.repo.path, ws.base, ws.branch, { background: true }).catch(
+      () => [] as string[],
+    );
     const merge =
       this.isolation === 'repo'
         ? ({ ok: true } as const)
@@ -424,7 +430,9 @@ export class Workspace {
 
   private async remove(ws: TaskWorkspace, tip: string): Promise<boolean> {
     // git refuses to remove a worktree with changes or untracked files: those are kept.
-    const removed = await git(ws.repo.path, ['worktree', 'remove', ws.worktree]);
+    const removed = await git(ws.repo.path, ['worktree', 'remove', ws.worktree], {
+      background: true,
+    });
     if (!removed.ok) return false;
     // Deleted only while it still points at the merged commit.
     this.deleteBranchLater(ws.repo, ws.branch, tip);
