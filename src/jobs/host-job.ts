@@ -93,6 +93,7 @@ async function launchJob(
     meta['worktree'] !== undefined && meta['worktree'] !== '' ? meta['worktree'] : process.cwd();
   const command = JSON.parse(meta['command'] ?? '[]') as string[];
   const env = jobEnvironment(meta);
+  const usePty = meta['use_pty'] === 'true';
   let agentPid: number | undefined;
   let finished = false;
 
@@ -162,7 +163,6 @@ async function launchJob(
   if (command.length === 0) return failStart('no command in meta', 1);
   if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
     return failStart(`worktree not found: ${cwd}`, 1);
-  const usePty = meta['use_pty'] === 'true';
   const headless = usePty ? undefined : headlessOptions(meta);
   if (headless !== undefined) {
     await launchHeadless(headless, { cwd, env, write, running, finish, failStart });

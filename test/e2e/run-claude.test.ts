@@ -4,7 +4,7 @@
  * it with the Bash tool; ccglm merges the branch and fills the plan in.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
@@ -25,85 +25,99 @@ describe.skipIf(binary === undefined)(
       sandbox?.cleanup();
     });
 
-    it('completes a one-task plan: the agent edits and commits, ccglm merges and writes back', async () => {
-      sandbox = makeSandbox(plan([planTask('T1', [], ['hello.txt'])]));
-      const worktree = path.join(sandbox.worktrees, 'test', 'T1', 'app');
-      server = await startFakeAnthropic({
-        turns: [
-          {
-            kind: 'tool_use',
-            name: 'Write',
-            input: { file_path: path.join(worktree, 'hello.txt'), content: 'hello from claude\n' },
-          },
-          {
-            kind: 'tool_use',
-            name: 'Bash',
-            input: {
-              command:
-                'git add hello.txt && git commit -q -m "T1: hello" -m "Feature-Key: test" -m "Agent: claude"',
-              description: 'Commit the file',
+    it.each([
+      ['in a PTY (ccglm headless inside it)', []],
+      ['on pipes (the job host does headless itself)', ['--no-pty']],
+    ])(
+      'completes a one-task plan %s: the agent edits and commits, ccglm merges and writes back',
+      async (_mode, extra: string[]) => {
+        sandbox = makeSandbox(plan([planTask('T1', [], ['hello.txt'])]));
+        const worktree = path.join(sandbox.worktrees, 'test', 'T1', 'app');
+        server = await startFakeAnthropic({
+          turns: [
+            {
+              kind: 'tool_use',
+              name: 'Write',
+              input: {
+                file_path: path.join(worktree, 'hello.txt'),
+                content: 'hello from claude\n',
+              },
             },
-          },
-          { kind: 'text', text: 'Summary: wrote hello.txt and committed it.' },
-        ],
-      });
-      const home = path.join(sandbox.dir, 'home');
-      mkdirSync(home);
-      const env = {
-        ...claudeEnv({
-          home,
-          bin: makeClaudeBin(sandbox.dir, binary as string),
-          baseUrl: server.url,
-          token: TOKEN,
-        }),
-      };
-      const child = spawn(
-        process.execPath,
-        [
-          bin,
-          'run',
-          sandbox.plan,
-          '--json',
-          '--agent',
-          'claude',
-          '--repos',
-          sandbox.dir,
-          '--log-dir',
-          sandbox.logDir,
-          '--worktree-root',
-          sandbox.worktrees,
-        ],
-        { env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      const end = stdout
-        .split('\n')
-        .filter((l) => l.includes('"task.end"'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>)[0];
-      expect(end, stderr).toMatchObject({ id: 'T1', status: 'Completed', exitCode: 0 });
-      expect(code).toBe(0);
-      const task = parsePlan(readFileSync(sandbox.plan, 'utf8'), 'p').plan.tasks[0];
-      expect(task?.status).toBe('Completed');
-      expect(task?.filesEdited).toEqual(['hello.txt']);
-      expect(task?.log).toContain('Summary: wrote hello.txt and committed it.');
-      expect(task?.log).toContain('agent claude');
-      const merged = spawn('git', ['show', 'feature-test:hello.txt'], { cwd: sandbox.repo });
-      let content = '';
-      merged.stdout.on('data', (d: Buffer) => (content += d.toString()));
-      await new Promise((resolve) => merged.on('exit', resolve));
-      expect(content).toBe('hello from claude\n');
-      // The token reached the model server, never the plan or the run's output.
-      expect(
-        server.requests.some((r) =>
-          `${r.headers['authorization'] ?? ''}${r.headers['x-api-key'] ?? ''}`.includes(TOKEN),
-        ),
-      ).toBe(true);
-      expect(readFileSync(sandbox.plan, 'utf8')).not.toContain(TOKEN);
-      expect(stdout + stderr).not.toContain(TOKEN);
-    }, 120_000);
+            {
+              kind: 'tool_use',
+              name: 'Bash',
+              input: {
+                command:
+                  'git add hello.txt && git commit -q -m "T1: hello" -m "Feature-Key: test" -m "Agent: claude"',
+                description: 'Commit the file',
+              },
+            },
+            { kind: 'text', text: 'Summary: wrote hello.txt and committed it.' },
+          ],
+        });
+        const home = path.join(sandbox.dir, 'home');
+        mkdirSync(home);
+        const env = {
+          ...claudeEnv({
+            home,
+            bin: makeClaudeBin(sandbox.dir, binary as string),
+            baseUrl: server.url,
+            token: TOKEN,
+          }),
+        };
+        const child = spawn(
+          process.execPath,
+          [
+            bin,
+            'run',
+            sandbox.plan,
+            '--json',
+            '--agent',
+            'claude',
+            '--repos',
+            sandbox.dir,
+            '--log-dir',
+            sandbox.logDir,
+            '--worktree-root',
+            sandbox.worktrees,
+            ...extra,
+          ],
+          { env, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+        const end = stdout
+          .split('\n')
+          .filter((l) => l.includes('"task.end"'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)[0];
+        expect(end, stderr).toMatchObject({ id: 'T1', status: 'Completed', exitCode: 0 });
+        expect(code).toBe(0);
+        const task = parsePlan(readFileSync(sandbox.plan, 'utf8'), 'p').plan.tasks[0];
+        expect(task?.status).toBe('Completed');
+        expect(task?.filesEdited).toEqual(['hello.txt']);
+        expect(task?.log).toContain('Summary: wrote hello.txt and committed it.');
+        expect(task?.log).toContain('agent claude');
+        const merged = spawn('git', ['show', 'feature-test:hello.txt'], { cwd: sandbox.repo });
+        let content = '';
+        merged.stdout.on('data', (d: Buffer) => (content += d.toString()));
+        await new Promise((resolve) => merged.on('exit', resolve));
+        expect(content).toBe('hello from claude\n');
+        // The token reached the model server, never the plan or the run's output.
+        expect(
+          server.requests.some((r) =>
+            `${r.headers['authorization'] ?? ''}${r.headers['x-api-key'] ?? ''}`.includes(TOKEN),
+          ),
+        ).toBe(true);
+        expect(readFileSync(sandbox.plan, 'utf8')).not.toContain(TOKEN);
+        expect(stdout + stderr).not.toContain(TOKEN);
+        // Nor any job artifact (meta, log, contract, outcome, prompt).
+        for (const name of readdirSync(sandbox.logDir))
+          expect(readFileSync(path.join(sandbox.logDir, name), 'utf8'), name).not.toContain(TOKEN);
+      },
+      120_000,
+    );
   },
 );
