@@ -4,12 +4,12 @@
  * no artifact of the job and in no process's argv.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.js';
 import { bin, makeSandbox, type Sandbox } from '../run/helpers.js';
-import { claudeEnv, findClaudeBinary, makeClaudeBin, processesWith } from './claude-support.js';
+import { findClaudeBinary, sandboxClaudeEnv, processesWith } from './claude-support.js';
 
 const binary = findClaudeBinary();
 const TOKEN = 'test-token-job-e2e-c41a';
@@ -27,16 +27,7 @@ describe.skipIf(binary === undefined)(
     it('a hanging model server: the job goes stalled; the token is in no artifact and no argv', async () => {
       sandbox = makeSandbox('# unused\n');
       server = await startFakeAnthropic({ turns: [{ kind: 'hang' }] });
-      const home = path.join(sandbox.dir, 'home');
-      mkdirSync(home);
-      const env = {
-        ...claudeEnv({
-          home,
-          bin: makeClaudeBin(sandbox.dir, binary as string),
-          baseUrl: server.url,
-          token: TOKEN,
-        }),
-      };
+      const env = sandboxClaudeEnv(sandbox.dir, binary as string, server.url, TOKEN);
       const prompt = path.join(sandbox.dir, 'task.prompt');
       writeFileSync(prompt, 'Say hello.\n');
       const job = (...args: string[]) =>

@@ -40,6 +40,13 @@ export function claudeEnv(options: { home: string; bin: string; baseUrl: string;
   };
 }
 
+/** A sandbox's Claude Code set-up: a `claude` on PATH, an empty HOME, the fake server's URL and token. */
+export function sandboxClaudeEnv(dir: string, binary: string, baseUrl: string, token: string) {
+  const home = path.join(dir, 'home');
+  mkdirSync(home, { recursive: true });
+  return claudeEnv({ home, bin: makeClaudeBin(dir, binary), baseUrl, token });
+}
+
 export interface PtyRun {
   exitCode: number;
   output: string;

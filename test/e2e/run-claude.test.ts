@@ -4,13 +4,13 @@
  * it with the Bash tool; ccglm merges the branch and fills the plan in.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.js';
 import { bin, makeSandbox, plan, planTask, type Sandbox } from '../run/helpers.js';
-import { claudeEnv, findClaudeBinary, makeClaudeBin } from './claude-support.js';
+import { findClaudeBinary, sandboxClaudeEnv } from './claude-support.js';
 
 const binary = findClaudeBinary();
 const TOKEN = 'test-token-run-e2e-93f2';
@@ -55,16 +55,7 @@ describe.skipIf(binary === undefined)(
             { kind: 'text', text: 'Summary: wrote hello.txt and committed it.' },
           ],
         });
-        const home = path.join(sandbox.dir, 'home');
-        mkdirSync(home);
-        const env = {
-          ...claudeEnv({
-            home,
-            bin: makeClaudeBin(sandbox.dir, binary as string),
-            baseUrl: server.url,
-            token: TOKEN,
-          }),
-        };
+        const env = sandboxClaudeEnv(sandbox.dir, binary as string, server.url, TOKEN);
         const child = spawn(
           process.execPath,
           [
