@@ -280,11 +280,20 @@ function sampleCpu(
   next();
 }
 
-/** A host's own failure, told in the job's log and outcome so whoever waits on the job learns of it. */
-export function recordHostError(logDir: string, id: string, error: unknown): void {
+/** A host's own trouble, told in the job's log. */
+export function noteHostError(logDir: string, id: string, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   try {
     fs.appendFileSync(jobFiles(logDir, id).log, `[ccglm job] host error: ${message}\n`);
+  } catch {
+    // nothing left to tell it with
+  }
+}
+
+/** A host's failure to host a job, told in its log and outcome so whoever waits on it learns of it. */
+export function recordHostError(logDir: string, id: string, error: unknown): void {
+  noteHostError(logDir, id, error);
+  try {
     if (readOutcome(logDir, id) === undefined) {
       writeOutcome(logDir, id, {
         beads: id,

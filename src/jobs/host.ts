@@ -7,7 +7,13 @@
  * remark) to stay small in memory.
  */
 import readline from 'node:readline';
-import { hostJob, killGroup, recordHostError, type HostContext } from './host-job.js';
+import {
+  hostJob,
+  killGroup,
+  noteHostError,
+  recordHostError,
+  type HostContext,
+} from './host-job.js';
 
 function forwardSignals(context: HostContext): void {
   // Termination is forwarded to the agents' groups; each outcome is written when its agent has exited.
@@ -25,9 +31,10 @@ function serve(): void {
   const maybeExit = () => {
     if (ended && active.size === 0) process.exit(0);
   };
-  // One job's fault must not end the others: it is told in that job's files, the rest go on.
+  // A fault outside any one job's launch must not end the others (their agents still run and their
+  // outcomes are still to be written): it is told in the log of every job hosted now.
   process.on('uncaughtException', (error) => {
-    for (const job of active.values()) recordHostError(job.logDir, job.id, error);
+    for (const job of active.values()) noteHostError(job.logDir, job.id, error);
   });
   const lines = readline.createInterface({ input: process.stdin });
   lines.on('line', (line) => {
