@@ -1,7 +1,7 @@
 /**
- * Branches and worktrees of a run: one integration branch per repo and plan (the one that is pushed),
- * a worktree per task branched from it, merged back when the task completes. Worktrees with work in
- * them are never deleted.
+ * The task worktrees of a run: one per task, branched from the integration branch (integration.ts),
+ * made ahead while dependencies run, merged back when the task completes, removed once merged.
+ * Worktrees with work in them are never deleted.
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,18 +10,15 @@ import type { ResolvedRepo } from './repos.js';
 import {
   branchCommits,
   branchExists,
-  checkedOutBranches,
   filesChanged,
   git,
   gitOrThrow,
   isDirty,
-  mergeBranch,
-  mergeTrees,
   revParse,
   worktreesByBranch,
-  type BranchLog,
-  type MergeResult,
 } from './git.js';
+import { IntegrationBranch } from './integration.js';
+import { RepoQueues, type RepoQueue } from './repo-queue.js';
 
 /** How long a merged worktree's removal waits after its task ended (see removeLater). */
 const REMOVAL_PAUSE_MS = 300;
@@ -42,16 +39,13 @@ export type FinishResult =
 
 export class Workspace {
   /** Git work per repo, one at a time: worktree changes (git cannot add two at once) and merges. */
-  private readonly queues = new Map<string, RepoQueue>();
-  /** Per repo: the integration branch exists and where its commits are (once per run). */
-  private readonly repos = new Map<string, Promise<RepoInfo>>();
-  /** Per repo: the integration branch's tip as this run last moved or read it. */
-  private readonly tips = new Map<string, string>();
+  private readonly queues = new RepoQueues();
+  readonly integration: IntegrationBranch;
   /** Worktree removals under way (off the path from one task's end to the next one's start). */
   private readonly removals = new Set<Promise<unknown>>();
   /** Per repo: branches of removed worktrees, deleted together when the run settles. */
   private readonly deletions = new Map<string, { ref: string; tip: string }[]>();
-  /** Removals still in their pause (see removeLater): release -> timer. */
+  /** Pauses not over yet (see pause): release -> timer. */
   private readonly paused = new Map<() => void, NodeJS.Timeout>();
   /** Worktrees made ahead of their task's start, by task id. */
   private readonly ahead = new Map<
@@ -63,68 +57,20 @@ export class Workspace {
     readonly planId: string,
     readonly worktreeRoot: string,
     readonly isolation: 'task' | 'repo',
-  ) {}
+  ) {
+    this.integration = new IntegrationBranch(
+      `feature-${planId}`,
+      (repo) => path.join(worktreeRoot, planId, '_integration', repo.name),
+      this.queues,
+    );
+  }
 
   get integrationBranch(): string {
-    return `feature-${this.planId}`;
+    return this.integration.name;
   }
 
-  /** Creates the integration branch from the repo's HEAD when it does not exist yet (once per run). */
-  ensureIntegration(repo: ResolvedRepo): Promise<RepoInfo> {
-    let info = this.repos.get(repo.path);
-    if (info === undefined) {
-      info = this.inspect(repo);
-      this.repos.set(repo.path, info);
-      info.catch(() => this.repos.delete(repo.path));
-    }
-    return info;
-  }
-
-  private async inspect(repo: ResolvedRepo): Promise<RepoInfo> {
-    let tip = await revParse(repo.path, `refs/heads/${this.integrationBranch}`);
-    if (tip === undefined) {
-      tip = await revParse(repo.path, 'HEAD');
-      if (tip === undefined)
-        throw new Error(`${repo.path} has no commit yet: ccglm branches from HEAD`);
-      await gitOrThrow(repo.path, ['branch', this.integrationBranch, tip]);
-    }
-    this.tips.set(repo.path, tip);
-    const commonDir = path.resolve(
-      repo.path,
-      (await gitOrThrow(repo.path, ['rev-parse', '--git-common-dir'])).trim(),
-    );
-    const list = await gitOrThrow(repo.path, ['worktree', 'list', '--porcelain']);
-    const first = list.split('\n\n')[0] ?? '';
-    const main = /^worktree (.+)$/m.exec(first)?.[1];
-    return { commonDir, mainWorktree: /^bare$/m.test(first) ? undefined : main };
-  }
-
-  private queue(key: string): RepoQueue {
-    let queue = this.queues.get(key);
-    if (queue === undefined) {
-      queue = new RepoQueue();
-      this.queues.set(key, queue);
-    }
-    return queue;
-  }
-
-  /**
-   * A worktree where the integration branch is checked out (existing one, or ccglm's own). Adding
-   * one takes the repo's worktree queue, unless the caller already holds it (`inQueue`).
-   */
-  private async integrationWorktree(repo: ResolvedRepo, inQueue = false): Promise<string> {
-    const info = await this.ensureIntegration(repo);
-    const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).get(
-      this.integrationBranch,
-    );
-    if (checkedOut !== undefined && existsSync(checkedOut)) return checkedOut;
-    const add = async () => {
-      const dir = path.join(this.worktreeRoot, this.planId, '_integration', repo.name);
-      mkdirSync(path.dirname(dir), { recursive: true });
-      await gitOrThrow(repo.path, ['worktree', 'add', dir, this.integrationBranch]);
-      return dir;
-    };
-    return inQueue ? add() : this.queue(`worktrees:${repo.path}`).run(add);
+  private worktreeQueue(repo: ResolvedRepo): RepoQueue {
+    return this.queues.get(`worktrees:${repo.path}`);
   }
 
   /**
@@ -139,12 +85,12 @@ export class Workspace {
     const made = early === undefined ? undefined : await early.made;
     if (made !== undefined) {
       // Made without a checkout: this fills it, at the integration commit as it is now.
-      const base = this.tips.get(repo.path) ?? made.base;
+      const base = this.integration.tip(repo) ?? made.base;
       if ((await git(made.worktree, ['reset', '--hard', '--quiet', base])).ok)
         return { ...made, base };
       this.dropLater(made);
     }
-    return this.queue(`worktrees:${repo.path}`).run(() => this.prepareTaskNow(taskId, repo));
+    return this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo));
   }
 
   /**
@@ -157,10 +103,7 @@ export class Workspace {
     const pause = this.pause(AHEAD_PAUSE_MS);
     const made = pause.over
       .then(() =>
-        this.queue(`worktrees:${repo.path}`).run(
-          () => this.prepareTaskNow(taskId, repo, false),
-          'soon',
-        ),
+        this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo, false), 'soon'),
       )
       .catch(() => undefined);
     this.ahead.set(taskId, { made, hurry: pause.end });
@@ -200,7 +143,7 @@ export class Workspace {
    */
   private dropLater(ws: TaskWorkspace): void {
     this.track(
-      this.queue(`worktrees:${ws.repo.path}`).run(async () => {
+      this.worktreeQueue(ws.repo).run(async () => {
         const remove = ['worktree', 'remove', '--force', ws.worktree];
         if ((await git(ws.repo.path, remove, { background: true })).ok) {
           this.deleteBranchLater(ws.repo, ws.branch, ws.base);
@@ -245,15 +188,15 @@ export class Workspace {
     repo: ResolvedRepo,
     checkout = true,
   ): Promise<TaskWorkspace> {
-    await this.ensureIntegration(repo);
+    await this.integration.ensure(repo);
     if (this.isolation === 'repo') {
-      const worktree = await this.integrationWorktree(repo, true);
-      const base = (await revParse(repo.path, this.integrationBranch)) as string;
-      return { repo, worktree, branch: this.integrationBranch, base };
+      const worktree = await this.integration.worktree(repo, true);
+      const base = (await revParse(repo.path, this.integration.name)) as string;
+      return { repo, worktree, branch: this.integration.name, base };
     }
     // The tip this run merged last: every completed dependency is in it.
-    const base = this.tips.get(repo.path) as string;
-    const wanted = `${this.integrationBranch}--${taskId}`;
+    const base = this.integration.tip(repo) as string;
+    const wanted = `${this.integration.name}--${taskId}`;
     let worktree = path.join(this.worktreeRoot, this.planId, taskId, repo.name);
     // An earlier attempt's worktree may hold work: never reuse or delete it, take a new folder.
     for (let n = 2; existsSync(worktree); n += 1)
@@ -322,7 +265,7 @@ export class Workspace {
     const merge =
       this.isolation === 'repo'
         ? ({ ok: true } as const)
-        : await this.merge(ws.repo, ws.branch, `Merge ${title}`, log);
+        : await this.integration.merge(ws.repo, ws.branch, `Merge ${title}`, log);
     const { tip, commits } = await log;
     if (tip === undefined)
       return {
@@ -336,70 +279,10 @@ export class Workspace {
       const reason =
         merge.conflicts.length > 0
           ? `merge conflict in ${merge.conflicts.join(', ')} (the task's work stays on ${ws.branch} in ${ws.worktree})`
-          : `merge into ${this.integrationBranch} failed: ${merge.message}`;
+          : `merge into ${this.integration.name} failed: ${merge.message}`;
       return { ok: false, reason, commits, filesEdited };
     }
     return { ok: true, commits, filesEdited, merged: true, tip };
-  }
-
-  /**
-   * `--no-ff` merge of `tip` into the integration branch, one at a time per repo. Where the branch
-   * is checked out, `git merge` in that worktree keeps its files in step; elsewhere the merge needs
-   * no worktree: merge-tree, commit-tree, and a compare-and-swap of the branch (a commit someone
-   * else added meanwhile is merged into, not lost).
-   */
-  private merge(
-    repo: ResolvedRepo,
-    branch: string,
-    message: string,
-    log: Promise<BranchLog>,
-  ): Promise<MergeResult> {
-    return this.queue(`merge:${repo.path}`).run(() => this.mergeNow(repo, branch, message, log));
-  }
-
-  private async mergeNow(
-    repo: ResolvedRepo,
-    branch: string,
-    message: string,
-    log: Promise<BranchLog>,
-  ): Promise<MergeResult> {
-    const info = await this.ensureIntegration(repo);
-    const ref = `refs/heads/${this.integrationBranch}`;
-    const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).has(
-      this.integrationBranch,
-    );
-    for (let attempt = 0; !checkedOut && attempt < 3; attempt += 1) {
-      const ours = this.tips.get(repo.path) ?? (await revParse(repo.path, ref));
-      if (ours === undefined) break;
-      const [merged, { tip }] = await Promise.all([mergeTrees(repo.path, ours, branch), log]);
-      if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
-      if (merged.kind === 'unsupported') break;
-      if (merged.kind === 'conflict')
-        return { ok: false, conflicts: merged.files, message: 'merge conflict' };
-      const parents = ['-p', ours, '-p', tip];
-      const commit = (
-        await gitOrThrow(repo.path, ['commit-tree', merged.tree, ...parents, '-m', message])
-      ).trim();
-      if ((await git(repo.path, ['update-ref', '-m', message, ref, commit, ours])).ok) {
-        this.tips.set(repo.path, commit);
-        return { ok: true };
-      }
-      // The branch moved under us (someone committed to it): merge into what is there now.
-      this.tips.delete(repo.path);
-    }
-    const { tip } = await log;
-    if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
-    const target = await this.integrationWorktree(repo);
-    if (await isDirty(target))
-      return {
-        ok: false,
-        conflicts: [],
-        message: `the integration worktree ${target} has uncommitted changes`,
-      };
-    const result = await mergeBranch(target, tip, message);
-    const now = await revParse(repo.path, ref);
-    if (now !== undefined) this.tips.set(repo.path, now);
-    return result;
   }
 
   /**
@@ -412,7 +295,7 @@ export class Workspace {
     // A task's end is when its dependents start: the cleanup waits for the quiet that follows.
     this.track(
       this.pause(REMOVAL_PAUSE_MS).over.then(() =>
-        this.queue(`worktrees:${ws.repo.path}`).run(() => this.remove(ws, tip), 'idle'),
+        this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle'),
       ),
     );
   }
@@ -438,44 +321,6 @@ export class Workspace {
     this.deleteBranchLater(ws.repo, ws.branch, tip);
     rmEmptyParent(path.dirname(ws.worktree));
     return true;
-  }
-}
-
-interface RepoInfo {
-  /** The repository's common git folder (`.git` of the main worktree). */
-  commonDir: string;
-  /** The main worktree's folder; undefined for a bare repository. */
-  mainWorktree: string | undefined;
-}
-
-/** How urgent a piece of a repo's git work is: a task waiting, a task about to be ready, cleanup. */
-type Priority = 'now' | 'soon' | 'idle';
-
-/** Work on one repository in order, one at a time; more urgent work goes first. */
-class RepoQueue {
-  private busy = false;
-  private readonly waiting: Record<Priority, (() => Promise<void>)[]> = {
-    now: [],
-    soon: [],
-    idle: [],
-  };
-
-  run<T>(work: () => Promise<T>, priority: Priority = 'now'): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.waiting[priority].push(() => work().then(resolve, reject));
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    if (this.busy) return;
-    const next = this.waiting.now.shift() ?? this.waiting.soon.shift() ?? this.waiting.idle.shift();
-    if (next === undefined) return;
-    this.busy = true;
-    void next().finally(() => {
-      this.busy = false;
-      this.pump();
-    });
   }
 }
 

@@ -1,0 +1,153 @@
+/**
+ * The integration branch of a plan in each of its repos (`feature-<plan>`, the branch that is
+ * pushed): created from HEAD when missing, merged into one task at a time, its tip kept in memory so
+ * a task's worktree starts from it without asking git.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  checkedOutBranches,
+  git,
+  gitOrThrow,
+  isDirty,
+  mergeBranch,
+  mergeTrees,
+  revParse,
+  type BranchLog,
+  type MergeResult,
+} from './git.js';
+import type { RepoQueues } from './repo-queue.js';
+import type { ResolvedRepo } from './repos.js';
+
+export class IntegrationBranch {
+  /** Per repo: the branch exists, and where the repository's files are (once per run). */
+  private readonly repos = new Map<string, Promise<RepoInfo>>();
+  /** Per repo: the branch's tip as this run last moved or read it. */
+  private readonly tips = new Map<string, string>();
+
+  constructor(
+    readonly name: string,
+    /** Where ccglm's own checkout of the branch goes when a merge needs one. */
+    private readonly checkoutDir: (repo: ResolvedRepo) => string,
+    private readonly queues: RepoQueues,
+  ) {}
+
+  /** The tip this run last merged or read (every completed task's work is in it). */
+  tip(repo: ResolvedRepo): string | undefined {
+    return this.tips.get(repo.path);
+  }
+
+  /** Creates the integration branch from the repo's HEAD when it does not exist yet (once per run). */
+  ensure(repo: ResolvedRepo): Promise<RepoInfo> {
+    let info = this.repos.get(repo.path);
+    if (info === undefined) {
+      info = this.inspect(repo);
+      this.repos.set(repo.path, info);
+      info.catch(() => this.repos.delete(repo.path));
+    }
+    return info;
+  }
+
+  private async inspect(repo: ResolvedRepo): Promise<RepoInfo> {
+    let tip = await revParse(repo.path, `refs/heads/${this.name}`);
+    if (tip === undefined) {
+      tip = await revParse(repo.path, 'HEAD');
+      if (tip === undefined)
+        throw new Error(`${repo.path} has no commit yet: ccglm branches from HEAD`);
+      await gitOrThrow(repo.path, ['branch', this.name, tip]);
+    }
+    this.tips.set(repo.path, tip);
+    const commonDir = path.resolve(
+      repo.path,
+      (await gitOrThrow(repo.path, ['rev-parse', '--git-common-dir'])).trim(),
+    );
+    const list = await gitOrThrow(repo.path, ['worktree', 'list', '--porcelain']);
+    const first = list.split('\n\n')[0] ?? '';
+    const main = /^worktree (.+)$/m.exec(first)?.[1];
+    return { commonDir, mainWorktree: /^bare$/m.test(first) ? undefined : main };
+  }
+
+  /**
+   * A worktree where the integration branch is checked out (existing one, or ccglm's own). Adding
+   * one takes the repo's worktree queue, unless the caller already holds it (`inQueue`).
+   */
+  async worktree(repo: ResolvedRepo, inQueue = false): Promise<string> {
+    const info = await this.ensure(repo);
+    const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).get(this.name);
+    if (checkedOut !== undefined && existsSync(checkedOut)) return checkedOut;
+    const add = async () => {
+      const dir = this.checkoutDir(repo);
+      mkdirSync(path.dirname(dir), { recursive: true });
+      await gitOrThrow(repo.path, ['worktree', 'add', dir, this.name]);
+      return dir;
+    };
+    return inQueue ? add() : this.queues.get(`worktrees:${repo.path}`).run(add);
+  }
+
+  /**
+   * `--no-ff` merge of `tip` into the integration branch, one at a time per repo. Where the branch
+   * is checked out, `git merge` in that worktree keeps its files in step; elsewhere the merge needs
+   * no worktree: merge-tree, commit-tree, and a compare-and-swap of the branch (a commit someone
+   * else added meanwhile is merged into, not lost).
+   */
+  merge(
+    repo: ResolvedRepo,
+    branch: string,
+    message: string,
+    log: Promise<BranchLog>,
+  ): Promise<MergeResult> {
+    return this.queues
+      .get(`merge:${repo.path}`)
+      .run(() => this.mergeNow(repo, branch, message, log));
+  }
+
+  private async mergeNow(
+    repo: ResolvedRepo,
+    branch: string,
+    message: string,
+    log: Promise<BranchLog>,
+  ): Promise<MergeResult> {
+    const info = await this.ensure(repo);
+    const ref = `refs/heads/${this.name}`;
+    const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).has(this.name);
+    for (let attempt = 0; !checkedOut && attempt < 3; attempt += 1) {
+      const ours = this.tips.get(repo.path) ?? (await revParse(repo.path, ref));
+      if (ours === undefined) break;
+      const [merged, { tip }] = await Promise.all([mergeTrees(repo.path, ours, branch), log]);
+      if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
+      if (merged.kind === 'unsupported') break;
+      if (merged.kind === 'conflict')
+        return { ok: false, conflicts: merged.files, message: 'merge conflict' };
+      const parents = ['-p', ours, '-p', tip];
+      const commit = (
+        await gitOrThrow(repo.path, ['commit-tree', merged.tree, ...parents, '-m', message])
+      ).trim();
+      if ((await git(repo.path, ['update-ref', '-m', message, ref, commit, ours])).ok) {
+        this.tips.set(repo.path, commit);
+        return { ok: true };
+      }
+      // The branch moved under us (someone committed to it): merge into what is there now.
+      this.tips.delete(repo.path);
+    }
+    const { tip } = await log;
+    if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
+    const target = await this.worktree(repo);
+    if (await isDirty(target))
+      return {
+        ok: false,
+        conflicts: [],
+        message: `the integration worktree ${target} has uncommitted changes`,
+      };
+    const result = await mergeBranch(target, tip, message);
+    const now = await revParse(repo.path, ref);
+    if (now !== undefined) this.tips.set(repo.path, now);
+    return result;
+  }
+}
+
+export interface RepoInfo {
+  /** The repository's common git folder (`.git` of the main worktree). */
+  commonDir: string;
+  /** The main worktree's folder; undefined for a bare repository. */
+  mainWorktree: string | undefined;
+}
