@@ -3,10 +3,8 @@
  * summary. The event loop around the pure scheduler; everything with side effects lives here or below.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import stripAnsi from 'strip-ansi';
-import writeFileAtomic from 'write-file-atomic';
 import { buildAgentJob, detectRateLimit, renderPrompt } from '../agent/index.js';
 import { CcglmError } from '../errors.js';
 import { compilePlan, type CompiledPlan } from '../graph/compile.js';
@@ -21,7 +19,6 @@ import {
   SharedHost,
   startJob,
   stopJob,
-  tailLines,
   waitForJobEnd,
   type JobOutcome,
 } from '../jobs/index.js';
@@ -34,6 +31,8 @@ import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
 import { resolveRepos, type ResolvedRepo } from './repos.js';
 import { formatDuration, summariseRun, type TaskEnd } from './summary.js';
+import { lastLine, logTail, summaryOf } from './job-output.js';
+import { RunStateFile, type RunState } from './run-state.js';
 import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
 
 export interface RunOptions {
@@ -84,25 +83,6 @@ interface TaskEndDetails {
   /** Lines for the plan's log field (default: the reason). */
   log?: string[];
   durationMs?: number;
-}
-
-interface RunState {
-  plan: string;
-  planId: string;
-  tasks: Record<
-    string,
-    {
-      jobId: string;
-      branch: string;
-      base: string;
-      worktree: string;
-      repo: string;
-      repoPath: string;
-      startedAt: number;
-      attempt: number;
-      ended?: boolean;
-    }
-  >;
 }
 
 /** How often one task is started again after its agent hit a rate limit. */
@@ -177,7 +157,7 @@ class Run {
   private readonly running = new Map<string, RunningTask>();
   private readonly ended = new Map<string, TaskEnd>();
   private readonly rateRetries = new Map<string, number>();
-  private readonly stateFile: string;
+  private readonly stateFile: RunStateFile;
   private state: RunState;
   private repos = new Map<string, ResolvedRepo>();
   private wake: () => void = () => {};
@@ -215,7 +195,7 @@ class Run {
         ...(options.from !== undefined ? { from: options.from } : {}),
       },
     );
-    this.stateFile = path.join(options.logDir, `ccglm-run-${planKey}.state.json`);
+    this.stateFile = new RunStateFile(options.logDir, planKey);
     this.state = { plan: planPath, planId: this.planId, tasks: {} };
   }
 
@@ -420,8 +400,8 @@ class Run {
     // Claimed synchronously: a second waiter for the same job (after a restart) finds it gone.
     this.running.delete(running.id);
     if (outcome.extra['ccglm_restarting'] === 'true') return;
-    const logTail = this.logTail(running.jobId, 400);
-    const rate = detectRateLimit(logTail);
+    const output = logTail(this.options.logDir, running.jobId, 400);
+    const rate = detectRateLimit(output);
     if (rate !== null && outcome.exit_code !== 0) {
       const until = rate.resetAt?.getTime() ?? this.now() + (rate.retryAfterSeconds ?? 60) * 1000;
       const concurrency = Math.max(
@@ -437,7 +417,7 @@ class Run {
         reason: rate.line,
       });
     }
-    const summary = summaryOf(logTail);
+    const summary = summaryOf(output);
     if (rate !== null && outcome.exit_code !== 0 && this.interrupted === undefined) {
       const retries = this.rateRetries.get(running.id) ?? 0;
       if (retries < MAX_RATE_LIMIT_RETRIES) {
@@ -621,7 +601,7 @@ class Run {
         processes,
         processIndex,
       });
-      const last = this.lastLine(running.jobId);
+      const last = lastLine(this.options.logDir, running.jobId);
       if (last !== undefined)
         this.options.emit({ type: 'task.output', t: this.now(), id: running.id, line: last });
       if (health.health !== 'stalled') continue;
@@ -695,12 +675,7 @@ class Run {
 
   /** --resume: adopt jobs still running, read the outcomes of those that ended, start nothing twice. */
   private async adoptPrevious(): Promise<void> {
-    let previous: RunState | undefined;
-    try {
-      previous = JSON.parse(readFileSync(this.stateFile, 'utf8')) as RunState;
-    } catch {
-      previous = undefined;
-    }
+    const previous = this.stateFile.load();
     if (previous !== undefined) this.state = previous;
     for (const [id, entry] of Object.entries(this.state.tasks)) {
       const snap = this.scheduler.snapshot(id);
@@ -737,27 +712,7 @@ class Run {
   }
 
   private saveState(): void {
-    // Atomic (a reader never sees half of it) but not fsynced: it guards against a dead scheduler,
-    // not a lost machine, and it is written twice per task.
-    writeFileAtomic.sync(this.stateFile, `${JSON.stringify(this.state, null, 2)}\n`, {
-      fsync: false,
-    });
-  }
-
-  private logTail(jobId: string, lines: number): string {
-    try {
-      return stripAnsi(tailLines(path.join(this.options.logDir, `${jobId}.log`), lines));
-    } catch {
-      return '';
-    }
-  }
-
-  private lastLine(jobId: string): string | undefined {
-    const lines = this.logTail(jobId, 3)
-      .split('\n')
-      .map((line) => line.trim())
-      .filter(Boolean);
-    return lines[lines.length - 1];
+    this.stateFile.save(this.state);
   }
 
   private async summarise(startedAt: number): Promise<number> {
@@ -789,16 +744,4 @@ class Run {
     this.options.print(text);
     return exitCode;
   }
-}
-
-/** The agent's closing words: from its `Summary:` line on, else the last few lines of output. */
-function summaryOf(log: string): string[] {
-  const lines = log
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !line.startsWith('[cc-glm-headless] LAUNCH_OK'));
-  const summaryAt = lines.findLastIndex((line) => /^(\*\*)?summary\b/i.test(line));
-  return (summaryAt !== -1 ? lines.slice(summaryAt, summaryAt + 8) : lines.slice(-3)).map((line) =>
-    line.slice(0, 300),
-  );
 }
