@@ -95,10 +95,12 @@ export class IntegrationBranch {
     branch: string,
     message: string,
     log: Promise<BranchLog>,
+    awaited = true,
   ): Promise<MergeResult> {
+    // Merges that tasks wait for go before those of tasks nothing depends on.
     return this.queues
       .get(`merge:${repo.path}`)
-      .run(() => this.mergeNow(repo, branch, message, log));
+      .run(() => this.mergeNow(repo, branch, message, log), awaited ? 'now' : 'soon');
   }
 
   private async mergeNow(

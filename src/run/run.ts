@@ -445,7 +445,11 @@ class Run {
       return;
     }
     const task = this.tasks.get(running.id) as Task;
-    const finish = await this.workspace.finishTask(running.ws, `${task.id}: ${task.name}`);
+    const finish = await this.workspace.finishTask(
+      running.ws,
+      `${task.id}: ${task.name}`,
+      this.scheduler.isAwaited(task.id),
+    );
     const drift = scopeDrift(
       finish.filesEdited,
       (task.location ?? []).map((entry) => entry.path),

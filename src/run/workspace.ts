@@ -254,7 +254,7 @@ export class Workspace {
    * After the agent exited 0: commits? merge into the integration branch. The merged worktree is
    * removed later (`removeLater`), off the path to the next task.
    */
-  async finishTask(ws: TaskWorkspace, title: string): Promise<FinishResult> {
+  async finishTask(ws: TaskWorkspace, title: string, awaited = true): Promise<FinishResult> {
     // The commits and files are read beside the merge's first step: only the merge holds up
     // dependents. (The agent has exited: its branch no longer moves.)
     const log = branchCommits(ws.repo.path, ws.base, ws.branch);
@@ -265,7 +265,7 @@ export class Workspace {
     const merge =
       this.isolation === 'repo'
         ? ({ ok: true } as const)
-        : await this.integration.merge(ws.repo, ws.branch, `Merge ${title}`, log);
+        : await this.integration.merge(ws.repo, ws.branch, `Merge ${title}`, log, awaited);
     const { tip, commits } = await log;
     if (tip === undefined)
       return {

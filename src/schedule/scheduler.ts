@@ -130,6 +130,11 @@ export class Scheduler {
     return out;
   }
 
+  /** Whether a task still to run depends on `id` (so finishing `id` quickly matters). */
+  isAwaited(id: string): boolean {
+    return (this.tasks.get(id)?.dependents ?? []).some((dep) => this.states.get(dep) === 'pending');
+  }
+
   start(id: string): void {
     if (this.states.get(id) !== 'pending')
       throw new Error(`cannot start ${id}: it is ${this.states.get(id) ?? 'unknown'}`);
