@@ -8,12 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decideAuth, resolveAuth, type Env } from './auth.js';
-import { readAgentConfig } from './config.js';
 import { DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS } from './contract.js';
-import { findExecutable } from './find-executable.js';
+import { checkAgent } from './preflight.js';
 import { planLaunch } from './launch-plan.js';
 import { runOpCli } from './op.js';
-import { demoAgentScript, resolveProfile, type AgentProfile } from './profiles.js';
+import { demoAgentScript, type AgentProfile } from './profiles.js';
 import { explainAgentFailure } from './failure.js';
 
 export const HEADLESS_VERSION = '1.0.0';
@@ -119,31 +118,25 @@ export async function checkAuth(io: HeadlessIO): Promise<number> {
 /** Runs one agent to its end; resolves to the exit code headless should exit with. */
 export async function runHeadless(options: HeadlessOptions, io: HeadlessIO): Promise<number> {
   if (options.authCheck === true) return checkAuth(io);
-  const config = readAgentConfig({
-    cwd: io.cwd,
-    ...(options.configPath ? { configPath: options.configPath } : {}),
-  });
-  const profile = resolveProfile({
-    ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
-    agent: options.agent ?? config.defaultAgent ?? orDefault(io.env['CCGLM_AGENT'], 'claude'),
-    configAgents: config.agents,
-  });
+  const check = checkAgent(
+    {
+      ...(options.agent !== undefined ? { agent: options.agent } : {}),
+      ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
+      ...(options.configPath ? { configPath: options.configPath } : {}),
+    },
+    { cwd: io.cwd, env: io.env },
+  );
+  const { profile } = check;
   const prompt = await readPrompt(options, io);
   if (!prompt.ok) {
     io.stderr.write(`${TAG} ERROR: ${prompt.message}\n`);
     return 1;
   }
-  const command = profile.command === '{node}' ? process.execPath : profile.command;
-  const executable = findExecutable(command, io.env['PATH'] ?? '', io.cwd);
-  if (executable === undefined) {
-    io.stderr.write(
-      `${TAG} ERROR: ${profile.name} agent binary not found: ${command} (not on PATH)\n` +
-        (profile.name === 'claude'
-          ? `${TAG} ERROR:   Install: npm install -g @anthropic-ai/claude-code (or choose --agent demo)\n`
-          : ''),
-    );
+  if (!check.ok) {
+    for (const line of check.lines) io.stderr.write(`${TAG} ERROR: ${line}\n`);
     return 1;
   }
+  const executable = check.executable as string;
   const auth = await authenticate(profile, io);
   if (!auth.ok) return auth.exitCode;
 

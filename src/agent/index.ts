@@ -36,3 +36,4 @@ export {
   type ResolveProfileOptions,
 } from './profiles.js';
 export { splitCommand } from './split-command.js';
+export { checkAgent, type AgentCheck, type AgentChoice } from './preflight.js';

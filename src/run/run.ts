@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildAgentJob, detectRateLimit, renderPrompt } from '../agent/index.js';
+import { buildAgentJob, checkAgent, detectRateLimit, renderPrompt } from '../agent/index.js';
 import { CcglmError } from '../errors.js';
 import { compilePlan, type CompiledPlan } from '../graph/compile.js';
 import { renderWaves } from '../graph/render-waves.js';
@@ -211,6 +211,7 @@ class Run {
       this.planPath,
       this.options.repos,
     );
+    this.checkAgent();
     this.options.emit({
       type: 'run.start',
       t: startedAt,
@@ -252,6 +253,27 @@ class Run {
     await this.workspace.settled();
     await this.writer.flush();
     return this.summarise(startedAt);
+  }
+
+  /**
+   * An unknown agent or a missing agent binary is one message before anything starts (the plan is
+   * not touched), not every task Failed. The agent's config is looked for from a task's repository,
+   * as its worktree will be.
+   */
+  private checkAgent(): void {
+    const repo = this.repos.values().next().value;
+    const check = checkAgent(
+      {
+        ...(this.options.agent !== undefined ? { agent: this.options.agent } : {}),
+        ...(this.options.agentCmd !== undefined ? { agentCmd: this.options.agentCmd } : {}),
+      },
+      { cwd: repo?.path ?? path.dirname(this.planPath), env: process.env, skipRelative: true },
+    );
+    if (!check.ok)
+      throw new CcglmError(
+        `${check.lines.join('\n')}\nnothing was started; the plan was not changed`,
+        1,
+      );
   }
 
   /**

@@ -1,10 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
 import { patchPlan } from '../../src/plan/patch.js';
-import { makeSandbox, plan, planTask, runSync, spawnRun, type Sandbox } from './helpers.js';
+import {
+  makeSandbox,
+  plan,
+  planTask,
+  runArgs,
+  runSync,
+  spawnRun,
+  type Sandbox,
+} from './helpers.js';
 
 let sandbox: Sandbox | undefined;
 afterEach(() => {
@@ -168,6 +176,36 @@ describe('ccglm run (real git, fake agents)', () => {
     expect(result.stderr).toContain('T1 → T2 → T1');
     expect(readFileSync(sandbox.plan, 'utf8')).toBe(invalid);
     expect(result.events).toEqual([]);
+  });
+
+  it('an unknown agent or a missing agent binary is one message before anything starts', () => {
+    sandbox = makeSandbox(threeWaves);
+    const sb = sandbox;
+    const withAgent = (agent: string[], env: Record<string, string> = {}) => {
+      const args = runArgs(sb);
+      args.splice(args.indexOf('--agent-cmd'), 2, ...agent);
+      return spawnSync(process.execPath, args, {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+        timeout: 60_000,
+      });
+    };
+    const unknown = withAgent(['--agent', 'nosuch']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("Unknown agent 'nosuch', expected one of: claude, codex");
+    const missing = withAgent(['--agent', 'claude'], { PATH: path.dirname(process.execPath) });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('claude agent binary not found: claude (not on PATH)');
+    expect(missing.stderr).toContain('npm install -g @anthropic-ai/claude-code');
+    const custom = withAgent(['--agent-cmd', 'no-such-agent-here --flag']);
+    expect(custom.status).toBe(1);
+    expect(custom.stderr).toContain('custom agent binary not found: no-such-agent-here');
+    for (const result of [unknown, missing, custom]) {
+      expect(result.stdout).toBe('');
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect(readFileSync(sb.plan, 'utf8')).toBe(threeWaves);
+    expect(existsSync(sb.worktrees)).toBe(false);
   });
 
   it('--dry-run prints the waves and starts nothing', () => {
