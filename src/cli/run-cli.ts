@@ -6,12 +6,13 @@ import { runPlan } from '../run/run.js';
 import type { ContinueMode, Strategy } from '../schedule/scheduler.js';
 import type { RunArgs } from './commands/run.js';
 
+/** `unlimited` (or 0, as `xargs -P 0` and `parallel -j 0`) means no limit. */
 function parseConcurrency(value: string): number {
   if (/^(unlimited|inf|infinity|0)$/i.test(value)) return Infinity;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new CcglmError(
-      `--concurrency takes a whole number of at least 1 or "unlimited", not ${value}`,
+      `--concurrency takes a whole number of at least 1, or "unlimited" (also 0) for no limit, not ${value}`,
       2,
     );
   return n;

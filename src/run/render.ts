@@ -18,13 +18,14 @@ export function createNdjsonRenderer(write: Write): Renderer {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** One plain line per event (task.output lines are left to `ccglm job tail`). */
 export function formatPlain(event: RunEvent, startedAt: number): string | undefined {
   const at = `[${seconds(event.t - startedAt).padStart(7)}]`;
   switch (event.type) {
     case 'run.start':
-      return `${at} run ${event.plan}: ${event.tasks.length} tasks in ${event.waves.length} waves (strategy ${event.strategy}, concurrency ${Number.isFinite(event.concurrency) ? event.concurrency : 'unlimited'}${event.resume ? ', resumed' : ''})`;
+      return `${at} run ${event.plan}: ${plural(event.tasks.length, 'task')} in ${plural(event.waves.length, 'wave')} (strategy ${event.strategy}, concurrency ${Number.isFinite(event.concurrency) ? event.concurrency : 'unlimited'}${event.resume ? ', resumed' : ''})`;
     case 'task.start':
       return `${at} ${event.id} ${event.adopted === true ? 'adopted' : 'started'} (wave ${event.wave}, job ${event.job}, branch ${event.branch})`;
     case 'task.restart':

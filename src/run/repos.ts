@@ -1,6 +1,7 @@
 /**
  * task `repo` -> a git repository on disk: `--repos DIR/<name>`, the repository holding the plan
- * (when the names match or the task has no repo), then sibling folders of that repository.
+ * (when the names match or the task has no repo), sibling folders of that repository, then a folder
+ * `<name>` beside the plan (a plan kept in a folder that holds its repositories).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +26,7 @@ export async function resolveRepos(
   for (const task of tasks) {
     const name = task.repo?.trim();
     const key = name ?? '';
-    if (!cache.has(key)) cache.set(key, await findRepo(name, planRepo, reposDir));
+    if (!cache.has(key)) cache.set(key, await findRepo(name, planRepo, reposDir, planPath));
     const found = cache.get(key);
     if (found === undefined) missing.push(`${task.id} (repo ${name ?? '(none)'})`);
     else byTask.set(task.id, found);
@@ -36,11 +37,9 @@ export async function resolveRepos(
       planRepo !== undefined
         ? `the plan's repository ${planRepo} and its sibling folders`
         : undefined,
+      `the plan's folder ${path.dirname(path.resolve(planPath))}`,
     ].filter((part) => part !== undefined);
-    const where =
-      looked.length > 0
-        ? `looked in ${looked.join(' and ')}`
-        : 'the plan is not inside a git repository';
+    const where = `looked in ${looked.join(', ')}`;
     throw new CcglmError(
       `cannot find the git repository of ${missing.join(', ')} (${where}); pass --repos DIR, a folder holding the repositories by name`,
       1,
@@ -53,6 +52,7 @@ async function findRepo(
   name: string | undefined,
   planRepo: string | undefined,
   reposDir: string | undefined,
+  planPath: string,
 ): Promise<ResolvedRepo | undefined> {
   if (name === undefined || name.length === 0)
     return planRepo !== undefined ? { name: path.basename(planRepo), path: planRepo } : undefined;
@@ -69,6 +69,9 @@ async function findRepo(
     // in single-repo plans; a path written as the repo (`.`) too.
     if (name === '.' || name === planRepo) return { name: path.basename(planRepo), path: planRepo };
   }
+  const beside = path.join(path.dirname(path.resolve(planPath)), name);
+  if (!path.isAbsolute(name) && existsSync(beside) && (await repoTop(beside)) === beside)
+    return { name, path: beside };
   if (path.isAbsolute(name) && (await repoTop(name)) === name)
     return { name: path.basename(name), path: name };
   return undefined;

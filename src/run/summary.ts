@@ -87,8 +87,12 @@ export async function summariseRun(
           : `  push failed: ${pushed.stderr.trim()}`,
       );
     } else {
+      if (!hasRemote)
+        lines.push(
+          `  no remote yet: git -C ${repo.path} remote add origin URL, then:`,
+          ...(input.push ? ['  (--push: nothing pushed)'] : []),
+        );
       lines.push(`  push: git -C ${repo.path} push -u origin ${branch}`, `  PR:   ${pr}`);
-      if (input.push && !hasRemote) lines.push('  (--push: no remote configured, nothing pushed)');
     }
   }
   for (const warning of input.warnings) lines.push(`warning: ${warning}`);

@@ -84,8 +84,9 @@ export class Workspace {
     early?.hurry();
     const made = early === undefined ? undefined : await early.made;
     if (made !== undefined) {
-      // Made without a checkout: this fills it, at the integration commit as it is now.
+      // Made from an earlier integration commit: moved to the one every dependency is in now.
       const base = this.integration.tip(repo) ?? made.base;
+      if (base === made.base) return made;
       if ((await git(made.worktree, ['reset', '--hard', '--quiet', base])).ok)
         return { ...made, base };
       this.dropLater(made);
@@ -103,7 +104,7 @@ export class Workspace {
     const pause = this.pause(AHEAD_PAUSE_MS);
     const made = pause.over
       .then(() =>
-        this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo, false), 'soon'),
+        this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo, true), 'soon'),
       )
       .catch(() => undefined);
     this.ahead.set(taskId, { made, hurry: pause.end });
@@ -137,17 +138,14 @@ export class Workspace {
       if (made !== undefined) this.dropLater(made);
   }
 
-  /**
-   * Removes an unused worktree and its branch: made ahead, never given to an agent (so `--force`:
-   * one made without a checkout looks changed to git, and nothing in it is anyone's work).
-   */
+  /** Removes an unused worktree and its branch: made ahead, never given to an agent. */
   private dropLater(ws: TaskWorkspace): void {
     this.track(
       this.worktreeQueue(ws.repo).run(async () => {
-        const remove = ['worktree', 'remove', '--force', ws.worktree];
+        const remove = ['worktree', 'remove', ws.worktree];
         if ((await git(ws.repo.path, remove, { background: true })).ok) {
           this.deleteBranchLater(ws.repo, ws.branch, ws.base);
-          rmEmptyParent(path.dirname(ws.worktree));
+          removeIfEmpty(path.dirname(ws.worktree));
         }
       }, 'idle'),
     );
@@ -186,7 +184,7 @@ export class Workspace {
   private async prepareTaskNow(
     taskId: string,
     repo: ResolvedRepo,
-    checkout = true,
+    ahead = false,
   ): Promise<TaskWorkspace> {
     await this.integration.ensure(repo);
     if (this.isolation === 'repo') {
@@ -197,17 +195,19 @@ export class Workspace {
     // The tip this run merged last: every completed dependency is in it.
     const base = this.integration.tip(repo) as string;
     const wanted = `${this.integration.name}--${taskId}`;
-    let worktree = path.join(this.worktreeRoot, this.planId, taskId, repo.name);
-    // An earlier attempt's worktree may hold work: never reuse or delete it, take a new folder.
-    for (let n = 2; existsSync(worktree); n += 1)
-      worktree = path.join(this.worktreeRoot, this.planId, `${taskId}-${n}`, repo.name);
-    mkdirSync(path.dirname(worktree), { recursive: true });
-    // The common case, one git call: the task's branch does not exist yet.
-    // Made ahead (no checkout): nobody waits for it yet, so it yields the CPU to those who do.
-    const add = ['worktree', 'add', ...(checkout ? [] : ['--no-checkout']), '-b', wanted];
-    if ((await git(repo.path, [...add, worktree, base], { background: !checkout })).ok)
-      return { repo, worktree, branch: wanted, base };
+    // The common case, one git call: neither the task's branch nor its folder exists yet. Made
+    // ahead, nobody waits for it yet, so it yields the CPU to those who do.
+    const first = this.taskFolder(taskId, repo);
+    if (!existsSync(first)) {
+      mkdirSync(path.dirname(first), { recursive: true });
+      const add = ['worktree', 'add', '-b', wanted, first, base];
+      if ((await git(repo.path, add, { background: ahead })).ok)
+        return { repo, worktree: first, branch: wanted, base };
+    }
+    // An earlier attempt's worktree: removed when nothing is in it, else kept (see freeTaskBranch).
     const branch = await this.freeTaskBranch(repo, wanted, base);
+    const worktree = this.taskFolder(taskId, repo);
+    mkdirSync(path.dirname(worktree), { recursive: true });
     if (await branchExists(repo.path, branch)) {
       const previous = await revParse(repo.path, branch);
       const merged =
@@ -224,6 +224,14 @@ export class Workspace {
     }
     await gitOrThrow(repo.path, ['worktree', 'add', '-B', branch, worktree, base]);
     return { repo, worktree, branch, base };
+  }
+
+  /** The first free folder for a task's worktree: an earlier attempt's one is never reused. */
+  private taskFolder(taskId: string, repo: ResolvedRepo): string {
+    let folder = path.join(this.worktreeRoot, this.planId, taskId, repo.name);
+    for (let n = 2; existsSync(folder); n += 1)
+      folder = path.join(this.worktreeRoot, this.planId, `${taskId}-${n}`, repo.name);
+    return folder;
   }
 
   /**
@@ -244,7 +252,7 @@ export class Workspace {
         !(await isDirty(dir)) &&
         (await git(repo.path, ['worktree', 'remove', dir])).ok
       ) {
-        rmEmptyParent(path.dirname(dir));
+        removeIfEmpty(path.dirname(dir));
         return branch;
       }
     }
@@ -309,6 +317,8 @@ export class Workspace {
     this.paused.clear();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
     await this.deleteBranches();
+    // The plan's folder under the worktree root goes too once nothing is left in it.
+    removeIfEmpty(path.join(this.worktreeRoot, this.planId));
   }
 
   private async remove(ws: TaskWorkspace, tip: string): Promise<boolean> {
@@ -319,7 +329,7 @@ export class Workspace {
     if (!removed.ok) return false;
     // Deleted only while it still points at the merged commit.
     this.deleteBranchLater(ws.repo, ws.branch, tip);
-    rmEmptyParent(path.dirname(ws.worktree));
+    removeIfEmpty(path.dirname(ws.worktree));
     return true;
   }
 }
@@ -331,7 +341,8 @@ export function scopeDrift(files: string[], locations: string[]): string[] {
   return files.filter((file) => !matchers.some((match) => match(file)));
 }
 
-function rmEmptyParent(dir: string): void {
+/** Removes a folder when nothing is in it (a task's or the plan's folder of worktrees). */
+function removeIfEmpty(dir: string): void {
   try {
     if (readdirSync(dir).length === 0) rmdirSync(dir);
   } catch {

@@ -208,6 +208,19 @@ describe('ccglm run (real git, fake agents)', () => {
     expect(existsSync(sb.worktrees)).toBe(false);
   });
 
+  it("finds a task repository in the plan's own folder without --repos", () => {
+    sandbox = makeSandbox(plan([planTask('T1', [])]));
+    const args = runArgs(sandbox);
+    args.splice(args.indexOf('--repos'), 2);
+    const result = spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      env: { ...process.env, FAKE_MARKS: sandbox.marks },
+      timeout: 60_000,
+    });
+    expect(result.stderr).toMatch(/T1 +Completed/);
+    expect(result.status).toBe(0);
+  });
+
   it('--dry-run prints the waves and starts nothing', () => {
     sandbox = makeSandbox(threeWaves);
     const result = runSync(sandbox, ['--dry-run']);
@@ -412,7 +425,7 @@ describe('run renderers', () => {
     for (const e of events) for (const r of [p, j, t]) r.onEvent(e as never);
     expect(plain).toBe(
       [
-        '[   0.0s] run p.md: 1 tasks in 1 waves (strategy waves, concurrency 3)',
+        '[   0.0s] run p.md: 1 task in 1 wave (strategy waves, concurrency 3)',
         '[   0.5s] T1 started (wave 1, job p-T1, branch feature-p--T1)',
         '[   3.0s] T1 Completed (2.5s, exit 0, 1 commit)',
         '[   3.1s] done: 1 completed, 0 failed, 0 blocked in 3.1s',

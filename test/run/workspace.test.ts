@@ -93,6 +93,21 @@ describe('Workspace (task isolation, real git)', () => {
     expect(git(repo.path, 'branch', '--list', 'feature-demo--T3')).toBe('');
   });
 
+  it('a worktree made ahead by a run that died is taken over by the next run: same folder and branch', async () => {
+    const first = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    first.prepareAhead('T2', repo);
+    // Wait for it as the dead run did (it was killed before T2 started).
+    const stale = await first.prepareTask('T2', repo);
+    const next = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t2 = await next.prepareTask('T2', repo);
+    expect(t2.worktree).toBe(stale.worktree);
+    expect(t2.branch).toBe('feature-demo--T2');
+    const worktrees = git(repo.path, 'worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((line) => line.startsWith('worktree ') && line.includes('/T2'));
+    expect(worktrees).toEqual([`worktree ${t2.worktree}`]);
+  });
+
   it('no commits: the task is not merged; a conflict names the file and merges nothing', async () => {
     const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
     const t1 = await ws.prepareTask('T1', repo);

@@ -39,7 +39,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('concurrency', {
         type: 'string',
         default: '3',
-        describe: 'tasks at once (a number or "unlimited")',
+        describe: 'tasks at once (a number, or "unlimited" / 0 for no limit)',
       })
       .option('continue', {
         type: 'string',
