@@ -46,7 +46,10 @@ export type RunEvent =
       completed: number;
       failed: number;
       blocked: number;
+      /** Not selected (--only, --from). */
       skipped: number;
+      /** Selected but never started (the run was interrupted, or stopped by --continue never). */
+      notStarted: number;
       durationMs: number;
     };
 

@@ -46,7 +46,7 @@ export function formatPlain(event: RunEvent, startedAt: number): string | undefi
     case 'run.signal':
       return `${at} ${event.signal}: ${event.detach ? 'leaving running jobs running (--detach)' : 'stopping running jobs'}`;
     case 'run.end':
-      return `${at} done: ${event.completed} completed, ${event.failed} failed, ${event.blocked} blocked${event.skipped > 0 ? `, ${event.skipped} skipped` : ''} in ${seconds(event.durationMs)}`;
+      return `${at} done: ${event.completed} completed, ${event.failed} failed, ${event.blocked} blocked${event.notStarted > 0 ? `, ${event.notStarted} not started` : ''}${event.skipped > 0 ? `, ${event.skipped} skipped` : ''} in ${seconds(event.durationMs)}`;
     default:
       return undefined;
   }

@@ -380,7 +380,9 @@ class Run {
     await this.writer.write({
       taskId: id,
       status: 'In Progress',
-      log: `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,
+      log: this.withEarlier(id, [
+        `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,
+      ]),
     });
     this.options.emit({
       type: 'task.start',
@@ -571,11 +573,11 @@ class Run {
       ...(details.durationMs !== undefined ? { durationMs: details.durationMs } : {}),
       ...(details.reason !== undefined ? { reason: details.reason } : {}),
     });
-    const log = details.log ?? [details.reason ?? status];
+    const log = this.withEarlier(id, details.log ?? [details.reason ?? status]);
     void this.writer.write({
       taskId: id,
       status: status as TaskStatus,
-      log: log.join('\n'),
+      log,
       ...(details.filesEdited !== undefined ? { filesEdited: details.filesEdited } : {}),
     });
     this.options.emit({
@@ -593,12 +595,34 @@ class Run {
     this.wake();
   }
 
+  /**
+   * A task that failed or was blocked in an earlier run keeps a line of what happened then, below
+   * this run's log (the plan's log field holds one attempt otherwise).
+   */
+  private withEarlier(id: string, lines: string[]): string {
+    const task = this.tasks.get(id);
+    if (task === undefined || (task.status !== 'Failed' && task.status !== 'Blocked'))
+      return lines.join('\n');
+    const earlier = (task.log ?? '')
+      .split('\n')
+      .map((line) => line.replace(/^\s*[-*]\s+/, '').trim())
+      .filter((line) => line.length > 0 && !line.startsWith('earlier attempt'));
+    if (earlier.length === 0) return lines.join('\n');
+    // Its first line (the job) and its last (the reason, or where the work was kept).
+    const kept = earlier.length > 1 ? [earlier[0], earlier[earlier.length - 1]] : earlier;
+    return [...lines, `earlier attempt (${task.status}): ${kept.join('; ')}`].join('\n');
+  }
+
   /** Dependents the scheduler blocked: write them back and report them. */
   private async recordBlocked(): Promise<void> {
     for (const id of this.scheduler.takeBlocked()) {
       const reason = this.scheduler.snapshot(id)?.reason ?? 'blocked';
       this.ended.set(id, { status: 'Blocked', commits: [], reason });
-      void this.writer.write({ taskId: id, status: 'Blocked', log: `not started: ${reason}` });
+      void this.writer.write({
+        taskId: id,
+        status: 'Blocked',
+        log: this.withEarlier(id, [`not started: ${reason}`]),
+      });
       this.options.emit({ type: 'task.end', t: this.now(), id, status: 'Blocked', reason });
     }
   }

@@ -28,6 +28,7 @@ export interface RunCounts {
   failed: number;
   blocked: number;
   skipped: number;
+  notStarted: number;
 }
 
 export function formatDuration(ms: number): string {
@@ -44,14 +45,15 @@ const NOT_RUN: Record<string, string> = {
 export async function summariseRun(
   input: SummaryInput,
 ): Promise<{ text: string; counts: RunCounts }> {
-  const counts: RunCounts = { completed: 0, failed: 0, blocked: 0, skipped: 0 };
+  const counts: RunCounts = { completed: 0, failed: 0, blocked: 0, skipped: 0, notStarted: 0 };
   const lines: string[] = ['', 'Summary'];
   for (const snap of input.tasks) {
     const ended = input.ended.get(snap.id);
     if (ended?.status === 'Completed') counts.completed += 1;
     else if (ended?.status === 'Failed') counts.failed += 1;
     else if (ended?.status === 'Blocked') counts.blocked += 1;
-    else if (snap.state === 'skipped' || snap.state === 'pending') counts.skipped += 1;
+    else if (snap.state === 'skipped') counts.skipped += 1;
+    else if (snap.state === 'pending') counts.notStarted += 1;
     const details = [
       ended?.durationMs !== undefined ? formatDuration(ended.durationMs) : undefined,
       ended !== undefined && ended.commits.length > 0

@@ -409,6 +409,7 @@ describe('run renderers', () => {
         failed: 0,
         blocked: 0,
         skipped: 0,
+        notStarted: 0,
         durationMs: 3100,
       },
     ] as const;
@@ -508,5 +509,10 @@ describe('ccglm run again', () => {
       encoding: 'utf8',
     });
     expect(branches).toContain(`feature-test--${failed}\n`);
+    // The retried task's log still says what happened the first time.
+    const retried = parsePlan(readFileSync(sandbox.plan, 'utf8'), 'p').plan.tasks.find(
+      (t) => t.id === failed,
+    );
+    expect(retried?.log).toMatch(/earlier attempt \(Failed\): job .*merge conflict in shared\.txt/);
   });
 });
