@@ -30,8 +30,9 @@ import type { RunEvent, TaskEndStatus } from './events.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
 import { resolveRepos, type ResolvedRepo } from './repos.js';
-import { formatDuration, summariseRun, type TaskEnd } from './summary.js';
+import { summariseRun, type TaskEnd } from './summary.js';
 import { lastLine, logTail, summaryOf } from './job-output.js';
+import { branchLog, failedJobLog, withEarlierAttempt, type JobFacts } from './task-log.js';
 import { RunStateFile, type RunState } from './run-state.js';
 import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
 
@@ -380,7 +381,7 @@ class Run {
     await this.writer.write({
       taskId: id,
       status: 'In Progress',
-      log: this.withEarlier(id, [
+      log: withEarlierAttempt(this.tasks.get(id), [
         `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,
       ]),
     });
@@ -449,22 +450,21 @@ class Run {
         return;
       }
     }
-    const base = [
-      `job ${running.jobId}, agent ${this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude')}, ${formatDuration(this.now() - running.startedAt)}, exit ${outcome.exit_code}${running.retries > 0 ? `, ${running.retries} restart(s)` : ''}`,
-      ...(rate !== null ? [`rate limited: ${rate.line}`] : []),
-    ];
+    const job: JobFacts = {
+      jobId: running.jobId,
+      agent: this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude'),
+      durationMs: this.now() - running.startedAt,
+      exitCode: outcome.exit_code,
+      restarts: running.retries,
+      ...(rate !== null ? { rateLimit: rate.line } : {}),
+    };
     if (outcome.state !== 'success' || outcome.exit_code !== 0) {
       const reason = `${this.interrupted !== undefined ? `interrupted (${this.interrupted}), ` : ''}${outcome.state === 'killed' ? 'killed' : 'agent failed'} (exit ${outcome.exit_code})`;
       await this.finishRunning(running, 'Failed', {
         reason,
         exitCode: outcome.exit_code,
         commits: [],
-        log: [
-          ...base,
-          reason,
-          ...summary.map((line) => `output: ${line}`),
-          `worktree kept: ${running.ws.worktree}`,
-        ],
+        log: failedJobLog(job, reason, summary, running.ws.worktree),
       });
       return;
     }
@@ -478,14 +478,7 @@ class Run {
       finish.filesEdited,
       (task.location ?? []).map((entry) => entry.path),
     );
-    const log = [
-      ...base,
-      ...summary,
-      `branch ${running.ws.branch}: ${finish.commits.length} commit(s)${finish.commits.length > 0 ? ` — ${finish.commits.slice(0, 5).join('; ')}` : ''}`,
-      ...(drift.length > 0
-        ? [`scope drift: changed files outside its location: ${drift.join(', ')}`]
-        : []),
-    ];
+    const log = branchLog(job, summary, running.ws.branch, finish.commits, drift);
     if (!finish.ok) {
       await this.finishRunning(running, 'Failed', {
         reason: finish.reason,
@@ -573,7 +566,7 @@ class Run {
       ...(details.durationMs !== undefined ? { durationMs: details.durationMs } : {}),
       ...(details.reason !== undefined ? { reason: details.reason } : {}),
     });
-    const log = this.withEarlier(id, details.log ?? [details.reason ?? status]);
+    const log = withEarlierAttempt(this.tasks.get(id), details.log ?? [details.reason ?? status]);
     void this.writer.write({
       taskId: id,
       status: status as TaskStatus,
@@ -595,24 +588,6 @@ class Run {
     this.wake();
   }
 
-  /**
-   * A task that failed or was blocked in an earlier run keeps a line of what happened then, below
-   * this run's log (the plan's log field holds one attempt otherwise).
-   */
-  private withEarlier(id: string, lines: string[]): string {
-    const task = this.tasks.get(id);
-    if (task === undefined || (task.status !== 'Failed' && task.status !== 'Blocked'))
-      return lines.join('\n');
-    const earlier = (task.log ?? '')
-      .split('\n')
-      .map((line) => line.replace(/^\s*[-*]\s+/, '').trim())
-      .filter((line) => line.length > 0 && !line.startsWith('earlier attempt'));
-    if (earlier.length === 0) return lines.join('\n');
-    // Its first line (the job) and its last (the reason, or where the work was kept).
-    const kept = earlier.length > 1 ? [earlier[0], earlier[earlier.length - 1]] : earlier;
-    return [...lines, `earlier attempt (${task.status}): ${kept.join('; ')}`].join('\n');
-  }
-
   /** Dependents the scheduler blocked: write them back and report them. */
   private async recordBlocked(): Promise<void> {
     for (const id of this.scheduler.takeBlocked()) {
@@ -621,7 +596,7 @@ class Run {
       void this.writer.write({
         taskId: id,
         status: 'Blocked',
-        log: this.withEarlier(id, [`not started: ${reason}`]),
+        log: withEarlierAttempt(this.tasks.get(id), [`not started: ${reason}`]),
       });
       this.options.emit({ type: 'task.end', t: this.now(), id, status: 'Blocked', reason });
     }

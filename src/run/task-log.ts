@@ -1,0 +1,70 @@
+/**
+ * The lines a run writes into a task's `log` field, as pure functions of what happened: the job
+ * line, why it failed, what its branch holds, and a line of an earlier attempt.
+ */
+import type { Task } from '../plan/types.js';
+import { formatDuration } from './summary.js';
+
+export interface JobFacts {
+  jobId: string;
+  agent: string;
+  durationMs: number;
+  exitCode: number;
+  /** Watchdog restarts of this attempt. */
+  restarts: number;
+  /** The rate-limit message of its output, if any. */
+  rateLimit?: string;
+}
+
+/** `job X, agent A, 2.8s, exit 0[, 1 restart(s)]` and, when there was one, the rate-limit line. */
+export function jobLines(job: JobFacts): string[] {
+  return [
+    `job ${job.jobId}, agent ${job.agent}, ${formatDuration(job.durationMs)}, exit ${job.exitCode}${job.restarts > 0 ? `, ${job.restarts} restart(s)` : ''}`,
+    ...(job.rateLimit !== undefined ? [`rate limited: ${job.rateLimit}`] : []),
+  ];
+}
+
+/** A job that did not succeed: why, what it printed last, where its work stays. */
+export function failedJobLog(job: JobFacts, reason: string, output: string[], worktree: string) {
+  return [
+    ...jobLines(job),
+    reason,
+    ...output.map((line) => `output: ${line}`),
+    `worktree kept: ${worktree}`,
+  ];
+}
+
+/** A job that succeeded: its summary, its branch's commits and files outside its location. */
+export function branchLog(
+  job: JobFacts,
+  summary: string[],
+  branch: string,
+  commits: string[],
+  drift: string[],
+): string[] {
+  return [
+    ...jobLines(job),
+    ...summary,
+    `branch ${branch}: ${commits.length} commit(s)${commits.length > 0 ? ` — ${commits.slice(0, 5).join('; ')}` : ''}`,
+    ...(drift.length > 0
+      ? [`scope drift: changed files outside its location: ${drift.join(', ')}`]
+      : []),
+  ];
+}
+
+/**
+ * `lines` as the log, and for a task that failed or was blocked in an earlier run a last line of
+ * what happened then: its first line (the job) and its last (the reason, or where the work was
+ * kept). The plan's log field holds one attempt otherwise.
+ */
+export function withEarlierAttempt(task: Task | undefined, lines: string[]): string {
+  if (task === undefined || (task.status !== 'Failed' && task.status !== 'Blocked'))
+    return lines.join('\n');
+  const earlier = (task.log ?? '')
+    .split('\n')
+    .map((line) => line.replace(/^\s*[-*]\s+/, '').trim())
+    .filter((line) => line.length > 0 && !line.startsWith('earlier attempt'));
+  if (earlier.length === 0) return lines.join('\n');
+  const kept = earlier.length > 1 ? [earlier[0], earlier[earlier.length - 1]] : earlier;
+  return [...lines, `earlier attempt (${task.status}): ${kept.join('; ')}`].join('\n');
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../src/plan/types.js';
+import { branchLog, failedJobLog, jobLines, withEarlierAttempt } from '../../src/run/task-log.js';
+
+const job = { jobId: 'p-T1-x', agent: 'demo', durationMs: 2800, exitCode: 0, restarts: 0 };
+const task = (status: Task['status'], log?: string) => ({ id: 'T1', status, log }) as Task;
+
+describe('task log lines', () => {
+  it('the job line, with restarts and a rate limit when there were some', () => {
+    expect(jobLines(job)).toEqual(['job p-T1-x, agent demo, 2.8s, exit 0']);
+    expect(
+      jobLines({ ...job, exitCode: 1, restarts: 1, rateLimit: '429 Too Many Requests' }),
+    ).toEqual([
+      'job p-T1-x, agent demo, 2.8s, exit 1, 1 restart(s)',
+      'rate limited: 429 Too Many Requests',
+    ]);
+  });
+
+  it('a failed job says why, what it printed last and where its work stays', () => {
+    expect(
+      failedJobLog({ ...job, exitCode: 1 }, 'agent failed (exit 1)', ['boom'], '/wt/T1'),
+    ).toEqual([
+      'job p-T1-x, agent demo, 2.8s, exit 1',
+      'agent failed (exit 1)',
+      'output: boom',
+      'worktree kept: /wt/T1',
+    ]);
+  });
+
+  it('a branch: at most five commits named, scope drift only when there is some', () => {
+    const commits = ['a 1', 'b 2', 'c 3', 'd 4', 'e 5', 'f 6'];
+    expect(branchLog(job, ['Summary: done'], 'f--T1', commits, [])).toEqual([
+      'job p-T1-x, agent demo, 2.8s, exit 0',
+      'Summary: done',
+      'branch f--T1: 6 commit(s) — a 1; b 2; c 3; d 4; e 5',
+    ]);
+    expect(branchLog(job, [], 'f--T1', [], ['x.txt']).at(-1)).toBe(
+      'scope drift: changed files outside its location: x.txt',
+    );
+  });
+
+  it('an earlier Failed or Blocked attempt leaves one line: its first and last', () => {
+    const earlier =
+      '\n  - job p-T1-a, agent demo, 1.0s, exit 1\n  - output: boom\n  - worktree kept: /wt/T1';
+    expect(withEarlierAttempt(task('Failed', earlier), ['job p-T1-b running'])).toBe(
+      'job p-T1-b running\nearlier attempt (Failed): job p-T1-a, agent demo, 1.0s, exit 1; worktree kept: /wt/T1',
+    );
+    expect(withEarlierAttempt(task('Blocked', 'not started: T0 failed'), ['x'])).toBe(
+      'x\nearlier attempt (Blocked): not started: T0 failed',
+    );
+    // Only one earlier attempt is carried, and never for a task that was not Failed or Blocked.
+    const twice = withEarlierAttempt(task('Failed', 'job a\nearlier attempt (Failed): old'), ['y']);
+    expect(twice).toBe('y\nearlier attempt (Failed): job a');
+    expect(withEarlierAttempt(task('Not Started', 'old'), ['z'])).toBe('z');
+  });
+});
