@@ -42,7 +42,9 @@ function footer(logDir: string, count: number): string {
     : hint;
 }
 
-function warnLogDirs(logDir: string, io: JobIo): void {
+/** The other-log-dirs warning is for a folder chosen by default: `--log-dir` names one on purpose. */
+function warnLogDirs(logDir: string, io: JobIo, args: JobArgs): void {
+  if (str(args, 'log-dir') !== undefined) return;
   for (const line of multiLogDirWarning(logDir, io.env)) io.err(line);
 }
 
@@ -76,7 +78,7 @@ export async function start(args: JobArgs, io: JobIo): Promise<number> {
 export function status(args: JobArgs, io: JobIo): number {
   const logDir = logDirOf(args, io);
   const beads = beadsOf(args, false);
-  if (!flag(args, 'json')) warnLogDirs(logDir, io);
+  if (!flag(args, 'json')) warnLogDirs(logDir, io, args);
   const jobs = listJobs(logDir, beads !== undefined ? { ids: [beads] } : {});
   const now = Date.now();
   if (flag(args, 'json')) {
@@ -91,7 +93,7 @@ export function status(args: JobArgs, io: JobIo): number {
 export function health(args: JobArgs, io: JobIo): number {
   const logDir = logDirOf(args, io);
   const beads = beadsOf(args, false);
-  if (!flag(args, 'json')) warnLogDirs(logDir, io);
+  if (!flag(args, 'json')) warnLogDirs(logDir, io, args);
   const now = Date.now();
   // Like the reference, a check keeps the CPU it saw in meta: the next check compares against it.
   const jobs = listJobHealth(logDir, {
@@ -199,7 +201,7 @@ export function setOverride(args: JobArgs, io: JobIo): number {
 export async function watchdog(args: JobArgs, io: JobIo): Promise<number> {
   const logDir = logDirOf(args, io);
   const beads = beadsOf(args, false);
-  warnLogDirs(logDir, io);
+  warnLogDirs(logDir, io, args);
   const controller = new AbortController();
   const stopLoop = () => controller.abort();
   process.once('SIGINT', stopLoop);

@@ -20,12 +20,9 @@ function job(...args: string[]) {
 }
 
 function jobWithEnv(extra: NodeJS.ProcessEnv, ...args: string[]) {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CCGLM_STATE_DIR: path.join(root, 'state'),
-    ...extra,
-  };
+  const env: NodeJS.ProcessEnv = { ...process.env, CCGLM_STATE_DIR: path.join(root, 'state') };
   delete env['CC_GLM_LOG_DIR'];
+  Object.assign(env, extra);
   const result = spawnSync(process.execPath, [ccglmBin, 'job', ...args], {
     encoding: 'utf8',
     env,
@@ -236,15 +233,17 @@ describe('reading commands', () => {
         `no jobs found in ${logDir}; use --log-dir DIR to read another folder\nhint: logs on ${os.hostname()} at ${logDir}\n`,
     );
   });
-  it('warns about other cc-glm-jobs folders at most once an hour', () => {
+  it('warns about other cc-glm-jobs folders at most once an hour, unless --log-dir names one', () => {
     const main = path.join(root, 'cc-glm-jobs');
     fs.mkdirSync(main);
     fs.mkdirSync(path.join(root, 'cc-glm-jobs-alt1'));
-    const first = job('status', '--log-dir', main).stderr;
+    const byEnv = (...args: string[]) => jobWithEnv({ CC_GLM_LOG_DIR: main }, ...args);
+    expect(job('status', '--log-dir', main).stderr).not.toContain('WARN');
+    const first = byEnv('status').stderr;
     expect(first).toContain(
       `WARN: Multiple log directories detected. Using: ${main}\nWARN: Alternative dirs found:\n  - ${root}/cc-glm-jobs-alt1\n`,
     );
-    expect(job('status', '--log-dir', main).stderr).not.toContain('WARN');
+    expect(byEnv('status').stderr).not.toContain('WARN');
   });
   it('tail --no-ansi strips escapes', () => {
     writeFinished('a', 0);
