@@ -40,6 +40,8 @@ export interface HeadlessIO {
    * group (the host signals the group), and the host, not headless, forwards signals to it.
    */
   onSpawn?: (child: ChildProcess) => void;
+  /** Asked right before the agent is spawned; false: it is not (its job was stopped meanwhile). */
+  mayLaunch?: () => boolean;
 }
 
 const orDefault = (value: string | undefined, fallback: string) =>
@@ -189,6 +191,11 @@ const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
 function launch({ plan, profile, prompt, model, auth, baseUrl, io }: LaunchArgs): Promise<number> {
   return new Promise((resolve) => {
+    if (io.mayLaunch?.() === false) {
+      io.stderr.write(`${TAG} not launched: the job was stopped\n`);
+      resolve(143);
+      return;
+    }
     const hosted = io.onSpawn !== undefined;
     const child = spawn(plan.file, plan.args, {
       cwd: io.cwd,

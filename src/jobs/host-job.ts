@@ -96,6 +96,15 @@ async function launchJob(
   const usePty = meta['use_pty'] === 'true';
   let agentPid: number | undefined;
   let finished = false;
+  // Who hosts the job is known from the start (an in-host launch may spend a while on auth first):
+  // a stop meanwhile is recorded for it, not mistaken for a job nobody runs.
+  updateMeta(logDir, id, {
+    host_pid: String(process.pid),
+    host_start_time: readProcStat(process.pid)?.startTime ?? '',
+    ...(context.shared ? { host_shared: 'true' } : {}),
+  });
+  /** A stop requested before the agent was launched: it is not launched at all. */
+  const stopRequested = () => (readMeta(logDir, id)?.['stop_requested_at'] ?? '') !== '';
 
   const finish = (
     exitCode: number,
@@ -105,14 +114,27 @@ async function launchJob(
     if (finished) return;
     finished = true;
     if (agentPid !== undefined) context.agents.delete(agentPid);
+    try {
+      settle(exitCode, signal, extra);
+    } catch (error) {
+      // The outcome could not be written (disk full, no permission): say so where it can be read.
+      noteHostError(logDir, id, error);
+    } finally {
+      try {
+        fs.closeSync(logFd);
+      } catch {
+        // already closed
+      }
+      done();
+    }
+  };
+  const settle = (exitCode: number, signal: number | undefined, extra: Record<string, string>) => {
     const latest = readMeta(logDir, id) ?? meta;
     if (latest['run_id'] !== meta['run_id']) {
       // A newer attempt owns the slot (this host outlived a forced restart): do not touch its files.
       log(
         `attempt ${meta['run_id'] ?? '?'} ended (exit ${signal !== undefined ? 128 + signal : exitCode}) after a newer attempt started`,
       );
-      fs.closeSync(logFd);
-      done();
       return;
     }
     const stopped = latest['stop_requested_at'] !== undefined && latest['stop_requested_at'] !== '';
@@ -134,8 +156,6 @@ async function launchJob(
     // Descendants left behind by the agent die with it: a finished job leaves no orphans.
     // Only when its group still has members (signal 0 only asks): an empty group's id is never signalled.
     if (agentPid !== undefined && groupExists(agentPid)) killGroup(agentPid, 'SIGTERM');
-    fs.closeSync(logFd);
-    done();
   };
   const failStart = (why: string, exitCode: number) => {
     log(`cannot start agent: ${why}`);
@@ -146,26 +166,33 @@ async function launchJob(
     agentPid = pid;
     context.agents.add(pid);
     const stat = readProcStat(pid);
-    writePid(logDir, id, pid);
-    updateMeta(logDir, id, {
-      pid: String(pid),
-      pid_start_time: stat?.startTime ?? '',
-      host_pid: String(process.pid),
-      host_start_time: readProcStat(process.pid)?.startTime ?? '',
-      ...(context.shared ? { host_shared: 'true' } : {}),
-      launch_state: 'running',
-      execution_mode: usePty ? 'pty' : 'nohup',
-      launched_at: formatUtc(launchedAt),
-    });
+    try {
+      writePid(logDir, id, pid);
+      updateMeta(logDir, id, {
+        pid: String(pid),
+        pid_start_time: stat?.startTime ?? '',
+        launch_state: 'running',
+        execution_mode: usePty ? 'pty' : 'nohup',
+        launched_at: formatUtc(launchedAt),
+      });
+    } catch (error) {
+      // The agent runs whatever: its exit still writes the outcome.
+      noteHostError(logDir, id, error);
+    }
     sampleCpu(logDir, id, pid, stat?.startTime);
+  };
+  const stoppedBeforeLaunch = () => {
+    log('stopped before its agent was launched');
+    finish(143, undefined, { reason: 'stopped_before_launch' });
   };
 
   if (command.length === 0) return failStart('no command in meta', 1);
   if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
     return failStart(`worktree not found: ${cwd}`, 1);
+  if (stopRequested()) return stoppedBeforeLaunch();
   const headless = usePty ? undefined : headlessOptions(meta);
   if (headless !== undefined) {
-    await launchHeadless(headless, { cwd, env, write, running, finish, failStart });
+    await launchHeadless(headless, { cwd, env, write, running, finish, failStart, stopRequested });
     return;
   }
   const file = resolveExecutable(command[0] ?? '', env, cwd);
@@ -202,6 +229,8 @@ interface HeadlessHooks {
   running: (pid: number) => void;
   finish: (exitCode: number, signal: number | undefined) => void;
   failStart: (why: string, exitCode: number) => void;
+  /** Asked right before the agent is spawned (auth may have taken a while). */
+  stopRequested: () => boolean;
 }
 
 /**
@@ -232,13 +261,15 @@ async function launchHeadless(options: HeadlessOptions, hooks: HeadlessHooks): P
     stdout: sink(false),
     stderr: sink(true),
     isRoot: process.getuid?.() === 0,
+    mayLaunch: () => !hooks.stopRequested(),
     onSpawn: (spawned) => {
       child = spawned;
       spawned.on('exit', (_code, name) => (signal = signalNumber(name)));
       if (spawned.pid !== undefined) hooks.running(spawned.pid);
     },
   });
-  if (child === undefined)
+  if (child === undefined && hooks.stopRequested()) hooks.finish(143, undefined);
+  else if (child === undefined)
     hooks.failStart(lastError || `the agent did not start (exit ${code})`, code);
   else hooks.finish(signal !== undefined ? 0 : code, signal);
 }

@@ -26,7 +26,8 @@ function forwardSignals(context: HostContext): void {
 function serve(): void {
   const context: HostContext = { shared: true, agents: new Set() };
   forwardSignals(context);
-  const active = new Map<string, { logDir: string; id: string }>();
+  const active = new Map<number, { logDir: string; id: string }>();
+  let launches = 0;
   let ended = false;
   const maybeExit = () => {
     if (ended && active.size === 0) process.exit(0);
@@ -45,7 +46,8 @@ function serve(): void {
       return;
     }
     if (typeof job.logDir !== 'string' || typeof job.id !== 'string') return;
-    const key = `${job.logDir}\0${job.id}`;
+    // One entry per launch: a restarted job's new attempt is not the old one's entry.
+    const key = launches++;
     active.set(key, job);
     hostJob(job.logDir, job.id, context)
       .catch((error: unknown) => recordHostError(job.logDir, job.id, error))

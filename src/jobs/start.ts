@@ -175,11 +175,13 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     });
     host.unref();
   }
+  // An in-host headless launch resolves auth before it spawns (`op read` may take up to 30 s).
+  const inHostLaunch = options.headless !== undefined && !usePty;
   const reported = await waitFor({
     dir: logDir,
     prefix: id,
     pollMs: 250,
-    timeoutMs: options.timeoutMs ?? 15_000,
+    timeoutMs: options.timeoutMs ?? (inHostLaunch ? 60_000 : 15_000),
     check: () => {
       const outcome = readOutcome(logDir, id);
       const meta = readMeta(logDir, id);
@@ -195,6 +197,8 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     },
   });
   if (reported === undefined) {
+    // Whoever launches it late must not: the caller is told the job did not start.
+    updateMeta(logDir, id, { stop_requested_at: formatUtc(now()), stop_reason: 'start_timeout' });
     throw new CcglmError(
       `job ${id}: the host did not report the agent running in time; see ${files.log}`,
     );

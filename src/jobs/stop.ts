@@ -105,6 +105,25 @@ export async function stopJob(
 ): Promise<StopJobResult> {
   const record = requireJob(logDir, id);
   const reason = options.reason ?? 'stopped';
+  if (!record.agentAlive && record.hostAlive && record.outcome === undefined) {
+    // Its host is still launching it (an in-host launch resolving auth): it will not launch now.
+    updateMeta(logDir, id, { stop_requested_at: formatUtc(Date.now()), stop_reason: reason });
+    const outcome = await waitFor({
+      dir: logDir,
+      prefix: id,
+      pollMs: 100,
+      timeoutMs: 5000,
+      check: () => readOutcome(logDir, id),
+    });
+    if (outcome !== undefined) return { kind: 'stopped', outcome, forced: false, signalled: 0 };
+    // Launched after all (the request came too late): stop the agent like any running one.
+    if (readJob(logDir, id).agentAlive) return stopJob(logDir, id, options);
+    return {
+      kind: 'not_running',
+      outcome: undefined,
+      message: `job ${id} is still being launched; it will not start (stop recorded)`,
+    };
+  }
   if (!record.agentAlive) {
     const foreign =
       record.pid !== undefined && record.outcome === undefined && isProcessAlive(record.pid)

@@ -2,7 +2,7 @@
  * git through execFile with argument arrays (never a shell): branches, worktrees, merges, diffs.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -190,24 +190,38 @@ export async function mergeTrees(cwd: string, ours: string, theirs: string): Pro
 
 /**
  * Where each branch is checked out, read from the repository's files (no git process, and no
- * trouble with a worktree another git is adding right now): branch -> worktree folder.
+ * trouble with a worktree another git is adding right now): branch -> worktree folder. A branch in
+ * the middle of a rebase or bisect counts as checked out, as git counts it; a worktree whose folder
+ * is gone does not. Undefined when the files cannot tell (a reftable repository): ask git instead.
  */
-export function checkedOutBranches(commonDir: string, mainWorktree: string | undefined) {
+export function checkedOutBranches(
+  commonDir: string,
+  mainWorktree: string | undefined,
+): Map<string, string> | undefined {
   const map = new Map<string, string>();
-  const branchOf = (gitDir: string) => {
+  let unknown = false;
+  const read = (file: string) => {
     try {
-      const head = readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
-      return head.startsWith('ref: refs/heads/')
-        ? head.slice('ref: refs/heads/'.length)
-        : undefined;
+      return readFileSync(file, 'utf8').trim();
     } catch {
       return undefined;
     }
   };
-  if (mainWorktree !== undefined) {
-    const branch = branchOf(commonDir);
-    if (branch !== undefined) map.set(branch, mainWorktree);
-  }
+  const branchesOf = (gitDir: string): string[] => {
+    const head = read(path.join(gitDir, 'HEAD'));
+    if (head === 'ref: refs/heads/.invalid') unknown = true;
+    const names = [
+      head?.startsWith('ref: refs/heads/') === true ? head.slice('ref: refs/heads/'.length) : '',
+      // A rebase or a bisect detaches HEAD but still holds its branch.
+      ...['rebase-merge/head-name', 'rebase-apply/head-name'].map((f) =>
+        (read(path.join(gitDir, f)) ?? '').replace(/^refs\/heads\//, ''),
+      ),
+      read(path.join(gitDir, 'BISECT_START')) ?? '',
+    ];
+    return names.filter((name) => name !== '' && name !== 'detached HEAD');
+  };
+  if (mainWorktree !== undefined)
+    for (const branch of branchesOf(commonDir)) map.set(branch, mainWorktree);
   let names: string[] = [];
   try {
     names = readdirSync(path.join(commonDir, 'worktrees'));
@@ -216,15 +230,13 @@ export function checkedOutBranches(commonDir: string, mainWorktree: string | und
   }
   for (const name of names) {
     const admin = path.join(commonDir, 'worktrees', name);
-    const branch = branchOf(admin);
-    if (branch === undefined) continue;
-    let dir = admin;
-    try {
-      dir = path.dirname(readFileSync(path.join(admin, 'gitdir'), 'utf8').trim());
-    } catch {
-      // half-made or broken: still counts as checked out
-    }
-    map.set(branch, dir);
+    const branches = branchesOf(admin);
+    if (branches.length === 0) continue;
+    const gitdir = read(path.join(admin, 'gitdir'));
+    // A worktree being added has no gitdir file yet: it counts. One whose folder is gone does not.
+    const dir = gitdir === undefined ? admin : path.dirname(gitdir);
+    if (gitdir !== undefined && !existsSync(dir)) continue;
+    for (const branch of branches) map.set(branch, dir);
   }
-  return map;
+  return unknown ? undefined : map;
 }

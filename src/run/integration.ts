@@ -13,6 +13,7 @@ import {
   mergeBranch,
   mergeTrees,
   revParse,
+  worktreesByBranch,
   type BranchLog,
   type MergeResult,
 } from './git.js';
@@ -31,6 +32,13 @@ export class IntegrationBranch {
     private readonly checkoutDir: (repo: ResolvedRepo) => string,
     private readonly queues: RepoQueues,
   ) {}
+
+  /** Where branches are checked out: from the repository's files, else (reftable) from git. */
+  private async checkouts(repo: ResolvedRepo, info: RepoInfo): Promise<Map<string, string>> {
+    return (
+      checkedOutBranches(info.commonDir, info.mainWorktree) ?? (await worktreesByBranch(repo.path))
+    );
+  }
 
   /** The tip this run last merged or read (every completed task's work is in it). */
   tip(repo: ResolvedRepo): string | undefined {
@@ -73,7 +81,7 @@ export class IntegrationBranch {
    */
   async worktree(repo: ResolvedRepo, inQueue = false): Promise<string> {
     const info = await this.ensure(repo);
-    const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).get(this.name);
+    const checkedOut = (await this.checkouts(repo, info)).get(this.name);
     if (checkedOut !== undefined && existsSync(checkedOut)) return checkedOut;
     const add = async () => {
       const dir = this.checkoutDir(repo);
@@ -92,7 +100,6 @@ export class IntegrationBranch {
    */
   merge(
     repo: ResolvedRepo,
-    branch: string,
     message: string,
     log: Promise<BranchLog>,
     awaited = true,
@@ -100,23 +107,37 @@ export class IntegrationBranch {
     // Merges that tasks wait for go before those of tasks nothing depends on.
     return this.queues
       .get(`merge:${repo.path}`)
-      .run(() => this.mergeNow(repo, branch, message, log), awaited ? 'now' : 'soon');
+      .run(() => this.mergeNow(repo, message, log), awaited ? 'now' : 'soon');
   }
 
   private async mergeNow(
     repo: ResolvedRepo,
-    branch: string,
+    message: string,
+    log: Promise<BranchLog>,
+  ): Promise<MergeResult> {
+    try {
+      return await this.mergeOrThrow(repo, message, log);
+    } catch (error) {
+      // A git failure (no committer identity, a broken repository) fails this task, not the run.
+      return { ok: false, conflicts: [], message: (error as Error).message.split('\n')[0] ?? '' };
+    }
+  }
+
+  private async mergeOrThrow(
+    repo: ResolvedRepo,
     message: string,
     log: Promise<BranchLog>,
   ): Promise<MergeResult> {
     const info = await this.ensure(repo);
     const ref = `refs/heads/${this.name}`;
-    const checkedOut = checkedOutBranches(info.commonDir, info.mainWorktree).has(this.name);
+    const checkedOut = (await this.checkouts(repo, info)).has(this.name);
     for (let attempt = 0; !checkedOut && attempt < 3; attempt += 1) {
       const ours = this.tips.get(repo.path) ?? (await revParse(repo.path, ref));
       if (ours === undefined) break;
-      const [merged, { tip }] = await Promise.all([mergeTrees(repo.path, ours, branch), log]);
+      // The commit merged is the one its parent names (read beside, usually done by now).
+      const { tip } = await log;
       if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
+      const merged = await mergeTrees(repo.path, ours, tip);
       if (merged.kind === 'unsupported') break;
       if (merged.kind === 'conflict')
         return { ok: false, conflicts: merged.files, message: 'merge conflict' };
@@ -128,8 +149,10 @@ export class IntegrationBranch {
         this.tips.set(repo.path, commit);
         return { ok: true };
       }
-      // The branch moved under us (someone committed to it): merge into what is there now.
-      this.tips.delete(repo.path);
+      // The branch moved under us (someone committed to it): merge into what is there now (and a
+      // task starting meanwhile starts from there too).
+      const now = await revParse(repo.path, ref);
+      if (now !== undefined) this.tips.set(repo.path, now);
     }
     const { tip } = await log;
     if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };

@@ -396,7 +396,7 @@ class Run {
       attempt,
     });
     if (!started.ok) {
-      await this.onJobEnd(running, started.outcome);
+      await this.settleJob(running, started.outcome);
       return;
     }
     void this.awaitJob(running);
@@ -404,10 +404,21 @@ class Run {
   }
 
   private async awaitJob(running: RunningTask): Promise<void> {
-    const end = await waitForJobEnd(this.options.logDir, running.jobId, {
-      signal: this.abort.signal,
-      pollMs: 500,
-    });
+    let end: Awaited<ReturnType<typeof waitForJobEnd>>;
+    try {
+      end = await waitForJobEnd(this.options.logDir, running.jobId, {
+        signal: this.abort.signal,
+        pollMs: 500,
+      });
+    } catch (error) {
+      // Its files cannot be read (a corrupt outcome): the task fails, the run goes on.
+      if (this.running.get(running.id) !== running) return;
+      await this.finishRunning(running, 'Failed', {
+        reason: `its job could not be read: ${(error as Error).message}`,
+        commits: [],
+      });
+      return;
+    }
     if (end.kind === 'aborted') return;
     if (this.running.get(running.id) !== running) return;
     if (end.kind === 'lost') {
@@ -417,7 +428,23 @@ class Run {
       });
       return;
     }
-    await this.onJobEnd(running, end.outcome);
+    await this.settleJob(running, end.outcome);
+  }
+
+  /** A job's end, judged; whatever goes wrong on the way fails that task, never the run. */
+  private async settleJob(running: RunningTask, outcome: JobOutcome): Promise<void> {
+    try {
+      await this.onJobEnd(running, outcome);
+    } catch (error) {
+      if (this.ended.has(running.id)) return;
+      const reason = `could not judge its end: ${(error as Error).message.split('\n')[0] ?? ''}`;
+      await this.finishRunning(running, 'Failed', {
+        reason,
+        exitCode: outcome.exit_code,
+        commits: [],
+        log: [reason, `worktree kept: ${running.ws.worktree}`],
+      });
+    }
   }
 
   private async onJobEnd(running: RunningTask, outcome: JobOutcome): Promise<void> {
@@ -591,6 +618,7 @@ class Run {
   /** Dependents the scheduler blocked: write them back and report them. */
   private async recordBlocked(): Promise<void> {
     for (const id of this.scheduler.takeBlocked()) {
+      void this.workspace.dropAhead(id);
       const reason = this.scheduler.snapshot(id)?.reason ?? 'blocked';
       this.ended.set(id, { status: 'Blocked', commits: [], reason });
       void this.writer.write({
@@ -730,7 +758,7 @@ class Run {
         attempt: entry.attempt,
         adopted: true,
       });
-      if (outcome !== undefined) await this.onJobEnd(running, outcome);
+      if (outcome !== undefined) await this.settleJob(running, outcome);
       else void this.awaitJob(running);
     }
     this.saveState();

@@ -48,10 +48,7 @@ export class Workspace {
   /** Pauses not over yet (see pause): release -> timer. */
   private readonly paused = new Map<() => void, NodeJS.Timeout>();
   /** Worktrees made ahead of their task's start, by task id. */
-  private readonly ahead = new Map<
-    string,
-    { made: Promise<TaskWorkspace | undefined>; hurry: () => void }
-  >();
+  private readonly ahead = new Map<string, AheadEntry>();
 
   constructor(
     readonly planId: string,
@@ -102,12 +99,31 @@ export class Workspace {
     if (this.isolation !== 'task' || this.ahead.has(taskId)) return;
     // After a pause: the tasks that just started (and the ones that just ended) go first.
     const pause = this.pause(AHEAD_PAUSE_MS);
-    const made = pause.over
-      .then(() =>
-        this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo, true), 'soon'),
-      )
+    const entry: AheadEntry = {
+      made: Promise.resolve(undefined),
+      hurry: pause.end,
+      dropped: false,
+    };
+    // Not made when its task was dropped before its turn came (blocked, or the run ended).
+    const make = async () => (entry.dropped ? undefined : this.prepareTaskNow(taskId, repo, true));
+    entry.made = pause.over
+      .then(() => this.worktreeQueue(repo).run(make, 'soon'))
       .catch(() => undefined);
-    this.ahead.set(taskId, { made, hurry: pause.end });
+    this.ahead.set(taskId, entry);
+  }
+
+  /** A task that will not start (blocked): its worktree made ahead goes, or is never made. */
+  dropAhead(taskId: string): Promise<void> {
+    const entry = this.ahead.get(taskId);
+    if (entry === undefined) return Promise.resolve();
+    this.ahead.delete(taskId);
+    entry.dropped = true;
+    entry.hurry();
+    const dropped = entry.made.then((made) => {
+      if (made !== undefined) this.dropLater(made);
+    });
+    this.track(dropped);
+    return dropped;
   }
 
   /** A pause that `end()` (or `settled()`) cuts short. */
@@ -131,11 +147,7 @@ export class Workspace {
 
   /** Worktrees made ahead for tasks that never started (blocked, interrupted) are removed. */
   async discardAhead(): Promise<void> {
-    const left = [...this.ahead.values()];
-    this.ahead.clear();
-    for (const entry of left) entry.hurry();
-    for (const made of await Promise.all(left.map((entry) => entry.made)))
-      if (made !== undefined) this.dropLater(made);
+    await Promise.all([...this.ahead.keys()].map((taskId) => this.dropAhead(taskId)));
   }
 
   /** Removes an unused worktree and its branch: made ahead, never given to an agent. */
@@ -273,7 +285,7 @@ export class Workspace {
     const merge =
       this.isolation === 'repo'
         ? ({ ok: true } as const)
-        : await this.integration.merge(ws.repo, ws.branch, `Merge ${title}`, log, awaited);
+        : await this.integration.merge(ws.repo, `Merge ${title}`, log, awaited);
     const { tip, commits } = await log;
     if (tip === undefined)
       return {
@@ -332,6 +344,15 @@ export class Workspace {
     removeIfEmpty(path.dirname(ws.worktree));
     return true;
   }
+}
+
+/** A worktree being made ahead of its task's start (see prepareAhead). */
+interface AheadEntry {
+  made: Promise<TaskWorkspace | undefined>;
+  /** Ends its pause: made now. */
+  hurry: () => void;
+  /** Its task will not start: not made, or removed once made. */
+  dropped: boolean;
 }
 
 /** Files outside every declared location (paths, folders, globs). */

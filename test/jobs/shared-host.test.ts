@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   SharedHost,
@@ -102,5 +103,29 @@ describe('one host process for many jobs (ccglm run)', () => {
     if (started.ok) return;
     expect(started.outcome.extra['reason']).toBe('agent_not_started');
     expect(started.message).toContain('no-such-agent-binary');
+  });
+});
+
+describe('a job stopped while its host is still launching it (in-host auth)', () => {
+  it('is never launched: the outcome says it was stopped, no agent runs', async () => {
+    // A slow `op read` (1Password) for the token, and a `claude` that would leave a mark if run.
+    const bin = path.join(job.logDir, 'bin');
+    fs.mkdirSync(bin);
+    const mark = path.join(job.logDir, 'agent-ran');
+    fs.writeFileSync(path.join(bin, 'op'), '#!/bin/sh\nsleep 2\necho token-from-op\n', {
+      mode: 0o755,
+    });
+    fs.writeFileSync(path.join(bin, 'claude'), `#!/bin/sh\ntouch ${mark}\n`, { mode: 0o755 });
+    const env = { PATH: `${bin}:${process.env['PATH'] ?? ''}`, CC_GLM_OP_URI: 'op://v/i/f' };
+    const started = start('slow', ['false'], {
+      headless: { agent: 'claude', promptFile: job.promptFile },
+      env,
+    });
+    await until(() => readMeta(job.logDir, 'slow')?.['host_pid']);
+    const stopped = await stopJob(job.logDir, 'slow', { reason: 'changed my mind' });
+    expect(stopped).toMatchObject({ kind: 'stopped', outcome: { state: 'killed' } });
+    const result = await started;
+    expect(result.ok).toBe(false);
+    expect(fs.existsSync(mark)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkedOutBranches } from '../../src/run/git.js';
 import { Workspace, type TaskWorkspace } from '../../src/run/workspace.js';
 
 let dir: string;
@@ -123,5 +124,23 @@ describe('Workspace (task isolation, real git)', () => {
       reason: expect.stringMatching(/merge conflict in same\.txt/),
     });
     expect(git(repo.path, 'rev-parse', 'feature-demo')).toBe(before);
+  });
+});
+
+describe('checkedOutBranches (read from the repository files)', () => {
+  it('sees the main checkout, linked worktrees and a branch under rebase; not a worktree whose folder is gone', () => {
+    const common = path.join(repo.path, '.git');
+    git(repo.path, 'worktree', 'add', '-q', '-b', 'linked', path.join(dir, 'linked'));
+    git(repo.path, 'worktree', 'add', '-q', '-b', 'gone', path.join(dir, 'gone'));
+    rmSync(path.join(dir, 'gone'), { recursive: true, force: true });
+    git(repo.path, 'worktree', 'add', '-q', '--detach', path.join(dir, 'rebasing'));
+    const admin = path.join(common, 'worktrees', 'rebasing');
+    mkdirSync(path.join(admin, 'rebase-merge'));
+    writeFileSync(path.join(admin, 'rebase-merge', 'head-name'), 'refs/heads/under-rebase\n');
+    const map = checkedOutBranches(common, repo.path);
+    expect(map?.get('main')).toBe(repo.path);
+    expect(map?.get('linked')).toBe(path.join(dir, 'linked'));
+    expect(map?.get('under-rebase')).toBe(path.join(dir, 'rebasing'));
+    expect(map?.has('gone')).toBe(false);
   });
 });
