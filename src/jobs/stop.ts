@@ -8,7 +8,7 @@ import {
   type ProcStat,
 } from './proc.js';
 import { readJob, type JobRecord } from './inspect.js';
-import { readOutcome, updateMeta, writeOutcome, type JobOutcome } from './store.js';
+import { listJobIds, readOutcome, updateMeta, writeOutcome, type JobOutcome } from './store.js';
 import { waitFor } from './watch.js';
 
 export interface StopJobOptions {
@@ -28,7 +28,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function requireJob(logDir: string, id: string): JobRecord {
   const record = readJob(logDir, id);
   if (record.meta === undefined && record.pid === undefined) {
-    throw new CcglmError(`no such job: ${id} (no ${id}.meta or ${id}.pid in ${logDir})`);
+    // `ccglm run` names a task's job `<plan>-<task>-<stamp>`: a task id finds its jobs.
+    const matches = listJobIds(logDir).filter((name) => name.includes(`-${id}-`));
+    throw new CcglmError(
+      `no such job: ${id} (no ${id}.meta or ${id}.pid in ${logDir})` +
+        (matches.length > 0 ? `; jobs of a task ${id}: ${matches.join(', ')}` : ''),
+    );
   }
   return record;
 }

@@ -53,6 +53,14 @@ describe('bad input: one line, the reference exit code', () => {
       stderr: `ccglm: no such job: nope (no nope.meta or nope.pid in ${logDir})\n`,
     });
   });
+  it('a task id names the jobs ccglm run made for it', () => {
+    writeFinished('demo-T2-aaa', 0);
+    writeFinished('demo-T2-bbb', 1);
+    writeFinished('demo-T20-ccc', 0);
+    expect(job('tail', '--beads', 'T2', '--log-dir', logDir).stderr).toBe(
+      `ccglm: no such job: T2 (no T2.meta or T2.pid in ${logDir}); jobs of a task T2: demo-T2-aaa, demo-T2-bbb\n`,
+    );
+  });
   it('malformed job id', () => {
     expect(job('status', '--beads', '../x', '--log-dir', logDir)).toEqual({
       code: 2,
