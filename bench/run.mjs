@@ -3,6 +3,9 @@
 // `ccglm run` with unlimited concurrency in both strategies and, side by side, by `make -j` over the
 // same DAG. Prints makespans, ratios to the critical path (8 s) and to make, and the handoff time
 // (a task's last dependency ends -> its agent starts). Run: node bench/run.mjs (after npm run build).
+// Knobs (environment): TASKS=N (default 100), BENCH_REPEAT=N (best of N, default 3),
+// BENCH_STRATEGIES=eager|waves|eager,waves, BENCH_MAKE=skip, BENCH_DIR=/tmp (default a tmpfs),
+// BENCH_AGENT=node, BENCH_DETAIL=1 (where the time goes), BENCH_PROFILE=DIR (CPU profile of the run).
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -99,12 +102,9 @@ function runCcglm(tasks, strategy) {
   writeFileSync(plan, planText(tasks));
   const start = Date.now();
   const result = spawnSync(
-    process.env.BENCH_TIME ? '/usr/bin/time' : process.execPath,
+    process.execPath,
     [
-      ...(process.env.BENCH_TIME
-        ? ['-o', process.env.BENCH_TIME, '-f', '%U user %S sys', process.execPath]
-        : []),
-      // BENCH_PROFILE=DIR writes a CPU profile of the run process (and its host) there.
+      // BENCH_PROFILE=DIR writes a CPU profile of the `ccglm run` process there.
       ...(process.env.BENCH_PROFILE
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
         : []),
