@@ -23,7 +23,12 @@ export async function runFromCli(args: RunArgs): Promise<number> {
   const renderer = args.json
     ? createNdjsonRenderer(write)
     : process.stdout.isTTY === true
-      ? createTtyRenderer(write, () => process.stdout.columns ?? 100, Date.now)
+      ? createTtyRenderer(
+          write,
+          () => process.stdout.columns ?? 100,
+          Date.now,
+          () => process.stdout.rows ?? 50,
+        )
       : createPlainRenderer(write);
   const ticker =
     renderer.tick !== undefined ? setInterval(() => renderer.tick?.(Date.now()), 1000) : undefined;

@@ -64,7 +64,7 @@ export function createPlainRenderer(write: Write): Renderer {
   };
 }
 
-interface Row {
+export interface Row {
   id: string;
   wave: number;
   state: string;
@@ -73,11 +73,36 @@ interface Row {
   last: string;
 }
 
-/** TTY: a block of one line per started task, redrawn in place (cursor up + clear line). */
+/**
+ * The rows that fit in `limit` lines: every task not yet Completed (latest first to go when even
+ * those do not fit), then the most recently Completed; the rest is counted on one line.
+ */
+export function visibleRows(
+  rows: Row[],
+  limit: number,
+): { shown: Row[]; hidden: number; hiddenCompleted: number } {
+  if (rows.length <= limit) return { shown: rows, hidden: 0, hiddenCompleted: 0 };
+  const room = Math.max(1, limit - 1);
+  const open = rows.filter((row) => row.state !== 'Completed');
+  const done = rows.filter((row) => row.state === 'Completed');
+  const keep = new Set([
+    ...open.slice(-room),
+    ...done.slice(done.length - Math.max(0, room - open.length)),
+  ]);
+  const shown = rows.filter((row) => keep.has(row));
+  const hiddenCompleted = done.filter((row) => !keep.has(row)).length;
+  return { shown, hidden: rows.length - shown.length, hiddenCompleted };
+}
+
+/**
+ * TTY: a block of one line per started task, redrawn in place (cursor up + clear line); on a
+ * terminal too short for all of them, the Completed ones that do not fit are counted on one line.
+ */
 export function createTtyRenderer(
   write: Write,
   columns: () => number,
   now: () => number,
+  height: () => number = () => Infinity,
 ): Renderer {
   const rows = new Map<string, Row>();
   let drawn = 0;
@@ -85,7 +110,11 @@ export function createTtyRenderer(
   const draw = () => {
     const width = Math.max(40, columns());
     let out = drawn > 0 ? `\u001b[${drawn}A` : '';
-    const lines = [...rows.values()].map((row) => {
+    const { shown, hidden, hiddenCompleted } = visibleRows(
+      [...rows.values()],
+      Math.max(3, height() - 2),
+    );
+    const lines = shown.map((row) => {
       const elapsed = seconds((row.until ?? now()) - row.since);
       const mark =
         row.state === 'Completed'
@@ -98,7 +127,11 @@ export function createTtyRenderer(
       const line = `${mark} w${row.wave} ${row.id.padEnd(8)} ${row.state.padEnd(11)} ${elapsed.padStart(7)}  ${row.last}`;
       return line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line;
     });
+    if (hidden > 0) lines.unshift(`  … ${hidden} more task(s) (${hiddenCompleted} completed)`);
     for (const line of lines) out += `\u001b[2K${line}\n`;
+    // Fewer lines than last time (the terminal got shorter): clear the ones left below.
+    const extra = drawn - lines.length;
+    if (extra > 0) out += `${'\u001b[2K\n'.repeat(extra)}\u001b[${extra}A`;
     drawn = lines.length;
     write(out);
   };

@@ -445,6 +445,44 @@ describe('run renderers', () => {
   });
 });
 
+describe('TTY view on a short terminal', () => {
+  it('keeps running and failed tasks in view and counts the completed ones that do not fit', async () => {
+    const { createTtyRenderer } = await import('../../src/run/render.js');
+    let tty = '';
+    const t = createTtyRenderer(
+      (s) => (tty += s),
+      () => 80,
+      () => 5000,
+      () => 6, // room for 4 lines
+    );
+    const start = (id: string) =>
+      t.onEvent({
+        type: 'task.start',
+        t: 1000,
+        id,
+        wave: 1,
+        job: `j-${id}`,
+        worktree: '',
+        branch: '',
+        attempt: 1,
+      });
+    const end = (id: string, status: 'Completed' | 'Failed') =>
+      t.onEvent({ type: 'task.end', t: 2000, id, status, commits: [] });
+    for (const id of ['T1', 'T2', 'T3', 'T4', 'T5', 'T6']) start(id);
+    for (const id of ['T1', 'T2', 'T3']) end(id, 'Completed');
+    end('T4', 'Failed');
+    tty = '';
+    t.tick?.(5000);
+    const lines = tty.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toContain('… 3 more task(s) (3 completed)');
+    expect(tty).toContain('✗ w1 T4');
+    expect(tty).toContain('… w1 T5');
+    expect(tty).toContain('… w1 T6');
+    expect(tty).not.toContain('T1 ');
+  });
+});
+
 describe('ccglm run options', () => {
   it('--isolation repo: all tasks share one worktree on the integration branch', () => {
     sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', ['T1'])]));
