@@ -50,7 +50,9 @@ export async function restartJob(
     jobEnv = JSON.parse(meta['job_env'] ?? '{}') as Record<string, string>;
     headless = meta['headless'] ? (JSON.parse(meta['headless']) as HeadlessOptions) : undefined;
   } catch {
-    throw new CcglmError(`cannot restart ${id}: ${id}.meta has no valid command= line`);
+    throw new CcglmError(
+      `cannot restart ${id}: ${id}.meta has no valid command= (or headless=) line`,
+    );
   }
   return startJob({
     id,

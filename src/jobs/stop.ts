@@ -110,7 +110,8 @@ export async function stopJob(
 ): Promise<StopJobResult> {
   const record = requireJob(logDir, id);
   const reason = options.reason ?? 'stopped';
-  if (!record.agentAlive && record.hostAlive && record.outcome === undefined) {
+  // hostAlive: its host runs and has written no outcome yet.
+  if (!record.agentAlive && record.hostAlive) {
     // Its host is still launching it (an in-host launch resolving auth): it will not launch now.
     updateMeta(logDir, id, { stop_requested_at: formatUtc(Date.now()), stop_reason: reason });
     const outcome = await waitFor({

@@ -131,12 +131,12 @@ export class IntegrationBranch {
     const info = await this.ensure(repo);
     const ref = `refs/heads/${this.name}`;
     const checkedOut = (await this.checkouts(repo, info)).has(this.name);
+    // The commit merged is the one its parent names (read beside, usually done by now).
+    const { tip } = await log;
+    if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
     for (let attempt = 0; !checkedOut && attempt < 3; attempt += 1) {
       const ours = this.tips.get(repo.path) ?? (await revParse(repo.path, ref));
       if (ours === undefined) break;
-      // The commit merged is the one its parent names (read beside, usually done by now).
-      const { tip } = await log;
-      if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
       const merged = await mergeTrees(repo.path, ours, tip);
       if (merged.kind === 'unsupported') break;
       if (merged.kind === 'conflict')
@@ -154,8 +154,6 @@ export class IntegrationBranch {
       const now = await revParse(repo.path, ref);
       if (now !== undefined) this.tips.set(repo.path, now);
     }
-    const { tip } = await log;
-    if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
     const target = await this.worktree(repo);
     if (await isDirty(target))
       return {

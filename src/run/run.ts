@@ -256,6 +256,11 @@ class Run {
     return this.summarise(startedAt);
   }
 
+  /** The profile the tasks run, as the plan's log names it (`custom` for --agent-cmd). */
+  private get agentName(): string {
+    return this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude');
+  }
+
   /**
    * An unknown agent or a missing agent binary is one message before anything starts (the plan is
    * not touched), not every task Failed. The agent's config is looked for from a task's repository,
@@ -323,8 +328,6 @@ class Run {
       '-',
     );
     const promptFile = path.join(this.options.logDir, `${jobId}.prompt`);
-    const agentName =
-      this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude');
     writeFileSync(
       promptFile,
       renderPrompt({
@@ -335,7 +338,7 @@ class Run {
         worktree: ws.worktree,
         featureKey: this.planId,
         branch: ws.branch,
-        agent: agentName,
+        agent: this.agentName,
       }),
     );
     const job = buildAgentJob({
@@ -479,7 +482,7 @@ class Run {
     }
     const job: JobFacts = {
       jobId: running.jobId,
-      agent: this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude'),
+      agent: this.agentName,
       durationMs: this.now() - running.startedAt,
       exitCode: outcome.exit_code,
       restarts: running.retries,

@@ -34,7 +34,7 @@ export interface TaskWorkspace {
 }
 
 export type FinishResult =
-  | { ok: true; commits: string[]; filesEdited: string[]; merged: boolean; tip: string }
+  | { ok: true; commits: string[]; filesEdited: string[]; tip: string }
   | { ok: false; reason: string; commits: string[]; filesEdited: string[] };
 
 export class Workspace {
@@ -45,8 +45,8 @@ export class Workspace {
   private readonly removals = new Set<Promise<unknown>>();
   /** Per repo: branches of removed worktrees, deleted together when the run settles. */
   private readonly deletions = new Map<string, { ref: string; tip: string }[]>();
-  /** Pauses not over yet (see pause): release -> timer. */
-  private readonly paused = new Map<() => void, NodeJS.Timeout>();
+  /** Pauses not over yet (see pause), each as the function that ends it. */
+  private readonly pauses = new Set<() => void>();
   /** Worktrees made ahead of their task's start, by task id. */
   private readonly ahead = new Map<string, AheadEntry>();
 
@@ -131,12 +131,12 @@ export class Workspace {
     let release = () => {};
     const over = new Promise<void>((resolve) => (release = resolve));
     const end = () => {
-      const timer = this.paused.get(release);
-      if (timer !== undefined) clearTimeout(timer);
-      this.paused.delete(release);
+      clearTimeout(timer);
+      this.pauses.delete(end);
       release();
     };
-    this.paused.set(release, setTimeout(end, ms));
+    const timer = setTimeout(end, ms);
+    this.pauses.add(end);
     return { over, end };
   }
 
@@ -150,17 +150,9 @@ export class Workspace {
     await Promise.all([...this.ahead.keys()].map((taskId) => this.dropAhead(taskId)));
   }
 
-  /** Removes an unused worktree and its branch: made ahead, never given to an agent. */
+  /** Removes an unused worktree and its branch (made ahead, never given to an agent: still at its base). */
   private dropLater(ws: TaskWorkspace): void {
-    this.track(
-      this.worktreeQueue(ws.repo).run(async () => {
-        const remove = ['worktree', 'remove', ws.worktree];
-        if ((await git(ws.repo.path, remove, { background: true })).ok) {
-          this.deleteBranchLater(ws.repo, ws.branch, ws.base);
-          removeIfEmpty(path.dirname(ws.worktree));
-        }
-      }, 'idle'),
-    );
+    this.track(this.worktreeQueue(ws.repo).run(() => this.remove(ws, ws.base), 'idle'));
   }
 
   /** Branch deletions wait for the end of the run, where one git call makes them all. */
@@ -302,7 +294,7 @@ export class Workspace {
           : `merge into ${this.integration.name} failed: ${merge.message}`;
       return { ok: false, reason, commits, filesEdited };
     }
-    return { ok: true, commits, filesEdited, merged: true, tip };
+    return { ok: true, commits, filesEdited, tip };
   }
 
   /**
@@ -322,11 +314,7 @@ export class Workspace {
 
   /** Waits for every removal, cutting their pauses short. */
   async settled(): Promise<void> {
-    for (const [release, timer] of this.paused) {
-      clearTimeout(timer);
-      release();
-    }
-    this.paused.clear();
+    for (const end of [...this.pauses]) end();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
     await this.deleteBranches();
     // The plan's folder under the worktree root goes too once nothing is left in it.

@@ -64,8 +64,8 @@ describe('one host process for many jobs (ccglm run)', () => {
     expect(stay.hostAlive).toBe(true);
   });
 
-  it('the host outlives the process that started it; its jobs still get their outcomes', async () => {
-    // A closed pipe is what the host sees when the run dies: it keeps hosting what it has.
+  it('once its input ends (its run is gone) the host still finishes the jobs it has', async () => {
+    // A closed pipe is what the host sees when the run dies (ccglm run's kill -9 test kills one).
     await start('long', ['sh', '-c', 'sleep 0.5; echo done']);
     host.close();
     const end = await waitForJobEnd(job.logDir, 'long');
