@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SpawnerClient } from './spawner-client.js';
 
 export interface GitResult {
   ok: boolean;
@@ -26,7 +27,31 @@ export interface GitOptions {
 /** Lower CPU priority for background git work (niceness 10; an unprivileged process may lower its own). */
 const BACKGROUND_NICENESS = 10;
 
+/** While set, git runs through a spawner process rather than forking this one (see spawner.ts). */
+let spawner: SpawnerClient | undefined;
+
+/**
+ * From now on git() runs git through a spawner process (started now); the function returned ends
+ * that. For a long-lived process that runs many git commands: `ccglm run`.
+ */
+export function useSpawner(): () => void {
+  const client = new SpawnerClient(gitEnv());
+  client.start();
+  spawner = client;
+  return () => {
+    client.close();
+    if (spawner === client) spawner = undefined;
+  };
+}
+
 export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<GitResult> {
+  const niceness = options.background === true ? BACKGROUND_NICENESS : undefined;
+  const viaSpawner = spawner?.run('git', args, {
+    cwd,
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(niceness !== undefined ? { niceness } : {}),
+  });
+  if (viaSpawner !== undefined) return viaSpawner;
   return new Promise((resolve) => {
     const child = execFile(
       'git',
@@ -41,9 +66,9 @@ export function git(cwd: string, args: string[], options: GitOptions = {}): Prom
         resolve({ ok: false, stdout, stderr: stderr || error.message, code });
       },
     );
-    if (options.background === true && child.pid !== undefined) {
+    if (niceness !== undefined && child.pid !== undefined) {
       try {
-        os.setPriority(child.pid, BACKGROUND_NICENESS);
+        os.setPriority(child.pid, niceness);
       } catch {
         // already gone, or not allowed: it runs at normal priority
       }

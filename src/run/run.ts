@@ -27,6 +27,7 @@ import type { Task, TaskStatus } from '../plan/types.js';
 import { Scheduler, type ContinueMode, type Strategy } from '../schedule/scheduler.js';
 import { readPlanFile } from '../read-plan-file.js';
 import type { RunEvent, TaskEndStatus } from './events.js';
+import { useSpawner } from './git.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
 import { resolveRepos, type ResolvedRepo } from './repos.js';
@@ -201,6 +202,17 @@ class Run {
   }
 
   async execute(): Promise<number> {
+    // git runs through a small spawner process: forking this one for each git command held up the
+    // event loop (see spawner.ts).
+    const endSpawner = useSpawner();
+    try {
+      return await this.executeWithSpawner();
+    } finally {
+      endSpawner();
+    }
+  }
+
+  private async executeWithSpawner(): Promise<number> {
     const startedAt = this.now();
     // The job host starts (a Node start-up) while the repos and first worktrees are prepared.
     this.host.start();

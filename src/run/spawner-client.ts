@@ -1,0 +1,125 @@
+/**
+ * Runs commands through the spawner process (spawner.ts) instead of forking this one. Requests go
+ * out at once (the spawner reads them once it is up); while any is pending the spawner keeps this
+ * process alive, otherwise it does not. Once the spawner died or was closed, `run()` returns
+ * undefined: the caller spawns the command itself (what was pending when it died fails).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { packageRoot } from '../paths.js';
+import type { SpawnReply, SpawnRequest } from './spawner.js';
+
+export const spawnerScript = path.join(packageRoot, 'dist', 'run', 'spawner.js');
+
+type Result = Omit<SpawnReply, 'id'>;
+type Unrefable = { ref?: () => void; unref?: () => void };
+
+export class SpawnerClient {
+  private child: ChildProcess | undefined;
+  private readonly pending = new Map<number, (result: Result) => void>();
+  private nextId = 1;
+  private buffer = '';
+  /** Died or closed: commands are spawned by the caller from then on. */
+  private done = false;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly script = spawnerScript,
+  ) {}
+
+  /** Starts the spawner now (a Node start-up), so the first command does not wait for it. */
+  start(): void {
+    this.current();
+  }
+
+  /** Undefined when the spawner cannot be used (it died): spawn the command here instead. */
+  run(
+    file: string,
+    args: string[],
+    options: { cwd: string; input?: string; niceness?: number },
+  ): Promise<Result> | undefined {
+    const child = this.current();
+    if (child === undefined) return undefined;
+    const id = this.nextId;
+    this.nextId += 1;
+    const request: SpawnRequest = { id, file, args, cwd: options.cwd };
+    if (options.input !== undefined) request.input = options.input;
+    if (options.niceness !== undefined) request.niceness = options.niceness;
+    const result = new Promise<Result>((resolve) => this.pending.set(id, resolve));
+    if (this.pending.size === 1) this.hold(child, true);
+    child.stdin?.write(`${JSON.stringify(request)}\n`);
+    return result;
+  }
+
+  /** No more commands: the spawner exits once those under way have answered. */
+  close(): void {
+    this.done = true;
+    this.child?.stdin?.end();
+  }
+
+  private current(): ChildProcess | undefined {
+    if (this.done) return undefined;
+    if (this.child !== undefined) return this.child;
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [this.script, '--serve'], {
+        stdio: ['pipe', 'pipe', 'ignore'],
+        cwd: os.tmpdir(),
+        env: this.env,
+      });
+    } catch {
+      this.done = true;
+      return undefined;
+    }
+    child.stdin?.on('error', () => undefined);
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => this.receive(chunk));
+    child.on('error', () => this.fail());
+    // 'close', not 'exit': its last answers may still be in the pipe when it exits.
+    child.on('close', () => this.fail());
+    this.hold(child, false);
+    this.child = child;
+    return child;
+  }
+
+  private receive(chunk: string): void {
+    this.buffer += chunk;
+    let newline = this.buffer.indexOf('\n');
+    while (newline >= 0) {
+      const line = this.buffer.slice(0, newline);
+      this.buffer = this.buffer.slice(newline + 1);
+      newline = this.buffer.indexOf('\n');
+      let reply: SpawnReply;
+      try {
+        reply = JSON.parse(line) as SpawnReply;
+      } catch {
+        continue;
+      }
+      const resolve = this.pending.get(reply.id);
+      if (resolve === undefined) continue;
+      this.pending.delete(reply.id);
+      const { ok, code, stdout, stderr } = reply;
+      resolve({ ok, code, stdout, stderr });
+    }
+    if (this.pending.size === 0 && this.child !== undefined) this.hold(this.child, false);
+  }
+
+  /** The spawner is gone: what it had not answered fails, and later commands are spawned here. */
+  private fail(): void {
+    this.done = true;
+    const message = 'ccglm: the spawner process exited before the command finished';
+    for (const resolve of this.pending.values())
+      resolve({ ok: false, code: 1, stdout: '', stderr: message });
+    this.pending.clear();
+    this.child = undefined;
+  }
+
+  /** While a command is pending the spawner keeps this process alive; otherwise it does not. */
+  private hold(child: ChildProcess, on: boolean): void {
+    for (const handle of [child, child.stdout, child.stdin] as (Unrefable | null)[]) {
+      if (on) handle?.ref?.();
+      else handle?.unref?.();
+    }
+  }
+}
