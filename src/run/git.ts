@@ -94,7 +94,8 @@ export async function gitOrThrow(
 
 let environment: NodeJS.ProcessEnv | undefined;
 
-function gitEnv(): NodeJS.ProcessEnv {
+/** The environment git runs in (see the comment inside). */
+export function gitEnv(): NodeJS.ProcessEnv {
   // Merges and commits made by ccglm itself must not stop for an editor or a pager.
   environment ??= {
     ...process.env,

@@ -17,6 +17,7 @@ import {
   type BranchLog,
   type MergeResult,
 } from './git.js';
+import { CommitPipes } from './commit-pipes.js';
 import type { RepoQueues } from './repo-queue.js';
 import type { ResolvedRepo } from './repos.js';
 
@@ -25,6 +26,8 @@ export class IntegrationBranch {
   private readonly repos = new Map<string, Promise<RepoInfo>>();
   /** Per repo: the branch's tip as this run last moved or read it. */
   private readonly tips = new Map<string, string>();
+  /** Per repo: the processes that write merge commits and move the branch (undefined: one-shot git). */
+  private readonly pipes = new Map<string, Promise<CommitPipes | undefined>>();
 
   constructor(
     readonly name: string,
@@ -89,7 +92,25 @@ export class IntegrationBranch {
       await gitOrThrow(repo.path, ['worktree', 'add', dir, this.name]);
       return dir;
     };
-    return inQueue ? add() : this.queues.get(`worktrees:${repo.path}`).run(add);
+    return inQueue ? add() : this.queues.worktrees(repo.path).run(add);
+  }
+
+  private commitPipes(repo: ResolvedRepo): Promise<CommitPipes | undefined> {
+    let pipes = this.pipes.get(repo.path);
+    if (pipes === undefined) {
+      pipes = CommitPipes.open(repo.path, `ccglm run: merge into ${this.name}`).catch(
+        () => undefined,
+      );
+      this.pipes.set(repo.path, pipes);
+    }
+    return pipes;
+  }
+
+  /** The run merges no more: its git processes end. */
+  async close(): Promise<void> {
+    const all = [...this.pipes.values()];
+    this.pipes.clear();
+    for (const pipes of await Promise.all(all)) pipes?.close();
   }
 
   /**
@@ -106,7 +127,7 @@ export class IntegrationBranch {
   ): Promise<MergeResult> {
     // Merges that tasks wait for go before those of tasks nothing depends on.
     return this.queues
-      .get(`merge:${repo.path}`)
+      .merges(repo.path)
       .run(() => this.mergeNow(repo, message, log), awaited ? 'now' : 'soon');
   }
 
@@ -141,11 +162,26 @@ export class IntegrationBranch {
       if (merged.kind === 'unsupported') break;
       if (merged.kind === 'conflict')
         return { ok: false, conflicts: merged.files, message: 'merge conflict' };
-      const parents = ['-p', ours, '-p', tip];
-      const commit = (
-        await gitOrThrow(repo.path, ['commit-tree', merged.tree, ...parents, '-m', message])
-      ).trim();
-      if ((await git(repo.path, ['update-ref', '-m', message, ref, commit, ours])).ok) {
+      const pipes = await this.commitPipes(repo);
+      const commit =
+        (await pipes?.commit(merged.tree, [ours, tip], message)) ??
+        (
+          await gitOrThrow(repo.path, [
+            'commit-tree',
+            merged.tree,
+            '-p',
+            ours,
+            '-p',
+            tip,
+            '-m',
+            message,
+          ])
+        ).trim();
+      const moved =
+        pipes !== undefined
+          ? await pipes.moveRef(ref, commit, ours)
+          : (await git(repo.path, ['update-ref', '-m', message, ref, commit, ours])).ok;
+      if (moved) {
         this.tips.set(repo.path, commit);
         return { ok: true };
       }

@@ -1,25 +1,28 @@
 /**
- * Runs commands through the spawner process (spawner.ts) instead of forking this one. Requests go
- * out at once (the spawner reads them once it is up); while any is pending the spawner keeps this
- * process alive, otherwise it does not. Once the spawner died or was closed, `run()` returns
- * undefined: the caller spawns the command itself (what was pending when it died fails).
+ * Runs commands through the spawner process (spawner.ts) instead of forking this one. While any is
+ * pending the spawner keeps this process alive, otherwise it does not. Until the spawner says it is
+ * ready, and once it died or was closed, `run()` returns undefined: the caller spawns the command
+ * itself (what was pending when it died fails).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
+import { keepAlive } from './line-process.js';
 import type { SpawnReply, SpawnRequest } from './spawner.js';
 
 export const spawnerScript = path.join(packageRoot, 'dist', 'run', 'spawner.js');
 
 type Result = Omit<SpawnReply, 'id'>;
-type Unrefable = { ref?: () => void; unref?: () => void };
 
 export class SpawnerClient {
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, (result: Result) => void>();
   private nextId = 1;
   private buffer = '';
+  /** Up and listening (its first line said so). */
+  private ready = false;
+  private readonly readyWaiters: ((ready: boolean) => void)[] = [];
   /** Died or closed: commands are spawned by the caller from then on. */
   private done = false;
 
@@ -33,6 +36,12 @@ export class SpawnerClient {
     this.current();
   }
 
+  /** Resolves true once the spawner is ready, false when it will not be (it died, or closed). */
+  started(): Promise<boolean> {
+    if (this.ready || this.done) return Promise.resolve(this.ready && !this.done);
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
   /** Undefined when the spawner cannot be used (it died): spawn the command here instead. */
   run(
     file: string,
@@ -40,14 +49,14 @@ export class SpawnerClient {
     options: { cwd: string; input?: string; niceness?: number },
   ): Promise<Result> | undefined {
     const child = this.current();
-    if (child === undefined) return undefined;
+    if (child === undefined || !this.ready) return undefined;
     const id = this.nextId;
     this.nextId += 1;
     const request: SpawnRequest = { id, file, args, cwd: options.cwd };
     if (options.input !== undefined) request.input = options.input;
     if (options.niceness !== undefined) request.niceness = options.niceness;
     const result = new Promise<Result>((resolve) => this.pending.set(id, resolve));
-    if (this.pending.size === 1) this.hold(child, true);
+    if (this.pending.size === 1) keepAlive(child, true);
     child.stdin?.write(`${JSON.stringify(request)}\n`);
     return result;
   }
@@ -55,6 +64,7 @@ export class SpawnerClient {
   /** No more commands: the spawner exits once those under way have answered. */
   close(): void {
     this.done = true;
+    for (const resolve of this.readyWaiters.splice(0)) resolve(false);
     this.child?.stdin?.end();
   }
 
@@ -78,7 +88,7 @@ export class SpawnerClient {
     child.on('error', () => this.fail());
     // 'close', not 'exit': its last answers may still be in the pipe when it exits.
     child.on('close', () => this.fail());
-    this.hold(child, false);
+    keepAlive(child, false);
     this.child = child;
     return child;
   }
@@ -90,10 +100,15 @@ export class SpawnerClient {
       const line = this.buffer.slice(0, newline);
       this.buffer = this.buffer.slice(newline + 1);
       newline = this.buffer.indexOf('\n');
-      let reply: SpawnReply;
+      let reply: SpawnReply | { ready: true };
       try {
-        reply = JSON.parse(line) as SpawnReply;
+        reply = JSON.parse(line) as SpawnReply | { ready: true };
       } catch {
+        continue;
+      }
+      if ('ready' in reply) {
+        this.ready = true;
+        for (const resolve of this.readyWaiters.splice(0)) resolve(true);
         continue;
       }
       const resolve = this.pending.get(reply.id);
@@ -102,24 +117,17 @@ export class SpawnerClient {
       const { ok, code, stdout, stderr } = reply;
       resolve({ ok, code, stdout, stderr });
     }
-    if (this.pending.size === 0 && this.child !== undefined) this.hold(this.child, false);
+    if (this.pending.size === 0 && this.child !== undefined) keepAlive(this.child, false);
   }
 
   /** The spawner is gone: what it had not answered fails, and later commands are spawned here. */
   private fail(): void {
     this.done = true;
+    for (const resolve of this.readyWaiters.splice(0)) resolve(false);
     const message = 'ccglm: the spawner process exited before the command finished';
     for (const resolve of this.pending.values())
       resolve({ ok: false, code: 1, stdout: '', stderr: message });
     this.pending.clear();
     this.child = undefined;
-  }
-
-  /** While a command is pending the spawner keeps this process alive; otherwise it does not. */
-  private hold(child: ChildProcess, on: boolean): void {
-    for (const handle of [child, child.stdout, child.stdin] as (Unrefable | null)[]) {
-      if (on) handle?.ref?.();
-      else handle?.unref?.();
-    }
   }
 }

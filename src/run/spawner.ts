@@ -7,7 +7,8 @@
  * ~4 ms, a dozen per task; with 12 tasks ending together that queued the merges and starts that
  * dependents wait for. Forked from here (~45 MB) it costs a fraction, and the run's loop nothing.
  *
- * It imports nothing of ccglm's, exits when its input ends (the run finished or died), and ignores
+ * It says `{"ready":true}` once it listens (until then the run forks git itself, rather than wait
+ * for a Node start-up), imports nothing of ccglm's, exits when its input ends (the run finished or died), and ignores
  * SIGINT/SIGTERM: a Ctrl-C reaches the whole process group, and the run's cleanup still needs git.
  */
 import { execFile } from 'node:child_process';
@@ -80,6 +81,7 @@ function serve(): void {
     run(request, reply);
   });
   // Input ended: the commands under way finish and answer, then the process exits on its own.
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 }
 
 if (process.argv[2] === '--serve') serve();

@@ -38,7 +38,7 @@ export type FinishResult =
   | { ok: false; reason: string; commits: string[]; filesEdited: string[] };
 
 export class Workspace {
-  /** Git work per repo, one at a time: worktree changes (git cannot add two at once) and merges. */
+  /** Git work per repo: worktree changes (a few at a time) and merges (one at a time). */
   private readonly queues = new RepoQueues();
   readonly integration: IntegrationBranch;
   /** Worktree removals under way (off the path from one task's end to the next one's start). */
@@ -67,12 +67,11 @@ export class Workspace {
   }
 
   private worktreeQueue(repo: ResolvedRepo): RepoQueue {
-    return this.queues.get(`worktrees:${repo.path}`);
+    return this.queues.worktrees(repo.path);
   }
 
   /**
-   * A task's worktree. Git locks a repository's metadata while it adds a worktree, so one task per
-   * repo at a time; a worktree made ahead (`prepareAhead`) only moves to the latest integration
+   * A task's worktree, made in the repo's worktree queue (a few at a time); a worktree made ahead (`prepareAhead`) only moves to the latest integration
    * commit, which needs no lock.
    */
   async prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
@@ -317,6 +316,7 @@ export class Workspace {
     for (const end of [...this.pauses]) end();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
     await this.deleteBranches();
+    await this.integration.close();
     // The plan's folder under the worktree root goes too once nothing is left in it.
     removeIfEmpty(path.join(this.worktreeRoot, this.planId));
   }

@@ -13,9 +13,11 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function client(): SpawnerClient {
+async function client(): Promise<SpawnerClient> {
   const made = new SpawnerClient(process.env);
   clients.push(made);
+  made.start();
+  expect(await made.started()).toBe(true);
   return made;
 }
 
@@ -27,7 +29,7 @@ async function spawnerPid(spawner: SpawnerClient): Promise<number> {
 
 describe('the run spawner (commands forked from a small process)', () => {
   it('runs commands side by side and answers each with its exit code, output and stderr', async () => {
-    const spawner = client();
+    const spawner = await client();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ccglm-spawner-'));
     dirs.push(dir);
     const [slow, fast, failing, piped] = await Promise.all([
@@ -43,7 +45,7 @@ describe('the run spawner (commands forked from a small process)', () => {
   });
 
   it('reports a missing program or folder as a failure, and keeps serving', async () => {
-    const spawner = client();
+    const spawner = await client();
     const missing = await spawner.run('no-such-program-ccglm', [], { cwd: os.tmpdir() });
     expect(missing?.ok).toBe(false);
     expect(missing?.stderr).toMatch(/ENOENT/);
@@ -57,16 +59,15 @@ describe('the run spawner (commands forked from a small process)', () => {
   });
 
   it('runs background work at the niceness asked for', async () => {
-    const spawner = client();
-    const result = await spawner.run('sh', ['-c', 'cut -d" " -f19 /proc/self/stat'], {
-      cwd: os.tmpdir(),
-      niceness: 10,
-    });
+    const spawner = await client();
+    // The shell's own niceness (field 19 of its stat), read after the spawner has set it.
+    const script = 'sleep 0.1; read -r line < /proc/$$/stat; set -- $line; echo ${19}';
+    const result = await spawner.run('sh', ['-c', script], { cwd: os.tmpdir(), niceness: 10 });
     expect(result?.stdout.trim()).toBe('10');
   });
 
   it('when the spawner dies, what it had not answered fails and later commands are run here', async () => {
-    const spawner = client();
+    const spawner = await client();
     const pid = await spawnerPid(spawner);
     expect(isProcessAlive(pid)).toBe(true);
     const pending = spawner.run('sleep', ['5'], { cwd: os.tmpdir() });
@@ -78,7 +79,7 @@ describe('the run spawner (commands forked from a small process)', () => {
   });
 
   it('survives a Ctrl-C (SIGINT to the group) and exits once closed and done', async () => {
-    const spawner = client();
+    const spawner = await client();
     const pid = await spawnerPid(spawner);
     process.kill(pid, 'SIGINT');
     const running = spawner.run('sh', ['-c', 'sleep 0.2; echo finished'], { cwd: os.tmpdir() });
@@ -88,6 +89,17 @@ describe('the run spawner (commands forked from a small process)', () => {
     while (isProcessAlive(pid) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
     expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it('answers nothing until it is up (the caller forks meanwhile), and nothing once closed', async () => {
+    const spawner = new SpawnerClient(process.env);
+    clients.push(spawner);
+    expect(spawner.run('true', [], { cwd: os.tmpdir() })).toBeUndefined();
+    expect(await spawner.started()).toBe(true);
+    expect((await spawner.run('true', [], { cwd: os.tmpdir() }))?.ok).toBe(true);
+    spawner.close();
+    expect(spawner.run('true', [], { cwd: os.tmpdir() })).toBeUndefined();
+    expect(await spawner.started()).toBe(false);
   });
 
   it('git() goes through it while in use, and forks git itself after', async () => {
