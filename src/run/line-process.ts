@@ -6,6 +6,7 @@
  * with its stderr, and the next request starts a new one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 export type LineAnswer = { ok: true; lines: string[] } | { ok: false; error: string };
 
@@ -19,7 +20,6 @@ interface Pending {
 interface Session {
   child: ChildProcess;
   pending: Pending[];
-  buffer: string;
   stderr: string;
 }
 
@@ -61,11 +61,13 @@ export class LineProcess {
       env: this.options.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const session: Session = { child, pending: [], buffer: '', stderr: '' };
+    const session: Session = { child, pending: [], stderr: '' };
     child.stdin?.on('error', () => undefined);
-    child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => receive(session, chunk));
+    if (child.stdout !== null)
+      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) =>
+        receive(session, line),
+      );
     child.stderr?.on('data', (chunk: string) => (session.stderr += chunk));
     child.on('error', (error) => (session.stderr += error.message));
     // 'close', not 'exit': its last answers and its complaint may still be in the pipes.
@@ -81,20 +83,13 @@ export class LineProcess {
   }
 }
 
-function receive(session: Session, chunk: string): void {
-  session.buffer += chunk;
-  let newline = session.buffer.indexOf('\n');
-  while (newline >= 0) {
-    const line = session.buffer.slice(0, newline);
-    session.buffer = session.buffer.slice(newline + 1);
-    newline = session.buffer.indexOf('\n');
-    const first = session.pending[0];
-    if (first === undefined) continue;
-    first.lines.push(line);
-    if (first.lines.length < first.answers) continue;
-    session.pending.shift();
-    first.resolve({ ok: true, lines: first.lines });
-  }
+function receive(session: Session, line: string): void {
+  const first = session.pending[0];
+  if (first === undefined) return;
+  first.lines.push(line);
+  if (first.lines.length < first.answers) return;
+  session.pending.shift();
+  first.resolve({ ok: true, lines: first.lines });
   if (session.pending.length === 0) keepAlive(session.child, false);
 }
 

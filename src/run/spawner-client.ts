@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { keepAlive } from './line-process.js';
@@ -19,7 +20,6 @@ export class SpawnerClient {
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, (result: Result) => void>();
   private nextId = 1;
-  private buffer = '';
   /** Up and listening (its first line said so). */
   private ready = false;
   private readonly readyWaiters: ((ready: boolean) => void)[] = [];
@@ -83,8 +83,10 @@ export class SpawnerClient {
       return undefined;
     }
     child.stdin?.on('error', () => undefined);
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => this.receive(chunk));
+    if (child.stdout !== null)
+      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) =>
+        this.receive(line),
+      );
     child.on('error', () => this.fail());
     // 'close', not 'exit': its last answers may still be in the pipe when it exits.
     child.on('close', () => this.fail());
@@ -93,30 +95,23 @@ export class SpawnerClient {
     return child;
   }
 
-  private receive(chunk: string): void {
-    this.buffer += chunk;
-    let newline = this.buffer.indexOf('\n');
-    while (newline >= 0) {
-      const line = this.buffer.slice(0, newline);
-      this.buffer = this.buffer.slice(newline + 1);
-      newline = this.buffer.indexOf('\n');
-      let reply: SpawnReply | { ready: true };
-      try {
-        reply = JSON.parse(line) as SpawnReply | { ready: true };
-      } catch {
-        continue;
-      }
-      if ('ready' in reply) {
-        this.ready = true;
-        for (const resolve of this.readyWaiters.splice(0)) resolve(true);
-        continue;
-      }
-      const resolve = this.pending.get(reply.id);
-      if (resolve === undefined) continue;
-      this.pending.delete(reply.id);
-      const { ok, code, stdout, stderr } = reply;
-      resolve({ ok, code, stdout, stderr });
+  private receive(line: string): void {
+    let reply: SpawnReply | { ready: true };
+    try {
+      reply = JSON.parse(line) as SpawnReply | { ready: true };
+    } catch {
+      return;
     }
+    if ('ready' in reply) {
+      this.ready = true;
+      for (const resolve of this.readyWaiters.splice(0)) resolve(true);
+      return;
+    }
+    const resolve = this.pending.get(reply.id);
+    if (resolve === undefined) return;
+    this.pending.delete(reply.id);
+    const { ok, code, stdout, stderr } = reply;
+    resolve({ ok, code, stdout, stderr });
     if (this.pending.size === 0 && this.child !== undefined) keepAlive(this.child, false);
   }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   plainCommits,
   type Ident,
 } from '../../src/run/commit-pipes.js';
+import { initRepo } from './helpers.js';
 
 let dir: string;
 let repo: string;
@@ -20,13 +21,7 @@ const git = (...args: string[]) =>
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'ccglm-pipes-'));
   repo = path.join(dir, 'app');
-  mkdirSync(repo);
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Ada Lovelace');
-  git('config', 'user.email', 'ada@example.invalid');
-  writeFileSync(path.join(repo, 'README.md'), '# app\n');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
+  initRepo(repo, 'Ada Lovelace');
 });
 afterEach(() => {
   for (const pipes of opened.splice(0)) pipes.close();

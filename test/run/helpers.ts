@@ -18,18 +18,23 @@ export interface Sandbox {
   cleanup(): void;
 }
 
-/** A temp folder with a git repo `app` (one commit) and a plan beside it. */
-export function makeSandbox(planText: string): Sandbox {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ccglm-run-'));
-  const repo = path.join(dir, 'app');
-  mkdirSync(repo);
+/** A git repository at `repo` (made) on `main` with one commit (README.md), committer `name`. */
+export function initRepo(repo: string, name = 'test'): void {
+  mkdirSync(repo, { recursive: true });
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'test');
+  git('config', 'user.name', name);
   git('config', 'user.email', 'test@example.invalid');
   writeFileSync(path.join(repo, 'README.md'), '# app\n');
   git('add', '-A');
   git('commit', '-q', '-m', 'init');
+}
+
+/** A temp folder with a git repo `app` (one commit) and a plan beside it. */
+export function makeSandbox(planText: string): Sandbox {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ccglm-run-'));
+  const repo = path.join(dir, 'app');
+  initRepo(repo);
   const plan = path.join(dir, 'test-plan.md');
   writeFileSync(plan, planText);
   const marks = path.join(dir, 'marks');
