@@ -60,22 +60,27 @@ export class IntegrationBranch {
   }
 
   private async inspect(repo: ResolvedRepo): Promise<RepoInfo> {
-    let tip = await revParse(repo.path, `refs/heads/${this.name}`);
+    // Side by side: what the run needs to know of the repo before its first task starts.
+    const [branchTip, head, commonDir, list] = await Promise.all([
+      revParse(repo.path, `refs/heads/${this.name}`),
+      revParse(repo.path, 'HEAD'),
+      gitOrThrow(repo.path, ['rev-parse', '--git-common-dir']),
+      gitOrThrow(repo.path, ['worktree', 'list', '--porcelain']),
+    ]);
+    let tip = branchTip;
     if (tip === undefined) {
-      tip = await revParse(repo.path, 'HEAD');
-      if (tip === undefined)
+      if (head === undefined)
         throw new Error(`${repo.path} has no commit yet: ccglm branches from HEAD`);
-      await gitOrThrow(repo.path, ['branch', this.name, tip]);
+      await gitOrThrow(repo.path, ['branch', this.name, head]);
+      tip = head;
     }
     this.tips.set(repo.path, tip);
-    const commonDir = path.resolve(
-      repo.path,
-      (await gitOrThrow(repo.path, ['rev-parse', '--git-common-dir'])).trim(),
-    );
-    const list = await gitOrThrow(repo.path, ['worktree', 'list', '--porcelain']);
     const first = list.split('\n\n')[0] ?? '';
     const main = /^worktree (.+)$/m.exec(first)?.[1];
-    return { commonDir, mainWorktree: /^bare$/m.test(first) ? undefined : main };
+    return {
+      commonDir: path.resolve(repo.path, commonDir.trim()),
+      mainWorktree: /^bare$/m.test(first) ? undefined : main,
+    };
   }
 
   /**

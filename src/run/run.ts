@@ -100,6 +100,21 @@ export function planIdOf(planPath: string): string {
 }
 
 export async function runPlan(options: RunOptions): Promise<number> {
+  // The run's helper processes (a Node start-up each) start first, beside reading the plan: one
+  // host for its jobs, and a spawner that runs its git commands (forking this process for each held
+  // up its event loop; see spawner.ts). A plan refused or a dry run ends them unused.
+  const helpers =
+    options.dryRun === true ? undefined : { host: new SharedHost(), endSpawner: useSpawner() };
+  helpers?.host.start();
+  try {
+    return await runWith(options, helpers?.host);
+  } finally {
+    helpers?.host.close();
+    helpers?.endSpawner();
+  }
+}
+
+async function runWith(options: RunOptions, host: SharedHost | undefined): Promise<number> {
   const now = options.now ?? Date.now;
   const planPath = path.resolve(options.plan);
   const read = await readPlanFile(planPath);
@@ -144,7 +159,14 @@ export async function runPlan(options: RunOptions): Promise<number> {
     new Date(now()),
   );
   try {
-    return await new Run(options, compiled, planPath, planKey, now).execute();
+    return await new Run(
+      options,
+      compiled,
+      planPath,
+      planKey,
+      now,
+      host ?? new SharedHost(),
+    ).execute();
   } finally {
     lock.release();
   }
@@ -164,8 +186,6 @@ class Run {
   private repos = new Map<string, ResolvedRepo>();
   private wake: () => void = () => {};
   private interrupted: 'SIGINT' | 'SIGTERM' | undefined;
-  /** One host process for all of this run's jobs (it outlives the run while they run). */
-  private readonly host = new SharedHost();
   /** Aborts the end-waits of running jobs (a restart replaces it with a fresh one). */
   private abort = new AbortController();
 
@@ -175,6 +195,8 @@ class Run {
     private readonly planPath: string,
     planKey: string,
     private readonly now: () => number,
+    /** One host process for all of this run's jobs (it outlives the run while they run). */
+    private readonly host: SharedHost,
   ) {
     this.planId = planIdOf(planPath);
     this.writer = new PlanWriter(planPath);
@@ -202,19 +224,8 @@ class Run {
   }
 
   async execute(): Promise<number> {
-    // git runs through a small spawner process: forking this one for each git command held up the
-    // event loop (see spawner.ts).
-    const endSpawner = useSpawner();
-    try {
-      return await this.executeWithSpawner();
-    } finally {
-      endSpawner();
-    }
-  }
-
-  private async executeWithSpawner(): Promise<number> {
     const startedAt = this.now();
-    // The job host starts (a Node start-up) while the repos and first worktrees are prepared.
+    // Started by runPlan; started again if it died meanwhile.
     this.host.start();
     const pending = this.scheduler
       .state()
