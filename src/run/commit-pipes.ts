@@ -14,13 +14,13 @@ import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { git, gitEnv } from './git.js';
-import { LineProcess } from './line-process.js';
+import { PipeProcess } from './pipe-process.js';
 
 let files = 0;
 
 export class CommitPipes {
-  private readonly objects: LineProcess;
-  private readonly refs: LineProcess;
+  private readonly objects: PipeProcess;
+  private readonly refs: PipeProcess;
   /** The commit's text goes through this file (hash-object reads paths); one commit at a time. */
   private readonly file = path.join(os.tmpdir(), `ccglm-commit-${process.pid}-${(files += 1)}.txt`);
   private last: Promise<unknown> = Promise.resolve();
@@ -32,12 +32,12 @@ export class CommitPipes {
     reflogMessage: string,
   ) {
     const options = { cwd: repoPath, env: gitEnv() };
-    this.objects = new LineProcess(
+    this.objects = new PipeProcess(
       'git',
       ['hash-object', '--stdin-paths', '-w', '-t', 'commit'],
       options,
     );
-    this.refs = new LineProcess('git', ['update-ref', '-m', reflogMessage, '--stdin'], options);
+    this.refs = new PipeProcess('git', ['update-ref', '-m', reflogMessage, '--stdin'], options);
   }
 
   /** Undefined when commits here need `git commit-tree` (no identity, signing, another encoding). */
@@ -60,8 +60,8 @@ export class CommitPipes {
     const text = commitText(tree, parents, this.author, this.committer, message, new Date());
     const written = this.last.then(async () => {
       writeFileSync(this.file, text);
-      const answer = await this.objects.ask(`${this.file}\n`, 1);
-      const id = answer.ok ? answer.lines[0] : undefined;
+      const answer = await this.objects.askLines(`${this.file}\n`, 1);
+      const id = answer.ok ? answer.value[0] : undefined;
       return id !== undefined && /^[0-9a-f]{40,64}$/.test(id) ? id : undefined;
     });
     this.last = written.catch(() => undefined);
@@ -70,8 +70,11 @@ export class CommitPipes {
 
   /** Moves `ref` from `from` to `to`; false when it was not at `from` (or git refused). */
   async moveRef(ref: string, to: string, from: string): Promise<boolean> {
-    const answer = await this.refs.ask(`start\nupdate ${ref} ${to} ${from}\nprepare\ncommit\n`, 3);
-    return answer.ok && answer.lines.at(-1) === 'commit: ok';
+    const answer = await this.refs.askLines(
+      `start\nupdate ${ref} ${to} ${from}\nprepare\ncommit\n`,
+      3,
+    );
+    return answer.ok && answer.value.at(-1) === 'commit: ok';
   }
 
   close(): void {

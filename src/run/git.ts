@@ -144,8 +144,9 @@ export async function filesChanged(
   tip: string,
   options: GitOptions = {},
 ): Promise<string[]> {
-  const out = await gitOrThrow(cwd, ['diff', '--name-only', `${base}...${tip}`], options);
-  return out.split('\n').filter((line) => line.length > 0);
+  // -z: names as they are (no quoting of non-ASCII or odd characters).
+  const out = await gitOrThrow(cwd, ['diff', '--name-only', '-z', `${base}...${tip}`], options);
+  return out.split('\0').filter((name) => name.length > 0);
 }
 
 /** Uncommitted changes (tracked or untracked) in a worktree. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import {
   checkedOutBranches,
   git,
+  gitEnv,
   gitOrThrow,
   isDirty,
   mergeBranch,
@@ -18,6 +19,7 @@ import {
   type MergeResult,
 } from './git.js';
 import { CommitPipes } from './commit-pipes.js';
+import { disjoint, TreeMerger, type TaskDiff } from './tree-merge.js';
 import type { RepoQueues } from './repo-queue.js';
 import type { ResolvedRepo } from './repos.js';
 
@@ -28,6 +30,12 @@ export class IntegrationBranch {
   private readonly tips = new Map<string, string>();
   /** Per repo: the processes that write merge commits and move the branch (undefined: one-shot git). */
   private readonly pipes = new Map<string, Promise<CommitPipes | undefined>>();
+  /** Per repo: the processes that read and write trees for merges made here (tree-merge.ts). */
+  private readonly mergers = new Map<string, TreeMerger>();
+  /** Per repo: this run's merges since the branch's tip was last read (see mergedHere). */
+  private readonly ledgers = new Map<string, LedgerEntry[]>();
+  /** How many merges got their tree here, and how many from git (tests and the benchmark read it). */
+  readonly treesMade = { here: 0, byGit: 0 };
 
   constructor(
     readonly name: string,
@@ -111,83 +119,110 @@ export class IntegrationBranch {
     return pipes;
   }
 
+  private merger(repo: ResolvedRepo): TreeMerger {
+    let merger = this.mergers.get(repo.path);
+    if (merger === undefined) {
+      merger = new TreeMerger(repo.path, gitEnv());
+      this.mergers.set(repo.path, merger);
+    }
+    return merger;
+  }
+
+  /** What a task's branch changed since its base, read in this process (undefined: unreadable). */
+  taskDiff(repo: ResolvedRepo, base: string, branch: string): Promise<TaskDiff | undefined> {
+    return this.merger(repo)
+      .taskDiff(base, branch)
+      .catch(() => undefined);
+  }
+
   /** The run merges no more: its git processes end. */
   async close(): Promise<void> {
     const all = [...this.pipes.values()];
     this.pipes.clear();
     for (const pipes of await Promise.all(all)) pipes?.close();
+    for (const merger of this.mergers.values()) merger.close();
+    this.mergers.clear();
   }
 
   /**
-   * `--no-ff` merge of `tip` into the integration branch, one at a time per repo. Where the branch
-   * is checked out, `git merge` in that worktree keeps its files in step; elsewhere the merge needs
-   * no worktree: merge-tree, commit-tree, and a compare-and-swap of the branch (a commit someone
-   * else added meanwhile is merged into, not lost).
+   * `--no-ff` merge of a task's branch into the integration branch, one at a time per repo. Where
+   * the branch is checked out, `git merge` in that worktree keeps its files in step; elsewhere the
+   * merge needs no worktree: the merged tree (tree-merge.ts, else merge-tree), a commit, and a
+   * compare-and-swap of the branch (a commit someone else added meanwhile is merged into, not lost).
    */
-  merge(
-    repo: ResolvedRepo,
-    message: string,
-    log: Promise<BranchLog>,
-    awaited = true,
-  ): Promise<MergeResult> {
+  merge(repo: ResolvedRepo, task: TaskToMerge, awaited = true): Promise<MergeResult> {
     // Merges that tasks wait for go before those of tasks nothing depends on.
     return this.queues
       .merges(repo.path)
-      .run(() => this.mergeNow(repo, message, log), awaited ? 'now' : 'soon');
+      .run(() => this.mergeNow(repo, task), awaited ? 'now' : 'soon');
   }
 
-  private async mergeNow(
-    repo: ResolvedRepo,
-    message: string,
-    log: Promise<BranchLog>,
-  ): Promise<MergeResult> {
+  private async mergeNow(repo: ResolvedRepo, task: TaskToMerge): Promise<MergeResult> {
     try {
-      return await this.mergeOrThrow(repo, message, log);
+      return await this.mergeOrThrow(repo, task);
     } catch (error) {
       // A git failure (no committer identity, a broken repository) fails this task, not the run.
       return { ok: false, conflicts: [], message: (error as Error).message.split('\n')[0] ?? '' };
     }
   }
 
-  private async mergeOrThrow(
-    repo: ResolvedRepo,
-    message: string,
-    log: Promise<BranchLog>,
-  ): Promise<MergeResult> {
+  private async mergeOrThrow(repo: ResolvedRepo, task: TaskToMerge): Promise<MergeResult> {
     const info = await this.ensure(repo);
     const ref = `refs/heads/${this.name}`;
     const checkedOut = (await this.checkouts(repo, info)).has(this.name);
-    // The commit merged is the one its parent names (read beside, usually done by now).
-    const { tip } = await log;
+    // The commit merged: read in this process beside; else the one the task's log names.
+    const diff = await task.diff;
+    const tip =
+      diff?.fromBase === true
+        ? diff.tip === task.base
+          ? undefined
+          : diff.tip
+        : (await task.log).tip;
     if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
     for (let attempt = 0; !checkedOut && attempt < 3; attempt += 1) {
       const ours = this.tips.get(repo.path) ?? (await revParse(repo.path, ref));
       if (ours === undefined) break;
-      const merged = await mergeTrees(repo.path, ours, tip);
-      if (merged.kind === 'unsupported') break;
-      if (merged.kind === 'conflict')
-        return { ok: false, conflicts: merged.files, message: 'merge conflict' };
+      let tree = await this.mergedHere(repo, ours, task.base, diff);
+      const here = tree !== undefined;
+      if (tree === undefined) {
+        const merged = await mergeTrees(repo.path, ours, tip);
+        if (merged.kind === 'unsupported') break;
+        if (merged.kind === 'conflict')
+          return { ok: false, conflicts: merged.files, message: 'merge conflict' };
+        tree = merged.tree;
+      }
       const pipes = await this.commitPipes(repo);
       const commit =
-        (await pipes?.commit(merged.tree, [ours, tip], message)) ??
+        (await pipes?.commit(tree, [ours, tip], task.message)) ??
         (
           await gitOrThrow(repo.path, [
             'commit-tree',
-            merged.tree,
+            tree,
             '-p',
             ours,
             '-p',
             tip,
             '-m',
-            message,
+            task.message,
           ])
         ).trim();
       const moved =
         pipes !== undefined
           ? await pipes.moveRef(ref, commit, ours)
-          : (await git(repo.path, ['update-ref', '-m', message, ref, commit, ours])).ok;
+          : (await git(repo.path, ['update-ref', '-m', task.message, ref, commit, ours])).ok;
       if (moved) {
         this.tips.set(repo.path, commit);
+        this.treesMade[here ? 'here' : 'byGit'] += 1;
+        this.ledger(repo, ours).push({
+          commit,
+          tree,
+          // What the merge changed on the branch is within what the task changed since its base.
+          paths:
+            diff?.fromBase === true
+              ? new Set(diff.changes.map((change) => change.path.join('/')))
+              : undefined,
+          deletes: diff?.deletes ?? true,
+        });
         return { ok: true };
       }
       // The branch moved under us (someone committed to it): merge into what is there now (and a
@@ -202,11 +237,71 @@ export class IntegrationBranch {
         conflicts: [],
         message: `the integration worktree ${target} has uncommitted changes`,
       };
-    const result = await mergeBranch(target, tip, message);
+    const result = await mergeBranch(target, tip, task.message);
     const now = await revParse(repo.path, ref);
     if (now !== undefined) this.tips.set(repo.path, now);
     return result;
   }
+
+  /**
+   * The merged tree, made in this process, when git's merge could only come to the same one (see
+   * tree-merge.ts): the task's history is off its base alone, nothing was deleted on either side,
+   * and no path was changed on both. Undefined otherwise.
+   */
+  private async mergedHere(
+    repo: ResolvedRepo,
+    ours: string,
+    base: string,
+    diff: TaskDiff | undefined,
+  ): Promise<string | undefined> {
+    if (diff === undefined || !diff.fromBase || diff.deletes) return undefined;
+    const ledger = this.ledger(repo, ours);
+    const at = ledger.findIndex((merge) => merge.commit === base);
+    if (at < 0) return undefined;
+    const changed = new Set<string>();
+    for (const merge of ledger.slice(at + 1)) {
+      if (merge.paths === undefined || merge.deletes) return undefined;
+      for (const changedPath of merge.paths) changed.add(changedPath);
+    }
+    if (!disjoint(diff.changes, changed)) return undefined;
+    const merger = this.merger(repo);
+    const tree = ledger.at(-1)?.tree ?? (await merger.commit(ours))?.tree;
+    return tree === undefined ? undefined : merger.apply(tree, diff.changes);
+  }
+
+  /**
+   * This run's merges into the branch, ending at `ours`: a branch that moved otherwise starts the
+   * ledger again from where it is.
+   */
+  private ledger(repo: ResolvedRepo, ours: string): LedgerEntry[] {
+    let ledger = this.ledgers.get(repo.path);
+    if (ledger === undefined || ledger.at(-1)?.commit !== ours) {
+      ledger = [{ commit: ours, tree: undefined, paths: new Set(), deletes: false }];
+      this.ledgers.set(repo.path, ledger);
+    }
+    return ledger;
+  }
+}
+
+/** What a task's merge needs. */
+export interface TaskToMerge {
+  /** The merge commit's message. */
+  message: string;
+  /** The integration commit the task started from. */
+  base: string;
+  /** Its commits (`git log base..branch`). */
+  log: Promise<BranchLog>;
+  /** What it changed, read in this process; undefined when that could not be read. */
+  diff: Promise<TaskDiff | undefined>;
+}
+
+/** A commit on the integration branch and what it changed (see mergedHere). */
+interface LedgerEntry {
+  commit: string;
+  tree: string | undefined;
+  /** Paths it changed; undefined: not known. */
+  paths: Set<string> | undefined;
+  deletes: boolean;
 }
 
 export interface RepoInfo {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
-import { keepAlive } from './line-process.js';
+import { keepAlive } from './pipe-process.js';
 import type { SpawnReply, SpawnRequest } from './spawner.js';
 
 export const spawnerScript = path.join(packageRoot, 'dist', 'run', 'spawner.js');

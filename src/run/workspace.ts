@@ -266,17 +266,34 @@ export class Workspace {
    * removed later (`removeLater`), off the path to the next task.
    */
   async finishTask(ws: TaskWorkspace, title: string, awaited = true): Promise<FinishResult> {
-    // The commits and files are read beside the merge's first step: only the merge holds up
-    // dependents. (The agent has exited: its branch no longer moves.)
-    const log = branchCommits(ws.repo.path, ws.base, ws.branch);
-    log.catch(() => undefined); // awaited below; a failure is reported there
-    const files = filesChanged(ws.repo.path, ws.base, ws.branch, { background: true }).catch(
-      () => [] as string[],
+    // What the task did is read in this process (git objects, no git start-up), beside the merge's
+    // first step; git log and git diff only where that cannot tell. (The agent has exited: its
+    // branch no longer moves.)
+    const diff =
+      this.isolation === 'task'
+        ? this.integration.taskDiff(ws.repo, ws.base, ws.branch)
+        : Promise.resolve(undefined);
+    const log = diff.then((read) =>
+      read?.fromBase === true && read.commits !== undefined
+        ? { tip: read.tip === ws.base ? undefined : read.tip, commits: read.commits }
+        : branchCommits(ws.repo.path, ws.base, ws.branch),
     );
+    log.catch(() => undefined); // awaited below; a failure is reported there
+    const files = diff
+      .then((read) =>
+        read?.fromBase === true
+          ? read.files
+          : filesChanged(ws.repo.path, ws.base, ws.branch, { background: true }),
+      )
+      .catch(() => [] as string[]);
     const merge =
       this.isolation === 'repo'
         ? ({ ok: true } as const)
-        : await this.integration.merge(ws.repo, `Merge ${title}`, log, awaited);
+        : await this.integration.merge(
+            ws.repo,
+            { message: `Merge ${title}`, base: ws.base, log, diff },
+            awaited,
+          );
     const { tip, commits } = await log;
     if (tip === undefined)
       return {

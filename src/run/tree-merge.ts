@@ -1,0 +1,277 @@
+/**
+ * Merges done in this process when `git merge-tree` could only come to the same tree: the task's
+ * history starts at its base, nothing was deleted on either side since the base (no rename or
+ * folder-rename detection comes into play), and no path, nor a folder holding one, was changed on
+ * both sides since the base (each changed path is taken from the one side that changed it). The
+ * merged tree is then the integration branch's tree with the task's changed entries put in; the
+ * property test in test/run/tree-merge.test.ts checks every such merge against merge-tree's. Trees are read through `git cat-file --batch` and
+ * written by `git mktree --batch` (which checks every entry it is given); git forks nothing per
+ * merge. Every other merge goes to `git merge-tree` (integration.ts).
+ *
+ * Why: at a level of a wide plan a dozen tasks end together, and their merges into one branch go one
+ * after another; a git start-up per merge was most of what the last of them waited for.
+ */
+import { git } from './git.js';
+import { PipeProcess } from './pipe-process.js';
+import { isTree, ObjectReader, parseCommit, parseTree, type TreeEntry } from './git-objects.js';
+
+/** An entry a task added or changed: a file, link or submodule, by path. */
+export interface Change {
+  path: string[];
+  mode: string;
+  id: string;
+}
+
+export interface TaskDiff {
+  /** The task branch's newest commit. */
+  tip: string;
+  /** What the task added or changed since its base (folders are not listed, their files are). */
+  changes: Change[];
+  /** Every path it added, changed or deleted, in git's order (`git diff --name-only`). */
+  files: string[];
+  /**
+   * Its commits as `git log --format='%h %s' base..tip` lists them, newest first; undefined when
+   * its history is not one line of plainly encoded commits (git log is asked then).
+   */
+  commits: string[] | undefined;
+  /** It deleted something since its base (or turned a folder into a file, or back). */
+  deletes: boolean;
+  /** Its history starts at its base: every commit since has only such commits, or the base, as parents. */
+  fromBase: boolean;
+}
+
+interface TaskCommit {
+  id: string;
+  subject: string;
+}
+
+/** Paths in git's order: byte by byte (a folder's files sort as `name/...`). */
+function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** How far back a task's history is followed before it counts as not simply off its base. */
+const MAX_TASK_COMMITS = 200;
+/** Trees kept parsed (the integration branch's, mostly); forgotten all at once past this. */
+const TREE_CACHE = 5000;
+
+export class TreeMerger {
+  private readonly objects: ObjectReader;
+  private readonly mktree: PipeProcess;
+  private readonly trees = new Map<string, TreeEntry[]>();
+  /** Bytes of an object id in trees: 20 (SHA-1), 32 (SHA-256); from the first id seen. */
+  private idBytes = 20;
+
+  /** How many hex digits git abbreviates an id to here (`%h`), asked once. */
+  private readonly abbrev: Promise<number>;
+
+  constructor(repoPath: string, env: NodeJS.ProcessEnv) {
+    this.objects = new ObjectReader(repoPath, env);
+    this.mktree = new PipeProcess('git', ['mktree', '--batch', '-z'], { cwd: repoPath, env });
+    this.abbrev = git(repoPath, ['rev-parse', '--short', 'HEAD']).then((result) =>
+      result.ok && result.stdout.trim().length >= 4 ? result.stdout.trim().length : 7,
+    );
+  }
+
+  close(): void {
+    this.objects.close();
+    this.mktree.close();
+  }
+
+  /** A commit's id, tree and parents; undefined when there is no such commit. */
+  async commit(name: string): Promise<{ id: string; tree: string; parents: string[] } | undefined> {
+    const object = await this.objects.read(name);
+    if (object === undefined || object.type !== 'commit') return undefined;
+    this.idBytes = object.id.length / 2;
+    return { id: object.id, ...parseCommit(object.content) };
+  }
+
+  /** What a task's branch changed since `base`; undefined when it cannot be read. */
+  async taskDiff(base: string, branch: string): Promise<TaskDiff | undefined> {
+    const [tip, start] = await Promise.all([
+      this.commit(`refs/heads/${branch}`),
+      this.commit(base),
+    ]);
+    if (tip === undefined || start === undefined) return undefined;
+    const diff: TaskDiff = {
+      tip: tip.id,
+      changes: [],
+      files: [],
+      commits: [],
+      deletes: false,
+      fromBase: true,
+    };
+    if (tip.id === base) return diff;
+    const [history, abbrev] = await Promise.all([this.history(tip.id, base), this.abbrev]);
+    diff.fromBase = history !== undefined;
+    diff.commits =
+      history?.line === true
+        ? history.commits.map((c) => `${c.id.slice(0, abbrev)} ${c.subject}`)
+        : undefined;
+    await this.compare(start.tree, tip.tree, [], diff);
+    diff.files.sort(byBytes);
+    return diff;
+  }
+
+  /**
+   * The commits reachable from `tip` and not from `base`, newest first along first parents, when
+   * each has only such commits, or the base, as parents (undefined otherwise); `line`: they are one
+   * line of plainly encoded commits.
+   */
+  private async history(
+    tip: string,
+    base: string,
+  ): Promise<{ commits: TaskCommit[]; line: boolean } | undefined> {
+    const seen = new Set([tip]);
+    const queue = [tip];
+    const commits: TaskCommit[] = [];
+    let line = true;
+    while (queue.length > 0) {
+      const id = queue.shift() as string;
+      const object = await this.objects.read(id);
+      if (object === undefined || object.type !== 'commit') return undefined;
+      const { parents, subject, plain } = parseCommit(object.content);
+      if (parents.length === 0) return undefined;
+      commits.push({ id, subject });
+      if (parents.length > 1 || !plain) line = false;
+      for (const parent of parents) {
+        if (parent === base || seen.has(parent)) continue;
+        if (seen.size >= MAX_TASK_COMMITS) return undefined;
+        seen.add(parent);
+        queue.push(parent);
+      }
+    }
+    return { commits, line };
+  }
+
+  private async compare(
+    before: string | undefined,
+    after: string,
+    prefix: string[],
+    diff: TaskDiff,
+  ): Promise<void> {
+    if (before === after) return;
+    const [old, now] = await Promise.all([
+      before === undefined ? Promise.resolve([]) : this.tree(before),
+      this.tree(after),
+    ]);
+    const oldByName = new Map(old.map((entry) => [entry.name, entry]));
+    const nowByName = new Map(now.map((entry) => [entry.name, entry]));
+    for (const entry of old) {
+      const still = nowByName.get(entry.name);
+      if (still !== undefined && isTree(still) === isTree(entry)) continue;
+      // Gone, or a folder turned into a file or back: its old files were deleted.
+      diff.deletes = true;
+      await this.listDeleted(entry, [...prefix, entry.name], diff);
+    }
+    for (const entry of now) {
+      const was = oldByName.get(entry.name);
+      if (was !== undefined && was.id === entry.id && was.mode === entry.mode) continue;
+      const path = [...prefix, entry.name];
+      if (isTree(entry)) {
+        const before = was !== undefined && isTree(was) ? was.id : undefined;
+        await this.compare(before, entry.id, path, diff);
+      } else {
+        diff.changes.push({ path, mode: entry.mode, id: entry.id });
+        diff.files.push(path.join('/'));
+      }
+    }
+  }
+
+  private async listDeleted(entry: TreeEntry, path: string[], diff: TaskDiff): Promise<void> {
+    if (!isTree(entry)) {
+      diff.files.push(path.join('/'));
+      return;
+    }
+    for (const inner of await this.tree(entry.id))
+      await this.listDeleted(inner, [...path, inner.name], diff);
+  }
+
+  /**
+   * `tree` with `changes` put in, written; undefined when a change meets a folder where it puts a
+   * file, or a file where it needs a folder (git's merge decides those).
+   */
+  async apply(tree: string, changes: Change[]): Promise<string | undefined> {
+    try {
+      return await this.edit(tree, changes);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async edit(tree: string | undefined, changes: Change[]): Promise<string> {
+    const entries = new Map(
+      (tree === undefined ? [] : await this.tree(tree)).map((entry) => [entry.name, entry]),
+    );
+    const byName = new Map<string, Change[]>();
+    for (const change of changes) {
+      const name = change.path[0] as string;
+      byName.set(name, [...(byName.get(name) ?? []), change]);
+    }
+    for (const [name, group] of byName) {
+      const existing = entries.get(name);
+      const leaf = group.find((change) => change.path.length === 1);
+      if (leaf !== undefined) {
+        if (group.length > 1 || (existing !== undefined && isTree(existing)))
+          throw new Error(`${name}: file and folder`);
+        entries.set(name, { mode: leaf.mode, name, id: leaf.id });
+        continue;
+      }
+      if (existing !== undefined && !isTree(existing)) throw new Error(`${name}: file and folder`);
+      const deeper = group.map((change) => ({ ...change, path: change.path.slice(1) }));
+      entries.set(name, { mode: '40000', name, id: await this.edit(existing?.id, deeper) });
+    }
+    return this.write([...entries.values()]);
+  }
+
+  private async tree(id: string): Promise<TreeEntry[]> {
+    const cached = this.trees.get(id);
+    if (cached !== undefined) return cached;
+    const object = await this.objects.read(id);
+    if (object === undefined || object.type !== 'tree') throw new Error(`no tree ${id}`);
+    const entries = parseTree(object.content, this.idBytes);
+    this.remember(id, entries);
+    return entries;
+  }
+
+  private async write(entries: TreeEntry[]): Promise<string> {
+    const lines = entries.map((entry) => `${mktreeLine(entry)}\0`).join('');
+    const answer = await this.mktree.askLines(`${lines}\0`, 1);
+    const id = answer.ok ? answer.value[0] : undefined;
+    if (id === undefined || !/^[0-9a-f]{40,64}$/.test(id))
+      throw new Error(`git mktree: ${answer.ok ? 'no tree' : answer.error}`);
+    this.remember(id, entries);
+    return id;
+  }
+
+  private remember(id: string, entries: TreeEntry[]): void {
+    if (this.trees.size >= TREE_CACHE) this.trees.clear();
+    this.trees.set(id, entries);
+  }
+}
+
+/** `git mktree` input: `<mode> <type> <id>\t<name>` (a folder's mode spelled `040000`). */
+function mktreeLine(entry: TreeEntry): string {
+  if (isTree(entry)) return `040000 tree ${entry.id}\t${entry.name}`;
+  const type = entry.mode === '160000' ? 'commit' : 'blob';
+  return `${entry.mode} ${type} ${entry.id}\t${entry.name}`;
+}
+
+/**
+ * Whether a task's changes can be put into the integration tree as they are: none of its paths, nor
+ * a folder of one of them, was changed on the integration branch since its base (`changedSince`).
+ */
+export function disjoint(changes: Change[], changedSince: Set<string>): boolean {
+  const folders = new Set<string>();
+  for (const path of changedSince) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i += 1) folders.add(parts.slice(0, i).join('/'));
+  }
+  for (const change of changes) {
+    const path = change.path.join('/');
+    if (changedSince.has(path) || folders.has(path)) return false;
+    for (let i = 1; i < change.path.length; i += 1)
+      if (changedSince.has(change.path.slice(0, i).join('/'))) return false;
+  }
+  return true;
+}
