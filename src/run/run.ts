@@ -31,7 +31,7 @@ import { useSpawner } from './git.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
 import { resolveRepos, type ResolvedRepo } from './repos.js';
-import { summariseRun, type TaskEnd } from './summary.js';
+import { readBranchFacts, summariseRun, type BranchFacts, type TaskEnd } from './summary.js';
 import { lastLine, logTail, summaryOf } from './job-output.js';
 import { branchLog, failedJobLog, withEarlierAttempt, type JobFacts } from './task-log.js';
 import { RunStateFile, type RunState } from './run-state.js';
@@ -273,10 +273,12 @@ class Run {
       clearInterval(interval);
       this.host.close();
     }
+    // The summary's git facts are read beside the cleanup: the branch moves no more.
+    const facts = readBranchFacts([...this.repos.values()], this.workspace.integrationBranch);
     await this.workspace.discardAhead();
     await this.workspace.settled();
     await this.writer.flush();
-    return this.summarise(startedAt);
+    return this.summarise(startedAt, facts);
   }
 
   /** The profile the tasks run, as the plan's log names it (`custom` for --agent-cmd). */
@@ -794,8 +796,12 @@ class Run {
     this.stateFile.save(this.state);
   }
 
-  private async summarise(startedAt: number): Promise<number> {
+  private async summarise(
+    startedAt: number,
+    facts: Promise<Map<string, BranchFacts>>,
+  ): Promise<number> {
     const { text, counts } = await summariseRun({
+      facts,
       tasks: this.scheduler.state(),
       ended: this.ended,
       repos: [...this.repos.values()],

@@ -1,7 +1,7 @@
 /** The end-of-run summary: per task status, duration and commits; per repo its integration branch and the push/PR commands. */
 import type { TaskSnapshot } from '../schedule/scheduler.js';
 import type { TaskEndStatus } from './events.js';
-import { git } from './git.js';
+import { git, type GitResult } from './git.js';
 import type { ResolvedRepo } from './repos.js';
 
 export interface TaskEnd {
@@ -21,6 +21,32 @@ export interface SummaryInput {
   /** Push the integration branches (when a remote exists and nothing failed). */
   push: boolean;
   warnings: string[];
+  /** The branches' last commits and remotes, when read earlier (`readBranchFacts`). */
+  facts?: Promise<Map<string, BranchFacts>>;
+}
+
+/** What the summary shows of a repo: its integration branch's last commits, and its remotes. */
+export interface BranchFacts {
+  log: GitResult;
+  remote: GitResult;
+}
+
+/** Reads each repo's branch facts, side by side (once the branch moves no more). */
+export async function readBranchFacts(
+  repos: ResolvedRepo[],
+  branch: string,
+): Promise<Map<string, BranchFacts>> {
+  const paths = [...new Set(repos.map((repo) => repo.path))];
+  const facts = await Promise.all(
+    paths.map(async (repoPath) => {
+      const [log, remote] = await Promise.all([
+        git(repoPath, ['log', '--oneline', '-5', branch]),
+        git(repoPath, ['remote']),
+      ]);
+      return [repoPath, { log, remote }] as const;
+    }),
+  );
+  return new Map(facts);
 }
 
 export interface RunCounts {
@@ -67,9 +93,11 @@ export async function summariseRun(
     );
   }
   const branch = input.integrationBranch;
+  const facts = await (input.facts ?? readBranchFacts(input.repos, branch));
   for (const repo of new Map(input.repos.map((r) => [r.path, r])).values()) {
-    const log = await git(repo.path, ['log', '--oneline', '-5', branch]);
-    if (!log.ok) continue;
+    const fact = facts.get(repo.path);
+    if (fact === undefined || !fact.log.ok) continue;
+    const { log, remote } = fact;
     lines.push(
       '',
       `${repo.name} (${repo.path}), branch ${branch}:`,
@@ -78,7 +106,6 @@ export async function summariseRun(
         .split('\n')
         .map((line) => `  ${line}`),
     );
-    const remote = await git(repo.path, ['remote']);
     const hasRemote = remote.ok && remote.stdout.trim().length > 0;
     const pr = `gh pr create --head ${branch} --title "${input.prTitle}" --body-file ${input.planPath}`;
     if (input.push && hasRemote && counts.failed + counts.blocked === 0) {

@@ -13,7 +13,14 @@
  */
 import { git } from './git.js';
 import { PipeProcess } from './pipe-process.js';
-import { isTree, ObjectReader, parseCommit, parseTree, type TreeEntry } from './git-objects.js';
+import {
+  isTree,
+  ObjectReader,
+  parseCommit,
+  parseTree,
+  type CommitHeader,
+  type TreeEntry,
+} from './git-objects.js';
 
 /** An entry a task added or changed: a file, link or submodule, by path. */
 export interface Change {
@@ -59,6 +66,8 @@ export class TreeMerger {
   private readonly objects: ObjectReader;
   private readonly mktree: PipeProcess;
   private readonly trees = new Map<string, TreeEntry[]>();
+  /** Commits read, by id (objects never change). */
+  private readonly commits = new Map<string, CommitHeader>();
   /** Bytes of an object id in trees: 20 (SHA-1), 32 (SHA-256); from the first id seen. */
   private idBytes = 20;
 
@@ -78,12 +87,17 @@ export class TreeMerger {
     this.mktree.close();
   }
 
-  /** A commit's id, tree and parents; undefined when there is no such commit. */
-  async commit(name: string): Promise<{ id: string; tree: string; parents: string[] } | undefined> {
+  /** A commit's id and header; undefined when there is no such commit. Read once per id. */
+  async commit(name: string): Promise<({ id: string } & CommitHeader) | undefined> {
+    const known = this.commits.get(name);
+    if (known !== undefined) return { id: name, ...known };
     const object = await this.objects.read(name);
     if (object === undefined || object.type !== 'commit') return undefined;
     this.idBytes = object.id.length / 2;
-    return { id: object.id, ...parseCommit(object.content) };
+    const header = parseCommit(object.content);
+    if (this.commits.size >= TREE_CACHE) this.commits.clear();
+    this.commits.set(object.id, header);
+    return { id: object.id, ...header };
   }
 
   /** What a task's branch changed since `base`; undefined when it cannot be read. */
@@ -128,10 +142,9 @@ export class TreeMerger {
     let line = true;
     while (queue.length > 0) {
       const id = queue.shift() as string;
-      const object = await this.objects.read(id);
-      if (object === undefined || object.type !== 'commit') return undefined;
-      const { parents, subject, plain } = parseCommit(object.content);
-      if (parents.length === 0) return undefined;
+      const commit = await this.commit(id);
+      if (commit === undefined || commit.parents.length === 0) return undefined;
+      const { parents, subject, plain } = commit;
       commits.push({ id, subject });
       if (parents.length > 1 || !plain) line = false;
       for (const parent of parents) {
