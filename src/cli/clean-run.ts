@@ -5,7 +5,11 @@ import { resolveRepos } from '../run/repos.js';
 import { planIdOf } from '../run/run.js';
 import { readPlanOrThrow } from './plan-input.js';
 
-/** Removes task worktrees under the worktree root whose branch is merged (or has no commits) and that are clean. */
+/**
+ * Removes the plan's task worktrees whose branch is merged (or has no commits) and that are clean.
+ * A task worktree is one on a task branch of the plan (`feature-<plan>--<task>`, wherever a run's
+ * `--worktree-root` put it), or any worktree under `<worktree-root>/<plan>`.
+ */
 export async function cleanWorktrees(
   plan: string,
   worktreeRoot: string,
@@ -27,13 +31,8 @@ export async function cleanWorktrees(
       branch: /^branch refs\/heads\/(.*)$/m.exec(block)?.[1],
     }));
     for (const { dir, branch } of entries) {
-      if (
-        dir === undefined ||
-        !dir.startsWith(`${root}${path.sep}`) ||
-        branch === undefined ||
-        branch === integration
-      )
-        continue;
+      if (dir === undefined || branch === undefined || branch === integration) continue;
+      if (!branch.startsWith(`${integration}--`) && !dir.startsWith(`${root}${path.sep}`)) continue;
       const tip = await revParse(repo.path, branch);
       const merged =
         tip !== undefined &&

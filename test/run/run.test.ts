@@ -280,33 +280,44 @@ describe('ccglm run (real git, fake agents)', () => {
 });
 
 describe('ccglm clean', () => {
-  it('keeps a worktree with unmerged work and removes nothing else of it', () => {
-    sandbox = makeSandbox(
+  it('finds the task worktrees by their branch, keeps one with unmerged work, removes a merged one', () => {
+    const sb = makeSandbox(
       plan([planTask('T1', [], ['shared.txt']), planTask('T2', [], ['shared.txt'])]),
     );
-    const run = runSync(sandbox, ['--concurrency', '2'], {
+    sandbox = sb;
+    const run = runSync(sb, ['--concurrency', '2'], {
       FAKE_FILE_T1: 'shared.txt',
       FAKE_FILE_T2: 'shared.txt',
       FAKE_SLEEP_MS: '300',
     });
     const failed = run.events.find((e) => e.type === 'task.end' && e.status === 'Failed');
-    const clean = execFileSync(
-      process.execPath,
-      [
-        path.join(process.cwd(), 'bin/ccglm.js'),
-        'clean',
-        sandbox.plan,
-        '--worktree-root',
-        sandbox.worktrees,
-        '--repos',
-        sandbox.dir,
-      ],
-      { encoding: 'utf8' },
+    // A worktree of a task that committed nothing, left elsewhere: merged (no commits) and clean.
+    const stray = path.join(sb.dir, 'elsewhere', 'T9');
+    execFileSync(
+      'git',
+      ['worktree', 'add', '-q', '-b', 'feature-test--T9', stray, 'feature-test'],
+      {
+        cwd: sb.repo,
+      },
     );
-    expect(clean).toContain(
-      `kept    ${path.join(sandbox.worktrees, 'test', String(failed?.id), 'app')} (unmerged commits on feature-test--${failed?.id})`,
+    const clean = (...extra: string[]) =>
+      execFileSync(
+        process.execPath,
+        [path.join(process.cwd(), 'bin/ccglm.js'), 'clean', sb.plan, '--repos', sb.dir, ...extra],
+        { encoding: 'utf8' },
+      );
+    // No --worktree-root: the run's non-default root is not needed.
+    expect(clean('--dry-run')).toContain(
+      `would remove ${stray} (feature-test--T9 is merged into feature-test)`,
     );
-    expect(clean).toContain('0 worktree(s) removed, 1 kept');
+    expect(existsSync(stray)).toBe(true);
+    const out = clean();
+    expect(out).toContain(
+      `kept    ${path.join(sb.worktrees, 'test', String(failed?.id), 'app')} (unmerged commits on feature-test--${failed?.id})`,
+    );
+    expect(out).toContain(`removed ${stray}`);
+    expect(out).toContain('1 worktree(s) removed, 1 kept');
+    expect(existsSync(stray)).toBe(false);
   });
 });
 

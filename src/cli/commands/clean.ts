@@ -10,7 +10,12 @@ export const cleanCommand: CommandModule<
   builder: (yargs) =>
     yargs
       .positional('plan', { type: 'string', demandOption: true })
-      .option('worktree-root', { type: 'string', default: '/tmp/agents' })
+      .option('worktree-root', {
+        type: 'string',
+        default: '/tmp/agents',
+        describe:
+          'Also look at every worktree under ROOT/<plan> (task worktrees are found by their branch wherever they are)',
+      })
       .option('repos', { type: 'string' })
       .option('dry-run', { type: 'boolean', default: false }) as never,
   handler: async (args) => {
