@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
@@ -62,6 +62,21 @@ function waitForEvents(
   });
 }
 
+/** Processes whose working folder is under `dir` (from /proc), as `pid command`. */
+function processesIn(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`))
+        found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
 describe('ccglm run (real git, fake agents)', () => {
   it('runs a 3-wave plan to completion; the plan is filled in and byte-identical elsewhere', () => {
     sandbox = makeSandbox(threeWaves);
@@ -107,6 +122,9 @@ describe('ccglm run (real git, fake agents)', () => {
       'T4.txt',
     ]);
     expect(runsOf(sandbox)).toEqual({ T1: 1, T2: 1, T3: 1, T4: 1 });
+    // Nothing the run started works on in its folders once it has exited (its git processes,
+    // the helper that forked them, the agents).
+    expect(processesIn(sandbox.dir)).toEqual([]);
   });
 
   it('a failing task blocks exactly its dependents; independent tasks complete; exit 1', () => {
