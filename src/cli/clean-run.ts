@@ -22,6 +22,8 @@ export async function cleanWorktrees(
   const integration = `feature-${planId}`;
   const root = path.join(path.resolve(worktreeRoot), planId);
   const byTask = await resolveRepos(compiled.plan.tasks, planPath, repos);
+  // A task's branch, or a later attempt's (`<branch>-2`); not another plan's whose name starts alike.
+  const taskBranches = new Set(compiled.plan.tasks.map((task) => `${integration}--${task.id}`));
   let removed = 0;
   let kept = 0;
   for (const repo of new Map([...byTask.values()].map((r) => [r.path, r])).values()) {
@@ -32,7 +34,8 @@ export async function cleanWorktrees(
     }));
     for (const { dir, branch } of entries) {
       if (dir === undefined || branch === undefined || branch === integration) continue;
-      if (!branch.startsWith(`${integration}--`) && !dir.startsWith(`${root}${path.sep}`)) continue;
+      if (!taskBranches.has(branch.replace(/-\d+$/, '')) && !dir.startsWith(`${root}${path.sep}`))
+        continue;
       const tip = await revParse(repo.path, branch);
       const merged =
         tip !== undefined &&

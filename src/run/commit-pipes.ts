@@ -87,9 +87,8 @@ export class CommitPipes {
 /** A person line of a commit: `Name <email>`, and the date when GIT_*_DATE fixes it. */
 export interface Ident {
   person: string;
-  /** `seconds tz` as given; undefined: now, in the timezone `tz`. */
+  /** `seconds tz` as given; undefined: now, in the local timezone. */
   fixedDate: string | undefined;
-  tz: string;
 }
 
 /** `Name <email> 1700000000 +0100` (git var) -> Ident; undefined when it is not that. */
@@ -98,7 +97,7 @@ export function parseIdent(line: string, dateVariable: string): Ident | undefine
   if (match === null) return undefined;
   const [, person, seconds, tz] = match as unknown as [string, string, string, string];
   const fixed = gitEnv()[dateVariable] !== undefined && gitEnv()[dateVariable] !== '';
-  return { person, fixedDate: fixed ? `${seconds} ${tz}` : undefined, tz };
+  return { person, fixedDate: fixed ? `${seconds} ${tz}` : undefined };
 }
 
 /** What `git commit-tree TREE -p A -p B -m MESSAGE` writes. */
@@ -111,15 +110,25 @@ export function commitText(
   now: Date,
 ): string {
   const seconds = Math.floor(now.getTime() / 1000);
-  const person = (ident: Ident) => `${ident.person} ${ident.fixedDate ?? `${seconds} ${ident.tz}`}`;
+  const person = (ident: Ident) =>
+    `${ident.person} ${ident.fixedDate ?? `${seconds} ${tzOf(now)}`}`;
   return [
     `tree ${tree}`,
     ...parents.map((parent) => `parent ${parent}`),
     `author ${person(author)}`,
     `committer ${person(committer)}`,
     '',
-    `${message}\n`,
+    // commit-tree ends the message with a newline unless it has one.
+    message.endsWith('\n') ? message : `${message}\n`,
   ].join('\n');
+}
+
+/** The local timezone at `date` as git writes it (`+0100`): right across a change of summer time. */
+export function tzOf(date: Date): string {
+  const minutes = -date.getTimezoneOffset();
+  const abs = Math.abs(minutes);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+  return `${minutes < 0 ? '-' : '+'}${hhmm}`;
 }
 
 /** No signing and UTF-8 messages (`git config --get-regexp` lines): commit-tree adds nothing. */

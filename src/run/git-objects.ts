@@ -97,12 +97,14 @@ export function parseCommit(content: Buffer): CommitHeader {
     else if (line.startsWith('encoding ')) plain = false;
   }
   const message = split >= 0 ? text.slice(split + 2) : '';
+  // As git's `%s`: the first paragraph, its lines joined by a space; git's whitespace is ASCII's.
+  const blank = (line: string) => /^[ \t\r]*$/.test(line);
   const lines = message.split('\n');
-  while (lines.length > 0 && lines[0]?.trim() === '') lines.shift();
+  while (lines.length > 0 && blank(lines[0] as string)) lines.shift();
   const paragraph: string[] = [];
   for (const line of lines) {
-    if (line.trim() === '') break;
-    paragraph.push(line.trimEnd());
+    if (blank(line)) break;
+    paragraph.push(line.replace(/[ \t\r]+$/, ''));
   }
   return { tree, parents, subject: paragraph.join(' '), plain };
 }

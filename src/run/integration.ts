@@ -213,16 +213,7 @@ export class IntegrationBranch {
       if (moved) {
         this.tips.set(repo.path, commit);
         this.treesMade[here ? 'here' : 'byGit'] += 1;
-        this.ledger(repo, ours).push({
-          commit,
-          tree,
-          // What the merge changed on the branch is within what the task changed since its base.
-          paths:
-            diff?.fromBase === true
-              ? new Set(diff.changes.map((change) => change.path.join('/')))
-              : undefined,
-          deletes: diff?.deletes ?? true,
-        });
+        await this.record(repo, ours, { commit, tree, here, diff });
         return { ok: true };
       }
       // The branch moved under us (someone committed to it): merge into what is there now (and a
@@ -254,19 +245,47 @@ export class IntegrationBranch {
     base: string,
     diff: TaskDiff | undefined,
   ): Promise<string | undefined> {
-    if (diff === undefined || !diff.fromBase || diff.deletes) return undefined;
+    if (diff?.history === undefined || !diff.fromBase || diff.deletes) return undefined;
     const ledger = this.ledger(repo, ours);
     const at = ledger.findIndex((merge) => merge.commit === base);
     if (at < 0) return undefined;
     const changed = new Set<string>();
     for (const merge of ledger.slice(at + 1)) {
-      if (merge.paths === undefined || merge.deletes) return undefined;
+      if (merge.paths === undefined || merge.brought === undefined || merge.deletes)
+        return undefined;
+      // A commit of the task already on the branch (its agent merged another task's branch): the
+      // merge base is not the task's base.
+      for (const commit of merge.brought) if (diff.history.has(commit)) return undefined;
       for (const changedPath of merge.paths) changed.add(changedPath);
     }
     if (!disjoint(diff.changes, changed)) return undefined;
     const merger = this.merger(repo);
     const tree = ledger.at(-1)?.tree ?? (await merger.commit(ours))?.tree;
     return tree === undefined ? undefined : merger.apply(tree, diff.changes);
+  }
+
+  /** A merge into the branch, in its ledger: what it changed there, and the commits it brought. */
+  private async record(
+    repo: ResolvedRepo,
+    ours: string,
+    merge: { commit: string; tree: string; here: boolean; diff: TaskDiff | undefined },
+  ): Promise<void> {
+    const ledger = this.ledger(repo, ours);
+    const oursTree = ledger.at(-1)?.tree ?? (await this.merger(repo).commit(ours))?.tree;
+    // Made here: exactly the task's changes. Made by git: read, as git may have put a change
+    // elsewhere (a file the other side renamed).
+    const changes = merge.here
+      ? { paths: new Set(merge.diff?.changes.map((c) => c.path.join('/'))), deletes: false }
+      : oursTree === undefined
+        ? undefined
+        : await this.merger(repo).treeChanges(oursTree, merge.tree);
+    this.ledger(repo, ours).push({
+      commit: merge.commit,
+      tree: merge.tree,
+      paths: changes?.paths,
+      deletes: changes?.deletes ?? true,
+      brought: merge.diff?.fromBase === true ? merge.diff.history : undefined,
+    });
   }
 
   /**
@@ -276,7 +295,9 @@ export class IntegrationBranch {
   private ledger(repo: ResolvedRepo, ours: string): LedgerEntry[] {
     let ledger = this.ledgers.get(repo.path);
     if (ledger === undefined || ledger.at(-1)?.commit !== ours) {
-      ledger = [{ commit: ours, tree: undefined, paths: new Set(), deletes: false }];
+      ledger = [
+        { commit: ours, tree: undefined, paths: new Set(), deletes: false, brought: new Set() },
+      ];
       this.ledgers.set(repo.path, ledger);
     }
     return ledger;
@@ -299,9 +320,11 @@ export interface TaskToMerge {
 interface LedgerEntry {
   commit: string;
   tree: string | undefined;
-  /** Paths it changed; undefined: not known. */
+  /** Paths it changed on the branch; undefined: not known. */
   paths: Set<string> | undefined;
   deletes: boolean;
+  /** The task commits it brought to the branch; undefined: not known. */
+  brought: Set<string> | undefined;
 }
 
 export interface RepoInfo {

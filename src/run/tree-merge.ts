@@ -45,6 +45,8 @@ export interface TaskDiff {
   deletes: boolean;
   /** Its history starts at its base: every commit since has only such commits, or the base, as parents. */
   fromBase: boolean;
+  /** The commits since its base (`base..tip`), when `fromBase`. */
+  history: Set<string> | undefined;
 }
 
 interface TaskCommit {
@@ -77,9 +79,7 @@ export class TreeMerger {
   constructor(repoPath: string, env: NodeJS.ProcessEnv) {
     this.objects = new ObjectReader(repoPath, env);
     this.mktree = new PipeProcess('git', ['mktree', '--batch', '-z'], { cwd: repoPath, env });
-    this.abbrev = git(repoPath, ['rev-parse', '--short', 'HEAD']).then((result) =>
-      result.ok && result.stdout.trim().length >= 4 ? result.stdout.trim().length : 7,
-    );
+    this.abbrev = shortLength(repoPath);
   }
 
   close(): void {
@@ -114,17 +114,51 @@ export class TreeMerger {
       commits: [],
       deletes: false,
       fromBase: true,
+      history: new Set(),
     };
     if (tip.id === base) return diff;
-    const [history, abbrev] = await Promise.all([this.history(tip.id, base), this.abbrev]);
+    const history = await this.history(tip.id, base);
     diff.fromBase = history !== undefined;
-    diff.commits =
-      history?.line === true
-        ? history.commits.map((c) => `${c.id.slice(0, abbrev)} ${c.subject}`)
-        : undefined;
+    diff.history = history === undefined ? undefined : new Set(history.commits.map((c) => c.id));
+    diff.commits = history?.line === true ? await this.oneLines(history.commits) : undefined;
     await this.compare(start.tree, tip.tree, [], diff);
     diff.files.sort(byBytes);
     return diff;
+  }
+
+  /** `%h %s` of each commit: ids as short as git's abbreviation here, longer where that is ambiguous. */
+  private async oneLines(commits: TaskCommit[]): Promise<string[]> {
+    const abbrev = await this.abbrev;
+    return Promise.all(
+      commits.map(async ({ id, subject }) => {
+        let length = abbrev;
+        while (length < id.length && (await this.objects.read(id.slice(0, length)))?.id !== id)
+          length += 1;
+        return `${id.slice(0, length)} ${subject}`;
+      }),
+    );
+  }
+
+  /** What changed from one tree to another: the paths (files), and whether any was deleted. */
+  async treeChanges(
+    before: string,
+    after: string,
+  ): Promise<{ paths: Set<string>; deletes: boolean } | undefined> {
+    const diff: TaskDiff = {
+      tip: '',
+      changes: [],
+      files: [],
+      commits: undefined,
+      deletes: false,
+      fromBase: false,
+      history: undefined,
+    };
+    try {
+      await this.compare(before, after, [], diff);
+    } catch {
+      return undefined;
+    }
+    return { paths: new Set(diff.files), deletes: diff.deletes };
   }
 
   /**
@@ -179,7 +213,8 @@ export class TreeMerger {
     }
     for (const entry of now) {
       const was = oldByName.get(entry.name);
-      if (was !== undefined && was.id === entry.id && was.mode === entry.mode) continue;
+      if (was !== undefined && was.id === entry.id && canonicalMode(was) === canonicalMode(entry))
+        continue;
       const path = [...prefix, entry.name];
       if (isTree(entry)) {
         const before = was !== undefined && isTree(was) ? was.id : undefined;
@@ -261,6 +296,31 @@ export class TreeMerger {
     if (this.trees.size >= TREE_CACHE) this.trees.clear();
     this.trees.set(id, entries);
   }
+}
+
+/** The empty tree's id in each object format: an id no task commit has, to ask git's short length. */
+const EMPTY_TREE = [
+  '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+  '6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321',
+];
+
+/**
+ * How many digits git abbreviates ids to here before lengthening an ambiguous one (`core.abbrev`,
+ * or its own choice from the number of objects), read as the short form of the empty tree's id.
+ */
+async function shortLength(repoPath: string): Promise<number> {
+  for (const id of EMPTY_TREE) {
+    const result = await git(repoPath, ['rev-parse', '--short', id]);
+    if (result.ok && /^[0-9a-f]{4,}$/.test(result.stdout.trim()))
+      return result.stdout.trim().length;
+  }
+  return 7;
+}
+
+/** A mode as git compares it: a file is 100644 or 100755 whatever else an old tree says. */
+function canonicalMode(entry: TreeEntry): string {
+  if (!entry.mode.startsWith('100')) return entry.mode;
+  return (parseInt(entry.mode.slice(3), 8) & 0o100) !== 0 ? '100755' : '100644';
 }
 
 /** `git mktree` input: `<mode> <type> <id>\t<name>` (a folder's mode spelled `040000`). */

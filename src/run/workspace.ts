@@ -281,7 +281,8 @@ export class Workspace {
     log.catch(() => undefined); // awaited below; a failure is reported there
     const files = diff
       .then((read) =>
-        read?.fromBase === true
+        // A deletion may be half of a rename, which git diff names by its new path only.
+        read?.fromBase === true && !read.deletes
           ? read.files
           : filesChanged(ws.repo.path, ws.base, ws.branch, { background: true }),
       )

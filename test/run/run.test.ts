@@ -309,15 +309,19 @@ describe('ccglm clean', () => {
       FAKE_SLEEP_MS: '300',
     });
     const failed = run.events.find((e) => e.type === 'task.end' && e.status === 'Failed');
-    // A worktree of a task that committed nothing, left elsewhere: merged (no commits) and clean.
-    const stray = path.join(sb.dir, 'elsewhere', 'T9');
-    execFileSync(
-      'git',
-      ['worktree', 'add', '-q', '-b', 'feature-test--T9', stray, 'feature-test'],
-      {
+    const done = run.events.find((e) => e.type === 'task.end' && e.status === 'Completed');
+    // A later attempt's worktree of a task that committed nothing, left elsewhere: merged (no
+    // commits) and clean. And one on a branch that only looks like a task's (no task T10 here).
+    const stray = path.join(sb.dir, 'elsewhere', 'again');
+    const lookalike = path.join(sb.dir, 'elsewhere', 'other');
+    const branch = `feature-test--${String(done?.id)}-2`;
+    for (const [dir, name] of [
+      [stray, branch],
+      [lookalike, 'feature-test--T10'],
+    ] as const)
+      execFileSync('git', ['worktree', 'add', '-q', '-b', name, dir, 'feature-test'], {
         cwd: sb.repo,
-      },
-    );
+      });
     const clean = (...extra: string[]) =>
       execFileSync(
         process.execPath,
@@ -326,7 +330,7 @@ describe('ccglm clean', () => {
       );
     // No --worktree-root: the run's non-default root is not needed.
     expect(clean('--dry-run')).toContain(
-      `would remove ${stray} (feature-test--T9 is merged into feature-test)`,
+      `would remove ${stray} (${branch} is merged into feature-test)`,
     );
     expect(existsSync(stray)).toBe(true);
     const out = clean();
@@ -336,6 +340,8 @@ describe('ccglm clean', () => {
     expect(out).toContain(`removed ${stray}`);
     expect(out).toContain('1 worktree(s) removed, 1 kept');
     expect(existsSync(stray)).toBe(false);
+    expect(out).not.toContain(lookalike);
+    expect(existsSync(lookalike)).toBe(true);
   });
 });
 
