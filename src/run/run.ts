@@ -545,7 +545,8 @@ class Run {
       return;
     }
     log.push(`merged into ${this.workspace.integrationBranch}`);
-    this.workspace.removeLater(running.ws, finish.tip);
+    const nothingToStart = this.scheduler.state().every((t) => t.state !== 'pending');
+    this.workspace.removeLater(running.ws, finish.tip, nothingToStart);
     await this.finishRunning(running, 'Completed', {
       exitCode: 0,
       commits: finish.commits,

@@ -319,11 +319,12 @@ export class Workspace {
    * worktree of that repo. `settled()` waits for all of them. What could not be removed is kept
    * (`ccglm clean` removes it later when it is merged or empty).
    */
-  removeLater(ws: TaskWorkspace, tip: string): void {
+  removeLater(ws: TaskWorkspace, tip: string, nothingToStart = false): void {
     if (this.isolation === 'repo') return;
-    // A task's end is when its dependents start: the cleanup waits for the quiet that follows.
+    // A task's end is when its dependents start: the cleanup waits for the quiet that follows
+    // (when no task is left to start, there is none to wait for: the run is ending).
     this.track(
-      this.pause(REMOVAL_PAUSE_MS).over.then(() =>
+      this.pause(nothingToStart ? 0 : REMOVAL_PAUSE_MS).over.then(() =>
         this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle'),
       ),
     );
