@@ -3,6 +3,7 @@
  * summary. The event loop around the pure scheduler; everything with side effects lives here or below.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildAgentJob, checkAgent, detectRateLimit, renderPrompt } from '../agent/index.js';
@@ -187,7 +188,7 @@ class Run {
   private wake: () => void = () => {};
   private interrupted: 'SIGINT' | 'SIGTERM' | undefined;
   /** Aborts the end-waits of running jobs (a restart replaces it with a fresh one). */
-  private abort = new AbortController();
+  private abort = waitsAbort();
 
   constructor(
     private readonly options: RunOptions,
@@ -725,7 +726,7 @@ class Run {
 
   private resetAbort(): void {
     // Waits started before a restart were aborted; new waits get a fresh signal.
-    this.abort = new AbortController();
+    this.abort = waitsAbort();
     for (const running of this.running.values()) void this.awaitJob(running);
   }
 
@@ -830,4 +831,11 @@ class Run {
     this.options.print(text);
     return exitCode;
   }
+}
+
+/** Ends the waits for running jobs' ends: one listener per running job, so no listener limit. */
+function waitsAbort(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -71,8 +71,9 @@ export class Workspace {
   }
 
   /**
-   * A task's worktree, made in the repo's worktree queue (a few at a time); a worktree made ahead (`prepareAhead`) only moves to the latest integration
-   * commit, which needs no lock.
+   * A task's worktree, made in the repo's worktree queue (one at a time: `git worktree add` reads
+   * every other worktree's files) and its files checked out after, outside the queue. A worktree
+   * made ahead (`prepareAhead`) only moves to the latest integration commit, which needs no queue.
    */
   async prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
     const early = this.ahead.get(taskId);
@@ -87,7 +88,8 @@ export class Workspace {
         return { ...made, base };
       this.dropLater(made);
     }
-    return this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo));
+    const added = await this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo));
+    return this.checkedOut(added);
   }
 
   /**
@@ -107,8 +109,19 @@ export class Workspace {
     const make = async () => (entry.dropped ? undefined : this.prepareTaskNow(taskId, repo, true));
     entry.made = pause.over
       .then(() => this.worktreeQueue(repo).run(make, 'soon'))
+      .then((added) => (added === undefined ? undefined : this.checkedOut(added, true)))
       .catch(() => undefined);
     this.ahead.set(taskId, entry);
+  }
+
+  /** A worktree added without its files gets them (its branch's commit, checked out). */
+  private async checkedOut(added: AddedWorktree, background = false): Promise<TaskWorkspace> {
+    const { ws, checkout } = added;
+    if (!checkout) return ws;
+    const reset = await git(ws.worktree, ['reset', '--hard', '--quiet', ws.base], { background });
+    if (!reset.ok)
+      throw new Error(`git reset --hard in ${ws.worktree} failed: ${reset.stderr.trim()}`);
+    return ws;
   }
 
   /** A task that will not start (blocked): its worktree made ahead goes, or is never made. */
@@ -188,24 +201,26 @@ export class Workspace {
     taskId: string,
     repo: ResolvedRepo,
     ahead = false,
-  ): Promise<TaskWorkspace> {
+  ): Promise<AddedWorktree> {
     await this.integration.ensure(repo);
     if (this.isolation === 'repo') {
       const worktree = await this.integration.worktree(repo, true);
       const base = (await revParse(repo.path, this.integration.name)) as string;
-      return { repo, worktree, branch: this.integration.name, base };
+      return { ws: { repo, worktree, branch: this.integration.name, base }, checkout: false };
     }
     // The tip this run merged last: every completed dependency is in it.
     const base = this.integration.tip(repo) as string;
     const wanted = `${this.integration.name}--${taskId}`;
-    // The common case, one git call: neither the task's branch nor its folder exists yet. Made
-    // ahead, nobody waits for it yet, so it yields the CPU to those who do.
+    // The common case: neither the task's branch nor its folder exists yet. The branch is made by
+    // the run's own update-ref process and the worktree added without its files (one git process
+    // and its symbolic-ref: the part that goes one at a time), checked out after. Made ahead,
+    // nobody waits for it yet, so it yields the CPU to those who do.
     const first = this.taskFolder(taskId, repo);
-    if (!existsSync(first)) {
+    if (!existsSync(first) && (await this.integration.createBranch(repo, wanted, base))) {
       mkdirSync(path.dirname(first), { recursive: true });
-      const add = ['worktree', 'add', '-b', wanted, first, base];
+      const add = ['worktree', 'add', '--quiet', '--no-checkout', first, wanted];
       if ((await git(repo.path, add, { background: ahead })).ok)
-        return { repo, worktree: first, branch: wanted, base };
+        return { ws: { repo, worktree: first, branch: wanted, base }, checkout: true };
     }
     // An earlier attempt's worktree: removed when nothing is in it, else kept (see freeTaskBranch).
     const branch = await this.freeTaskBranch(repo, wanted, base);
@@ -226,7 +241,7 @@ export class Workspace {
         ]);
     }
     await gitOrThrow(repo.path, ['worktree', 'add', '-B', branch, worktree, base]);
-    return { repo, worktree, branch, base };
+    return { ws: { repo, worktree, branch, base }, checkout: false };
   }
 
   /** The first free folder for a task's worktree: an earlier attempt's one is never reused. */
@@ -351,6 +366,12 @@ export class Workspace {
     removeIfEmpty(path.dirname(ws.worktree));
     return true;
   }
+}
+
+/** A worktree just added; `checkout`: its files are still to be checked out (see checkedOut). */
+interface AddedWorktree {
+  ws: TaskWorkspace;
+  checkout: boolean;
 }
 
 /** A worktree being made ahead of its task's start (see prepareAhead). */

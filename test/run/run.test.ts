@@ -127,6 +127,15 @@ describe('ccglm run (real git, fake agents)', () => {
     expect(processesIn(sandbox.dir)).toEqual([]);
   });
 
+  it('runs a dozen tasks side by side without a warning from Node', () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `T${i + 1}`);
+    sandbox = makeSandbox(plan(ids.map((id) => planTask(id, []))));
+    const result = runSync(sandbox, ['--concurrency', 'unlimited'], { FAKE_SLEEP_MS: '300' });
+    expect(result.status).toBe(0);
+    expect(result.events.filter((e) => e.status === 'Completed')).toHaveLength(12);
+    expect(result.stderr).not.toMatch(/Warning/);
+  });
+
   it('a failing task blocks exactly its dependents; independent tasks complete; exit 1', () => {
     sandbox = makeSandbox(
       plan([
