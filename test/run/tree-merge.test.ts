@@ -117,6 +117,9 @@ describe('TreeMerger (real git)', () => {
   });
 });
 
+/** How many random plans the merge property tries; PROPERTY_RUNS=400 searches longer (~2 min). */
+const PROPERTY_RUNS = Number(process.env['PROPERTY_RUNS'] ?? 40);
+
 /** Files a random task may touch: nested, and some that are a folder for others. */
 const PATHS = ['a.txt', 'b.txt', 'd/x.txt', 'd/y.txt', 'd/e/z.txt', 'e', 'e/f.txt', 'README.md'];
 /** Contents long and alike enough for git to see a moved file as a rename. */
@@ -320,56 +323,59 @@ describe('merges into the integration branch, made here or by git', () => {
     await ws.settled();
   });
 
-  it('every merge commit has the tree git merge-tree gives for its parents (random tasks)', async () => {
-    let here = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(taskArb, { minLength: 2, maxLength: 6 }), async (tasks) => {
-        rmSync(dir, { recursive: true, force: true });
-        mkdirSync(dir);
-        initRepo(repo.path);
-        commitFiles(repo.path, { 'a.txt': TEXTS[0], 'd/x.txt': TEXTS[1] }, 'start');
-        const ws = new Workspace('p', path.join(dir, 'wt'), 'task');
-        const started: { ws: TaskWorkspace; n: number }[] = [];
-        const branches: string[] = [];
-        let merged = 0;
-        const finish = async (n: number, task: TaskWorkspace) => {
-          const done = await ws.finishTask(task, `T${n}`);
-          if (done.ok) {
-            merged += 1;
-            // Files edited, read here or by git diff, are git diff's.
-            const files = git(
-              repo.path,
-              '-c',
-              'core.quotePath=false',
-              'diff',
-              '--name-only',
-              `${task.base}...${task.branch}`,
-            );
-            expect(done.filesEdited).toEqual(files.split('\n').filter(Boolean));
+  it(
+    'every merge commit has the tree git merge-tree gives for its parents (random tasks)',
+    async () => {
+      let here = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(taskArb, { minLength: 2, maxLength: 6 }), async (tasks) => {
+          rmSync(dir, { recursive: true, force: true });
+          mkdirSync(dir);
+          initRepo(repo.path);
+          commitFiles(repo.path, { 'a.txt': TEXTS[0], 'd/x.txt': TEXTS[1] }, 'start');
+          const ws = new Workspace('p', path.join(dir, 'wt'), 'task');
+          const started: { ws: TaskWorkspace; n: number }[] = [];
+          const branches: string[] = [];
+          let merged = 0;
+          const finish = async (n: number, task: TaskWorkspace) => {
+            const done = await ws.finishTask(task, `T${n}`);
+            if (done.ok) {
+              merged += 1;
+              // Files edited, read here or by git diff, are git diff's.
+              const files = git(
+                repo.path,
+                '-c',
+                'core.quotePath=false',
+                'diff',
+                '--name-only',
+                `${task.base}...${task.branch}`,
+              );
+              expect(done.filesEdited).toEqual(files.split('\n').filter(Boolean));
+            }
+          };
+          for (const [n, task] of tasks.entries()) {
+            // Earlier tasks are merged until this one's start point, in the order they started.
+            while (started.length > 0 && merged + started.length > task.after) {
+              const next = started.shift() as { ws: TaskWorkspace; n: number };
+              await finish(next.n, next.ws);
+            }
+            const prepared = await ws.prepareTask(`T${n}`, repo);
+            for (const edit of task.edits) act(prepared.worktree, edit, branches);
+            git(prepared.worktree, 'add', '-A');
+            git(prepared.worktree, 'commit', '-q', '--allow-empty', '-m', `T${n}`);
+            started.push({ ws: prepared, n });
+            branches.push(prepared.branch);
           }
-        };
-        for (const [n, task] of tasks.entries()) {
-          // Earlier tasks are merged until this one's start point, in the order they started.
-          while (started.length > 0 && merged + started.length > task.after) {
-            const next = started.shift() as { ws: TaskWorkspace; n: number };
-            await finish(next.n, next.ws);
-          }
-          const prepared = await ws.prepareTask(`T${n}`, repo);
-          for (const edit of task.edits) act(prepared.worktree, edit, branches);
-          git(prepared.worktree, 'add', '-A');
-          git(prepared.worktree, 'commit', '-q', '--allow-empty', '-m', `T${n}`);
-          started.push({ ws: prepared, n });
-          branches.push(prepared.branch);
-        }
-        for (const next of started) await finish(next.n, next.ws);
-        here += ws.integration.treesMade.here;
-        expectGitMerges(repo.path, 'feature-p');
-        await ws.settled();
-      }),
-      // PROPERTY_RUNS=400 searches longer (about 2 minutes here; it passed).
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 40) },
-    );
-    // The property covered merges made here, not only git's.
-    expect(here).toBeGreaterThan(5);
-  }, 1_200_000);
+          for (const next of started) await finish(next.n, next.ws);
+          here += ws.integration.treesMade.here;
+          expectGitMerges(repo.path, 'feature-p');
+          await ws.settled();
+        }),
+        { numRuns: PROPERTY_RUNS },
+      );
+      // The property covered merges made here, not only git's.
+      expect(here).toBeGreaterThan(5);
+    },
+    Math.max(180_000, PROPERTY_RUNS * 3_000),
+  );
 });
