@@ -3,7 +3,7 @@
  * made ahead while dependencies run, merged back when the task completes, removed once merged.
  * Worktrees with work in them are never deleted.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { locationMatcher } from '../graph/path-match.js';
 import type { ResolvedRepo } from './repos.js';
@@ -265,10 +265,13 @@ export class Workspace {
       const tip = await revParse(repo.path, branch);
       const unmerged =
         tip !== undefined && !(await git(repo.path, ['merge-base', '--is-ancestor', tip, base])).ok;
+      // A worktree added but never checked out (a run died in between) has nothing in it, though
+      // git counts its missing files as changes.
+      const empty = !unmerged && neverCheckedOut(dir);
       if (
         !unmerged &&
-        !(await isDirty(dir)) &&
-        (await git(repo.path, ['worktree', 'remove', dir])).ok
+        (empty || !(await isDirty(dir))) &&
+        (await git(repo.path, ['worktree', 'remove', ...(empty ? ['--force'] : []), dir])).ok
       ) {
         removeIfEmpty(path.dirname(dir));
         return branch;
@@ -388,6 +391,17 @@ export function scopeDrift(files: string[], locations: string[]): string[] {
   if (locations.length === 0) return [];
   const matchers = locations.map(locationMatcher);
   return files.filter((file) => !matchers.some((match) => match(file)));
+}
+
+/** A worktree folder with only its `.git` file in it, whose index git never wrote. */
+function neverCheckedOut(dir: string): boolean {
+  try {
+    if (readdirSync(dir).join() !== '.git') return false;
+    const link = /^gitdir: (.+)$/m.exec(readFileSync(path.join(dir, '.git'), 'utf8'))?.[1];
+    return link !== undefined && !existsSync(path.join(path.resolve(dir, link.trim()), 'index'));
+  } catch {
+    return false;
+  }
 }
 
 /** Removes a folder when nothing is in it (a task's or the plan's folder of worktrees). */

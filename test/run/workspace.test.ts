@@ -109,6 +109,22 @@ describe('Workspace (task isolation, real git)', () => {
     expect(worktrees).toEqual([`worktree ${t2.worktree}`]);
   });
 
+  it('a worktree a dead run added but never checked out is taken over: same folder and branch, with its files', async () => {
+    const dead = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    await dead.integration.ensure(repo);
+    // The dead run got as far as the branch and the worktree without its files.
+    const folder = path.join(dir, 'wt', 'demo', 'T2', 'app');
+    mkdirSync(path.dirname(folder), { recursive: true });
+    git(repo.path, 'branch', 'feature-demo--T2', 'feature-demo');
+    git(repo.path, 'worktree', 'add', '-q', '--no-checkout', folder, 'feature-demo--T2');
+    const next = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t2 = await next.prepareTask('T2', repo);
+    expect(t2.worktree).toBe(folder);
+    expect(t2.branch).toBe('feature-demo--T2');
+    expect(readFileSync(path.join(folder, 'README.md'), 'utf8')).toBe('# app\n');
+    expect(git(folder, 'status', '--porcelain')).toBe('');
+  });
+
   it('no commits: the task is not merged; a conflict names the file and merges nothing', async () => {
     const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
     const t1 = await ws.prepareTask('T1', repo);
