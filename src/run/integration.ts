@@ -19,7 +19,6 @@ import {
   type MergeResult,
 } from './git.js';
 import { CommitPipes } from './commit-pipes.js';
-import { PipeProcess } from './pipe-process.js';
 import { disjoint, TreeMerger, type TaskDiff } from './tree-merge.js';
 import type { RepoQueues } from './repo-queue.js';
 import type { ResolvedRepo } from './repos.js';
@@ -31,8 +30,6 @@ export class IntegrationBranch {
   private readonly tips = new Map<string, string>();
   /** Per repo: the processes that write merge commits and move the branch (undefined: one-shot git). */
   private readonly pipes = new Map<string, Promise<CommitPipes | undefined>>();
-  /** Per repo: the update-ref process that makes task branches. */
-  private readonly branchRefs = new Map<string, PipeProcess>();
   /** Per repo: the processes that read and write trees for merges made here (tree-merge.ts). */
   private readonly mergers = new Map<string, TreeMerger>();
   /** Per repo: this run's merges since the branch's tip was last read (see mergedHere). */
@@ -138,28 +135,8 @@ export class IntegrationBranch {
       .catch(() => undefined);
   }
 
-  /** Makes a task's branch at `at`, unless it exists (false then, or when git would not). */
-  async createBranch(repo: ResolvedRepo, branch: string, at: string): Promise<boolean> {
-    let refs = this.branchRefs.get(repo.path);
-    if (refs === undefined) {
-      const message = `ccglm run: task branch off ${this.name}`;
-      refs = new PipeProcess('git', ['update-ref', '-m', message, '--stdin'], {
-        cwd: repo.path,
-        env: gitEnv(),
-      });
-      this.branchRefs.set(repo.path, refs);
-    }
-    const answer = await refs.askLines(
-      `start\ncreate refs/heads/${branch} ${at}\nprepare\ncommit\n`,
-      3,
-    );
-    return answer.ok && answer.value.at(-1) === 'commit: ok';
-  }
-
   /** The run merges no more: its git processes end. */
   async close(): Promise<void> {
-    for (const refs of this.branchRefs.values()) refs.close();
-    this.branchRefs.clear();
     const all = [...this.pipes.values()];
     this.pipes.clear();
     for (const pipes of await Promise.all(all)) pipes?.close();

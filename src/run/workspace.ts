@@ -3,7 +3,7 @@
  * made ahead while dependencies run, merged back when the task completes, removed once merged.
  * Worktrees with work in them are never deleted.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { locationMatcher } from '../graph/path-match.js';
 import type { ResolvedRepo } from './repos.js';
@@ -71,9 +71,8 @@ export class Workspace {
   }
 
   /**
-   * A task's worktree, made in the repo's worktree queue (one at a time: `git worktree add` reads
-   * every other worktree's files) and its files checked out after, outside the queue. A worktree
-   * made ahead (`prepareAhead`) only moves to the latest integration commit, which needs no queue.
+   * A task's worktree, made in the repo's worktree queue (a few at a time); a worktree made ahead (`prepareAhead`) only moves to the latest integration
+   * commit, which needs no lock.
    */
   async prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
     const early = this.ahead.get(taskId);
@@ -84,12 +83,12 @@ export class Workspace {
       // Made from an earlier integration commit: moved to the one every dependency is in now.
       const base = this.integration.tip(repo) ?? made.base;
       if (base === made.base) return made;
-      if ((await git(made.worktree, ['reset', '--hard', '--quiet', base])).ok)
-        return { ...made, base };
+      // As `git worktree add` checks out: submodules are left alone even with submodule.recurse.
+      const reset = ['reset', '--hard', '--quiet', '--no-recurse-submodules', base];
+      if ((await git(made.worktree, reset)).ok) return { ...made, base };
       this.dropLater(made);
     }
-    const added = await this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo));
-    return this.checkedOut(added);
+    return this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo));
   }
 
   /**
@@ -109,19 +108,8 @@ export class Workspace {
     const make = async () => (entry.dropped ? undefined : this.prepareTaskNow(taskId, repo, true));
     entry.made = pause.over
       .then(() => this.worktreeQueue(repo).run(make, 'soon'))
-      .then((added) => (added === undefined ? undefined : this.checkedOut(added, true)))
       .catch(() => undefined);
     this.ahead.set(taskId, entry);
-  }
-
-  /** A worktree added without its files gets them (its branch's commit, checked out). */
-  private async checkedOut(added: AddedWorktree, background = false): Promise<TaskWorkspace> {
-    const { ws, checkout } = added;
-    if (!checkout) return ws;
-    const reset = await git(ws.worktree, ['reset', '--hard', '--quiet', ws.base], { background });
-    if (!reset.ok)
-      throw new Error(`git reset --hard in ${ws.worktree} failed: ${reset.stderr.trim()}`);
-    return ws;
   }
 
   /** A task that will not start (blocked): its worktree made ahead goes, or is never made. */
@@ -201,26 +189,24 @@ export class Workspace {
     taskId: string,
     repo: ResolvedRepo,
     ahead = false,
-  ): Promise<AddedWorktree> {
+  ): Promise<TaskWorkspace> {
     await this.integration.ensure(repo);
     if (this.isolation === 'repo') {
       const worktree = await this.integration.worktree(repo, true);
       const base = (await revParse(repo.path, this.integration.name)) as string;
-      return { ws: { repo, worktree, branch: this.integration.name, base }, checkout: false };
+      return { repo, worktree, branch: this.integration.name, base };
     }
     // The tip this run merged last: every completed dependency is in it.
     const base = this.integration.tip(repo) as string;
     const wanted = `${this.integration.name}--${taskId}`;
-    // The common case: neither the task's branch nor its folder exists yet. The branch is made by
-    // the run's own update-ref process and the worktree added without its files (one git process
-    // and its symbolic-ref: the part that goes one at a time), checked out after. Made ahead,
-    // nobody waits for it yet, so it yields the CPU to those who do.
+    // The common case, one git call: neither the task's branch nor its folder exists yet. Made
+    // ahead, nobody waits for it yet, so it yields the CPU to those who do.
     const first = this.taskFolder(taskId, repo);
-    if (!existsSync(first) && (await this.integration.createBranch(repo, wanted, base))) {
+    if (!existsSync(first)) {
       mkdirSync(path.dirname(first), { recursive: true });
-      const add = ['worktree', 'add', '--quiet', '--no-checkout', first, wanted];
+      const add = ['worktree', 'add', '-b', wanted, first, base];
       if ((await git(repo.path, add, { background: ahead })).ok)
-        return { ws: { repo, worktree: first, branch: wanted, base }, checkout: true };
+        return { repo, worktree: first, branch: wanted, base };
     }
     // An earlier attempt's worktree: removed when nothing is in it, else kept (see freeTaskBranch).
     const branch = await this.freeTaskBranch(repo, wanted, base);
@@ -241,7 +227,7 @@ export class Workspace {
         ]);
     }
     await gitOrThrow(repo.path, ['worktree', 'add', '-B', branch, worktree, base]);
-    return { ws: { repo, worktree, branch, base }, checkout: false };
+    return { repo, worktree, branch, base };
   }
 
   /** The first free folder for a task's worktree: an earlier attempt's one is never reused. */
@@ -265,13 +251,10 @@ export class Workspace {
       const tip = await revParse(repo.path, branch);
       const unmerged =
         tip !== undefined && !(await git(repo.path, ['merge-base', '--is-ancestor', tip, base])).ok;
-      // A worktree added but never checked out (a run died in between) has nothing in it, though
-      // git counts its missing files as changes.
-      const empty = !unmerged && neverCheckedOut(dir);
       if (
         !unmerged &&
-        (empty || !(await isDirty(dir))) &&
-        (await git(repo.path, ['worktree', 'remove', ...(empty ? ['--force'] : []), dir])).ok
+        !(await isDirty(dir)) &&
+        (await git(repo.path, ['worktree', 'remove', dir])).ok
       ) {
         removeIfEmpty(path.dirname(dir));
         return branch;
@@ -371,12 +354,6 @@ export class Workspace {
   }
 }
 
-/** A worktree just added; `checkout`: its files are still to be checked out (see checkedOut). */
-interface AddedWorktree {
-  ws: TaskWorkspace;
-  checkout: boolean;
-}
-
 /** A worktree being made ahead of its task's start (see prepareAhead). */
 interface AheadEntry {
   made: Promise<TaskWorkspace | undefined>;
@@ -391,17 +368,6 @@ export function scopeDrift(files: string[], locations: string[]): string[] {
   if (locations.length === 0) return [];
   const matchers = locations.map(locationMatcher);
   return files.filter((file) => !matchers.some((match) => match(file)));
-}
-
-/** A worktree folder with only its `.git` file in it, whose index git never wrote. */
-function neverCheckedOut(dir: string): boolean {
-  try {
-    if (readdirSync(dir).join() !== '.git') return false;
-    const link = /^gitdir: (.+)$/m.exec(readFileSync(path.join(dir, '.git'), 'utf8'))?.[1];
-    return link !== undefined && !existsSync(path.join(path.resolve(dir, link.trim()), 'index'));
-  } catch {
-    return false;
-  }
 }
 
 /** Removes a folder when nothing is in it (a task's or the plan's folder of worktrees). */

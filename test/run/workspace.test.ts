@@ -109,20 +109,43 @@ describe('Workspace (task isolation, real git)', () => {
     expect(worktrees).toEqual([`worktree ${t2.worktree}`]);
   });
 
-  it('a worktree a dead run added but never checked out is taken over: same folder and branch, with its files', async () => {
-    const dead = new Workspace('demo', path.join(dir, 'wt'), 'task');
-    await dead.integration.ensure(repo);
-    // The dead run got as far as the branch and the worktree without its files.
-    const folder = path.join(dir, 'wt', 'demo', 'T2', 'app');
-    mkdirSync(path.dirname(folder), { recursive: true });
-    git(repo.path, 'branch', 'feature-demo--T2', 'feature-demo');
-    git(repo.path, 'worktree', 'add', '-q', '--no-checkout', folder, 'feature-demo--T2');
-    const next = new Workspace('demo', path.join(dir, 'wt'), 'task');
-    const t2 = await next.prepareTask('T2', repo);
-    expect(t2.worktree).toBe(folder);
-    expect(t2.branch).toBe('feature-demo--T2');
-    expect(readFileSync(path.join(folder, 'README.md'), 'utf8')).toBe('# app\n');
-    expect(git(folder, 'status', '--porcelain')).toBe('');
+  it('with a submodule and submodule.recurse set, a worktree made ahead follows a change of the submodule', async () => {
+    const lib = path.join(dir, 'lib');
+    mkdirSync(lib);
+    git(lib, 'init', '-q', '-b', 'main');
+    const libCommit = (text: string) => {
+      writeFileSync(path.join(lib, 'lib.txt'), text);
+      git(lib, 'add', '-A');
+      git(
+        lib,
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@example.invalid',
+        'commit',
+        '-q',
+        '-m',
+        text,
+      );
+      return git(lib, 'rev-parse', 'HEAD');
+    };
+    libCommit('lib\n');
+    git(repo.path, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib, 'lib');
+    git(repo.path, 'commit', '-q', '-m', 'lib as a submodule');
+    git(repo.path, 'config', 'submodule.recurse', 'true');
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t1 = await ws.prepareTask('T1', repo);
+    ws.prepareAhead('T2', repo);
+    // T1 moves the submodule on (a new commit of lib), which T2's worktree then has to follow.
+    const next = libCommit('lib 2\n');
+    git(t1.worktree, 'update-index', '--cacheinfo', `160000,${next},lib`);
+    commitIn(t1, 'one.txt');
+    expect(await ws.finishTask(t1, 'T1: one')).toMatchObject({ ok: true });
+    const t2 = await ws.prepareTask('T2', repo);
+    expect(t2.worktree).toBe(path.join(dir, 'wt', 'demo', 'T2', 'app'));
+    expect(existsSync(path.join(t2.worktree, 'one.txt'))).toBe(true);
+    expect(git(t2.worktree, 'ls-files', '--stage', 'lib')).toContain(next);
+    await ws.settled();
   });
 
   it('no commits: the task is not merged; a conflict names the file and merges nothing', async () => {
