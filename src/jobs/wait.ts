@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { jobFiles } from './ids.js';
 import { readJob } from './inspect.js';
 import { readOutcome, type JobOutcome } from './store.js';
 import { waitFor } from './watch.js';
@@ -28,6 +30,8 @@ export async function waitForJobEnd(
   const end = await waitFor<JobEnd>({
     dir: logDir,
     prefix: id,
+    // Only the outcome's appearance ends the wait (a chatty agent's log lines wake nothing).
+    names: [path.basename(jobFiles(logDir, id).outcome)],
     pollMs: options.pollMs ?? 1000,
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     check: () => {

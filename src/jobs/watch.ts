@@ -43,6 +43,8 @@ export interface WaitForOptions<T> {
   dir: string;
   /** Re-checked on every change of a file whose name starts with `prefix`, and on each poll. */
   prefix: string;
+  /** Only these file names (each starting with `prefix`) wake a check; the poll still checks. */
+  names?: string[];
   check: () => T | undefined;
   /** Fallback poll for when inotify misses an event (network file systems). */
   pollMs?: number;
@@ -73,8 +75,12 @@ export function waitFor<T>(options: WaitForOptions<T>): Promise<T | undefined> {
       }
     };
     const onAbort = () => finish(undefined);
+    const wakes = (name: string) =>
+      name === '' ||
+      (name.startsWith(options.prefix) &&
+        (options.names === undefined || options.names.includes(name)));
     const stop = watchDir(options.dir, (name) => {
-      if (name === '' || name.startsWith(options.prefix)) attempt();
+      if (wakes(name)) attempt();
     });
     const poll = setInterval(attempt, options.pollMs ?? 1000);
     const timer =
