@@ -224,6 +224,8 @@ export async function mergeTrees(cwd: string, ours: string, theirs: string): Pro
 export function checkedOutBranches(
   commonDir: string,
   mainWorktree: string | undefined,
+  /** Only where this branch is checked out (the map has it or nothing). */
+  only?: string,
 ): Map<string, string> | undefined {
   const map = new Map<string, string>();
   let unknown = false;
@@ -235,20 +237,29 @@ export function checkedOutBranches(
     }
   };
   const branchesOf = (gitDir: string): string[] => {
-    const head = read(path.join(gitDir, 'HEAD'));
+    // One listing tells which files to read (a read of a missing file costs an exception).
+    let entries: Set<string>;
+    try {
+      entries = new Set(readdirSync(gitDir));
+    } catch {
+      return [];
+    }
+    const has = (name: string) => entries.has(name);
+    const head = has('HEAD') ? read(path.join(gitDir, 'HEAD')) : undefined;
     if (head === 'ref: refs/heads/.invalid') unknown = true;
     const names = [
       head?.startsWith('ref: refs/heads/') === true ? head.slice('ref: refs/heads/'.length) : '',
       // A rebase or a bisect detaches HEAD but still holds its branch.
-      ...['rebase-merge/head-name', 'rebase-apply/head-name'].map((f) =>
-        (read(path.join(gitDir, f)) ?? '').replace(/^refs\/heads\//, ''),
-      ),
-      read(path.join(gitDir, 'BISECT_START')) ?? '',
+      ...['rebase-merge', 'rebase-apply']
+        .filter(has)
+        .map((d) => (read(path.join(gitDir, d, 'head-name')) ?? '').replace(/^refs\/heads\//, '')),
+      has('BISECT_START') ? (read(path.join(gitDir, 'BISECT_START')) ?? '') : '',
     ];
     return names.filter((name) => name !== '' && name !== 'detached HEAD');
   };
   if (mainWorktree !== undefined)
-    for (const branch of branchesOf(commonDir)) map.set(branch, mainWorktree);
+    for (const branch of branchesOf(commonDir))
+      if (only === undefined || branch === only) map.set(branch, mainWorktree);
   let names: string[] = [];
   try {
     names = readdirSync(path.join(commonDir, 'worktrees'));
@@ -257,7 +268,7 @@ export function checkedOutBranches(
   }
   for (const name of names) {
     const admin = path.join(commonDir, 'worktrees', name);
-    const branches = branchesOf(admin);
+    const branches = branchesOf(admin).filter((branch) => only === undefined || branch === only);
     if (branches.length === 0) continue;
     const gitdir = read(path.join(admin, 'gitdir'));
     // A worktree being added has no gitdir file yet: it counts. One whose folder is gone does not.

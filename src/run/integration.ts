@@ -47,7 +47,8 @@ export class IntegrationBranch {
   /** Where branches are checked out: from the repository's files, else (reftable) from git. */
   private async checkouts(repo: ResolvedRepo, info: RepoInfo): Promise<Map<string, string>> {
     return (
-      checkedOutBranches(info.commonDir, info.mainWorktree) ?? (await worktreesByBranch(repo.path))
+      checkedOutBranches(info.commonDir, info.mainWorktree, this.name) ??
+      (await worktreesByBranch(repo.path))
     );
   }
 

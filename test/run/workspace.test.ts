@@ -181,5 +181,13 @@ describe('checkedOutBranches (read from the repository files)', () => {
     expect(map?.get('linked')).toBe(path.join(dir, 'linked'));
     expect(map?.get('under-rebase')).toBe(path.join(dir, 'rebasing'));
     expect(map?.has('gone')).toBe(false);
+    // Asked about one branch: that one only.
+    expect([...(checkedOutBranches(common, repo.path, 'under-rebase') ?? [])]).toEqual([
+      ['under-rebase', path.join(dir, 'rebasing')],
+    ]);
+    expect(checkedOutBranches(common, repo.path, 'gone')?.size).toBe(0);
+    // A bisect holds its branch too.
+    writeFileSync(path.join(common, 'worktrees', 'linked', 'BISECT_START'), 'bisected\n');
+    expect(checkedOutBranches(common, repo.path)?.get('bisected')).toBe(path.join(dir, 'linked'));
   });
 });
