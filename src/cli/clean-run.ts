@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { compilePlan } from '../graph/compile.js';
-import { git, isDirty, revParse } from '../run/git.js';
+import { git, isDirty, revParse, worktreesByBranch } from '../run/git.js';
 import { resolveRepos } from '../run/repos.js';
 import { planIdOf } from '../run/run.js';
 import { readPlanOrThrow } from './plan-input.js';
@@ -27,15 +27,10 @@ export async function cleanWorktrees(
   let removed = 0;
   let kept = 0;
   for (const repo of new Map([...byTask.values()].map((r) => [r.path, r])).values()) {
-    const list = await git(repo.path, ['worktree', 'list', '--porcelain']);
-    const entries = list.stdout.split('\n\n').map((block) => ({
-      dir: /^worktree (.*)$/m.exec(block)?.[1],
-      branch: /^branch refs\/heads\/(.*)$/m.exec(block)?.[1],
-    }));
-    for (const { dir, branch } of entries) {
-      if (dir === undefined || branch === undefined || branch === integration) continue;
-      if (!taskBranches.has(branch.replace(/-\d+$/, '')) && !dir.startsWith(`${root}${path.sep}`))
-        continue;
+    for (const [branch, dir] of await worktreesByBranch(repo.path)) {
+      if (branch === integration) continue;
+      const taskBranch = taskBranches.has(branch) || taskBranches.has(branch.replace(/-\d+$/, ''));
+      if (!taskBranch && !dir.startsWith(`${root}${path.sep}`)) continue;
       const tip = await revParse(repo.path, branch);
       const merged =
         tip !== undefined &&

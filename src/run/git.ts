@@ -133,11 +133,6 @@ export async function worktreesByBranch(cwd: string): Promise<Map<string, string
   return map;
 }
 
-export async function commitsBetween(cwd: string, base: string, tip: string): Promise<string[]> {
-  const out = await gitOrThrow(cwd, ['log', '--format=%h %s', `${base}..${tip}`]);
-  return out.split('\n').filter((line) => line.length > 0);
-}
-
 export async function filesChanged(
   cwd: string,
   base: string,

@@ -4,9 +4,10 @@
  * folder-rename detection comes into play), and no path, nor a folder holding one, was changed on
  * both sides since the base (each changed path is taken from the one side that changed it). The
  * merged tree is then the integration branch's tree with the task's changed entries put in; the
- * property test in test/run/tree-merge.test.ts checks every such merge against merge-tree's. Trees are read through `git cat-file --batch` and
- * written by `git mktree --batch` (which checks every entry it is given); git forks nothing per
- * merge. Every other merge goes to `git merge-tree` (integration.ts).
+ * property test in test/run/tree-merge.test.ts checks every such merge against merge-tree's. Trees
+ * are read through `git cat-file --batch` and written by `git mktree --batch` (which checks every
+ * entry it is given); git forks nothing per merge. Every other merge goes to `git merge-tree`
+ * (integration.ts).
  *
  * Why: at a level of a wide plan a dozen tasks end together, and their merges into one branch go one
  * after another; a git start-up per merge was most of what the last of them waited for.
@@ -29,25 +30,33 @@ export interface Change {
   id: string;
 }
 
-export interface TaskDiff {
+/** What changed from one tree to another. */
+export interface TreeDiff {
+  /** Entries added or changed (folders are not listed, their files are). */
+  changes: Change[];
+  /** Every path added, changed or deleted, in git's order (`git diff --name-only`). */
+  files: string[];
+  /** Something was deleted (or a folder turned into a file, or back). */
+  deletes: boolean;
+}
+
+/** What a task's branch changed since its base. */
+export interface TaskDiff extends TreeDiff {
   /** The task branch's newest commit. */
   tip: string;
-  /** What the task added or changed since its base (folders are not listed, their files are). */
-  changes: Change[];
-  /** Every path it added, changed or deleted, in git's order (`git diff --name-only`). */
-  files: string[];
+  /**
+   * Its commits since the base (`base..tip`), when its history starts at its base: every such
+   * commit has only such commits, or the base, as parents. Undefined otherwise.
+   */
+  history: Set<string> | undefined;
   /**
    * Its commits as `git log --format='%h %s' base..tip` lists them, newest first; undefined when
    * its history is not one line of plainly encoded commits (git log is asked then).
    */
   commits: string[] | undefined;
-  /** It deleted something since its base (or turned a folder into a file, or back). */
-  deletes: boolean;
-  /** Its history starts at its base: every commit since has only such commits, or the base, as parents. */
-  fromBase: boolean;
-  /** The commits since its base (`base..tip`), when `fromBase`. */
-  history: Set<string> | undefined;
 }
+
+const emptyDiff = (): TreeDiff => ({ changes: [], files: [], deletes: false });
 
 interface TaskCommit {
   id: string;
@@ -107,18 +116,9 @@ export class TreeMerger {
       this.commit(base),
     ]);
     if (tip === undefined || start === undefined) return undefined;
-    const diff: TaskDiff = {
-      tip: tip.id,
-      changes: [],
-      files: [],
-      commits: [],
-      deletes: false,
-      fromBase: true,
-      history: new Set(),
-    };
+    const diff: TaskDiff = { ...emptyDiff(), tip: tip.id, history: new Set(), commits: [] };
     if (tip.id === base) return diff;
     const history = await this.history(tip.id, base);
-    diff.fromBase = history !== undefined;
     diff.history = history === undefined ? undefined : new Set(history.commits.map((c) => c.id));
     diff.commits = history?.line === true ? await this.oneLines(history.commits) : undefined;
     await this.compare(start.tree, tip.tree, [], diff);
@@ -144,15 +144,7 @@ export class TreeMerger {
     before: string,
     after: string,
   ): Promise<{ paths: Set<string>; deletes: boolean } | undefined> {
-    const diff: TaskDiff = {
-      tip: '',
-      changes: [],
-      files: [],
-      commits: undefined,
-      deletes: false,
-      fromBase: false,
-      history: undefined,
-    };
+    const diff = emptyDiff();
     try {
       await this.compare(before, after, [], diff);
     } catch {
@@ -195,7 +187,7 @@ export class TreeMerger {
     before: string | undefined,
     after: string,
     prefix: string[],
-    diff: TaskDiff,
+    diff: TreeDiff,
   ): Promise<void> {
     if (before === after) return;
     const [old, now] = await Promise.all([
@@ -226,7 +218,7 @@ export class TreeMerger {
     }
   }
 
-  private async listDeleted(entry: TreeEntry, path: string[], diff: TaskDiff): Promise<void> {
+  private async listDeleted(entry: TreeEntry, path: string[], diff: TreeDiff): Promise<void> {
     if (!isTree(entry)) {
       diff.files.push(path.join('/'));
       return;

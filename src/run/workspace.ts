@@ -275,7 +275,7 @@ export class Workspace {
         ? this.integration.taskDiff(ws.repo, ws.base, ws.branch)
         : Promise.resolve(undefined);
     const log = diff.then((read) =>
-      read?.fromBase === true && read.commits !== undefined
+      read?.history !== undefined && read.commits !== undefined
         ? { tip: read.tip === ws.base ? undefined : read.tip, commits: read.commits }
         : branchCommits(ws.repo.path, ws.base, ws.branch),
     );
@@ -283,7 +283,7 @@ export class Workspace {
     const files = diff
       .then((read) =>
         // A deletion may be half of a rename, which git diff names by its new path only.
-        read?.fromBase === true && !read.deletes
+        read?.history !== undefined && !read.deletes
           ? read.files
           : filesChanged(ws.repo.path, ws.base, ws.branch, { background: true }),
       )

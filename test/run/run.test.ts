@@ -354,6 +354,29 @@ describe('ccglm clean', () => {
   });
 });
 
+describe('ccglm clean, task ids with a number after a dash', () => {
+  it('takes `API-2` for a task, not for the second attempt of a task `API`', () => {
+    const sb = makeSandbox(plan([planTask('API-2', [])]));
+    sandbox = sb;
+    execFileSync('git', ['branch', 'feature-test'], { cwd: sb.repo });
+    const left = path.join(sb.dir, 'elsewhere', 'api');
+    execFileSync(
+      'git',
+      ['worktree', 'add', '-q', '-b', 'feature-test--API-2', left, 'feature-test'],
+      {
+        cwd: sb.repo,
+      },
+    );
+    const out = execFileSync(
+      process.execPath,
+      [path.join(process.cwd(), 'bin/ccglm.js'), 'clean', sb.plan, '--repos', sb.dir],
+      { encoding: 'utf8' },
+    );
+    expect(out).toContain(`removed ${left}`);
+    expect(existsSync(left)).toBe(false);
+  });
+});
+
 describe('ccglm run supervision', () => {
   it('a stalled job is restarted once, then Blocked, and its dependents are Blocked', () => {
     sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', ['T1'])]));

@@ -93,7 +93,9 @@ describe('TreeMerger (real git)', () => {
     const merger = new TreeMerger(repo.path, gitEnv());
     try {
       const diff = await merger.taskDiff(base, 'task');
-      expect(diff).toMatchObject({ fromBase: true, deletes: false });
+      expect(diff).toMatchObject({ deletes: false });
+      // Its history starts at its base: its two commits, and only those.
+      expect(diff?.history?.size).toBe(2);
       expect(diff?.changes.map((c) => c.path.join('/')).sort()).toEqual([
         'README.md',
         'src/deep/new.ts',
@@ -107,7 +109,7 @@ describe('TreeMerger (real git)', () => {
       commitFiles(repo.path, { 'README.md': undefined }, 'delete');
       expect(await merger.taskDiff(base, 'task')).toMatchObject({ deletes: true });
       git(repo.path, 'merge', '-q', '--no-edit', 'old');
-      expect(await merger.taskDiff(base, 'task')).toMatchObject({ fromBase: false });
+      expect((await merger.taskDiff(base, 'task'))?.history).toBeUndefined();
       expect(await merger.taskDiff(base, 'no-such-branch')).toBeUndefined();
       // A file where the tree has a folder: left to git.
       expect(await merger.apply(ours, [change('src')])).toBeUndefined();
@@ -218,10 +220,9 @@ describe('what a task did, read without git log or git diff', () => {
       commitFiles(repo.path, { 'side.txt': 's\n' }, 'side');
       git(repo.path, 'checkout', '-q', 'task');
       git(repo.path, 'merge', '-q', '--no-edit', 'side');
-      expect(await merger.taskDiff(base, 'task')).toMatchObject({
-        fromBase: true,
-        commits: undefined,
-      });
+      const merged = await merger.taskDiff(base, 'task');
+      expect(merged?.history?.size).toBe(5);
+      expect(merged?.commits).toBeUndefined();
     } finally {
       merger.close();
     }
@@ -367,7 +368,7 @@ describe('merges into the integration branch, made here or by git', () => {
             branches.push(prepared.branch);
           }
           for (const next of started) await finish(next.n, next.ws);
-          here += ws.integration.treesMade.here;
+          here += ws.integration.mergedHereCount;
           expectGitMerges(repo.path, 'feature-p');
           await ws.settled();
         }),
