@@ -13,6 +13,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isObjectId } from './git-objects.js';
 import { git, gitEnv } from './git.js';
 import { PipeProcess } from './pipe-process.js';
 
@@ -62,7 +63,7 @@ export class CommitPipes {
       writeFileSync(this.file, text);
       const answer = await this.objects.askLines(`${this.file}\n`, 1);
       const id = answer.ok ? answer.value[0] : undefined;
-      return id !== undefined && /^[0-9a-f]{40,64}$/.test(id) ? id : undefined;
+      return isObjectId(id) ? id : undefined;
     });
     this.last = written.catch(() => undefined);
     return written.catch(() => undefined);

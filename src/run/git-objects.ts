@@ -42,6 +42,11 @@ const takeObject: AnswerReader<GitObject | undefined> = (output) => {
   return { value: { id: header[0] as string, type: header[1] as string, content }, used: end + 1 };
 };
 
+/** A full object id as git prints it (SHA-1 or SHA-256). */
+export function isObjectId(text: string | undefined): text is string {
+  return text !== undefined && /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(text);
+}
+
 export interface TreeEntry {
   /** As git writes it in a tree: `100644`, `100755`, `120000`, `160000`, `40000`. */
   mode: string;

@@ -42,7 +42,7 @@ export class SpawnerClient {
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
-  /** Undefined when the spawner cannot be used (it died): spawn the command here instead. */
+  /** Undefined while the spawner is not ready, and once it closed or died: spawn the command here. */
   run(
     file: string,
     args: string[],

@@ -15,6 +15,7 @@
 import { git } from './git.js';
 import { PipeProcess } from './pipe-process.js';
 import {
+  isObjectId,
   isTree,
   ObjectReader,
   parseCommit,
@@ -278,8 +279,7 @@ export class TreeMerger {
     const lines = entries.map((entry) => `${mktreeLine(entry)}\0`).join('');
     const answer = await this.mktree.askLines(`${lines}\0`, 1);
     const id = answer.ok ? answer.value[0] : undefined;
-    if (id === undefined || !/^[0-9a-f]{40,64}$/.test(id))
-      throw new Error(`git mktree: ${answer.ok ? 'no tree' : answer.error}`);
+    if (!isObjectId(id)) throw new Error(`git mktree: ${answer.ok ? 'no tree' : answer.error}`);
     this.remember(id, entries);
     return id;
   }

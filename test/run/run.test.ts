@@ -122,8 +122,8 @@ describe('ccglm run (real git, fake agents)', () => {
       'T4.txt',
     ]);
     expect(runsOf(sandbox)).toEqual({ T1: 1, T2: 1, T3: 1, T4: 1 });
-    // Nothing the run started works on in its folders once it has exited (its git processes,
-    // the helper that forked them, the agents).
+    // Nothing the run started is still at work in its folders once it has exited: no agent (or a
+    // child of one) in a worktree, no git process in the repository.
     expect(processesIn(sandbox.dir)).toEqual([]);
   });
 
