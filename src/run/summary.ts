@@ -21,8 +21,8 @@ export interface SummaryInput {
   /** Push the integration branches (when a remote exists and nothing failed). */
   push: boolean;
   warnings: string[];
-  /** The branches' last commits and remotes, when read earlier (`readBranchFacts`). */
-  facts?: Promise<Map<string, BranchFacts>>;
+  /** The branches' last commits and remotes (`readBranchFacts`, read once the branches moved last). */
+  facts: Promise<Map<string, BranchFacts>>;
 }
 
 /** What the summary shows of a repo: its integration branch's last commits, and its remotes. */
@@ -93,7 +93,7 @@ export async function summariseRun(
     );
   }
   const branch = input.integrationBranch;
-  const facts = await (input.facts ?? readBranchFacts(input.repos, branch));
+  const facts = await input.facts;
   for (const repo of new Map(input.repos.map((r) => [r.path, r])).values()) {
     const fact = facts.get(repo.path);
     if (fact === undefined || !fact.log.ok) continue;
