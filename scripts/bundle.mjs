@@ -8,6 +8,36 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * yargs lays out help text with cliui and string-width, whose modules build a text segmenter and
+ * compile Unicode-property regexes when they load (~17 ms, more than the rest of the CLI's module
+ * code): every command paid for them, help or not. Here yargs gets stand-ins that load them on first
+ * use (esbuild initialises a module reached by require() when it is first required), so only help
+ * and usage errors do.
+ */
+const lazyHelpLayout = {
+  name: 'lazy-help-layout',
+  setup(build) {
+    const yargsShim = /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/;
+    build.onResolve({ filter: /^(cliui|string-width)$/ }, (args) =>
+      yargsShim.test(args.importer)
+        ? { path: args.path, namespace: 'lazy-help-layout', pluginData: args.resolveDir }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-help-layout' }, (args) => ({
+      contents: [
+        'let loaded;',
+        'export default function lazy(...args) {',
+        `  loaded ??= require(${JSON.stringify(args.path)});`,
+        '  return (loaded.default ?? loaded)(...args);',
+        '}',
+      ].join('\n'),
+      resolveDir: args.pluginData,
+      loader: 'js',
+    }));
+  },
+};
 rmSync(`${root}dist/bundle`, { recursive: true, force: true });
 await build({
   entryPoints: [`${root}src/cli/main.ts`],
@@ -19,6 +49,7 @@ await build({
   target: 'node20',
   sourcemap: true,
   external: ['@lydell/node-pty'],
+  plugins: [lazyHelpLayout],
   // CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: [

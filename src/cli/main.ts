@@ -18,6 +18,20 @@ function packageVersion(): string {
   }
 }
 
+/**
+ * yargs renders the command's whole help text right after starting its handler, in case the handler
+ * later asks for it (showHelp); ccglm's handlers never do, and the rendering held up every command's
+ * start by ~13 ms (a run's first agents wait for it). Help itself (--help, and the usage errors,
+ * which name `ccglm --help`) does not use the cache. yargs 18's usage instance, reached through its
+ * internal methods; left alone if that ever changes.
+ */
+function skipHelpCache(cli: unknown): void {
+  const internal = cli as { getInternalMethods?: () => { getUsageInstance?: () => unknown } };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.() as
+    { cacheHelpMessage?: () => void } | undefined;
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
+
 /** The only place that exits: errors carry their exit code up to here. */
 async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
@@ -38,6 +52,7 @@ async function main(argv: string[]): Promise<void> {
     .alias('h', 'help')
     .version(packageVersion());
   for (const command of commands) cli = cli.command(command);
+  skipHelpCache(cli);
   await cli.parseAsync();
 }
 

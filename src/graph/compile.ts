@@ -92,11 +92,12 @@ function edgesOf(graph: TaskGraph): { from: string; to: string }[] {
 
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
+/** Codes compare by their characters (not localeCompare: the same order everywhere, no ICU collator to load). */
 function byPosition(a: Diagnostic, b: Diagnostic): number {
   return (
     a.span.start.offset - b.span.start.offset ||
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-    a.code.localeCompare(b.code)
+    (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)
   );
 }
 

@@ -43,7 +43,10 @@ export class Scheduler {
   >();
   private readonly states = new Map<string, TaskState>();
   private readonly reasons = new Map<string, string>();
+  /** Plan order, every task after its dependencies (what state() lists). */
   private readonly order: string[];
+  /** The order tasks start in: longest chain of dependents first, then plan order (see startOrder). */
+  private readonly starts: string[];
   private readonly strategy: Strategy;
   private readonly continueMode: ContinueMode;
   private concurrency: number;
@@ -73,6 +76,7 @@ export class Scheduler {
       if (node !== undefined)
         node.wave = Math.max(0, ...node.deps.map((dep) => (this.tasks.get(dep)?.wave ?? 0) + 1));
     }
+    this.starts = startOrder(this.order, (id) => this.tasks.get(id)?.dependents ?? []);
     const selected = selectTasks(this.tasks, options);
     for (const task of tasks) {
       if (task.done === true) this.states.set(task.id, 'completed');
@@ -88,14 +92,17 @@ export class Scheduler {
     }
   }
 
-  /** Tasks that may start now, in plan order, within the concurrency limit. */
+  /**
+   * Tasks that may start now, within the concurrency limit: those heading the longest chains of
+   * dependents first (a chain bounds the run's length), then in plan order.
+   */
   ready(now = 0): string[] {
     if (this.stopped || now < this.pausedUntil) return [];
     const free = this.concurrency - this.count('running');
     if (free <= 0) return [];
     const gate = this.strategy === 'waves' ? this.openWave() : Infinity;
     const out: string[] = [];
-    for (const id of this.order) {
+    for (const id of this.starts) {
       if (out.length >= free) break;
       if (this.states.get(id) !== 'pending') continue;
       const node = this.tasks.get(id);
@@ -117,7 +124,7 @@ export class Scheduler {
   upcoming(): string[] {
     if (this.stopped || this.halted) return [];
     const out: string[] = [];
-    for (const id of this.order) {
+    for (const id of this.starts) {
       if (this.states.get(id) !== 'pending') continue;
       const deps = this.tasks.get(id)?.deps ?? [];
       const states = deps.map((dep) => this.states.get(dep));
@@ -282,6 +289,24 @@ function selectTasks(
     return selected;
   }
   return new Set(tasks.keys());
+}
+
+/**
+ * Longest chain first: tasks by the number of tasks on the longest path from them to the end of
+ * the graph (their own included), ties in `order`. A task always comes before its dependents (its
+ * chain is longer by one at least), so it is still a topological order. The critical-path rule of
+ * list schedulers (ninja and Bazel order their ready work by it too): with fewer slots than ready
+ * tasks, the one that would otherwise hold the run's end back goes first.
+ */
+function startOrder(order: string[], dependentsOf: (id: string) => string[]): string[] {
+  const chain = new Map<string, number>();
+  for (const id of [...order].reverse())
+    chain.set(id, 1 + Math.max(0, ...dependentsOf(id).map((next) => chain.get(next) ?? 0)));
+  const position = new Map(order.map((id, i) => [id, i]));
+  return [...order].sort(
+    (a, b) =>
+      (chain.get(b) ?? 0) - (chain.get(a) ?? 0) || (position.get(a) ?? 0) - (position.get(b) ?? 0),
+  );
 }
 
 /** Plan order, but every task after its dependencies (Kahn's algorithm, stable). */

@@ -61,6 +61,36 @@ describe('Scheduler', () => {
     expect(s.ready(1000)).toEqual(['T5']); // waves: T5 is still in wave 1
   });
 
+  it('starts the task heading the longest chain first, then plan order', () => {
+    const tasks: SchedulerTask[] = [
+      { id: 'A', deps: [] }, // nothing depends on it
+      { id: 'B', deps: [] }, // one dependent
+      { id: 'C', deps: [] }, // a chain of three after it
+      { id: 'B1', deps: ['B'] },
+      { id: 'C1', deps: ['C'] },
+      { id: 'C2', deps: ['C1'] },
+      { id: 'C3', deps: ['C2', 'B1'] },
+      { id: 'D', deps: [] }, // as long a chain as B's: after B (plan order)
+      { id: 'D1', deps: ['D'] },
+    ];
+    for (const strategy of ['eager', 'waves'] as const) {
+      const one = new Scheduler(tasks, { strategy, concurrency: 1 });
+      expect(one.ready()).toEqual(['C']);
+      const all = new Scheduler(tasks, { strategy, concurrency: Infinity });
+      expect(all.ready()).toEqual(['C', 'B', 'D', 'A']);
+      all.start('C');
+      all.start('B');
+      expect(all.upcoming()).toEqual(['C1', 'B1']);
+    }
+    // What the run lists (state()) stays in plan order.
+    expect(
+      new Scheduler(tasks)
+        .state()
+        .slice(0, 3)
+        .map((t) => t.id),
+    ).toEqual(['A', 'B', 'C']);
+  });
+
   it('dependencies-successful: a failure blocks exactly its dependents; independent tasks go on', () => {
     const s = new Scheduler(diamond, { concurrency: Infinity, strategy: 'eager' });
     s.start('T1');
