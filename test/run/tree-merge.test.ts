@@ -150,6 +150,8 @@ const editArb = fc.oneof(
 const taskArb = fc.record({
   /** Started after how many of the earlier tasks were merged (it starts from that tip). */
   after: fc.nat(),
+  /** Those earlier tasks end together (their merges wait in the queue side by side). */
+  together: fc.boolean(),
   edits: fc.array(editArb, { minLength: 1, maxLength: 3 }),
 });
 
@@ -355,11 +357,11 @@ describe('merges into the integration branch, made here or by git', () => {
             }
           };
           for (const [n, task] of tasks.entries()) {
-            // Earlier tasks are merged until this one's start point, in the order they started.
-            while (started.length > 0 && merged + started.length > task.after) {
-              const next = started.shift() as { ws: TaskWorkspace; n: number };
-              await finish(next.n, next.ws);
-            }
+            // Earlier tasks are merged until this one's start point, in the order they started:
+            // one after another, or ending together.
+            const ending = started.splice(0, Math.max(0, merged + started.length - task.after));
+            if (task.together) await Promise.all(ending.map((next) => finish(next.n, next.ws)));
+            else for (const next of ending) await finish(next.n, next.ws);
             const prepared = await ws.prepareTask(`T${n}`, repo);
             for (const edit of task.edits) act(prepared.worktree, edit, branches);
             git(prepared.worktree, 'add', '-A');
@@ -367,7 +369,7 @@ describe('merges into the integration branch, made here or by git', () => {
             started.push({ ws: prepared, n });
             branches.push(prepared.branch);
           }
-          for (const next of started) await finish(next.n, next.ws);
+          await Promise.all(started.map((next) => finish(next.n, next.ws)));
           here += ws.integration.mergedHereCount;
           expectGitMerges(repo.path, 'feature-p');
           await ws.settled();
