@@ -22,6 +22,11 @@ export interface HostContext {
   shared: boolean;
   /** The agents running now (their pids lead their own process groups): a signal is forwarded to them. */
   agents: Set<number>;
+  /**
+   * Tells whoever handed the job over that its files changed: `running` once meta says so, `ended`
+   * once the outcome is written (a shared host's notices to its run; the files stay the truth).
+   */
+  notify?: (event: 'running' | 'ended', logDir: string, id: string) => void;
 }
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -125,6 +130,7 @@ async function launchJob(
       } catch {
         // already closed
       }
+      context.notify?.('ended', logDir, id);
       done();
     }
   };
@@ -179,6 +185,7 @@ async function launchJob(
       // The agent runs whatever: its exit still writes the outcome.
       noteHostError(logDir, id, error);
     }
+    context.notify?.('running', logDir, id);
     sampleCpu(logDir, id, pid, stat?.startTime);
   };
   const stoppedBeforeLaunch = () => {

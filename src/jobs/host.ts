@@ -24,7 +24,16 @@ function forwardSignals(context: HostContext): void {
 }
 
 function serve(): void {
-  const context: HostContext = { shared: true, agents: new Set() };
+  // The run reads these notices while it lives; once it is gone they fail, and are not needed.
+  let listening = true;
+  process.stdout.on('error', () => (listening = false));
+  const context: HostContext = {
+    shared: true,
+    agents: new Set(),
+    notify: (event, logDir, id) => {
+      if (listening) process.stdout.write(`${JSON.stringify({ event, logDir, id })}\n`);
+    },
+  };
   forwardSignals(context);
   const active = new Map<number, { logDir: string; id: string }>();
   let launches = 0;

@@ -7,15 +7,51 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import type { Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { hostScript, type JobHost } from './start.js';
+
+type Unref = { unref?: () => void };
 
 export class SharedHost implements JobHost {
   private child: ChildProcess | undefined;
+  /** Who waits on which job's files (see watch), by `logDir\0id`. */
+  private readonly watchers = new Map<string, Set<() => void>>();
 
   launch(logDir: string, id: string): void {
     const child = this.current();
     child.stdin?.write(`${JSON.stringify({ logDir: path.resolve(logDir), id })}\n`);
+  }
+
+  /**
+   * Calls `listener` when the host says job `id`'s agent runs or its outcome is written, until the
+   * returned function is called. A hint to look at the job's files, which stay the truth (a waiter
+   * still polls them: a host started by another run tells this one nothing).
+   */
+  watch(logDir: string, id: string, listener: () => void): () => void {
+    const key = `${path.resolve(logDir)}\0${id}`;
+    let set = this.watchers.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.watchers.set(key, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.watchers.delete(key);
+    };
+  }
+
+  private notice(line: string): void {
+    let notice: { logDir?: unknown; id?: unknown };
+    try {
+      notice = JSON.parse(line) as typeof notice;
+    } catch {
+      return;
+    }
+    if (typeof notice.logDir !== 'string' || typeof notice.id !== 'string') return;
+    for (const listener of [...(this.watchers.get(`${notice.logDir}\0${notice.id}`) ?? [])])
+      listener();
   }
 
   /** Starts the host process now, so the first job does not wait for it. */
@@ -38,15 +74,22 @@ export class SharedHost implements JobHost {
     if (alive) return this.child as ChildProcess;
     const child = spawn(process.execPath, [hostScript, '--serve'], {
       detached: true,
-      stdio: ['pipe', 'ignore', 'ignore'],
+      stdio: ['pipe', 'pipe', 'ignore'],
       cwd: os.tmpdir(),
       env: process.env,
     });
     child.unref();
-    // The pipe must not keep this process alive: when it exits, the host sees the end of its input.
-    (child.stdin as (Writable & { unref?: () => void }) | null)?.unref?.();
+    // The pipes must not keep this process alive: when it exits, the host sees the end of its input.
+    (child.stdin as (Writable & Unref) | null)?.unref?.();
+    (child.stdout as (Readable & Unref) | null)?.unref?.();
     child.stdin?.on('error', () => undefined);
     child.on('error', () => undefined);
+    // Its notices are read for as long as this process lives (after close() too: a host whose
+    // notices nobody read would block on them once the pipe is full).
+    if (child.stdout !== null)
+      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) =>
+        this.notice(line),
+      );
     this.child = child;
     return child;
   }

@@ -21,6 +21,11 @@ import type { HeadlessOptions } from '../agent/headless.js';
 /** Where startJob hands a job to be hosted (default: a new host process per job). */
 export interface JobHost {
   launch(logDir: string, id: string): void;
+  /**
+   * Calls `listener` when the host says the job's files changed (its agent runs, its outcome is
+   * written), until the returned function is called; without it, waiters watch the log folder.
+   */
+  watch?(logDir: string, id: string, listener: () => void): () => void;
 }
 
 export const JOB_VERSION = '3.4.0-ccglm';
@@ -132,6 +137,14 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
   ];
   const usePty = options.pty === true;
   const jobEnv = { ...(options.env ?? {}), CCGLM_PROMPT_FILE: promptFile };
+  // The contract first: meta is then written once, with where the agent's token comes from.
+  const contract = writeContract(
+    logDir,
+    id,
+    { ...process.env, ...jobEnv },
+    usePty,
+    new Date(now()),
+  );
   writeKeyValueFile(files.meta, {
     beads: id,
     repo: options.repo ?? '',
@@ -156,15 +169,9 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     // Operator decisions survive a relaunch.
     ...(previous?.['no_auto_restart'] ? { no_auto_restart: previous['no_auto_restart'] } : {}),
     ...(previous?.['override_set_at'] ? { override_set_at: previous['override_set_at'] } : {}),
+    auth_source: contract.auth_source,
+    auth_mode: contract.auth_mode,
   });
-  const contract = writeContract(
-    logDir,
-    id,
-    { ...process.env, ...jobEnv },
-    usePty,
-    new Date(now()),
-  );
-  updateMeta(logDir, id, { auth_source: contract.auth_source, auth_mode: contract.auth_mode });
   if (options.host !== undefined) options.host.launch(logDir, id);
   else {
     const host = spawn(process.execPath, [hostScript, logDir, id], {
@@ -177,9 +184,13 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
   }
   // An in-host headless launch resolves auth before it spawns (`op read` may take up to 30 s).
   const inHostLaunch = options.headless !== undefined && !usePty;
+  const host = options.host;
   const reported = await waitFor({
     dir: logDir,
     prefix: id,
+    ...(host?.watch !== undefined
+      ? { wake: (listener: () => void) => host.watch?.(logDir, id, listener) ?? (() => {}) }
+      : {}),
     pollMs: 250,
     timeoutMs: options.timeoutMs ?? (inHostLaunch ? 60_000 : 15_000),
     check: () => {

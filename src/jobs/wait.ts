@@ -2,6 +2,7 @@ import path from 'node:path';
 import { jobFiles } from './ids.js';
 import { readJob } from './inspect.js';
 import { readOutcome, type JobOutcome } from './store.js';
+import type { JobHost } from './start.js';
 import { waitFor } from './watch.js';
 
 export interface WaitForJobOptions {
@@ -9,6 +10,8 @@ export interface WaitForJobOptions {
   signal?: AbortSignal;
   /** Fallback poll (default 1000 ms); the fast path is fs.watch on the log dir. */
   pollMs?: number;
+  /** The host that runs the job, when it tells of its end (no fs.watch then; see SharedHost). */
+  host?: JobHost;
 }
 
 export type JobEnd =
@@ -27,9 +30,13 @@ export async function waitForJobEnd(
   options: WaitForJobOptions = {},
 ): Promise<JobEnd> {
   let polls = 0;
+  const host = options.host;
   const end = await waitFor<JobEnd>({
     dir: logDir,
     prefix: id,
+    ...(host?.watch !== undefined
+      ? { wake: (listener: () => void) => host.watch?.(logDir, id, listener) ?? (() => {}) }
+      : {}),
     // Only the outcome's appearance ends the wait (a chatty agent's log lines wake nothing).
     names: [path.basename(jobFiles(logDir, id).outcome)],
     pollMs: options.pollMs ?? 1000,

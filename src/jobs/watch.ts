@@ -45,6 +45,11 @@ export interface WaitForOptions<T> {
   prefix: string;
   /** Only these file names (each starting with `prefix`) wake a check; the poll still checks. */
   names?: string[];
+  /**
+   * Instead of watching `dir`: calls its listener when a check is worth making, until the returned
+   * function is called (a shared job host's notices; see SharedHost.watch).
+   */
+  wake?: (listener: () => void) => () => void;
   check: () => T | undefined;
   /** Fallback poll for when inotify misses an event (network file systems). */
   pollMs?: number;
@@ -79,9 +84,12 @@ export function waitFor<T>(options: WaitForOptions<T>): Promise<T | undefined> {
       name === '' ||
       (name.startsWith(options.prefix) &&
         (options.names === undefined || options.names.includes(name)));
-    const stop = watchDir(options.dir, (name) => {
-      if (wakes(name)) attempt();
-    });
+    const stop =
+      options.wake !== undefined
+        ? options.wake(attempt)
+        : watchDir(options.dir, (name) => {
+            if (wakes(name)) attempt();
+          });
     const poll = setInterval(attempt, options.pollMs ?? 1000);
     const timer =
       options.timeoutMs === undefined

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomicSync } from '../jobs/store.js';
 
 export interface StartedTask {
   jobId: string;
@@ -43,7 +43,9 @@ export class RunStateFile {
 
   save(state: RunState): void {
     // Atomic (a reader never sees half of it) but not fsynced: it guards against a dead scheduler,
-    // not a lost machine, and it is written twice per task.
-    writeFileAtomic.sync(this.file, `${JSON.stringify(state, null, 2)}\n`, { fsync: false });
+    // not a lost machine. Written twice per task, while the tasks around it wait: one line, and the
+    // job store's temp-and-rename (write-file-atomic also sets up and takes down exit handlers on
+    // every write).
+    writeFileAtomicSync(this.file, `${JSON.stringify(state)}\n`);
   }
 }

@@ -76,6 +76,8 @@ interface RunningTask {
   startedAt: number;
   attempt: number;
   retries: number;
+  /** Adopted from an earlier run (--resume): its host is that run's, which tells this one nothing. */
+  adopted?: boolean;
 }
 
 interface TaskEndDetails {
@@ -438,6 +440,8 @@ class Run {
       end = await waitForJobEnd(this.options.logDir, running.jobId, {
         signal: this.abort.signal,
         pollMs: 500,
+        // This run's host tells it when the outcome is written; an adopted job's is watched for.
+        ...(running.adopted === true ? {} : { host: this.host }),
       });
     } catch (error) {
       // Its files cannot be read (a corrupt outcome): the task fails, the run goes on.
@@ -771,6 +775,7 @@ class Run {
         startedAt: entry.startedAt,
         attempt: entry.attempt,
         retries: 0,
+        adopted: true,
       };
       const outcome = readOutcome(this.options.logDir, entry.jobId);
       const record = readJob(this.options.logDir, entry.jobId);

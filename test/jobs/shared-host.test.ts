@@ -54,6 +54,31 @@ describe('one host process for many jobs (ccglm run)', () => {
     await until(() => !isProcessAlive(hostPid, metaA['host_start_time']));
   });
 
+  it('tells its run when a job runs and when its outcome is written, so no one watches the log folder', async () => {
+    const heard: string[] = [];
+    const stop = host.watch(job.logDir, 'told', () => {
+      const meta = readMeta(job.logDir, 'told') ?? {};
+      heard.push(
+        fs.existsSync(jobFiles(job.logDir, 'told').outcome)
+          ? 'outcome'
+          : String(meta['launch_state']),
+      );
+    });
+    const other = host.watch(job.logDir, 'someone-else', () => heard.push('wrong job'));
+    // The wait for the end polls once a minute here: only the host's notice can end it in time.
+    const started = await start('told', ['sh', '-c', 'sleep 0.3']);
+    expect(started.ok).toBe(true);
+    const end = await Promise.race([
+      waitForJobEnd(job.logDir, 'told', { host, pollMs: 60_000 }),
+      new Promise((resolve) => setTimeout(() => resolve('no notice'), 10_000)),
+    ]);
+    expect(end).toMatchObject({ kind: 'outcome', outcome: { state: 'success' } });
+    // Each notice comes once what it tells of is in the files.
+    expect(heard).toEqual(['running', 'outcome']);
+    stop();
+    other();
+  });
+
   it('stopping one job leaves the host and the other jobs running', async () => {
     await start('stay', [fake('sleep-silent'), '30']);
     await start('go', [fake('sleep-silent'), '30']);

@@ -66,3 +66,33 @@ describe('waitFor (fs.watch on a folder, a slow poll behind it)', () => {
     expect(await any).toBe('done');
   });
 });
+
+describe("waitFor with a wake source (a shared host's notices)", () => {
+  it('checks when woken and on its poll, and watches no folder', async () => {
+    const dir = path.join(tmpdir(), 'ccglm-watch-none-such');
+    let listener: (() => void) | undefined;
+    let stopped = false;
+    let ready = false;
+    let checks = 0;
+    const waiting = waitFor({
+      dir, // does not exist: a watch on it would fail; none is made
+      prefix: 'job',
+      pollMs: 60_000,
+      wake: (wakeUp) => {
+        listener = wakeUp;
+        return () => (stopped = true);
+      },
+      check: () => {
+        checks += 1;
+        return ready ? 'done' : undefined;
+      },
+    });
+    expect(checks).toBe(1); // the first look, at once
+    listener?.();
+    expect(checks).toBe(2);
+    ready = true;
+    listener?.();
+    expect(await waiting).toBe('done');
+    expect(stopped).toBe(true);
+  });
+});
