@@ -103,21 +103,30 @@ export function planIdOf(planPath: string): string {
 }
 
 export async function runPlan(options: RunOptions): Promise<number> {
-  // The run's helper processes (a Node start-up each) start first, beside reading the plan: one
-  // host for its jobs, and a spawner that runs its git commands (forking this process for each held
-  // up its event loop; see spawner.ts). A plan refused or a dry run ends them unused.
-  const helpers =
-    options.dryRun === true ? undefined : { host: new SharedHost(), endSpawner: useSpawner() };
-  helpers?.host.start();
+  // The job host (a Node start-up) starts first, beside reading the plan: the first agents wait
+  // for it. The git spawner (another) starts once the first tasks are launched: until then this
+  // process, still small, forks git itself, and on 2 cores the spawner's start-up held the first
+  // launches back (~40 ms). A plan refused or a dry run starts neither.
+  const host = options.dryRun === true ? undefined : new SharedHost();
+  host?.start();
+  let endSpawner: (() => void) | undefined;
+  let ended = false;
   try {
-    return await runWith(options, helpers?.host);
+    return await runWith(options, host, () => {
+      if (!ended) endSpawner ??= useSpawner();
+    });
   } finally {
-    helpers?.host.close();
-    helpers?.endSpawner();
+    ended = true;
+    host?.close();
+    endSpawner?.();
   }
 }
 
-async function runWith(options: RunOptions, host: SharedHost | undefined): Promise<number> {
+async function runWith(
+  options: RunOptions,
+  host: SharedHost | undefined,
+  startSpawner: () => void,
+): Promise<number> {
   const now = options.now ?? Date.now;
   const planPath = path.resolve(options.plan);
   const read = await readPlanFile(planPath);
@@ -169,6 +178,7 @@ async function runWith(options: RunOptions, host: SharedHost | undefined): Promi
       planKey,
       now,
       host ?? new SharedHost(),
+      startSpawner,
     ).execute();
   } finally {
     lock.release();
@@ -200,6 +210,8 @@ class Run {
     private readonly now: () => number,
     /** One host process for all of this run's jobs (it outlives the run while they run). */
     private readonly host: SharedHost,
+    /** Routes the run's git commands through the spawner (see runPlan), once its first tasks are launched. */
+    private readonly startSpawner: () => void,
   ) {
     this.planId = planIdOf(planPath);
     this.writer = new PlanWriter(planPath);
@@ -260,10 +272,13 @@ class Run {
       this.options.checkIntervalMs ?? Math.min(5000, Math.max(200, stallMs / 2)),
     );
     try {
+      let first = true;
       while (!this.scheduler.isDone()) {
         const woke = new Promise<void>((resolve) => (this.wake = resolve));
         // Starts run side by side: preparing a worktree and launching a job take a while each.
-        for (const id of this.scheduler.ready(this.now())) void this.startTaskSafely(id);
+        const starts = this.scheduler.ready(this.now()).map((id) => this.startTaskSafely(id));
+        if (first) void Promise.allSettled(starts).then(this.startSpawner);
+        first = false;
         this.prepareUpcoming();
         if (this.scheduler.isDone()) break;
         const resumeAt = this.scheduler.resumeAt;
