@@ -5,7 +5,8 @@
 // (a task's last dependency ends -> its agent starts). Run: node bench/run.mjs (after npm run build).
 // Knobs (environment): TASKS=N (default 100), BENCH_REPEAT=N (best of N, default 3),
 // BENCH_STRATEGIES=eager|waves|eager,waves, BENCH_MAKE=skip, BENCH_DIR=/tmp (default a tmpfs),
-// BENCH_AGENT=node, BENCH_DETAIL=1 (where the time goes), BENCH_PROFILE=DIR (CPU profile of the run).
+// BENCH_AGENT=node, BENCH_COMMIT=after (the agent commits after its second, not during it: see
+// bench/agent.sh), BENCH_DETAIL=1 (where the time goes), BENCH_PROFILE=DIR (CPU profile of the run).
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
