@@ -59,7 +59,10 @@ function serve(): void {
     const key = launches++;
     active.set(key, job);
     hostJob(job.logDir, job.id, context)
-      .catch((error: unknown) => recordHostError(job.logDir, job.id, error))
+      .catch((error: unknown) => {
+        recordHostError(job.logDir, job.id, error);
+        context.notify?.('ended', job.logDir, job.id);
+      })
       .finally(() => {
         active.delete(key);
         maybeExit();

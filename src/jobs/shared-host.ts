@@ -2,7 +2,8 @@
  * One host process for many jobs (`host.js --serve`): what `ccglm run` launches its tasks' jobs with,
  * so a task costs a fork of its agent, not a Node start-up. The host is detached (own session) and
  * reads its jobs from a pipe; when this process ends, the pipe closes and the host exits after its
- * last job, so the jobs outlive a crashed or interrupted run exactly as per-job hosts do.
+ * last job, so the jobs outlive a crashed or interrupted run exactly as per-job hosts do. On another
+ * pipe it tells when a job's agent runs and when its outcome is written (see watch).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -86,10 +87,13 @@ export class SharedHost implements JobHost {
     child.on('error', () => undefined);
     // Its notices are read for as long as this process lives (after close() too: a host whose
     // notices nobody read would block on them once the pipe is full).
-    if (child.stdout !== null)
-      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) =>
-        this.notice(line),
-      );
+    if (child.stdout !== null) {
+      // A broken pipe ends the notices, not the run: waiters still poll the job files.
+      child.stdout.on('error', () => undefined);
+      createInterface({ input: child.stdout, crlfDelay: Infinity })
+        .on('line', (line) => this.notice(line))
+        .on('error', () => undefined);
+    }
     this.child = child;
     return child;
   }

@@ -108,8 +108,9 @@ async function prepareSlot(logDir: string, id: string): Promise<void> {
 
 /**
  * Starts a job: writes meta and contract, spawns the detached host (own session, stdio ignored,
- * unref'd) and resolves once the host reports the agent running, or with the failed outcome when the
- * agent could not start. The job outlives the caller.
+ * unref'd) or hands the job to a shared one (`host`, which tells when its agent runs), and resolves
+ * once the host reports the agent running, or with the failed outcome when the agent could not
+ * start. The job outlives the caller.
  */
 export async function startJob(options: StartJobOptions): Promise<StartJobResult> {
   const { id, logDir } = options;

@@ -277,7 +277,15 @@ class Run {
         const woke = new Promise<void>((resolve) => (this.wake = resolve));
         // Starts run side by side: preparing a worktree and launching a job take a while each.
         const starts = this.scheduler.ready(this.now()).map((id) => this.startTaskSafely(id));
-        if (first) void Promise.allSettled(starts).then(this.startSpawner);
+        if (first) {
+          // After the first launches; a launch that waits long (auth, a slow host) holds it a second at most.
+          const soon = setTimeout(this.startSpawner, 1000);
+          soon.unref();
+          void Promise.allSettled(starts).then(() => {
+            clearTimeout(soon);
+            this.startSpawner();
+          });
+        }
         first = false;
         this.prepareUpcoming();
         if (this.scheduler.isDone()) break;

@@ -76,7 +76,6 @@ export class Scheduler {
       if (node !== undefined)
         node.wave = Math.max(0, ...node.deps.map((dep) => (this.tasks.get(dep)?.wave ?? 0) + 1));
     }
-    this.starts = startOrder(this.order, (id) => this.tasks.get(id)?.dependents ?? []);
     const selected = selectTasks(this.tasks, options);
     for (const task of tasks) {
       if (task.done === true) this.states.set(task.id, 'completed');
@@ -90,6 +89,10 @@ export class Scheduler {
       if (missing !== undefined)
         this.block(id, `dependency ${missing} is not Completed and not part of this run`);
     }
+    // Chains count the tasks this run will start (not those done, skipped or blocked already).
+    this.starts = startOrder(this.order, (id) =>
+      (this.tasks.get(id)?.dependents ?? []).filter((next) => this.states.get(next) === 'pending'),
+    );
   }
 
   /**

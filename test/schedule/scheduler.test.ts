@@ -82,6 +82,17 @@ describe('Scheduler', () => {
       all.start('B');
       expect(all.upcoming()).toEqual(['C1', 'B1']);
     }
+    // Only the tasks this run starts count: Q's dependents are not part of it (--only).
+    const only = new Scheduler(
+      [
+        { id: 'P', deps: [] },
+        { id: 'Q', deps: [] },
+        { id: 'Q1', deps: ['Q'] },
+        { id: 'Q2', deps: ['Q1'] },
+      ],
+      { only: ['P', 'Q'], concurrency: 1 },
+    );
+    expect(only.ready()).toEqual(['P']);
     // What the run lists (state()) stays in plan order.
     expect(
       new Scheduler(tasks)
