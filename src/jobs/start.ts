@@ -28,6 +28,16 @@ export interface JobHost {
   watch?(logDir: string, id: string, listener: () => void): () => void;
 }
 
+/** What a waiter for job `id` wakes on: the host's word when it tells of its jobs, else the log folder. */
+export function hostWake(
+  host: JobHost | undefined,
+  logDir: string,
+  id: string,
+): { wake?: (listener: () => void) => () => void } {
+  const watch = host?.watch?.bind(host);
+  return watch === undefined ? {} : { wake: (listener) => watch(logDir, id, listener) };
+}
+
 export const JOB_VERSION = '3.4.0-ccglm';
 // Always the built host (also under vitest, where this module runs from src/): the host must run
 // without a TypeScript loader, detached from whoever started it.
@@ -185,13 +195,10 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
   }
   // An in-host headless launch resolves auth before it spawns (`op read` may take up to 30 s).
   const inHostLaunch = options.headless !== undefined && !usePty;
-  const host = options.host;
   const reported = await waitFor({
     dir: logDir,
     prefix: id,
-    ...(host?.watch !== undefined
-      ? { wake: (listener: () => void) => host.watch?.(logDir, id, listener) ?? (() => {}) }
-      : {}),
+    ...hostWake(options.host, logDir, id),
     pollMs: 250,
     timeoutMs: options.timeoutMs ?? (inHostLaunch ? 60_000 : 15_000),
     check: () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { jobFiles } from './ids.js';
 import { readJob } from './inspect.js';
 import { readOutcome, type JobOutcome } from './store.js';
-import type { JobHost } from './start.js';
+import { hostWake, type JobHost } from './start.js';
 import { waitFor } from './watch.js';
 
 export interface WaitForJobOptions {
@@ -30,13 +30,10 @@ export async function waitForJobEnd(
   options: WaitForJobOptions = {},
 ): Promise<JobEnd> {
   let polls = 0;
-  const host = options.host;
   const end = await waitFor<JobEnd>({
     dir: logDir,
     prefix: id,
-    ...(host?.watch !== undefined
-      ? { wake: (listener: () => void) => host.watch?.(logDir, id, listener) ?? (() => {}) }
-      : {}),
+    ...hostWake(options.host, logDir, id),
     // Only the outcome's appearance ends the wait (a chatty agent's log lines wake nothing).
     names: [path.basename(jobFiles(logDir, id).outcome)],
     pollMs: options.pollMs ?? 1000,

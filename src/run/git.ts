@@ -1,18 +1,13 @@
 /**
- * git through execFile with argument arrays (never a shell): branches, worktrees, merges, diffs.
+ * git with argument arrays (never a shell), forked here or by the run's spawner: branches,
+ * worktrees, merges, diffs.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { runCommand, type CommandResult } from './run-command.js';
 import { SpawnerClient } from './spawner-client.js';
 
-export interface GitResult {
-  ok: boolean;
-  stdout: string;
-  stderr: string;
-  code: number;
-}
+export type GitResult = CommandResult;
 
 export interface GitOptions {
   /** Written to git's stdin (e.g. for `update-ref --stdin`). */
@@ -52,30 +47,19 @@ export function git(cwd: string, args: string[], options: GitOptions = {}): Prom
     ...(niceness !== undefined ? { niceness } : {}),
   });
   if (viaSpawner !== undefined) return viaSpawner;
-  return new Promise((resolve) => {
-    const child = execFile(
-      'git',
-      args,
-      { cwd, maxBuffer: 64 * 1024 * 1024, env: gitEnv() },
-      (error, stdout, stderr) => {
-        if (error === null) {
-          resolve({ ok: true, stdout, stderr, code: 0 });
-          return;
-        }
-        const code = typeof error.code === 'number' ? error.code : 1;
-        resolve({ ok: false, stdout, stderr: stderr || error.message, code });
+  return new Promise((resolve) =>
+    runCommand(
+      {
+        file: 'git',
+        args,
+        cwd,
+        env: gitEnv(),
+        ...(options.input !== undefined ? { input: options.input } : {}),
+        ...(niceness !== undefined ? { niceness } : {}),
       },
-    );
-    if (niceness !== undefined && child.pid !== undefined) {
-      try {
-        os.setPriority(child.pid, niceness);
-      } catch {
-        // already gone, or not allowed: it runs at normal priority
-      }
-    }
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(options.input);
-  });
+      resolve,
+    ),
+  );
 }
 
 /** Like git(), but a failure throws with git's own message. */

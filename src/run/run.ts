@@ -106,9 +106,9 @@ export async function runPlan(options: RunOptions): Promise<number> {
   // The job host (a Node start-up) starts first, beside reading the plan: the first agents wait
   // for it. The git spawner (another) starts once the first tasks are launched: until then this
   // process, still small, forks git itself, and on 2 cores the spawner's start-up held the first
-  // launches back (~40 ms). A plan refused or a dry run starts neither.
-  const host = options.dryRun === true ? undefined : new SharedHost();
-  host?.start();
+  // launches back (~40 ms). A dry run starts neither; a refused plan ends the host unused.
+  const host = new SharedHost();
+  if (options.dryRun !== true) host.start();
   let endSpawner: (() => void) | undefined;
   let ended = false;
   try {
@@ -117,14 +117,14 @@ export async function runPlan(options: RunOptions): Promise<number> {
     });
   } finally {
     ended = true;
-    host?.close();
+    host.close();
     endSpawner?.();
   }
 }
 
 async function runWith(
   options: RunOptions,
-  host: SharedHost | undefined,
+  host: SharedHost,
   startSpawner: () => void,
 ): Promise<number> {
   const now = options.now ?? Date.now;
@@ -171,15 +171,7 @@ async function runWith(
     new Date(now()),
   );
   try {
-    return await new Run(
-      options,
-      compiled,
-      planPath,
-      planKey,
-      now,
-      host ?? new SharedHost(),
-      startSpawner,
-    ).execute();
+    return await new Run(options, compiled, planPath, planKey, now, host, startSpawner).execute();
   } finally {
     lock.release();
   }

@@ -10,15 +10,14 @@ import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { keepAlive } from './pipe-process.js';
+import type { CommandResult } from './run-command.js';
 import type { SpawnReply, SpawnRequest } from './spawner.js';
 
 export const spawnerScript = path.join(packageRoot, 'dist', 'run', 'spawner.js');
 
-type Result = Omit<SpawnReply, 'id'>;
-
 export class SpawnerClient {
   private child: ChildProcess | undefined;
-  private readonly pending = new Map<number, (result: Result) => void>();
+  private readonly pending = new Map<number, (result: CommandResult) => void>();
   private nextId = 1;
   /** Up and listening (its first line said so). */
   private ready = false;
@@ -47,7 +46,7 @@ export class SpawnerClient {
     file: string,
     args: string[],
     options: { cwd: string; input?: string; niceness?: number },
-  ): Promise<Result> | undefined {
+  ): Promise<CommandResult> | undefined {
     const child = this.current();
     if (child === undefined || !this.ready) return undefined;
     const id = this.nextId;
@@ -55,7 +54,7 @@ export class SpawnerClient {
     const request: SpawnRequest = { id, file, args, cwd: options.cwd };
     if (options.input !== undefined) request.input = options.input;
     if (options.niceness !== undefined) request.niceness = options.niceness;
-    const result = new Promise<Result>((resolve) => this.pending.set(id, resolve));
+    const result = new Promise<CommandResult>((resolve) => this.pending.set(id, resolve));
     if (this.pending.size === 1) keepAlive(child, true);
     child.stdin?.write(`${JSON.stringify(request)}\n`);
     return result;

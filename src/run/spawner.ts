@@ -8,62 +8,19 @@
  * dependents wait for. Forked from here (~45 MB) it costs a fraction, and the run's loop nothing.
  *
  * It says `{"ready":true}` once it listens (until then the run forks git itself, rather than wait
- * for a Node start-up), imports nothing of ccglm's, exits when its input ends (the run finished or died), and ignores
- * SIGINT/SIGTERM: a Ctrl-C reaches the whole process group, and the run's cleanup still needs git.
+ * for a Node start-up), imports nothing of ccglm's but run-command.ts (what git() runs when it forks
+ * git itself), exits when its input ends (the run finished or died), and ignores SIGINT/SIGTERM: a
+ * Ctrl-C reaches the whole process group, and the run's cleanup still needs git.
  */
-import { execFile } from 'node:child_process';
-import os from 'node:os';
 import { createInterface } from 'node:readline';
+import { runCommand, type CommandRequest, type CommandResult } from './run-command.js';
 
-export interface SpawnRequest {
+export interface SpawnRequest extends Omit<CommandRequest, 'env'> {
   id: number;
-  file: string;
-  args: string[];
-  cwd: string;
-  /** Written to the command's stdin. */
-  input?: string;
-  /** Run at this niceness (work nobody waits for). */
-  niceness?: number;
 }
 
-export interface SpawnReply {
+export interface SpawnReply extends CommandResult {
   id: number;
-  ok: boolean;
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(request: SpawnRequest, reply: (message: SpawnReply) => void): void {
-  const { id } = request;
-  let child;
-  try {
-    child = execFile(
-      request.file,
-      request.args,
-      { cwd: request.cwd, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error === null) reply({ id, ok: true, code: 0, stdout, stderr });
-        else {
-          const code = typeof error.code === 'number' ? error.code : 1;
-          reply({ id, ok: false, code, stdout, stderr: stderr || error.message });
-        }
-      },
-    );
-  } catch (error) {
-    // Arguments Node refuses (e.g. a NUL byte) fail this request, not the spawner.
-    reply({ id, ok: false, code: 1, stdout: '', stderr: (error as Error).message });
-    return;
-  }
-  if (request.niceness !== undefined && child.pid !== undefined) {
-    try {
-      os.setPriority(child.pid, request.niceness);
-    } catch {
-      // already gone, or not allowed: it runs at normal priority
-    }
-  }
-  child.stdin?.on('error', () => undefined);
-  child.stdin?.end(request.input);
 }
 
 function serve(): void {
@@ -78,7 +35,9 @@ function serve(): void {
     } catch {
       return; // not ours: nothing to answer
     }
-    run(request, reply);
+    // The spawner's own environment is the run's git environment (spawner-client.ts).
+    const { id, ...command } = request;
+    runCommand(command, (result) => reply({ id, ...result }));
   });
   // Input ended: the commands under way finish and answer, then the process exits on its own.
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);

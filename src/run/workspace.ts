@@ -38,7 +38,7 @@ export type FinishResult =
   | { ok: false; reason: string; commits: string[]; filesEdited: string[] };
 
 export class Workspace {
-  /** Git work per repo: worktree changes (a few at a time) and merges (one at a time). */
+  /** Git work per repo, one piece at a time: worktree changes, and merges (see repo-queue.ts). */
   private readonly queues = new RepoQueues();
   readonly integration: IntegrationBranch;
   /** Worktree removals under way (off the path from one task's end to the next one's start). */
@@ -71,8 +71,8 @@ export class Workspace {
   }
 
   /**
-   * A task's worktree, made in the repo's worktree queue (a few at a time); a worktree made ahead (`prepareAhead`) only moves to the latest integration
-   * commit, which needs no lock.
+   * A task's worktree, made in the repo's worktree queue; a worktree made ahead (`prepareAhead`) only
+   * moves to the latest integration commit, which needs no place in it.
    */
   async prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
     const early = this.ahead.get(taskId);

@@ -19,7 +19,7 @@ function gate(log: string[], name: string) {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('RepoQueue', () => {
-  it('runs one piece at a time by default, most urgent first, in order within a priority', async () => {
+  it('runs one piece at a time, most urgent first, in order within a priority', async () => {
     const log: string[] = [];
     const queue = new RepoQueue();
     const a = gate(log, 'a');
