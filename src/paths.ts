@@ -25,3 +25,20 @@ export const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.met
 
 /** The CLI entry point, for spawning ccglm itself (job hosts, headless agents). */
 export const ccglmBin = path.join(packageRoot, 'bin', 'ccglm.js');
+
+/**
+ * The git repository a file is in: the nearest folder upward with a `.git` (folder, or file in a
+ * worktree). Absolute locations inside it are read as repository-relative paths.
+ */
+export function findRepoRoot(file: string): string | undefined {
+  for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The compile options that tie a plan file to its repository. */
+export function repoRootsOf(file: string): { repoRoots: string[] } {
+  const root = findRepoRoot(file);
+  return { repoRoots: root === undefined ? [] : [root] };
+}

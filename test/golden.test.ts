@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compilePlan } from '../src/graph/compile.js';
 import { renderDiagnostics } from '../src/plan/render.js';
+import type { Span } from '../src/plan/types.js';
 
 const dir = new URL('../fixtures/plans/', import.meta.url);
 const cases = readdirSync(dir).filter((file) => file.endsWith('.md'));
@@ -52,14 +53,42 @@ function describeCase(file: string): string {
   return lines.join('\n');
 }
 
+/** The same facts as JSON, as a program reading `ccglm compile` / `validate --format json` sees them. */
+function describeCaseJson(file: string): string {
+  const text = readFileSync(new URL(file, dir), 'utf8');
+  const compiled = compilePlan(text, file, { concurrency: 3 });
+  const at = (span: Span) => `${span.start.line}:${span.start.column}`;
+  const facts = {
+    tasks: compiled.plan.tasks.map((task) => ({
+      id: task.id,
+      name: task.name,
+      status: task.status,
+      dependsOn: task.dependsOn?.map((d) => d.id) ?? null,
+      location: task.location?.map((l) => l.path) ?? null,
+    })),
+    waves: compiled.graph.waves,
+    diagnostics: compiled.diagnostics.map((d) => ({
+      at: at(d.span),
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      ...(d.fixes === undefined ? {} : { fixes: d.fixes.map((f) => `${at(f.span)} ${f.text}`) }),
+    })),
+  };
+  return `${JSON.stringify(facts, null, 2)}\n`;
+}
+
+function expectGolden(expectedFile: URL, actual: string): void {
+  if (process.env['UPDATE'] === '1' || !existsSync(expectedFile))
+    writeFileSync(expectedFile, actual);
+  expect(actual).toBe(readFileSync(expectedFile, 'utf8'));
+}
+
 describe('golden plans (fixtures/plans)', () => {
   for (const file of cases) {
     it(file, () => {
-      const expectedFile = new URL(file.replace(/\.md$/, '.expected.txt'), dir);
-      const actual = describeCase(file);
-      if (process.env['UPDATE'] === '1' || !existsSync(expectedFile))
-        writeFileSync(expectedFile, actual);
-      expect(actual).toBe(readFileSync(expectedFile, 'utf8'));
+      expectGolden(new URL(file.replace(/\.md$/, '.expected.txt'), dir), describeCase(file));
+      expectGolden(new URL(file.replace(/\.md$/, '.expected.json'), dir), describeCaseJson(file));
     });
   }
 

@@ -2,6 +2,7 @@ import { compilePlan } from '../graph/compile.js';
 import { renderWaves, type WavesFormat } from '../graph/render-waves.js';
 import { renderDiagnostics } from '../plan/render.js';
 import { parseFormat, readPlanOrThrow } from './plan-input.js';
+import { repoRootsOf } from '../paths.js';
 
 /** Prints the wave preview, or the diagnostics of an invalid plan (exit 1). */
 export async function printWaves(
@@ -11,7 +12,10 @@ export async function printWaves(
 ): Promise<number> {
   const chosen = parseFormat<WavesFormat>(format, ['text', 'json', 'mermaid', 'dot']);
   const text = await readPlanOrThrow(file);
-  const compiled = compilePlan(text, file, concurrency !== undefined ? { concurrency } : {});
+  const compiled = compilePlan(text, file, {
+    ...repoRootsOf(file),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  });
   if (!compiled.ok) {
     const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
     process.stderr.write(

@@ -30,6 +30,8 @@ export type CompiledPlan = CompileResult & { graph: PlanGraphInfo };
 export interface CompileOptions {
   /** For the wave-width warning. */
   concurrency?: number;
+  /** The repositories the plan's tasks work in (absolute locations inside them are relative). */
+  repoRoots?: string[];
 }
 
 const RULES = [
@@ -47,7 +49,11 @@ export function compilePlan(
   file: string,
   options: CompileOptions = {},
 ): CompiledPlan {
-  const { plan, diagnostics } = parsePlan(text, file);
+  const { plan, diagnostics } = parsePlan(
+    text,
+    file,
+    options.repoRoots !== undefined ? { repoRoots: options.repoRoots } : {},
+  );
   const graph = buildGraph(plan.tasks);
   const { order, acyclic } = topologicalOrder(graph);
   const waves = acyclic ? computeWaves(graph, order) : [];

@@ -1,73 +1,91 @@
 /**
  * The tolerant reader: plan markdown -> PlanDoc with source spans, plus diagnostics. Pure.
  *
- * The text is cut at its headings (one linear scan, outside fenced code) and only the field list
- * that follows a task heading is handed to remark, so parsing stays linear in the plan's size
- * (remark-parse alone is quadratic in the number of lists in one document).
+ * The markdown tree decides (markdown.ts): tasks are top-level headings `ID: Name`, fields are the
+ * items of the first list after the heading whose items start with a label. Text is taken from
+ * the source as written (names keep their underscores and code), so spans and the write-back
+ * patcher point at exact bytes. What the reader accepts in other words than the canonical ones
+ * (status variants, unbolded labels, `T3 - Name` headings, absolute paths inside a known
+ * repository) is reported once per plan as information, with the fixes `ccglm validate --fix` applies.
  */
-import { unified } from 'unified';
-import remarkParse from 'remark-parse';
-import type { Root } from 'mdast';
-import type { Diagnostic, Field, PlanDoc, Task } from './types.js';
+import type { Heading, List, ListItem, Nodes, RootContent } from 'mdast';
+import { toString } from 'mdast-util-to-string';
+import type { Diagnostic, Field, Fix, PlanDoc, Task } from './types.js';
 import { detectEol, SourceMap } from './source.js';
-import { scanSections, type HeadingLine } from './sections.js';
+import { findAll, offsetOf, parseBlocks, sourceOf, type MarkdownOptions } from './markdown.js';
 import { canonicalKey, isPlaceholder, isTaskId, readStatus, TASK_ID_SOURCE } from './values.js';
 import { checkRepoPath, plainValue, readDependencies, readPaths, type Report } from './fields.js';
 import { readDeclaredWaves } from './wave-table.js';
+import { Notes } from './notes.js';
 
 export interface ParseResult {
   plan: PlanDoc;
   diagnostics: Diagnostic[];
 }
 
-const processor = unified().use(remarkParse);
+export interface ParseOptions extends MarkdownOptions {
+  /** Absolute paths of repositories the plan's tasks work in: absolute locations inside them are read as relative. */
+  repoRoots?: string[];
+}
 
-const TASK_HEADING = new RegExp(
-  `^(?:\\*\\*|__|\`)?(${TASK_ID_SOURCE})(?:\\*\\*|__|\`)?\\s*[:：]\\s*(.*)$`,
-  's',
+/** `T1: Name`, `**T1**: Name`, `T3 - Name`, `T3. Name`, `Task 3: Name`: the id, the separator, the name. */
+const TASK_LIKE = new RegExp(
+  `^(?:\\*\\*|__|\`)?((?:task|step)\\s+\\d+[A-Za-z]?|${TASK_ID_SOURCE})(?:\\*\\*|__|\`)?` +
+    `(\\s*[:：]|\\s+[-—–]\\s|\\s*[.)](?=\\s))\\s*(.*)$`,
+  'is',
 );
 const HEADING_STATUS =
   /\s*[([]\s*(complete|completed|done|in progress|blocked|failed|skipped|deferred)\s*[)\]]\s*$/i;
 
-export function parsePlan(text: string, file: string): ParseResult {
+export function parsePlan(text: string, file: string, options: ParseOptions = {}): ParseResult {
   const source = new SourceMap(text);
   const diagnostics: Diagnostic[] = [];
-  const report = makeReport(file, diagnostics);
-  const { headings, fences, bodyStart } = scanSections(text);
+  const blocks = parseBlocks(text, options);
   const plan: PlanDoc = { file, eol: detectEol(text), tasks: [] };
 
+  const headings = blocks.filter((block): block is Heading => block.type === 'heading');
   const h1 = headings.find((heading) => heading.depth === 1);
-  if (h1 !== undefined) plan.title = h1.text.replace(/^plan\s*:\s*/i, '').trim();
-  const overviewIndex = headings.findIndex(
-    (h) => h.depth === 2 && /^(overview|summary)\b/i.test(h.text),
+  if (h1 !== undefined)
+    plan.title = headingText(text, h1)
+      .replace(/^plan\s*:\s*/i, '')
+      .trim();
+  const overview = headings.find(
+    (h) => h.depth === 2 && /^(overview|summary)\b/i.test(headingText(text, h)),
   );
-  const overview = headings[overviewIndex];
   if (overview !== undefined) {
-    const end = headings[overviewIndex + 1]?.start ?? text.length;
-    const body = text.slice(overview.next, end).trim();
+    const next = headings[headings.indexOf(overview) + 1];
+    const end = next === undefined ? text.length : offsetOf(next, 'start');
+    const body = text.slice(offsetOf(overview, 'end'), end).trim();
     if (body.length > 0) plan.overview = body;
   }
 
-  plan.tasks = readTasks({ source, headings, file, report, diagnostics });
+  plan.tasks = readTasks({
+    text,
+    source,
+    blocks,
+    file,
+    diagnostics,
+    roots: options.repoRoots ?? [],
+  });
 
-  const declared = readDeclaredWaves(source, fences, bodyStart);
+  const declared = readDeclaredWaves(source, blocks);
   if (declared.length > 0) plan.declaredWaves = declared;
 
   if (plan.tasks.length === 0) {
-    report(
-      'CCG101',
-      'error',
-      'No tasks found, expected headings like `### T1: Name` followed by a field list',
-      source.span(0, Math.min(text.length, source.lineText(1).length)),
-      'Start from the template: ccglm init TOPIC',
-    );
+    push(diagnostics, file, {
+      code: 'CCG101',
+      severity: 'error',
+      message: 'No tasks found, expected headings like `### T1: Name` followed by a field list',
+      span: source.span(0, Math.min(text.length, source.lineText(1).length)),
+      hint: 'Start from the template: ccglm init TOPIC',
+    });
   }
+  diagnostics.sort((a, b) => a.span.start.offset - b.span.start.offset);
   return { plan, diagnostics };
 }
 
 /**
- * Reads one task (the first with `id`) without reading the others: one linear heading scan, then
- * remark on that task's field list only. For the write-back patcher, which edits one task at a time.
+ * Reads one task (the first with `id`), exactly as parsePlan reads it. For the write-back patcher.
  */
 export function parseTask(
   text: string,
@@ -76,80 +94,109 @@ export function parseTask(
 ): { task: Task | undefined; diagnostics: Diagnostic[] } {
   const source = new SourceMap(text);
   const diagnostics: Diagnostic[] = [];
-  const report = makeReport(file, diagnostics);
-  const { headings } = scanSections(text);
-  const tasks = readTasks({ source, headings, file, report, diagnostics, onlyId: id });
+  const blocks = parseBlocks(text);
+  const tasks = readTasks({ text, source, blocks, file, diagnostics, roots: [], onlyId: id });
   return { task: tasks[0], diagnostics };
 }
 
-function makeReport(file: string, diagnostics: Diagnostic[]): Report {
-  return (code, severity, message, span, hint) => {
-    const diagnostic: Diagnostic = { code, severity, message, file, span, related: [] };
-    if (hint !== undefined) diagnostic.hint = hint;
-    diagnostics.push(diagnostic);
-  };
+function push(
+  diagnostics: Diagnostic[],
+  file: string,
+  d: Omit<Diagnostic, 'file' | 'related'>,
+): void {
+  diagnostics.push({ ...d, file, related: [] });
 }
 
-interface ReadTasksOptions {
+interface ReadContext {
+  text: string;
   source: SourceMap;
-  headings: HeadingLine[];
+  blocks: RootContent[];
   file: string;
-  report: Report;
   diagnostics: Diagnostic[];
-  /** Read only the task(s) with this id (the write-back patcher re-reads one task). */
+  roots: string[];
+  /** Read only the task(s) with this id. */
   onlyId?: string;
 }
 
-function readTasks({
-  source,
-  headings,
-  file,
-  report,
-  diagnostics,
-  onlyId,
-}: ReadTasksOptions): Task[] {
+/** The heading's own text as written (no `#`s), without markup that wraps all of it (`**T1: Name**`). */
+function headingText(text: string, heading: Heading): string {
+  const children = heading.children;
+  const only = children.length === 1 ? children[0] : undefined;
+  const inner =
+    only !== undefined && (only.type === 'strong' || only.type === 'emphasis')
+      ? only.children
+      : children;
+  const first = inner[0];
+  const last = inner[inner.length - 1];
+  if (first === undefined || last === undefined) return '';
+  return text.slice(offsetOf(first, 'start'), offsetOf(last, 'end')).trim();
+}
+
+function readTasks(context: ReadContext): Task[] {
+  const { text, source, blocks, file, diagnostics, onlyId } = context;
+  const report: Report = (code, severity, message, span, hint) =>
+    push(
+      diagnostics,
+      file,
+      hint === undefined
+        ? { code, severity, message, span }
+        : { code, severity, message, span, hint },
+    );
+  const notes = new Notes();
   const tasks: Task[] = [];
-  // Pass 1: task headings and the block structure of their field lists.
-  const candidates: {
-    heading: HeadingLine;
-    id: string;
-    name: string;
-    items: RawItem[] | undefined;
-  }[] = [];
-  headings.forEach((heading, index) => {
-    if (heading.depth < 2 || heading.depth > 4) return;
-    const match = TASK_HEADING.exec(heading.text.trim());
-    const id = match?.[1];
-    if (match === null || id === undefined || !isTaskId(id)) return;
-    if (onlyId !== undefined && id !== onlyId) return;
-    const sectionEnd = headings[index + 1]?.start ?? source.text.length;
-    candidates.push({
-      heading,
-      id,
-      name: match[2] ?? '',
-      items: findFieldList(source, heading.next, sectionEnd),
-    });
-  });
-  // Pass 2: every label line of the plan through remark in one parse.
-  const labels = readLabels(
-    source,
-    candidates.flatMap((candidate) => candidate.items ?? []),
-  );
-  // Pass 3: tasks.
   const firstSeen = new Map<string, Task>();
-  for (const { heading, id, name, items } of candidates) {
-    const task =
-      items === undefined ? undefined : readTask(heading, id, name, items, labels, source, report);
-    if (task === undefined) {
+  blocks.forEach((block, index) => {
+    if (block.type !== 'heading' || block.depth === 1) return;
+    const written = headingText(text, block);
+    const match = TASK_LIKE.exec(written);
+    if (match === null) return;
+    const [, idText = '', separator = '', rawName = ''] = match;
+    if (onlyId !== undefined && idText !== onlyId) return;
+    const headingSpan = source.span(offsetOf(block, 'start'), offsetOf(block, 'end'));
+    const items = findFieldList(text, blocks, index);
+    const shown = `\`${written.split(/\r?\n/)[0]}\``;
+    if (items === undefined) {
       report(
         'CCG103',
         'info',
-        `Heading \`${heading.text.trim()}\` looks like a task but no field list follows it; it is not read as a task`,
-        source.span(heading.start, heading.end),
+        `Heading ${shown} looks like a task but no field list follows it; it is not read as a task`,
+        headingSpan,
         'A task is a heading `ID: Name` followed by a list of `**field**: value` items.',
       );
-      continue;
+      return;
     }
+    if (!isTaskId(idText) || /\s/.test(idText)) {
+      const suggestion = `T${idText.replace(/\D+/g, '')}`;
+      report(
+        'CCG104',
+        'error',
+        `Heading ${shown} is not read as a task: \`${idText}\` is not a task id, expected \`${'#'.repeat(block.depth)} ${suggestion}: ${rawName.trim()}\``,
+        headingSpan,
+        'A task id is one word with a digit, such as T1, T2a, T1.2 or API-3.',
+      );
+      return;
+    }
+    if (block.depth > 4) {
+      report(
+        'CCG104',
+        'error',
+        `Heading ${shown} is not read as a task: it is a level-${block.depth} heading, expected a task heading of level 2 to 4 (\`### ${idText}: …\`)`,
+        headingSpan,
+      );
+      return;
+    }
+    if (!/^\s*[:：]$/.test(separator)) {
+      const written = sourceOf(text, block);
+      const at =
+        offsetOf(block, 'start') +
+        written.indexOf(separator, written.indexOf(idText) + idText.length);
+      const shownSeparator = /[-—–]/.test(separator) ? ` ${separator.trim()}` : separator.trim();
+      notes.add('separator', `\`${idText}${shownSeparator}\``, headingSpan, {
+        span: source.span(at, at + separator.length),
+        text: /\s$/.test(separator) ? ': ' : ':',
+      });
+    }
+    const task = readTask(block, idText, rawName, items, context, report, notes);
     const first = firstSeen.get(task.id);
     if (first !== undefined) {
       diagnostics.push({
@@ -163,31 +210,112 @@ function readTasks({
       });
     } else firstSeen.set(task.id, task);
     tasks.push(task);
-  }
-
+  });
+  if (onlyId === undefined) diagnostics.push(...notes.diagnostics(file));
   return tasks;
 }
 
+interface RawItem {
+  start: number;
+  end: number;
+  label?: { label: string; colonEnd: number; bold: boolean; span: [number, number] };
+  /** HTML (comments) inside the item, blanked out of its value. */
+  hidden: [number, number][];
+}
+
+/** The first list after the heading (before the next heading) whose items start with a label. */
+function findFieldList(
+  text: string,
+  blocks: RootContent[],
+  headingIndex: number,
+): RawItem[] | undefined {
+  for (let i = headingIndex + 1; i < blocks.length; i += 1) {
+    const block = blocks[i] as RootContent;
+    if (block.type === 'heading') return undefined;
+    if (block.type !== 'list') continue;
+    const items = (block as List).children.map((item) => readItem(text, item));
+    if (items.some((item) => item.label !== undefined)) return items;
+  }
+  return undefined;
+}
+
+const PLAIN_LABEL = /^([A-Za-z][A-Za-z0-9 _/&-]{0,40}?)[ \t]*[:：]/;
+
+function readItem(text: string, item: ListItem): RawItem {
+  const raw: RawItem = {
+    start: offsetOf(item, 'start'),
+    end: offsetOf(item, 'end'),
+    hidden: findAll(item, (node: Nodes): node is Nodes => node.type === 'html').map((node) => [
+      offsetOf(node, 'start'),
+      offsetOf(node, 'end'),
+    ]),
+  };
+  const paragraph = item.children[0];
+  if (paragraph?.type !== 'paragraph') return raw;
+  const [first, second] = paragraph.children;
+  if (first?.type === 'strong') {
+    const label = toString(first);
+    const span: [number, number] = [offsetOf(first, 'start'), offsetOf(first, 'end')];
+    if (/[:：]\s*$/.test(label)) {
+      raw.label = {
+        label: label.replace(/[:：]\s*$/, '').trim(),
+        colonEnd: span[1],
+        bold: true,
+        span,
+      };
+    } else if (second?.type === 'text') {
+      const colon = /^\s*[:：]/.exec(second.value);
+      if (colon !== null)
+        raw.label = {
+          label: label.trim(),
+          colonEnd: offsetOf(second, 'start') + colon[0].length,
+          bold: true,
+          span,
+        };
+    }
+    return raw;
+  }
+  if (first?.type !== 'text') return raw;
+  const plain = PLAIN_LABEL.exec(text.slice(offsetOf(first, 'start'), offsetOf(first, 'end')));
+  const label = plain?.[1];
+  if (plain === null || label === undefined || !canonicalKey(label).known) return raw;
+  const at = offsetOf(first, 'start');
+  raw.label = { label, colonEnd: at + plain[0].length, bold: false, span: [at, at + label.length] };
+  return raw;
+}
+
+/** The value's source text with HTML inside the item blanked (same length: offsets stay true). */
+function valueText(text: string, item: RawItem, from: number): string {
+  let value = text.slice(from, item.end);
+  for (const [start, end] of item.hidden) {
+    const a = Math.max(start, from) - from;
+    const b = Math.min(end, item.end) - from;
+    if (b > a)
+      value = value.slice(0, a) + value.slice(a, b).replace(/[^\r\n]/g, ' ') + value.slice(b);
+  }
+  return value;
+}
+
 function readTask(
-  heading: HeadingLine,
+  heading: Heading,
   id: string,
   rawName: string,
   items: RawItem[],
-  labels: Map<RawItem, Label>,
-  source: SourceMap,
+  context: ReadContext,
   report: Report,
-): Task | undefined {
-  if (!items.some((item) => labels.has(item))) return undefined;
+  notes: Notes,
+): Task {
+  const { text, source } = context;
   const statusInHeading = HEADING_STATUS.exec(rawName);
-  const name = rawName.replace(HEADING_STATUS, '').replace(/[*_`]/g, '').trim();
-  const headingSpan = source.span(heading.start, heading.end);
-  const listEnd = items[items.length - 1]?.end ?? heading.end;
+  const name = rawName.replace(HEADING_STATUS, '').trim();
+  const headingSpan = source.span(offsetOf(heading, 'start'), offsetOf(heading, 'end'));
+  const listEnd = items[items.length - 1]?.end ?? offsetOf(heading, 'end');
   const task: Task = {
     id,
     name,
     depth: heading.depth,
     headingSpan,
-    span: source.span(heading.start, listEnd),
+    span: source.span(offsetOf(heading, 'start'), listEnd),
     dependsOn: null,
     location: null,
     status: 'Not Started',
@@ -196,8 +324,22 @@ function readTask(
   };
 
   for (const item of items) {
-    const field = readField(item, labels.get(item), source);
-    if (field === undefined) continue;
+    const label = item.label;
+    if (label === undefined) continue;
+    const raw = valueText(text, item, label.colonEnd);
+    const { key } = canonicalKey(label.label);
+    const field: Field = {
+      key,
+      label: label.label,
+      value: plainValue(raw),
+      span: source.span(item.start, item.end),
+      valueSpan: source.span(label.colonEnd, item.end),
+    };
+    if (!label.bold)
+      notes.add('label', `\`${label.label}\``, field.span, {
+        span: source.span(label.span[0], label.span[1]),
+        text: `**${label.label}**`,
+      });
     const duplicate = task.fields.find((other) => other.key === field.key);
     task.fields.push(field);
     if (duplicate !== undefined) {
@@ -209,7 +351,7 @@ function readTask(
       );
       continue;
     }
-    applyField(task, field, source, report);
+    applyField(task, field, raw, context, report, notes);
   }
 
   if (!task.fields.some((field) => field.key === 'status') && statusInHeading !== null) {
@@ -219,6 +361,7 @@ function readTask(
       task.statusText = statusInHeading[1] ?? '';
     }
   }
+  checkLocations(task, context, report, notes);
   if (task.dependsOn === null)
     report(
       'CCG301',
@@ -245,181 +388,17 @@ function readTask(
   return task;
 }
 
-const BULLET = /^( {0,3})([-*+]|\d{1,9}[.)])(?:[ \t]+|$)/;
-
-interface RawItem {
-  start: number;
-  /** Offset of the item's content (after the bullet marker). */
-  contentStart: number;
-  /** Offset past the item's last non-blank line. */
-  end: number;
-}
-
-/**
- * The first list after the heading whose items are `**label**: value` fields. The list's block
- * structure (which lines belong to which item) comes from indentation; remark reads each item's
- * first line, where the label is. Long nested logs are never handed to remark, which keeps a
- * plan with long logs linear (micromark is quadratic in the lists of one document).
- */
-function findFieldList(source: SourceMap, start: number, end: number): RawItem[] | undefined {
-  let line = source.position(start).line;
-  const lastLine = end >= source.text.length ? source.lineCount : source.position(end).line - 1;
-  let items: RawItem[] = [];
-  let indent = -1;
-  let previousBlank = false;
-  const finish = () => {
-    const labelled = items.some((item) => LABEL_START.test(firstLineOf(source, item)));
-    return labelled ? items : undefined;
-  };
-  for (; line <= lastLine; line += 1) {
-    const text = source.lineText(line);
-    const lineStart = source.lineStart(line);
-    const blank = text.trim().length === 0;
-    const bullet = BULLET.exec(text);
-    const lead = text.length - text.trimStart().length;
-    if (indent === -1) {
-      if (bullet !== null) {
-        indent = bullet[1]?.length ?? 0;
-        items.push({
-          start: lineStart,
-          contentStart: lineStart + bullet[0].length,
-          end: lineStart + text.length,
-        });
-      }
-      previousBlank = blank;
-      continue;
-    }
-    if (bullet !== null && (bullet[1]?.length ?? 0) === indent) {
-      items.push({
-        start: lineStart,
-        contentStart: lineStart + bullet[0].length,
-        end: lineStart + text.length,
-      });
-    } else if (!blank && lead <= indent && previousBlank) {
-      // The list ended. A later list may still be the field list (a paragraph list came first).
-      const found = finish();
-      if (found !== undefined) return found;
-      items = [];
-      indent = -1;
-      line -= 1;
-      previousBlank = false;
-      continue;
-    } else if (!blank) {
-      const last = items[items.length - 1];
-      if (last !== undefined) last.end = lineStart + text.length;
-    }
-    previousBlank = blank;
-  }
-  return indent === -1 ? undefined : finish();
-}
-
-interface Label {
-  label: string;
-  /** Absolute offset just past the colon. */
-  colonEnd: number;
-}
-
-const LABEL_START = /^\s*(\*\*|__)/;
-
-function firstLineOf(source: SourceMap, item: RawItem): string {
-  const lineEnd = source.text.indexOf('\n', item.contentStart);
-  return source.text.slice(
-    item.contentStart,
-    lineEnd === -1 || lineEnd > item.end ? item.end : lineEnd,
-  );
-}
-
-/**
- * Reads the labels of all items in one remark parse: each candidate first line becomes its own
- * paragraph of a small document, and positions map back through a table. One parse instead of
- * one per field, because building micromark's parser costs more than parsing a line.
- */
-function readLabels(source: SourceMap, items: RawItem[]): Map<RawItem, Label> {
-  const labels = new Map<RawItem, Label>();
-  // micromark slows down superlinearly on one huge document too, so batch a few hundred lines.
-  for (let from = 0; from < items.length; from += LABEL_BATCH) {
-    readLabelBatch(source, items.slice(from, from + LABEL_BATCH), labels);
-  }
-  return labels;
-}
-
-const LABEL_BATCH = 200;
-
-// `**depends_on**:` / `**Files Edited:**` — a bold run of plain label characters followed by a colon
-// (inside or after it) is always strong emphasis in CommonMark, so the common case skips micromark.
-// Anything else (nested markup, underscores in `__…__`, escapes) goes through remark.
-const SIMPLE_LABEL =
-  /^([ \t]*)\*\*([A-Za-z][A-Za-z0-9 _/()&.,-]*?[A-Za-z0-9)])(:?)\*\*([ \t]*[:：])?/;
-
-function readSimpleLabel(line: string, at: number): Label | undefined {
-  const match = SIMPLE_LABEL.exec(line);
-  if (match === null) return undefined;
-  const [all, , label = '', inner, after] = match;
-  if (inner === '' && after === undefined) return undefined;
-  return { label: label.trim(), colonEnd: at + all.length };
-}
-
-function readLabelBatch(source: SourceMap, items: RawItem[], labels: Map<RawItem, Label>): void {
-  // combined-document offset of each paragraph -> its item and the shift back to the plan
-  const starts = new Map<number, { item: RawItem; shift: number }>();
-  const parts: string[] = [];
-  let length = 0;
-  for (const item of items) {
-    const raw = firstLineOf(source, item).replace(/\r$/, '');
-    if (!LABEL_START.test(raw)) continue;
-    const simple = readSimpleLabel(raw, item.contentStart);
-    if (simple !== undefined) {
-      labels.set(item, simple);
-      continue;
-    }
-    const line = raw.trimStart();
-    starts.set(length, { item, shift: item.contentStart + (raw.length - line.length) - length });
-    parts.push(line);
-    length += line.length + 2;
-  }
-  if (parts.length === 0) return;
-  const tree = processor.parse(parts.join('\n\n')) as Root;
-  for (const paragraph of tree.children) {
-    if (paragraph.type !== 'paragraph' || paragraph.position === undefined) continue;
-    const entry = starts.get(paragraph.position.start.offset ?? 0);
-    if (entry === undefined) continue;
-    const { item, shift } = entry;
-    const [first, second] = paragraph.children;
-    if (first?.type !== 'strong' || first.position === undefined) continue;
-    const label = first.children.map((child) => ('value' in child ? child.value : '')).join('');
-    if (/[:：]\s*$/.test(label)) {
-      labels.set(item, {
-        label: label.replace(/[:：]\s*$/, '').trim(),
-        colonEnd: shift + (first.position.end.offset ?? 0),
-      });
-    } else if (second?.type === 'text' && second.position !== undefined) {
-      const colon = /^\s*[:：]/.exec(second.value);
-      if (colon !== null)
-        labels.set(item, {
-          label: label.trim(),
-          colonEnd: shift + (second.position.start.offset ?? 0) + colon[0].length,
-        });
-    }
-  }
-}
-
-function readField(item: RawItem, label: Label | undefined, source: SourceMap): Field | undefined {
-  if (label === undefined) return undefined;
-  const raw = source.text.slice(label.colonEnd, item.end);
-  const { key } = canonicalKey(label.label);
-  return {
-    key,
-    label: label.label,
-    value: plainValue(raw),
-    span: source.span(item.start, item.end),
-    valueSpan: source.span(label.colonEnd, item.end),
-  };
-}
-
 const STATUS_WORDS = 'Not Started, In Progress, Completed, Failed, Blocked, Skipped';
 
-function applyField(task: Task, field: Field, source: SourceMap, report: Report): void {
-  const raw = source.text.slice(field.valueSpan.start.offset, field.valueSpan.end.offset);
+function applyField(
+  task: Task,
+  field: Field,
+  raw: string,
+  context: ReadContext,
+  report: Report,
+  notes: Notes,
+): void {
+  const { source } = context;
   const at = field.valueSpan.start.offset;
   switch (field.key) {
     case 'depends_on':
@@ -442,24 +421,6 @@ function applyField(task: Task, field: Field, source: SourceMap, report: Report)
       return;
     case 'location':
       task.location = readPaths(raw, at, source);
-      for (const entry of task.location) {
-        const problem = checkRepoPath(entry.path);
-        if (problem === 'absolute')
-          report(
-            'CCG306',
-            'error',
-            `Location \`${entry.path}\` is an absolute path, expected a path relative to the repository`,
-            entry.span,
-            'Agents work in their own worktree; write the path from the repository root.',
-          );
-        else if (problem === 'escapes')
-          report(
-            'CCG307',
-            'error',
-            `Location \`${entry.path}\` climbs out of the repository with \`..\`, expected a path inside it`,
-            entry.span,
-          );
-      }
       return;
     case 'status': {
       const reading = readStatus(field.value);
@@ -478,23 +439,57 @@ function applyField(task: Task, field: Field, source: SourceMap, report: Report)
       task.status = reading.status;
       if (field.value !== reading.status) task.statusText = field.value;
       if (reading.note !== undefined) task.statusNote = reading.note;
-      if (!reading.canonical)
-        report(
-          'CCG304',
-          'warning',
-          `Status \`${reading.word}\` read as \`${reading.status}\`, expected one of ${STATUS_WORDS}`,
-          valueSpan,
-          `Write \`${reading.status}\` to silence this.`,
-        );
+      if (!reading.canonical) {
+        const wordAt = at + lead + firstLine.indexOf(reading.word);
+        notes.add('status', `\`${reading.word}\` → ${reading.status}`, valueSpan, {
+          span: source.span(wordAt, wordAt + reading.word.length),
+          text: reading.status,
+        });
+      }
       return;
     }
     default:
-      if (!canonicalKey(field.label).known)
-        report(
-          'CCG309',
-          'info',
-          `Unknown field \`${field.label}\` in ${task.id}, kept as written`,
-          field.span,
-        );
+      if (!canonicalKey(field.label).known) notes.add('unknown', `\`${field.label}\``, field.span);
   }
 }
+
+/** Absolute locations inside a known repository become relative (info + fix); others are errors. */
+function checkLocations(task: Task, context: ReadContext, report: Report, notes: Notes): void {
+  const roots = [...context.roots];
+  if (task.repo !== undefined && task.repo.startsWith('/')) roots.push(task.repo);
+  for (const entry of task.location ?? []) {
+    const problem = checkRepoPath(entry.path);
+    if (problem === 'absolute') {
+      const root = roots.find(
+        (r) => entry.path === r || entry.path.startsWith(`${r.replace(/\/+$/, '')}/`),
+      );
+      if (root !== undefined) {
+        const relative =
+          entry.path.slice(root.replace(/\/+$/, '').length).replace(/^\/+/, '') || '.';
+        notes.add('absolute', `\`${entry.path}\``, entry.span, {
+          span: entry.span,
+          text: relative,
+        });
+        entry.path = relative;
+        continue;
+      }
+      report(
+        'CCG306',
+        'error',
+        `Location \`${entry.path}\` is an absolute path outside the task's repository, expected a path relative to the repository`,
+        entry.span,
+        roots.length === 0
+          ? 'Agents work in their own worktree; write the path from the repository root (no repository was found for this plan).'
+          : `Agents work in their own worktree; write the path from the repository root (${roots.join(', ')}).`,
+      );
+    } else if (problem === 'escapes')
+      report(
+        'CCG307',
+        'error',
+        `Location \`${entry.path}\` climbs out of the repository with \`..\`, expected a path inside it`,
+        entry.span,
+      );
+  }
+}
+
+export type { Fix };

@@ -35,6 +35,14 @@ export interface Diagnostic {
   span: Span;
   related: RelatedInfo[];
   hint?: string;
+  /** Safe edits that make the plan say what was read (`ccglm validate --fix` applies them). */
+  fixes?: Fix[];
+}
+
+/** Replace the text of `span` with `text`. */
+export interface Fix {
+  span: Span;
+  text: string;
 }
 
 /** Canonical status words. */

@@ -1,9 +1,13 @@
 /**
  * The wave table people write under "Parallel Execution Groups" / "Waves":
  * `| Wave | Tasks | Can Start When |`. Read so the graph checks can compare it with the real waves.
+ * Without the GFM extension a table is a paragraph of the markdown tree: only top-level
+ * paragraphs are read (never a table in a comment or a code block).
  */
+import type { RootContent } from 'mdast';
 import type { PlanDoc } from './types.js';
 import type { SourceMap } from './source.js';
+import { offsetOf } from './markdown.js';
 import { isTaskId, TASK_ID_SOURCE } from './values.js';
 
 type DeclaredWaves = NonNullable<PlanDoc['declaredWaves']>;
@@ -19,16 +23,21 @@ function cells(line: string): string[] {
     .map((cell) => cell.trim());
 }
 
-export function readDeclaredWaves(
-  source: SourceMap,
-  fences: [number, number][],
-  bodyStart: number,
-): DeclaredWaves {
-  const inFence = (line: number) => fences.some(([from, to]) => line >= from && line <= to);
-  const firstLine = source.position(bodyStart).line;
-  for (let line = firstLine; line < source.lineCount; line += 1) {
+export function readDeclaredWaves(source: SourceMap, blocks: RootContent[]): DeclaredWaves {
+  for (const block of blocks) {
+    if (block.type !== 'paragraph') continue;
+    const first = source.position(offsetOf(block, 'start')).line;
+    const last = source.position(offsetOf(block, 'end')).line;
+    const waves = readTable(source, first, last);
+    if (waves !== undefined) return waves;
+  }
+  return [];
+}
+
+function readTable(source: SourceMap, first: number, last: number): DeclaredWaves | undefined {
+  for (let line = first; line < last; line += 1) {
     const text = source.lineText(line);
-    if (!text.trimStart().startsWith('|') || inFence(line)) continue;
+    if (!text.trimStart().startsWith('|')) continue;
     const header = cells(text);
     const waveCol = header.findIndex((cell) =>
       /^(wave|group|phase|stage|onda)\b/i.test(cell.replace(/[*_]/g, '')),
@@ -39,7 +48,7 @@ export function readDeclaredWaves(
     if (waveCol === -1 || taskCol === -1) continue;
     if (!/^\s*\|?\s*:?-{2,}/.test(source.lineText(line + 1))) continue;
     const waves: DeclaredWaves = [];
-    for (let row = line + 2; row <= source.lineCount; row += 1) {
+    for (let row = line + 2; row <= last; row += 1) {
       const rowText = source.lineText(row);
       if (!rowText.trimStart().startsWith('|')) break;
       const rowCells = cells(rowText);
@@ -52,5 +61,5 @@ export function readDeclaredWaves(
     }
     return waves;
   }
-  return [];
+  return undefined;
 }

@@ -8,7 +8,8 @@ export const compileCommand: CommandModule<object, { plan: string }> = {
     const { readPlanOrThrow } = await import('../plan-input.js');
     const { compilePlan } = await import('../../graph/compile.js');
     const text = await readPlanOrThrow(args.plan);
-    const compiled = compilePlan(text, args.plan);
+    const { repoRootsOf } = await import('../../paths.js');
+    const compiled = compilePlan(text, args.plan, repoRootsOf(args.plan));
     process.stdout.write(`${JSON.stringify(compiled, null, 2)}\n`);
     process.exitCode = compiled.ok ? 0 : 1;
   },

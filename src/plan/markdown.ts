@@ -1,0 +1,141 @@
+/**
+ * The plan's markdown tree: unified + remark-parse (+ remark-frontmatter) decide what is a heading,
+ * a list, a field and a value; what markdown hides (HTML comments and blocks, fenced and indented
+ * code, front matter) is never read as plan structure.
+ *
+ * Why in chunks: micromark is quadratic in the number of lists in one document (every task is a
+ * list: 2,000 tasks take ~50 s in one parse), so long plans are cut into chunks of a few KB and each
+ * chunk is parsed on its own. A cut is made only before a line that starts with `#` at column 0
+ * (an ATX heading outside every container), and kept only when the chunk before it does not end in
+ * an HTML block or a fenced code block that could run on past the cut; front matter is never cut.
+ * Such a line closes every container and interrupts a paragraph, so one whole-document parse reads
+ * the same blocks (test/plan/markdown-split.test.ts checks this on the corpus and generated plans).
+ */
+import { unified } from 'unified';
+import remarkParse from 'remark-parse';
+import remarkFrontmatter from 'remark-frontmatter';
+import type { Nodes, Root, RootContent } from 'mdast';
+
+// Front matter is read only where the document has a whole one (open and closed): after a failed
+// attempt micromark-extension-frontmatter 2 leaves its fence state behind and misreads what follows
+// (`---` alone on line 1 turns the next list into a paragraph), so without one plain remark reads it.
+const withFrontMatter = unified().use(remarkParse).use(remarkFrontmatter, ['yaml', 'toml']);
+const plain = unified().use(remarkParse);
+
+/** Roughly how many characters one parse takes; a chunk grows past it only to reach a safe cut. */
+export const CHUNK_SIZE = 4096;
+
+export interface MarkdownOptions {
+  /** Characters per chunk; `Infinity` parses the whole document at once. */
+  chunkSize?: number;
+}
+
+/** The top-level blocks of the whole document, every position offset absolute in `text`. */
+export function parseBlocks(text: string, options: MarkdownOptions = {}): RootContent[] {
+  const chunkSize = options.chunkSize ?? CHUNK_SIZE;
+  const frontMatter = frontMatterEnd(text);
+  const parseChunk = (start: number, end: number) =>
+    parseRange(frontMatter > 0 ? withFrontMatter : plain, text, start, end);
+  if (!(chunkSize < text.length)) return parseChunk(0, text.length);
+  const cuts = cutCandidates(text, frontMatter);
+  const blocks: RootContent[] = [];
+  let start = 0;
+  let next = 0; // index into cuts
+  while (start < text.length) {
+    let size = chunkSize;
+    for (;;) {
+      while (next < cuts.length && (cuts[next] as number) < start + size) next += 1;
+      const end = cuts[next] ?? text.length;
+      const chunk = parseChunk(start, end);
+      if (end < text.length && mayRunOn(chunk, text, end)) {
+        size *= 2; // doubling keeps an unclosed fence near the start linear overall
+        continue;
+      }
+      blocks.push(...chunk);
+      start = end;
+      break;
+    }
+  }
+  return blocks;
+}
+
+const CUT = /^#{1,6}(?:[ \t]|\r?$)/gm;
+
+/** Offsets of lines that start with an ATX heading marker at column 0, after any front matter. */
+function cutCandidates(text: string, from: number): number[] {
+  const cuts: number[] = [];
+  for (const match of text.matchAll(CUT)) {
+    const at = match.index;
+    if (at > from) cuts.push(at);
+  }
+  return cuts;
+}
+
+/** Where a possible front matter block (`---` or `+++` on the first line) ends; 0 without one. */
+function frontMatterEnd(text: string): number {
+  const open = /^(---|\+\+\+)[ \t]*\r?\n/.exec(text);
+  if (open === null) return 0;
+  const close = new RegExp(`^${open[1] === '---' ? '---' : '\\+\\+\\+'}[ \\t]*$`, 'm');
+  const rest = text.slice(open[0].length);
+  const found = close.exec(rest);
+  return found === null ? 0 : open[0].length + found.index + found[0].length;
+}
+
+/**
+ * True when the chunk ends inside HTML or fenced code (the last block, or the last node down its
+ * last children): it might go on past the cut, and even where a heading ends it the whole-document
+ * parse ends it elsewhere (a fence in a list item left open ends before the blank lines, not at the
+ * end of the text).
+ */
+function mayRunOn(blocks: RootContent[], text: string, end: number): boolean {
+  const contentEnd = text.slice(0, end).trimEnd().length;
+  let last: Nodes | undefined = blocks[blocks.length - 1];
+  while (last !== undefined) {
+    if (offsetOf(last, 'end') < contentEnd) return false;
+    if (last.type === 'html') return true;
+    if (last.type === 'code' && /^[ \t>]*(`{3,}|~{3,})/.test(text.slice(offsetOf(last, 'start'))))
+      return true;
+    last = 'children' in last ? last.children[last.children.length - 1] : undefined;
+  }
+  return false;
+}
+
+function parseRange(
+  processor: typeof plain,
+  text: string,
+  start: number,
+  end: number,
+): RootContent[] {
+  const root = processor.parse(text.slice(start, end)) as Root;
+  if (start !== 0) for (const child of root.children) shift(child, start);
+  return root.children;
+}
+
+function shift(node: Nodes, by: number): void {
+  const position = node.position;
+  if (position !== undefined) {
+    if (position.start.offset !== undefined) position.start.offset += by;
+    if (position.end.offset !== undefined) position.end.offset += by;
+  }
+  if ('children' in node) for (const child of node.children) shift(child, by);
+}
+
+export function offsetOf(node: Nodes, side: 'start' | 'end'): number {
+  return node.position?.[side].offset ?? 0;
+}
+
+/** The source text a node was read from. */
+export function sourceOf(text: string, node: Nodes): string {
+  return text.slice(offsetOf(node, 'start'), offsetOf(node, 'end'));
+}
+
+/** Every node of a subtree that satisfies `test`, in document order. */
+export function findAll<T extends Nodes>(node: Nodes, test: (node: Nodes) => node is T): T[] {
+  const found: T[] = [];
+  const visit = (current: Nodes) => {
+    if (test(current)) found.push(current);
+    if ('children' in current) for (const child of current.children) visit(child);
+  };
+  visit(node);
+  return found;
+}
