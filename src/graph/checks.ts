@@ -189,30 +189,34 @@ export function checkRedundantEdges({ graph, tasks, order, acyclic, push }: Chec
   });
 }
 
-export function checkDeclaredWaves({ plan, waves, acyclic, push }: CheckContext): void {
+/**
+ * The plan's own wave table is wrong only where it would start a task with or before a task it
+ * depends on. Putting a task later than it could start (to batch work, or numbering from 0) is the
+ * author's choice, not a defect: ccglm runs the waves the dependencies give either way.
+ */
+export function checkDeclaredWaves({ plan, acyclic, push }: CheckContext): void {
   if (!acyclic || plan.declaredWaves === undefined) return;
-  const waveOf = new Map<string, number>();
-  waves.forEach((wave, i) => wave.forEach((id) => waveOf.set(id, i + 1)));
-  const declared = plan.declaredWaves.filter((row) => row.taskIds.length > 0);
-  // Only a table that names each task once and in plain numbered order can be compared.
-  const numbered = declared.every((row) =>
-    /^\d+$/.test(row.label.replace(/^(wave|group|phase|stage|onda)\s*/i, '')),
-  );
-  if (!numbered) return;
-  for (const row of declared) {
-    const label = Number(row.label.replace(/^\D+/, ''));
-    const wrong = row.taskIds.filter((id) => waveOf.has(id) && waveOf.get(id) !== label);
-    if (wrong.length === 0) continue;
+  const rowOf = new Map<string, number>();
+  plan.declaredWaves.forEach((row, index) => {
+    for (const id of row.taskIds) if (!rowOf.has(id)) rowOf.set(id, index);
+  });
+  const dependsOn = new Map(plan.tasks.map((task) => [task.id, task.dependsOn ?? []]));
+  plan.declaredWaves.forEach((row, index) => {
+    const early = row.taskIds.flatMap((id) =>
+      (dependsOn.get(id) ?? [])
+        .filter((dep) => (rowOf.get(dep.id) ?? -1) >= index)
+        .map((dep) => `${id} needs ${dep.id}`),
+    );
+    if (early.length === 0) return;
+    const name = /^\d+$/.test(row.label) ? `wave ${row.label}` : row.label || `row ${index + 1}`;
     push({
       code: 'CCG405',
       severity: 'warning',
-      message: `The wave table puts ${wrong.join(', ')} in wave ${label}, but the dependencies put ${wrong
-        .map((id) => `${id} in wave ${waveOf.get(id)}`)
-        .join(', ')}`,
+      message: `The wave table starts tasks in ${name} before what they depend on is done: ${early.join(', ')}`,
       span: row.span,
       hint: 'ccglm runs the waves the dependencies give (see ccglm waves); update the table or depends_on.',
     });
-  }
+  });
 }
 
 function normalisePath(path: string): string {

@@ -53,11 +53,14 @@ function readTable(source: SourceMap, first: number, last: number): DeclaredWave
       if (!rowText.trimStart().startsWith('|')) break;
       const rowCells = cells(rowText);
       const label = (rowCells[waveCol] ?? '').replace(/[*_`]/g, '').trim();
-      const taskIds = [...(rowCells[taskCol] ?? '').matchAll(ID_TOKEN)]
-        .map((match) => match[0])
-        .filter((id) => isTaskId(id));
       const start = source.lineStart(row);
-      waves.push({ label, taskIds, span: source.span(start, start + rowText.length) });
+      const span = source.span(start, start + rowText.length);
+      // `A1, then A2` / `A1 → A2`: steps one after the other inside one group.
+      const steps = (rowCells[taskCol] ?? '')
+        .split(/\bthen\b|→|->|⇒/i)
+        .map((step) => [...step.matchAll(ID_TOKEN)].map((m) => m[0]).filter((id) => isTaskId(id)))
+        .filter((ids) => ids.length > 0);
+      for (const taskIds of steps.length > 0 ? steps : [[]]) waves.push({ label, taskIds, span });
     }
     return waves;
   }
