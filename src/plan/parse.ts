@@ -84,21 +84,6 @@ export function parsePlan(text: string, file: string, options: ParseOptions = {}
   return { plan, diagnostics };
 }
 
-/**
- * Reads one task (the first with `id`), exactly as parsePlan reads it. For the write-back patcher.
- */
-export function parseTask(
-  text: string,
-  id: string,
-  file = 'plan.md',
-): { task: Task | undefined; diagnostics: Diagnostic[] } {
-  const source = new SourceMap(text);
-  const diagnostics: Diagnostic[] = [];
-  const blocks = parseBlocks(text);
-  const tasks = readTasks({ text, source, blocks, file, diagnostics, roots: [], onlyId: id });
-  return { task: tasks[0], diagnostics };
-}
-
 function push(
   diagnostics: Diagnostic[],
   file: string,
@@ -114,8 +99,6 @@ interface ReadContext {
   file: string;
   diagnostics: Diagnostic[];
   roots: string[];
-  /** Read only the task(s) with this id. */
-  onlyId?: string;
 }
 
 /** The heading's own text as written (no `#`s), without markup that wraps all of it (`**T1: Name**`). */
@@ -133,7 +116,7 @@ function headingText(text: string, heading: Heading): string {
 }
 
 function readTasks(context: ReadContext): Task[] {
-  const { text, source, blocks, file, diagnostics, onlyId } = context;
+  const { text, source, blocks, file, diagnostics } = context;
   const report: Report = (code, severity, message, span, hint) =>
     push(
       diagnostics,
@@ -151,7 +134,6 @@ function readTasks(context: ReadContext): Task[] {
     const match = TASK_LIKE.exec(written);
     if (match === null) return;
     const [, idText = '', separator = '', rawName = ''] = match;
-    if (onlyId !== undefined && idText !== onlyId) return;
     const headingSpan = source.span(offsetOf(block, 'start'), offsetOf(block, 'end'));
     const items = findFieldList(text, blocks, index);
     const shown = `\`${written.split(/\r?\n/)[0]}\``;
@@ -211,7 +193,7 @@ function readTasks(context: ReadContext): Task[] {
     } else firstSeen.set(task.id, task);
     tasks.push(task);
   });
-  if (onlyId === undefined) diagnostics.push(...notes.diagnostics(file));
+  diagnostics.push(...notes.diagnostics(file));
   return tasks;
 }
 

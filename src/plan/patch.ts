@@ -3,7 +3,7 @@
  * Pure: text + edits -> text. A field that is missing is added after the task's last field, in the
  * task's own bullet, indentation and label style; line endings are the file's own.
  */
-import { parseTask } from './parse.js';
+import { parsePlan } from './parse.js';
 import { detectEol } from './source.js';
 import type { Field, Task, TaskEdit } from './types.js';
 import { CANONICAL_LABEL } from './values.js';
@@ -32,9 +32,11 @@ export function patchPlan(text: string, edits: TaskEdit[]): string {
   if (edits.length === 0) return text;
   const eol = detectEol(text);
   const replacements: Replacement[] = [];
+  const tasks = new Map<string, Task>();
+  for (const task of parsePlan(text, 'plan.md').plan.tasks)
+    if (!tasks.has(task.id)) tasks.set(task.id, task);
   for (const edit of edits) {
-    // Only the edited task's section is read (no whole-plan parse): write-back happens per task end.
-    const { task } = parseTask(text, edit.taskId);
+    const task = tasks.get(edit.taskId);
     if (task === undefined)
       throw new PatchError(`task ${edit.taskId} is not in the plan (any more)`);
     replacements.push(...editTask(text, task, edit, eol));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePlan, parseTask } from '../../src/plan/parse.js';
+import { parsePlan } from '../../src/plan/parse.js';
 import type { Span } from '../../src/plan/types.js';
 
 const slice = (text: string, span: Span): string => text.slice(span.start.offset, span.end.offset);
@@ -65,14 +65,6 @@ describe('parsePlan spans', () => {
 
 // A value span starts right after the label's colon (the space is part of the value bytes) and ends
 // before the line break that ends the item, so nested lists keep their own CRLFs inside it.
-describe('parseTask', () => {
-  it('reads one task exactly as parsePlan does, and nothing for an unknown id', () => {
-    for (const task of parsePlan(CRLF_PLAN, 'p.md').plan.tasks) {
-      expect(parseTask(CRLF_PLAN, task.id, 'p.md').task).toEqual(task);
-    }
-    expect(parseTask(CRLF_PLAN, 'T9').task).toBeUndefined();
-  });
-});
 
 const RAW_VALUES = {
   'T1.depends_on': ' []',
