@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { failureCause, hasExplicitSource, resolveAuth, type AuthDeps, type Env } from './auth.js';
+import { DEFAULT_BASE_URL, DEFAULT_MODEL } from './contract.js';
 import { runOpCli } from './op.js';
 
 export const PROVIDERS = ['zai', 'anthropic'] as const;
@@ -145,12 +146,25 @@ export async function chooseProvider(
   };
 }
 
-/** `provider zai, token from env:ZAI_API_KEY (auto-detected)` — what a check line says. */
-export function describeChoice(choice: ProviderChoice & { ok: true }): string {
+/**
+ * What a check line says: `provider zai (auto-detected): https://api.z.ai/api/anthropic, model
+ * glm-5, token from env:ZAI_API_KEY`. `model` is the run's --model.
+ */
+export function describeChoice(
+  choice: ProviderChoice & { ok: true },
+  env: Env,
+  model?: string,
+): string {
   const how = choice.detected ? 'auto-detected' : '--provider';
-  if (choice.provider === 'anthropic')
-    return `provider anthropic (${how}): claude with its own endpoint and model, credential ${choice.source}`;
-  return `provider zai (${how}): claude via CC_GLM_BASE_URL, token ${choice.source === 'none' ? 'none' : `from ${choice.source}`}`;
+  const or = (value: string | undefined, fallback: string) => (set(value) ? value : fallback);
+  if (choice.provider === 'anthropic') {
+    const where = or(env['ANTHROPIC_BASE_URL'], "Claude Code's own endpoint");
+    const chosen = model ?? (set(env['ANTHROPIC_MODEL']) ? env['ANTHROPIC_MODEL'] : undefined);
+    const which = chosen !== undefined ? `model ${chosen}` : "Claude Code's default model";
+    return `provider anthropic (${how}): ${where}, ${which}, credential ${choice.source}`;
+  }
+  const token = choice.source === 'none' ? 'no token' : `token from ${choice.source}`;
+  return `provider zai (${how}): ${or(env['CC_GLM_BASE_URL'], DEFAULT_BASE_URL)}, model ${or(model ?? env['CC_GLM_MODEL'], DEFAULT_MODEL)}, ${token}`;
 }
 
 /**

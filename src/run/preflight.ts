@@ -42,6 +42,8 @@ export interface PreflightInput {
   /** The plan's integration branch (a repository without a commit may still have it). */
   integrationBranch: string;
   agent: AgentChoice;
+  /** The run's --model, for the credentials line. */
+  model?: string;
   deps: ProviderDeps;
 }
 
@@ -80,7 +82,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
       ? pass(`agent ${agent.profile.name}: ${agent.executable ?? agent.profile.command}`)
       : fail(`agent: ${cause}${fix !== '' ? `; fix: ${fix}` : ''}`),
   );
-  const credentials = await checkCredentials(agent.profile, input.agent, input.deps);
+  const credentials = await checkCredentials(agent.profile, input);
   checks.push(credentials.check);
   return {
     ok: checks.every((check) => check.ok),
@@ -112,7 +114,7 @@ function checkEarlierRun(input: PreflightInput): Check {
     const job = readJob(logDir, entry.jobId);
     return job.agentAlive || job.hostAlive;
   });
-  if (open.length === 0) return pass('earlier run: no job of it left to take over');
+  if (open.length === 0) return pass('earlier run: no jobs left behind');
   const ids = open.map(([id]) => id).join(', ');
   const logs = path.resolve(logDir) === path.resolve(input.logDir) ? '' : ` --log-dir ${logDir}`;
   const resume = `ccglm run --resume ${input.plan}${logs}`;
@@ -199,15 +201,14 @@ function checkWritable(what: string, dir: string, option: string): Check {
 /** The credential the agent's launch will resolve, named by its source (never the secret). */
 async function checkCredentials(
   profile: AgentProfile,
-  choice: AgentChoice,
-  deps: ProviderDeps,
+  { agent: choice, deps, model }: PreflightInput,
 ): Promise<{ check: Check; provider?: Provider }> {
   if (profile.name === 'claude' && choice.agentCmd === undefined) {
     const chosen = await chooseProvider(choice.provider, deps);
     if (!chosen.ok) return { check: fail(`credentials: ${chosen.message}`) };
     const warning = chosen.warning !== undefined ? ` (warning: ${chosen.warning})` : '';
     return {
-      check: pass(`credentials: ${describeChoice(chosen)}${warning}`),
+      check: pass(`credentials: ${describeChoice(chosen, deps.env, model)}${warning}`),
       provider: chosen.provider,
     };
   }

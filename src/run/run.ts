@@ -276,6 +276,7 @@ class Run {
         ...(agentCmd !== undefined ? { agentCmd } : {}),
         ...(provider !== undefined ? { provider } : {}),
       },
+      ...(this.options.model !== undefined ? { model: this.options.model } : {}),
       deps,
     });
   }

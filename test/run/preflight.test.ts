@@ -92,7 +92,7 @@ describe('ccglm run preflight: credentials and providers', () => {
     const check = runWith(claudeArgs(sandbox, ['--check']), env);
     expect(check.status).toBe(0);
     expect(check.stderr).toContain(
-      'PASS credentials: provider anthropic (auto-detected): claude with its own endpoint and model, credential env:ANTHROPIC_API_KEY\n',
+      "PASS credentials: provider anthropic (auto-detected): Claude Code's own endpoint, Claude Code's default model, credential env:ANTHROPIC_API_KEY\n",
     );
     const result = runWith(claudeArgs(sandbox), env);
     expect(result.stderr).toMatch(/T1 +Completed/);
@@ -121,7 +121,7 @@ describe('ccglm run preflight: credentials and providers', () => {
     const zai = check([], { ZAI_API_KEY: 'zk', ANTHROPIC_API_KEY: 'ak' });
     expect(zai.status).toBe(0);
     expect(zai.stderr).toContain(
-      'PASS credentials: provider zai (auto-detected): claude via CC_GLM_BASE_URL, token from env:ZAI_API_KEY\n',
+      'PASS credentials: provider zai (auto-detected): https://api.z.ai/api/anthropic, model glm-5, token from env:ZAI_API_KEY\n',
     );
     const login = path.join(sb.home, '.claude', '.credentials.json');
     mkdirSync(path.dirname(login));
@@ -155,7 +155,7 @@ describe('ccglm run --check', () => {
       [
         `PASS plan ${sb.plan}: 3 task(s) in 2 wave(s)`,
         `PASS lock: no other run of ${sb.plan}`,
-        'PASS earlier run: no job of it left to take over',
+        'PASS earlier run: no jobs left behind',
         `PASS repository app (${sb.repo}): at ${head}`,
         `PASS repository app (${sb.repo}): commits and merges as test <test@example.invalid>`,
         `PASS worktree root ${sb.worktrees}: writable (${sb.dir} is)`,
