@@ -186,6 +186,34 @@ export function processesIn(dir: string): string[] {
   return found;
 }
 
+/**
+ * A sandbox's processes: working under its folder, or with its FAKE_MARKS in their environment (the
+ * run, its job host, whose folder is the system's temp folder, the agents and their git).
+ */
+export function processesOf(sb: Sandbox): string[] {
+  const mark = `FAKE_MARKS=${sb.marks}\0`;
+  const found = new Set(processesIn(sb.dir));
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(mark))
+        found.add(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return [...found];
+}
+
+/** The sandbox's processes still there after waiting up to `ms` for them to end (a host ends last). */
+export async function processesLeft(sb: Sandbox, ms = 5000): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = processesOf(sb);
+    if (left.length === 0 || Date.now() > until) return left;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** How many times each task's agent started (the fake agent's marks). */
 export function runsOf(sb: Sandbox): Record<string, number> {
   return Object.fromEntries(

@@ -7,7 +7,8 @@ import {
   makeSandbox,
   plan,
   planTask,
-  processesIn,
+  processesLeft,
+  processesOf,
   runArgs,
   runsOf,
   runSync,
@@ -51,20 +52,20 @@ const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', stdio: 'pipe' }).trim();
 
 /** Nothing of a run was made: no worktree, log folder, run state, task branch; no agent started. */
-function expectNothingStarted(sb: Sandbox, planText: string): void {
+async function expectNothingStarted(sb: Sandbox, planText: string): Promise<void> {
   expect(readFileSync(sb.plan, 'utf8')).toBe(planText);
   expect(existsSync(sb.worktrees)).toBe(false);
   expect(existsSync(sb.logDir)).toBe(false);
   expect(readdirSync(sb.home)).toEqual([]);
   expect(runsOf(sb)).toEqual({});
-  expect(processesIn(sb.dir)).toEqual([]);
+  expect(await processesLeft(sb)).toEqual([]);
 }
 
 const waitForExit = (child: ReturnType<typeof spawnRun>) =>
   new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
 describe('ccglm run preflight: credentials and providers', () => {
-  it('no credential at all: refused before anything starts, naming both ways to fix it', () => {
+  it('no credential at all: refused before anything starts, naming both ways to fix it', async () => {
     sandbox = makeSandbox(twoWaves);
     const result = runWith(claudeArgs(sandbox), claudeEnv(sandbox));
     expect(result.status).toBe(78);
@@ -79,11 +80,11 @@ describe('ccglm run preflight: credentials and providers', () => {
         /^FAIL credentials: no credential: no z\.ai token \(the 1Password CLI \(op\) is not on PATH.*\) and no Anthropic credential \(ANTHROPIC_API_KEY and CLAUDE_CODE_OAUTH_TOKEN are not set and Claude Code is not logged in .*\); fix: export ZAI_API_KEY='…' \(z\.ai, glm-5\), or export ANTHROPIC_API_KEY='…' or log in to Claude Code/,
       ),
     ]);
-    expectNothingStarted(sandbox, twoWaves);
+    await expectNothingStarted(sandbox, twoWaves);
     expect(git(sandbox.repo, 'branch', '--format=%(refname:short)')).toBe('main');
   });
 
-  it('ANTHROPIC_API_KEY and no z.ai token: anthropic, no base-URL or model override', () => {
+  it('ANTHROPIC_API_KEY and no z.ai token: anthropic, no base-URL or model override', async () => {
     sandbox = makeSandbox(plan([planTask('T1', [])]));
     const env = claudeEnv(sandbox, {
       ANTHROPIC_API_KEY: 'sk-test-not-printed',
@@ -110,7 +111,7 @@ describe('ccglm run preflight: credentials and providers', () => {
       CCGLM_PROVIDER: 'anthropic',
     });
     expect(runsOf(sandbox)).toEqual({ T1: 1 });
-    expect(processesIn(sandbox.dir)).toEqual([]);
+    expect(await processesLeft(sandbox)).toEqual([]);
   });
 
   it('--check names the provider and source: z.ai token, Claude Code login, --provider', () => {
@@ -144,7 +145,7 @@ describe('ccglm run preflight: credentials and providers', () => {
 });
 
 describe('ccglm run --check', () => {
-  it('prints every check, PASS or FAIL, and changes nothing', () => {
+  it('prints every check, PASS or FAIL, and changes nothing', async () => {
     sandbox = makeSandbox(twoWaves);
     const sb = sandbox;
     const result = runSync(sb, ['--check']);
@@ -165,12 +166,12 @@ describe('ccglm run --check', () => {
         '',
       ].join('\n'),
     );
-    expectNothingStarted(sb, twoWaves);
+    await expectNothingStarted(sb, twoWaves);
   });
 });
 
 describe('ccglm run preflight: git', () => {
-  it('a repository without a commit, and no git identity: refused, nothing changed, no agent', () => {
+  it('a repository without a commit, and no git identity: refused, nothing changed, no agent', async () => {
     sandbox = makeSandbox(twoWaves);
     const sb = sandbox;
     // `app` again, now with no commit and no identity of its own; and none in HOME or the system.
@@ -198,7 +199,7 @@ describe('ccglm run preflight: git', () => {
       ),
     );
     expect(result.stderr).toContain('2 check(s) failed');
-    expectNothingStarted(sb, text);
+    await expectNothingStarted(sb, text);
     expect(git(empty, 'for-each-ref')).toBe('');
     // With a commit (and still no identity): only the identity fails.
     git(
@@ -217,7 +218,7 @@ describe('ccglm run preflight: git', () => {
     expect(again.status).toBe(78);
     expect(again.stderr).toContain('1 check(s) failed');
     expect(again.stderr).toContain('no git identity');
-    expectNothingStarted(sb, text);
+    await expectNothingStarted(sb, text);
     expect(git(empty, 'branch', '--format=%(refname:short)')).toBe('main');
   });
 });
@@ -247,7 +248,7 @@ describe('ccglm run: one owner per plan', () => {
     expect(existsSync(path.join(sb.dir, 'wt2'))).toBe(false);
     expect(await exited).toBe(0);
     expect(runsOf(sb)).toEqual({ T1: 1, T2: 1, T3: 1 });
-    expect(processesIn(sb.dir)).toEqual([]);
+    expect(await processesLeft(sb)).toEqual([]);
   });
 
   it('after kill -9, a plain run refuses and names --resume; --resume finishes, each agent ran once', async () => {
@@ -258,6 +259,8 @@ describe('ccglm run: one owner per plan', () => {
     await waitForEvents(first, 'task.start', 2);
     first.kill('SIGKILL');
     await exited;
+    // The scan sees what is left: the dead run's job host and its two agents.
+    expect(processesOf(sb).length).toBeGreaterThanOrEqual(3);
     const before = readFileSync(sb.plan, 'utf8');
     // Another log folder too: the dead run's state is found by the plan, not by --log-dir.
     const otherLogs = path.join(sb.dir, 'other-jobs');
@@ -284,6 +287,6 @@ describe('ccglm run: one owner per plan', () => {
     // Finished: a plain run is welcome again (and has nothing to do).
     expect(runSync(sb).status).toBe(0);
     expect(runsOf(sb)).toEqual({ T1: 1, T2: 1, T3: 1 });
-    expect(processesIn(sb.dir)).toEqual([]);
+    expect(await processesLeft(sb)).toEqual([]);
   });
 });
