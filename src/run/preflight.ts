@@ -70,11 +70,16 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
   const found = await findRepos(input.tasks, input.planPath, input.reposDir);
   if (found.missing !== undefined) checks.push(fail(found.missing));
   const repos = [...new Map([...found.repos.values()].map((r) => [r.path, r])).values()];
-  for (const repo of repos) checks.push(...(await checkRepo(repo, input.integrationBranch)));
-  checks.push(checkWritable('worktree root', input.worktreeRoot, '--worktree-root DIR'));
-  checks.push(checkWritable('log dir', input.logDir, '--log-dir DIR'));
   const cwd = repos[0]?.path ?? path.dirname(input.planPath);
   const agent = checkAgent(input.agent, { cwd, env: input.deps.env, skipRelative: true });
+  // Side by side: their git commands and `op` are most of the preflight's time.
+  const [repoChecks, credentials] = await Promise.all([
+    Promise.all(repos.map((repo) => checkRepo(repo, input.integrationBranch))),
+    checkCredentials(agent.profile, input),
+  ]);
+  checks.push(...repoChecks.flat());
+  checks.push(checkWritable('worktree root', input.worktreeRoot, '--worktree-root DIR'));
+  checks.push(checkWritable('log dir', input.logDir, '--log-dir DIR'));
   const [cause = '', ...hints] = agent.ok ? [] : agent.lines;
   const fix = hints.map((line) => line.trim().replace(/^Install: /, '')).join('; ');
   checks.push(
@@ -82,7 +87,6 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
       ? pass(`agent ${agent.profile.name}: ${agent.executable ?? agent.profile.command}`)
       : fail(`agent: ${cause}${fix !== '' ? `; fix: ${fix}` : ''}`),
   );
-  const credentials = await checkCredentials(agent.profile, input);
   checks.push(credentials.check);
   return {
     ok: checks.every((check) => check.ok),
@@ -131,33 +135,31 @@ function checkEarlierRun(input: PreflightInput): Check {
 
 async function checkRepo(repo: ResolvedRepo, integrationBranch: string): Promise<Check[]> {
   const name = `repository ${repo.name} (${repo.path})`;
-  const checks: Check[] = [];
-  const head = await git(repo.path, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-  const branch = head.ok
+  // The identity as git decides it when it commits: config, GIT_AUTHOR_*/GIT_COMMITTER_* and EMAIL,
+  // else a name and address it can make up (refused when the host has no domain: exit 128).
+  const [head, author, committer] = await Promise.all([
+    git(repo.path, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']),
+    git(repo.path, ['var', 'GIT_AUTHOR_IDENT']),
+    git(repo.path, ['var', 'GIT_COMMITTER_IDENT']),
+  ]);
+  // A repository whose HEAD is unborn may still have the plan's branch from an earlier run.
+  const commit = head.ok
     ? head
     : await git(repo.path, ['rev-parse', '--verify', '--quiet', `refs/heads/${integrationBranch}`]);
-  checks.push(
-    branch.ok
-      ? pass(`${name}: at ${branch.stdout.trim().slice(0, 7)}`)
+  const noIdent = [author, committer].find((ident) => !ident.ok);
+  const who = committer.stdout.replace(/ \d+ [+-]\d{4}\s*$/, '').trim();
+  return [
+    commit.ok
+      ? pass(`${name}: at ${commit.stdout.trim().slice(0, 7)}`)
       : fail(
           `${name}: no commit yet (ccglm branches from HEAD); fix: make one: git -C ${repo.path} commit --allow-empty -m init`,
         ),
-  );
-  // As git decides when it commits: config, GIT_AUTHOR_*/GIT_COMMITTER_* and EMAIL, else a name
-  // and address it can make up (which it refuses when the host has no domain).
-  const idents = await Promise.all(
-    ['GIT_AUTHOR_IDENT', 'GIT_COMMITTER_IDENT'].map((v) => git(repo.path, ['var', v])),
-  );
-  const missing = idents.find((ident) => !ident.ok);
-  const who = (idents[1]?.stdout ?? '').replace(/ \d+ [+-]\d{4}\s*$/, '').trim();
-  checks.push(
-    missing === undefined
+    noIdent === undefined
       ? pass(`${name}: commits and merges as ${who}`)
       : fail(
-          `${name}: no git identity for commits and merges (${gitReason(missing.stderr)}); fix: git config --global user.name 'Your Name' && git config --global user.email you@example.com`,
+          `${name}: no git identity for commits and merges (${gitReason(noIdent.stderr)}); fix: git config --global user.name 'Your Name' && git config --global user.email you@example.com`,
         ),
-  );
-  return checks;
+  ];
 }
 
 /** git's last `fatal:` line, without the prefix. */

@@ -1,11 +1,10 @@
 /**
- * `ccglm run`: compile -> lock -> repos -> schedule -> one supervised job per task -> write-back ->
- * summary. The event loop around the pure scheduler; everything with side effects lives here or below.
+ * `ccglm run`: compile -> preflight (preflight.ts; nothing written before it passed) -> lock ->
+ * schedule -> one supervised job per task -> write-back -> summary. The event loop around the pure scheduler; everything with side effects lives here or below.
  */
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Env } from '../agent/auth.js';
 import { buildAgentJob, detectRateLimit, renderPrompt } from '../agent/index.js';
 import { systemProviderDeps, type Provider, type ProviderDeps } from '../agent/provider.js';
 import { CcglmError, ExitCode } from '../errors.js';
@@ -56,8 +55,6 @@ export interface RunOptions {
   provider?: Provider;
   /** Only the preflight: print each check, start and change nothing. */
   check?: boolean;
-  /** The environment credentials, HOME and the state folder are read from (default process.env). */
-  env?: Env;
   logDir: string;
   worktreeRoot: string;
   isolation?: 'task' | 'repo';
@@ -115,7 +112,7 @@ export async function runPlan(options: RunOptions): Promise<number> {
   // The job host (a Node start-up) starts first, beside reading the plan: the first agents wait
   // for it. The git spawner (another) starts once the first tasks are launched: until then this
   // process, still small, forks git itself, and on 2 cores the spawner's start-up held the first
-  // launches back (~40 ms). A dry run starts neither; a refused plan ends the host unused.
+  // launches back (~40 ms). A dry run or --check starts neither; a refused plan ends the host unused.
   const host = new SharedHost();
   if (options.dryRun !== true && options.check !== true) host.start();
   let endSpawner: (() => void) | undefined;
@@ -172,7 +169,8 @@ async function runWith(
         2,
       );
 
-  const deps = systemProviderDeps(options.env ?? process.env);
+  // The environment the job host and its agents will have (the host is started with this one's).
+  const deps = systemProviderDeps(process.env);
   const home = planHome(planPath, planIdOf(planPath), stateDirOf(deps.env, deps.home));
   const run = new Run(options, compiled, planPath, home, now, host, startSpawner);
   // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
