@@ -208,7 +208,8 @@ export async function runHeadless(options: HeadlessOptions, io: HeadlessIO): Pro
       plan: { ...plan, file: executable },
       profile,
       prompt: prompt.text,
-      model,
+      // What the agent will use: Claude Code reads ANTHROPIC_MODEL itself (a run's --model).
+      model: anthropic && model === '' ? orDefault(io.env['ANTHROPIC_MODEL'], '') : model,
       auth,
       baseUrl,
       io,

@@ -154,8 +154,10 @@ export function describeChoice(
   choice: ProviderChoice & { ok: true },
   env: Env,
   model?: string,
+  /** Why this provider when it was not detected (default `--provider`). */
+  chosenBy = '--provider',
 ): string {
-  const how = choice.detected ? 'auto-detected' : '--provider';
+  const how = choice.detected ? 'auto-detected' : chosenBy;
   const or = (value: string | undefined, fallback: string) => (set(value) ? value : fallback);
   if (choice.provider === 'anthropic') {
     const where = or(env['ANTHROPIC_BASE_URL'], "Claude Code's own endpoint");

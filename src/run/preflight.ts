@@ -14,7 +14,7 @@ import {
   type Provider,
   type ProviderDeps,
 } from '../agent/provider.js';
-import { readJob, readOutcome } from '../jobs/index.js';
+import { readJob } from '../jobs/index.js';
 import type { Task } from '../plan/types.js';
 import { git } from './git.js';
 import { describeHolder, liveLockHolder } from './lock.js';
@@ -44,6 +44,8 @@ export interface PreflightInput {
   agent: AgentChoice;
   /** The run's --model, for the credentials line. */
   model?: string;
+  /** The provider came from the run being resumed, not from --provider. */
+  providerResumed?: boolean;
   deps: ProviderDeps;
 }
 
@@ -114,9 +116,12 @@ function checkEarlierRun(input: PreflightInput): Check {
   const logDir = state?.logDir ?? input.logDir;
   const open = Object.entries(state?.tasks ?? {}).filter(([, entry]) => {
     if (entry.ended === true) return false;
-    if (readOutcome(logDir, entry.jobId) !== undefined) return true;
-    const job = readJob(logDir, entry.jobId);
-    return job.agentAlive || job.hostAlive;
+    try {
+      const job = readJob(logDir, entry.jobId);
+      return job.outcome !== undefined || job.agentAlive || job.hostAlive;
+    } catch {
+      return false; // its files cannot be read: nothing to adopt (as --resume finds)
+    }
   });
   if (open.length === 0) return pass('earlier run: no jobs left behind');
   const ids = open.map(([id]) => id).join(', ');
@@ -203,14 +208,16 @@ function checkWritable(what: string, dir: string, option: string): Check {
 /** The credential the agent's launch will resolve, named by its source (never the secret). */
 async function checkCredentials(
   profile: AgentProfile,
-  { agent: choice, deps, model }: PreflightInput,
+  { agent: choice, deps, model, providerResumed }: PreflightInput,
 ): Promise<{ check: Check; provider?: Provider }> {
   if (profile.name === 'claude' && choice.agentCmd === undefined) {
     const chosen = await chooseProvider(choice.provider, deps);
     if (!chosen.ok) return { check: fail(`credentials: ${chosen.message}`) };
     const warning = chosen.warning !== undefined ? ` (warning: ${chosen.warning})` : '';
     return {
-      check: pass(`credentials: ${describeChoice(chosen, deps.env, model)}${warning}`),
+      check: pass(
+        `credentials: ${describeChoice(chosen, deps.env, model, providerResumed === true ? 'as the resumed run' : undefined)}${warning}`,
+      ),
       provider: chosen.provider,
     };
   }

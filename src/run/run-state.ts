@@ -4,6 +4,7 @@
  * starting them again, and a plain re-run sees them and refuses.
  */
 import { readFileSync } from 'node:fs';
+import type { Provider } from '../agent/provider.js';
 import { writeFileAtomicSync } from '../jobs/store.js';
 
 export interface StartedTask {
@@ -24,6 +25,8 @@ export interface RunState {
   planId: string;
   /** Where the jobs' files are (the run's --log-dir). */
   logDir?: string;
+  /** The claude agent's provider its jobs were started with (a --resume keeps it). */
+  provider?: Provider;
   tasks: Record<string, StartedTask>;
 }
 

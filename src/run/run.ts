@@ -258,7 +258,11 @@ class Run {
     const pending = this.scheduler
       .state()
       .filter((t) => t.state === 'pending' || t.state === 'blocked');
-    const { agent, agentCmd, provider } = this.options;
+    const { agent, agentCmd } = this.options;
+    // A resumed run goes on with the provider its jobs were started with, unless told another.
+    const provider =
+      this.options.provider ??
+      (this.options.resume === true ? this.stateFile.load()?.provider : undefined);
     return runPreflight({
       plan: this.options.plan,
       planPath: this.planPath,
@@ -275,6 +279,7 @@ class Run {
         ...(provider !== undefined ? { provider } : {}),
       },
       ...(this.options.model !== undefined ? { model: this.options.model } : {}),
+      ...(provider !== this.options.provider ? { providerResumed: true } : {}),
       deps,
     });
   }
@@ -285,6 +290,7 @@ class Run {
     this.host.start();
     this.repos = preflight.repos;
     this.provider = preflight.provider;
+    if (preflight.provider !== undefined) this.state.provider = preflight.provider;
     this.options.emit({
       type: 'run.start',
       t: startedAt,
@@ -800,7 +806,11 @@ class Run {
   /** --resume: adopt jobs still running, read the outcomes of those that ended, start nothing twice. */
   private async adoptPrevious(): Promise<void> {
     const previous = this.stateFile.load();
-    if (previous !== undefined) this.state = previous;
+    if (previous !== undefined)
+      this.state = {
+        ...previous,
+        ...(this.provider !== undefined ? { provider: this.provider } : {}),
+      };
     for (const [id, entry] of Object.entries(this.state.tasks)) {
       const snap = this.scheduler.snapshot(id);
       if (snap === undefined || snap.state !== 'pending' || entry.ended === true) continue;

@@ -112,6 +112,12 @@ describe('ccglm run preflight: credentials and providers', () => {
     });
     expect(runsOf(sandbox)).toEqual({ T1: 1 });
     expect(await processesLeft(sandbox)).toEqual([]);
+    // A z.ai token set up since: a --resume still goes on with the provider its run started with.
+    const resumed = runWith(claudeArgs(sandbox, ['--check', '--resume']), {
+      ...env,
+      ZAI_API_KEY: 'zk',
+    });
+    expect(resumed.stderr).toContain('PASS credentials: provider anthropic (as the resumed run): ');
   });
 
   it('--check names the provider and source: z.ai token, Claude Code login, --provider', () => {
