@@ -257,6 +257,22 @@ describe('ccglm run: one owner per plan', () => {
     expect(await processesLeft(sb)).toEqual([]);
   });
 
+  it('after Ctrl-C (its jobs stopped and recorded), a plain run goes ahead', async () => {
+    sandbox = makeSandbox(twoWaves);
+    const sb = sandbox;
+    const first = spawnRun(sb, [], { FAKE_SLEEP_MS: '3000' });
+    const exited = waitForExit(first);
+    await waitForEvents(first, 'task.start', 2);
+    first.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Failed', T2: 'Failed', T3: 'Not Started' });
+    const again = runSync(sb, [], { FAKE_SLEEP_MS: '0' });
+    expect(again.stderr).not.toContain('FAIL');
+    expect(again.status).toBe(0);
+    expect(Object.values(statuses(sb.plan))).toEqual(['Completed', 'Completed', 'Completed']);
+    expect(await processesLeft(sb)).toEqual([]);
+  });
+
   it('after kill -9, a plain run refuses and names --resume; --resume finishes, each agent ran once', async () => {
     sandbox = makeSandbox(twoWaves);
     const sb = sandbox;
