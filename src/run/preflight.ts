@@ -114,8 +114,10 @@ export function formatChecks(checks: Check[], only: 'all' | 'failed' = 'all'): s
 function checkEarlierRun(input: PreflightInput): Check {
   const state = new RunStateFile(input.home.state).load();
   const logDir = state?.logDir ?? input.logDir;
-  const open = Object.entries(state?.tasks ?? {}).filter(([, entry]) => {
-    if (entry.ended === true) return false;
+  // Only tasks this run would start: one the plan says is done is not started twice anyway.
+  const starting = new Set(input.tasks.map((task) => task.id));
+  const open = Object.entries(state?.tasks ?? {}).filter(([id, entry]) => {
+    if (entry.ended === true || !starting.has(id)) return false;
     try {
       const job = readJob(logDir, entry.jobId);
       return job.outcome !== undefined || job.agentAlive || job.hostAlive;
