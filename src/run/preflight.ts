@@ -99,11 +99,8 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
 }
 
 /** `PASS …` / `FAIL …` lines, as `ccglm job preflight` prints them. */
-export function formatChecks(checks: Check[], only: 'all' | 'failed' = 'all'): string {
-  return checks
-    .filter((check) => only === 'all' || !check.ok)
-    .map((check) => `${check.ok ? 'PASS' : 'FAIL'} ${check.text}\n`)
-    .join('');
+export function formatChecks(checks: Check[]): string {
+  return checks.map((check) => `${check.ok ? 'PASS' : 'FAIL'} ${check.text}\n`).join('');
 }
 
 /**
