@@ -16,4 +16,9 @@ export const ExitCode = {
   ok: 0,
   failure: 1,
   usage: 2,
+  /**
+   * A check before anything starts failed (`ccglm run`: lock, repositories, git identity, folders,
+   * agent, credentials); nothing was changed. 78 is sysexits' EX_CONFIG, as 70 is its EX_SOFTWARE.
+   */
+  preflight: 78,
 } as const;

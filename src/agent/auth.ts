@@ -69,6 +69,25 @@ function planAuth(env: Env): Plan {
   };
 }
 
+/** The sources a user sets on purpose (the last one, the default op reference, is nobody's choice). */
+export const EXPLICIT_SOURCES = [
+  'CC_GLM_AUTH_TOKEN',
+  'CC_GLM_TOKEN_FILE',
+  'ZAI_API_KEY',
+  'CC_GLM_OP_URI',
+];
+
+export function hasExplicitSource(env: Env): boolean {
+  return EXPLICIT_SOURCES.some((key) => set(env[key]));
+}
+
+/** A failure's cause in one line: the explanation's first line, without the banner. */
+export function failureCause(message: string): string {
+  return (message.split('\n')[0] ?? message)
+    .replace(/^AUTH TOKEN RESOLUTION FAILED: /, '')
+    .replace(/\.$/, '');
+}
+
 /** The source label that resolution would use (for the runtime contract); never reads the secret. */
 export function describeAuthSource(env: Env): string {
   return planAuth(env).source;

@@ -1,7 +1,10 @@
 import { authMode, describeAuthSource, type Env } from './auth.js';
 import { agentNeedsAuth } from './profiles.js';
+import { providerFromEnv } from './provider.js';
 
 export const DEFAULT_BASE_URL = 'https://api.z.ai/api/anthropic';
+/** Claude Code's own endpoint (--provider anthropic, unless ANTHROPIC_BASE_URL says another). */
+export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_MODEL = 'glm-5';
 export const DEFAULT_TIMEOUT_MS = '3000000';
 
@@ -35,6 +38,20 @@ export function describeRuntimeContract(options: DescribeContractOptions): Runti
   const { env } = options;
   const agent = options.agent ?? orDefault(env['CCGLM_AGENT'], 'claude');
   const needsAuth = agentNeedsAuth(agent);
+  if (agent === 'claude' && providerFromEnv(env) === 'anthropic')
+    return {
+      // Which of Claude Code's own credentials it will use, from the environment alone.
+      auth_source:
+        ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN']
+          .filter((key) => orDefault(env[key], '') !== '')
+          .map((key) => `env:${key}`)[0] ?? 'claude-login',
+      auth_mode: 'provider:anthropic',
+      model: orDefault(env['ANTHROPIC_MODEL'], 'default'),
+      base_url: orDefault(env['ANTHROPIC_BASE_URL'], ANTHROPIC_BASE_URL),
+      timeout_ms: orDefault(env['API_TIMEOUT_MS'], 'default'),
+      execution_mode: options.executionMode,
+      agent,
+    };
   return {
     auth_source: needsAuth ? describeAuthSource(env) : 'none',
     auth_mode: authMode(env),

@@ -7,12 +7,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decideAuth, resolveAuth, type Env } from './auth.js';
-import { DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS } from './contract.js';
+import { decideAuth, hasExplicitSource, resolveAuth, type Env } from './auth.js';
+import { ANTHROPIC_BASE_URL, DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS } from './contract.js';
 import { checkAgent } from './preflight.js';
 import { planLaunch } from './launch-plan.js';
 import { runOpCli } from './op.js';
 import { demoAgentScript, type AgentProfile } from './profiles.js';
+import {
+  findAnthropicCredential,
+  providerFromEnv,
+  systemProviderDeps,
+  type Provider,
+} from './provider.js';
 import { explainAgentFailure } from './failure.js';
 
 export const HEADLESS_VERSION = '1.0.0';
@@ -26,6 +32,8 @@ export interface HeadlessOptions {
   agentCmd?: string;
   model?: string;
   configPath?: string;
+  /** zai (default) or anthropic; else $CCGLM_PROVIDER (set by `ccglm run`). */
+  provider?: Provider;
 }
 
 export interface HeadlessIO {
@@ -71,15 +79,27 @@ async function readPrompt(options: HeadlessOptions, io: HeadlessIO): Promise<Pro
     : { ok: true, text };
 }
 
-const EXPLICIT_SOURCES = ['CC_GLM_AUTH_TOKEN', 'CC_GLM_TOKEN_FILE', 'ZAI_API_KEY', 'CC_GLM_OP_URI'];
-
 type Auth = { ok: true; token?: string; source: string } | { ok: false; exitCode: 10 | 11 };
 
-async function authenticate(profile: AgentProfile, io: HeadlessIO): Promise<Auth> {
+/** Claude Code authenticates itself (--provider anthropic): only that it has a credential is checked. */
+function anthropicAuth(io: HeadlessIO): Auth {
+  const found = findAnthropicCredential(systemProviderDeps(io.env));
+  if (found.ok) return { ok: true, source: found.source };
+  io.stderr.write(`${TAG} ERROR: no Anthropic credential: ${found.looked}\n`);
+  io.stderr.write(
+    `${TAG} ERROR: export ANTHROPIC_API_KEY='…', or log in to Claude Code (\`claude\`, then /login)\n`,
+  );
+  return { ok: false, exitCode: 10 };
+}
+
+async function authenticate(
+  profile: AgentProfile,
+  io: HeadlessIO,
+  provider: Provider,
+): Promise<Auth> {
+  if (provider === 'anthropic' && profile.name === 'claude') return anthropicAuth(io);
   const wanted =
-    profile.auth === 'required' ||
-    (profile.auth === 'optional' &&
-      EXPLICIT_SOURCES.some((key) => orDefault(io.env[key], '') !== ''));
+    profile.auth === 'required' || (profile.auth === 'optional' && hasExplicitSource(io.env));
   if (!wanted) return { ok: true, source: 'none' };
   const decision = decideAuth(
     await resolveAuth({
@@ -100,7 +120,19 @@ async function authenticate(profile: AgentProfile, io: HeadlessIO): Promise<Auth
 }
 
 /** `--auth-check`: one line on stdout, remediation on stderr, exit 0 / 10 / 11. */
-export async function checkAuth(io: HeadlessIO): Promise<number> {
+export async function checkAuth(io: HeadlessIO, provider: Provider = 'zai'): Promise<number> {
+  if (provider === 'anthropic') {
+    const found = findAnthropicCredential(systemProviderDeps(io.env));
+    if (found.ok) {
+      io.stdout.write(`AUTH_CHECK_OK source_category=${found.source} provider=anthropic\n`);
+      return 0;
+    }
+    io.stdout.write(
+      'AUTH_CHECK_FAILED source_category=none reason=no_anthropic_credential exit_code=10\n',
+    );
+    io.stderr.write(`${TAG} ERROR: ${found.looked}\n`);
+    return 10;
+  }
   const result = await resolveAuth({
     env: io.env,
     readFile: (f) => readFileSync(f, 'utf8'),
@@ -119,9 +151,11 @@ export async function checkAuth(io: HeadlessIO): Promise<number> {
 
 /** Runs one agent to its end; resolves to the exit code headless should exit with. */
 export async function runHeadless(options: HeadlessOptions, io: HeadlessIO): Promise<number> {
-  if (options.authCheck === true) return checkAuth(io);
+  const provider = options.provider ?? providerFromEnv(io.env) ?? 'zai';
+  if (options.authCheck === true) return checkAuth(io, provider);
   const check = checkAgent(
     {
+      provider,
       ...(options.agent !== undefined ? { agent: options.agent } : {}),
       ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
       ...(options.configPath ? { configPath: options.configPath } : {}),
@@ -139,7 +173,8 @@ export async function runHeadless(options: HeadlessOptions, io: HeadlessIO): Pro
     return 1;
   }
   const executable = check.executable as string;
-  const auth = await authenticate(profile, io);
+  const auth = await authenticate(profile, io, provider);
+  const anthropic = provider === 'anthropic' && profile.name === 'claude';
   if (!auth.ok) return auth.exitCode;
 
   // The prompt file the agent may read ($CCGLM_PROMPT_FILE): the caller's, or a private temp copy.
@@ -151,8 +186,14 @@ export async function runHeadless(options: HeadlessOptions, io: HeadlessIO): Pro
     writeFileSync(promptFile, prompt.text, { mode: 0o600 });
   }
   try {
-    const model = options.model ?? orDefault(io.env['CC_GLM_MODEL'], profile.defaultModel ?? '');
-    const baseUrl = orDefault(io.env['CC_GLM_BASE_URL'], DEFAULT_BASE_URL);
+    // On Anthropic's API CC_GLM_MODEL (a z.ai model) and CC_GLM_BASE_URL do not apply: Claude Code
+    // reads its own ANTHROPIC_MODEL and ANTHROPIC_BASE_URL.
+    const model =
+      options.model ??
+      (anthropic ? '' : orDefault(io.env['CC_GLM_MODEL'], profile.defaultModel ?? ''));
+    const baseUrl = anthropic
+      ? orDefault(io.env['ANTHROPIC_BASE_URL'], ANTHROPIC_BASE_URL)
+      : orDefault(io.env['CC_GLM_BASE_URL'], DEFAULT_BASE_URL);
     const plan = planLaunch(profile, {
       ...(model !== '' ? { model } : {}),
       ...(auth.token !== undefined ? { token: auth.token } : {}),
@@ -167,7 +208,8 @@ export async function runHeadless(options: HeadlessOptions, io: HeadlessIO): Pro
       plan: { ...plan, file: executable },
       profile,
       prompt: prompt.text,
-      model,
+      // What the agent will use: Claude Code reads ANTHROPIC_MODEL itself (a run's --model).
+      model: anthropic && model === '' ? orDefault(io.env['ANTHROPIC_MODEL'], '') : model,
       auth,
       baseUrl,
       io,

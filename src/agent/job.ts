@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ccglmBin } from '../paths.js';
 import type { HeadlessOptions } from './headless.js';
+import { PROVIDER_ENV, type Provider } from './provider.js';
 
 export interface AgentJobOptions {
   /** Agent profile: `claude` (default), `codex`, `opencode`, `demo`, or one from ccglm.config.json. */
@@ -20,6 +21,8 @@ export interface AgentJobOptions {
   worktree: string;
   /** The Feature-Key trailer value the agent should use for its commits. */
   featureKey?: string;
+  /** The claude agent's provider, pinned for every task in $CCGLM_PROVIDER (see provider.ts). */
+  provider?: Provider;
 }
 
 export interface AgentJob {
@@ -57,7 +60,10 @@ export function buildAgentJob(options: AgentJobOptions): AgentJob {
     CCGLM_WORKTREE: path.resolve(options.worktree),
     CCGLM_PROMPT_FILE: path.resolve(options.promptFile),
   };
-  if (options.model !== undefined) env['CC_GLM_MODEL'] = options.model;
+  // On Anthropic's API the model is Claude Code's own ANTHROPIC_MODEL (CC_GLM_MODEL is z.ai's).
+  if (options.provider !== undefined) env[PROVIDER_ENV] = options.provider;
+  if (options.model !== undefined)
+    env[options.provider === 'anthropic' ? 'ANTHROPIC_MODEL' : 'CC_GLM_MODEL'] = options.model;
   if (options.featureKey !== undefined) env['CCGLM_FEATURE_KEY'] = options.featureKey;
   return { command, env, agent, headless };
 }

@@ -6,11 +6,14 @@
 import { readAgentConfig } from './config.js';
 import { findExecutable } from './find-executable.js';
 import { resolveProfile, type AgentProfile } from './profiles.js';
+import type { Provider } from './provider.js';
 
 export interface AgentChoice {
   agent?: string;
   agentCmd?: string;
   configPath?: string;
+  /** `anthropic`: the claude agent without z.ai routing (see provider.ts). */
+  provider?: Provider;
 }
 
 export type AgentCheck =
@@ -39,6 +42,7 @@ export function checkAgent(
         ? context.env['CCGLM_AGENT']
         : 'claude'),
     configAgents: config.agents,
+    ...(choice.provider !== undefined ? { provider: choice.provider } : {}),
   });
   const command = profile.command === '{node}' ? process.execPath : profile.command;
   if (context.skipRelative === true && command.includes('/') && !command.startsWith('/'))

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { CcglmError, ExitCode } from '../errors.js';
+import type { Provider } from './provider.js';
 import { splitCommand } from './split-command.js';
 
 export interface AgentProfile {
@@ -105,6 +106,24 @@ export const builtinProfiles: Readonly<Record<string, AgentProfile>> = {
   },
 };
 
+/**
+ * The claude agent with `--provider anthropic`: Claude Code as the user set it up — no base URL, no
+ * model unless one is given (`{modelArgs}`), its own API key or login (provider.ts checks one is
+ * there; ccglm passes no token).
+ */
+export const claudeAnthropicProfile: AgentProfile = {
+  name: 'claude',
+  description: "Claude Code on Anthropic's API, with its own key or login (--provider anthropic)",
+  command: 'claude',
+  args: ['--dangerously-skip-permissions', '{modelArgs}', '-p', '--output-format', 'text'],
+  modelArgs: ['--model', '{model}'],
+  prompt: 'stdin',
+  auth: 'none',
+  env: {},
+  rootEnv: { IS_SANDBOX: '1' },
+  exit: 'code',
+};
+
 /** Whether an agent name needs a token (the runtime contract records `auth_source=none` otherwise). */
 export function agentNeedsAuth(name: string): boolean {
   return builtinProfiles[name]?.auth === 'required';
@@ -118,6 +137,8 @@ export interface ResolveProfileOptions {
   agentCmd?: string;
   /** Parsed `agents` of ccglm.config.json (see loadAgentConfig). */
   configAgents?: Record<string, Partial<AgentProfile>>;
+  /** `anthropic`: the claude agent without the z.ai routing (see provider.ts); other agents ignore it. */
+  provider?: Provider;
 }
 
 /** The profile to run: --agent-cmd wins, then a config profile (merged over a built-in of that name). */
@@ -136,7 +157,10 @@ export function resolveProfile(options: ResolveProfileOptions): AgentProfile {
     };
   }
   const name = options.agent ?? 'claude';
-  const base = builtinProfiles[name];
+  const base =
+    name === 'claude' && options.provider === 'anthropic'
+      ? claudeAnthropicProfile
+      : builtinProfiles[name];
   const custom = options.configAgents?.[name];
   if (base === undefined && custom === undefined) {
     const known = [

@@ -4,6 +4,7 @@ import { resolveLogDir } from '../jobs/index.js';
 import { createNdjsonRenderer, createPlainRenderer, createTtyRenderer } from '../run/render.js';
 import { runPlan } from '../run/run.js';
 import type { ContinueMode, Strategy } from '../schedule/scheduler.js';
+import type { Provider } from '../agent/provider.js';
 import type { RunArgs } from './commands/run.js';
 
 /** `unlimited` (or 0, as `xargs -P 0` and `parallel -j 0`) means no limit. */
@@ -52,6 +53,8 @@ export async function runFromCli(args: RunArgs): Promise<number> {
       ...(args.agent !== undefined ? { agent: args.agent } : {}),
       ...(args['agent-cmd'] !== undefined ? { agentCmd: args['agent-cmd'] } : {}),
       ...(args.model !== undefined ? { model: args.model } : {}),
+      ...(args.provider !== undefined ? { provider: args.provider as Provider } : {}),
+      ...(args.check === true ? { check: true } : {}),
       logDir: path.resolve(resolveLogDir(args['log-dir'], process.env)),
       worktreeRoot: path.resolve(args['worktree-root']),
       isolation: args.isolation as 'task' | 'repo',

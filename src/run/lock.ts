@@ -1,17 +1,21 @@
 /**
- * One run at a time per plan: a lock file holding the owner's pid, its process start time and host.
- * A lock whose process is gone (or whose pid now belongs to another process) is stale and taken over.
+ * One run at a time per plan: a lock file (see plan-home.ts) holding the owner's pid, its process
+ * start time, host and log folder. A lock whose process is gone (or whose pid now belongs to another
+ * process) is stale and taken over.
  */
-import { readFileSync, rmSync, openSync, closeSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { CcglmError } from '../errors.js';
+import path from 'node:path';
+import { CcglmError, ExitCode } from '../errors.js';
 
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   startTime: string;
   host: string;
   plan: string;
   startedAt: string;
+  /** The owner's --log-dir (its jobs' files). */
+  logDir?: string;
 }
 
 export function processStartTime(pid: number): string | undefined {
@@ -37,14 +41,46 @@ export interface PlanLock {
   staleFrom?: LockInfo;
 }
 
-export function acquirePlanLock(lockFile: string, plan: string, now: Date): PlanLock {
+function readLock(lockFile: string): LockInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(lockFile, 'utf8')) as LockInfo;
+  } catch {
+    return undefined; // none, or unreadable: a crashed writer
+  }
+}
+
+/** The run that holds the lock now, if one does (a stale lock's dead owner does not). */
+export function liveLockHolder(lockFile: string): LockInfo | undefined {
+  const holder = readLock(lockFile);
+  return holder !== undefined && isAlive(holder) ? holder : undefined;
+}
+
+/** One line: who runs the plan, and how to stop it. */
+export function describeHolder(holder: LockInfo, plan: string): string {
+  const where = holder.host === hostname() ? '' : ` on ${holder.host}`;
+  const logs = holder.logDir !== undefined ? `, jobs in ${holder.logDir}` : '';
+  const stop =
+    holder.host === hostname()
+      ? `wait for it, or stop it: Ctrl-C in its terminal or kill -INT ${holder.pid}`
+      : `wait for it, or stop it on ${holder.host}`;
+  return `${plan} is already being run by ccglm (pid ${holder.pid}${where}, since ${holder.startedAt}${logs}); ${stop}`;
+}
+
+export function acquirePlanLock(
+  lockFile: string,
+  plan: string,
+  now: Date,
+  logDir?: string,
+): PlanLock {
   const info: LockInfo = {
     pid: process.pid,
     startTime: processStartTime(process.pid) ?? '',
     host: hostname(),
     plan,
     startedAt: now.toISOString(),
+    ...(logDir !== undefined ? { logDir } : {}),
   };
+  mkdirSync(path.dirname(lockFile), { recursive: true });
   let staleFrom: LockInfo | undefined;
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
@@ -70,18 +106,9 @@ export function acquirePlanLock(lockFile: string, plan: string, now: Date): Plan
           `cannot create the plan lock ${lockFile}: ${(error as Error).message}`,
           1,
         );
-      let holder: LockInfo | undefined;
-      try {
-        holder = JSON.parse(readFileSync(lockFile, 'utf8')) as LockInfo;
-      } catch {
-        holder = undefined; // unreadable lock: a crashed writer
-      }
-      if (holder !== undefined && isAlive(holder)) {
-        throw new CcglmError(
-          `${plan} is already being run by ccglm (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); wait for it, or stop it first (lock: ${lockFile})`,
-          1,
-        );
-      }
+      const holder = readLock(lockFile);
+      if (holder !== undefined && isAlive(holder))
+        throw new CcglmError(describeHolder(holder, plan), ExitCode.preflight);
       staleFrom = holder;
       rmSync(lockFile, { force: true });
     }

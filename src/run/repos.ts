@@ -19,6 +19,17 @@ export async function resolveRepos(
   planPath: string,
   reposDir?: string,
 ): Promise<Map<string, ResolvedRepo>> {
+  const found = await findRepos(tasks, planPath, reposDir);
+  if (found.missing !== undefined) throw new CcglmError(found.missing, 1);
+  return found.repos;
+}
+
+/** Each task's repository; `missing` names those not found, where it looked and the fix (one line). */
+export async function findRepos(
+  tasks: Task[],
+  planPath: string,
+  reposDir?: string,
+): Promise<{ repos: Map<string, ResolvedRepo>; missing?: string }> {
   const planRepo = await repoTop(path.dirname(planPath));
   const byTask = new Map<string, ResolvedRepo>();
   const cache = new Map<string, ResolvedRepo | undefined>();
@@ -40,12 +51,12 @@ export async function resolveRepos(
       `the plan's folder ${path.dirname(path.resolve(planPath))}`,
     ].filter((part) => part !== undefined);
     const where = `looked in ${looked.join(', ')}`;
-    throw new CcglmError(
-      `cannot find the git repository of ${missing.join(', ')} (${where}); pass --repos DIR, a folder holding the repositories by name`,
-      1,
-    );
+    return {
+      repos: byTask,
+      missing: `cannot find the git repository of ${missing.join(', ')} (${where}); pass --repos DIR, a folder holding the repositories by name`,
+    };
   }
-  return byTask;
+  return { repos: byTask };
 }
 
 async function findRepo(

@@ -1,9 +1,10 @@
 /**
- * What a run has started, kept beside the jobs (`<log-dir>/ccglm-run-<key>.state.json`) so that
- * `ccglm run --resume` after a dead scheduler adopts the jobs that run instead of starting them again.
+ * What a run has started, kept with the plan's lock (plan-home.ts: found by the plan, whatever
+ * --log-dir) so that `ccglm run --resume` after a dead scheduler adopts the jobs that run instead of
+ * starting them again, and a plain re-run sees them and refuses.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import type { Provider } from '../agent/provider.js';
 import { writeFileAtomicSync } from '../jobs/store.js';
 
 export interface StartedTask {
@@ -22,15 +23,15 @@ export interface StartedTask {
 export interface RunState {
   plan: string;
   planId: string;
+  /** Where the jobs' files are (the run's --log-dir). */
+  logDir?: string;
+  /** The claude agent's provider its jobs were started with (a --resume keeps it). */
+  provider?: Provider;
   tasks: Record<string, StartedTask>;
 }
 
 export class RunStateFile {
-  readonly file: string;
-
-  constructor(logDir: string, planKey: string) {
-    this.file = path.join(logDir, `ccglm-run-${planKey}.state.json`);
-  }
+  constructor(readonly file: string) {}
 
   /** The state an earlier run left, if any (unreadable counts as none: nothing to adopt). */
   load(): RunState | undefined {
@@ -41,6 +42,7 @@ export class RunStateFile {
     }
   }
 
+  /** Its folder exists: the plan's lock, beside it, made it. */
   save(state: RunState): void {
     // Atomic (a reader never sees half of it) but not fsynced: it guards against a dead scheduler,
     // not a lost machine. Written twice per task, while the tasks around it wait: one line, and the

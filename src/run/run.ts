@@ -1,13 +1,13 @@
 /**
- * `ccglm run`: compile -> lock -> repos -> schedule -> one supervised job per task -> write-back ->
- * summary. The event loop around the pure scheduler; everything with side effects lives here or below.
+ * `ccglm run`: compile -> preflight (preflight.ts; nothing written before it passed) -> lock ->
+ * schedule -> one supervised job per task -> write-back -> summary. The event loop around the pure scheduler; everything with side effects lives here or below.
  */
-import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildAgentJob, checkAgent, detectRateLimit, renderPrompt } from '../agent/index.js';
-import { CcglmError } from '../errors.js';
+import { buildAgentJob, detectRateLimit, renderPrompt } from '../agent/index.js';
+import { systemProviderDeps, type Provider, type ProviderDeps } from '../agent/provider.js';
+import { CcglmError, ExitCode } from '../errors.js';
 import { compilePlan, type CompiledPlan } from '../graph/compile.js';
 import { renderWaves } from '../graph/render-waves.js';
 import {
@@ -31,7 +31,9 @@ import type { RunEvent, TaskEndStatus } from './events.js';
 import { useSpawner } from './git.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
-import { resolveRepos, type ResolvedRepo } from './repos.js';
+import { planHome, stateDirOf, type PlanHome } from './plan-home.js';
+import { formatChecks, runPreflight, type PreflightResult } from './preflight.js';
+import type { ResolvedRepo } from './repos.js';
 import { readBranchFacts, summariseRun, type BranchFacts, type TaskEnd } from './summary.js';
 import { lastLine, logTail, summaryOf } from './job-output.js';
 import { branchLog, failedJobLog, withEarlierAttempt, type JobFacts } from './task-log.js';
@@ -49,6 +51,10 @@ export interface RunOptions {
   agent?: string;
   agentCmd?: string;
   model?: string;
+  /** The claude agent's provider (default: auto-detected by the preflight, see provider.ts). */
+  provider?: Provider;
+  /** Only the preflight: print each check, start and change nothing. */
+  check?: boolean;
   logDir: string;
   worktreeRoot: string;
   isolation?: 'task' | 'repo';
@@ -106,9 +112,9 @@ export async function runPlan(options: RunOptions): Promise<number> {
   // The job host (a Node start-up) starts first, beside reading the plan: the first agents wait
   // for it. The git spawner (another) starts once the first tasks are launched: until then this
   // process, still small, forks git itself, and on 2 cores the spawner's start-up held the first
-  // launches back (~40 ms). A dry run starts neither; a refused plan ends the host unused.
+  // launches back (~40 ms). A dry run or --check starts neither; a refused plan ends the host unused.
   const host = new SharedHost();
-  if (options.dryRun !== true) host.start();
+  if (options.dryRun !== true && options.check !== true) host.start();
   let endSpawner: (() => void) | undefined;
   let ended = false;
   try {
@@ -163,15 +169,30 @@ async function runWith(
         2,
       );
 
+  // The environment the job host and its agents will have (the host is started with this one's).
+  const deps = systemProviderDeps(process.env);
+  const home = planHome(planPath, planIdOf(planPath), stateDirOf(deps.env, deps.home));
+  const run = new Run(options, compiled, planPath, home, now, host, startSpawner);
+  // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
+  const preflight = await run.preflight(deps);
+  if (options.check === true) {
+    const tasks = compiled.plan.tasks.length;
+    options.print(
+      `PASS plan ${options.plan}: ${tasks} task(s) in ${compiled.graph.waves.length} wave(s)\n${formatChecks(preflight.checks)}`,
+    );
+    return preflight.ok ? 0 : ExitCode.preflight;
+  }
+  if (!preflight.ok) {
+    const failed = preflight.checks.filter((check) => !check.ok);
+    throw new CcglmError(
+      `cannot start: ${failed.length} check(s) failed; nothing was started and the plan was not changed\n${formatChecks(failed).trimEnd()}`,
+      ExitCode.preflight,
+    );
+  }
   mkdirSync(options.logDir, { recursive: true });
-  const planKey = createHash('sha1').update(planPath).digest('hex').slice(0, 12);
-  const lock = acquirePlanLock(
-    path.join(options.logDir, `ccglm-run-${planKey}.lock`),
-    options.plan,
-    new Date(now()),
-  );
+  const lock = acquirePlanLock(home.lock, options.plan, new Date(now()), options.logDir);
   try {
-    return await new Run(options, compiled, planPath, planKey, now, host, startSpawner).execute();
+    return await run.execute(preflight);
   } finally {
     lock.release();
   }
@@ -189,6 +210,8 @@ class Run {
   private readonly stateFile: RunStateFile;
   private state: RunState;
   private repos = new Map<string, ResolvedRepo>();
+  /** The claude agent's provider, as the preflight chose it. */
+  private provider: Provider | undefined;
   private wake: () => void = () => {};
   private interrupted: 'SIGINT' | 'SIGTERM' | undefined;
   /** Aborts the end-waits of running jobs (a restart replaces it with a fresh one). */
@@ -198,7 +221,7 @@ class Run {
     private readonly options: RunOptions,
     private readonly compiled: CompiledPlan,
     private readonly planPath: string,
-    planKey: string,
+    private readonly home: PlanHome,
     private readonly now: () => number,
     /** One host process for all of this run's jobs (it outlives the run while they run). */
     private readonly host: SharedHost,
@@ -226,23 +249,48 @@ class Run {
         ...(options.from !== undefined ? { from: options.from } : {}),
       },
     );
-    this.stateFile = new RunStateFile(options.logDir, planKey);
-    this.state = { plan: planPath, planId: this.planId, tasks: {} };
+    this.stateFile = new RunStateFile(home.state);
+    this.state = { plan: planPath, planId: this.planId, logDir: options.logDir, tasks: {} };
   }
 
-  async execute(): Promise<number> {
-    const startedAt = this.now();
-    // Started by runPlan; started again if it died meanwhile.
-    this.host.start();
+  /** The checks before anything is written (preflight.ts), for the tasks this run would start. */
+  preflight(deps: ProviderDeps): Promise<PreflightResult> {
     const pending = this.scheduler
       .state()
       .filter((t) => t.state === 'pending' || t.state === 'blocked');
-    this.repos = await resolveRepos(
-      pending.map((t) => this.tasks.get(t.id) as Task),
-      this.planPath,
-      this.options.repos,
-    );
-    this.checkAgent();
+    const { agent, agentCmd } = this.options;
+    // A resumed run goes on with the provider its jobs were started with, unless told another.
+    const provider =
+      this.options.provider ??
+      (this.options.resume === true ? this.stateFile.load()?.provider : undefined);
+    return runPreflight({
+      plan: this.options.plan,
+      planPath: this.planPath,
+      tasks: pending.map((t) => this.tasks.get(t.id) as Task),
+      ...(this.options.repos !== undefined ? { reposDir: this.options.repos } : {}),
+      logDir: this.options.logDir,
+      worktreeRoot: this.options.worktreeRoot,
+      home: this.home,
+      resume: this.options.resume === true,
+      integrationBranch: this.workspace.integrationBranch,
+      agent: {
+        ...(agent !== undefined ? { agent } : {}),
+        ...(agentCmd !== undefined ? { agentCmd } : {}),
+        ...(provider !== undefined ? { provider } : {}),
+      },
+      ...(this.options.model !== undefined ? { model: this.options.model } : {}),
+      ...(provider !== this.options.provider ? { providerResumed: true } : {}),
+      deps,
+    });
+  }
+
+  async execute(preflight: PreflightResult): Promise<number> {
+    const startedAt = this.now();
+    // Started by runPlan; started again if it died meanwhile.
+    this.host.start();
+    this.repos = preflight.repos;
+    this.provider = preflight.provider;
+    if (preflight.provider !== undefined) this.state.provider = preflight.provider;
     this.options.emit({
       type: 'run.start',
       t: startedAt,
@@ -302,27 +350,6 @@ class Run {
   /** The profile the tasks run, as the plan's log names it (`custom` for --agent-cmd). */
   private get agentName(): string {
     return this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude');
-  }
-
-  /**
-   * An unknown agent or a missing agent binary is one message before anything starts (the plan is
-   * not touched), not every task Failed. The agent's config is looked for from a task's repository,
-   * as its worktree will be.
-   */
-  private checkAgent(): void {
-    const repo = this.repos.values().next().value;
-    const check = checkAgent(
-      {
-        ...(this.options.agent !== undefined ? { agent: this.options.agent } : {}),
-        ...(this.options.agentCmd !== undefined ? { agentCmd: this.options.agentCmd } : {}),
-      },
-      { cwd: repo?.path ?? path.dirname(this.planPath), env: process.env, skipRelative: true },
-    );
-    if (!check.ok)
-      throw new CcglmError(
-        `${check.lines.join('\n')}\nnothing was started; the plan was not changed`,
-        1,
-      );
   }
 
   /**
@@ -393,6 +420,7 @@ class Run {
       planPath: this.planPath,
       worktree: ws.worktree,
       featureKey: this.planId,
+      ...(this.provider !== undefined ? { provider: this.provider } : {}),
     });
     const startedAt = this.now();
     const started = await startJob({
@@ -778,7 +806,11 @@ class Run {
   /** --resume: adopt jobs still running, read the outcomes of those that ended, start nothing twice. */
   private async adoptPrevious(): Promise<void> {
     const previous = this.stateFile.load();
-    if (previous !== undefined) this.state = previous;
+    if (previous !== undefined)
+      this.state = {
+        ...previous,
+        ...(this.provider !== undefined ? { provider: this.provider } : {}),
+      };
     for (const [id, entry] of Object.entries(this.state.tasks)) {
       const snap = this.scheduler.snapshot(id);
       if (snap === undefined || snap.state !== 'pending' || entry.ended === true) continue;

@@ -176,6 +176,53 @@ describe('ccglm headless launches claude', () => {
   });
 });
 
+describe('ccglm headless --provider anthropic', () => {
+  it('runs claude as the user set it up: their key, no base URL, no z.ai model', async () => {
+    const user = { ANTHROPIC_API_KEY: TOKEN, CC_GLM_MODEL: 'glm-5', CC_GLM_AUTH_TOKEN: 'zai-tok' };
+    for (const how of [
+      { args: ['--provider', 'anthropic'], env: {} },
+      { args: [], env: { CCGLM_PROVIDER: 'anthropic' } },
+    ]) {
+      const result = await runCcglm(['headless', ...how.args, '--prompt', 'x'], {
+        cwd: work,
+        env: env({ ...user, ...how.env }),
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/ model=- auth_source=env:ANTHROPIC_API_KEY agent=claude /);
+      const seen = readRecord();
+      expect(seen.argv).toEqual([
+        '--dangerously-skip-permissions',
+        '-p',
+        '--output-format',
+        'text',
+      ]);
+      expect(Object.keys(seen.env).filter((key) => key.startsWith('ANTHROPIC_'))).toEqual([
+        'ANTHROPIC_API_KEY',
+      ]);
+      expect(seen.env['ANTHROPIC_API_KEY']).toBe(TOKEN);
+      expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    }
+  });
+
+  it('no Anthropic credential: exit 10 before the agent starts; --auth-check says which source', async () => {
+    const none = await runCcglm(['headless', '--provider', 'anthropic', '--prompt', 'x'], {
+      cwd: work,
+      env: env(),
+    });
+    expect(none.code).toBe(10);
+    expect(none.stderr).toContain('[cc-glm-headless] ERROR: no Anthropic credential: ');
+    expect(existsSync(record)).toBe(false);
+    const check = await runCcglm(['headless', '--provider', 'anthropic', '--auth-check'], {
+      cwd: work,
+      env: env({ CLAUDE_CODE_OAUTH_TOKEN: TOKEN }),
+    });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toBe(
+      'AUTH_CHECK_OK source_category=env:CLAUDE_CODE_OAUTH_TOKEN provider=anthropic\n',
+    );
+  });
+});
+
 describe('ccglm headless auth with a fake op on PATH', () => {
   beforeEach(() => writeExecutable(path.join(bin, 'op'), fakeOpScript));
 

@@ -3,13 +3,24 @@
 // `<task>.txt` in its worktree and commits it. FAKE_FAIL=T2,T3 makes those tasks exit 1;
 // FAKE_FAIL_FIRST=T1 fails only the first run; FAKE_NOCOMMIT=T1 exits 0 without committing; FAKE_SLEEP_MS delays before working;
 // FAKE_FILE_<task>=path writes that path instead (to make conflicts); FAKE_SAY_<task> prints a line.
+// Each run also records its argv and its ANTHROPIC_*/CC_GLM_*/CCGLM_PROVIDER environment in <task>.env.json.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const task = process.env.CCGLM_TASK_ID ?? 'unknown';
 const marks = process.env.FAKE_MARKS;
-if (marks) appendFileSync(path.join(marks, `${task}.runs`), `${process.pid}\n`);
+if (marks) {
+  appendFileSync(path.join(marks, `${task}.runs`), `${process.pid}\n`);
+  const keys = Object.keys(process.env).filter((k) =>
+    /^(ANTHROPIC_|CC_GLM_|CCGLM_PROVIDER$)/.test(k),
+  );
+  const env = Object.fromEntries(keys.sort().map((k) => [k, process.env[k]]));
+  writeFileSync(
+    path.join(marks, `${task}.env.json`),
+    JSON.stringify({ argv: process.argv.slice(2), env }),
+  );
+}
 const prompt = readFileSync(process.env.CCGLM_PROMPT_FILE, 'utf8');
 console.log(`fake agent: ${task} got a prompt of ${prompt.split('\n').length} lines`);
 const sleep = Number(process.env.FAKE_SLEEP_MS ?? 0);

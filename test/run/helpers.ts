@@ -1,12 +1,23 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsePlan } from '../../src/plan/parse.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const bin = path.join(root, 'bin', 'ccglm.js');
-export const fakeAgent = `${process.execPath} ${fileURLToPath(new URL('./fake-agent.mjs', import.meta.url))}`;
+const fakeAgentScript = fileURLToPath(new URL('./fake-agent.mjs', import.meta.url));
+export const fakeAgent = `${process.execPath} ${fakeAgentScript}`;
 
 export interface Sandbox {
   dir: string;
@@ -15,6 +26,8 @@ export interface Sandbox {
   logDir: string;
   worktrees: string;
   marks: string;
+  /** The runs' HOME (empty): their per-user state (locks, run state) goes under it. */
+  home: string;
   cleanup(): void;
 }
 
@@ -39,6 +52,8 @@ export function makeSandbox(planText: string): Sandbox {
   writeFileSync(plan, planText);
   const marks = path.join(dir, 'marks');
   mkdirSync(marks);
+  const home = path.join(dir, 'home');
+  mkdirSync(home);
   return {
     dir,
     repo,
@@ -46,6 +61,7 @@ export function makeSandbox(planText: string): Sandbox {
     logDir: path.join(dir, 'jobs'),
     worktrees: path.join(dir, 'wt'),
     marks,
+    home,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -69,12 +85,26 @@ export function runArgs(sb: Sandbox, extra: string[] = []): string[] {
   ];
 }
 
+/**
+ * The environment of a sandbox's runs: this one's, with the sandbox's HOME (no real home is read or
+ * written) and without any credential or provider setting of the machine's.
+ */
+export function sandboxEnv(sb: Sandbox, env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !/^(ANTHROPIC_|CC_GLM_|CCGLM_|CLAUDE_|ZAI_|XDG_STATE_HOME$)/.test(key),
+    ),
+  );
+  return { ...clean, HOME: sb.home, FAKE_MARKS: sb.marks, ...env };
+}
+
 export function runSync(sb: Sandbox, extra: string[] = [], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, runArgs(sb, extra), {
-    encoding: 'utf8',
-    env: { ...process.env, FAKE_MARKS: sb.marks, ...env },
-    timeout: 60_000,
-  });
+  return runWith(runArgs(sb, extra), sandboxEnv(sb, env));
+}
+
+/** Runs `node ARGS` (the CLI) to its end; its NDJSON events parsed. */
+export function runWith(args: string[], env: NodeJS.ProcessEnv) {
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', env, timeout: 60_000 });
   const events = result.stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
@@ -93,7 +123,7 @@ export function runSync(sb: Sandbox, extra: string[] = [], env: Record<string, s
 
 export function spawnRun(sb: Sandbox, extra: string[] = [], env: Record<string, string> = {}) {
   return spawn(process.execPath, runArgs(sb, extra), {
-    env: { ...process.env, FAKE_MARKS: sb.marks, ...env },
+    env: sandboxEnv(sb, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -129,4 +159,95 @@ export function plan(tasks: string[]): string {
     'Kept as written.',
     '',
   ].join('\n');
+}
+
+/** A `claude` in `<sandbox>/bin` that is the fake agent (it records its argv and env). */
+export function fakeClaudeBin(sb: Sandbox): string {
+  const bin = path.join(sb.dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const file = path.join(bin, 'claude');
+  writeFileSync(file, `#!/bin/sh\nexec '${process.execPath}' '${fakeAgentScript}' "$@"\n`);
+  chmodSync(file, 0o755);
+  return bin;
+}
+
+/** Processes whose working folder is under `dir` (from /proc), as `pid command`. */
+export function processesIn(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`))
+        found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * A sandbox's processes: working under its folder, or with its FAKE_MARKS in their environment (the
+ * run, its job host, whose folder is the system's temp folder, the agents and their git).
+ */
+export function processesOf(sb: Sandbox): string[] {
+  const mark = `FAKE_MARKS=${sb.marks}\0`;
+  const found = new Set(processesIn(sb.dir));
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(mark))
+        found.add(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return [...found];
+}
+
+/** The sandbox's processes still there after waiting up to `ms` for them to end (a host ends last). */
+export async function processesLeft(sb: Sandbox, ms = 5000): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = processesOf(sb);
+    if (left.length === 0 || Date.now() > until) return left;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** How many times each task's agent started (the fake agent's marks). */
+export function runsOf(sb: Sandbox): Record<string, number> {
+  return Object.fromEntries(
+    readdirSync(sb.marks)
+      .filter((f) => f.endsWith('.runs'))
+      .map((f) => [
+        f.replace('.runs', ''),
+        readFileSync(path.join(sb.marks, f), 'utf8').trim().split('\n').length,
+      ]),
+  );
+}
+
+export function statuses(file: string): Record<string, string> {
+  return Object.fromEntries(
+    parsePlan(readFileSync(file, 'utf8'), file).plan.tasks.map((t) => [t.id, t.status]),
+  );
+}
+
+/** Resolves when the NDJSON stream has shown `count` events of `type`. */
+export function waitForEvents(
+  child: ReturnType<typeof spawnRun>,
+  type: string,
+  count: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines)
+        if (line.includes(`"type":"${type}"`) && ++seen === count) resolve();
+    });
+    child.on('exit', () => reject(new Error(`run exited before ${count} ${type} events`)));
+  });
 }

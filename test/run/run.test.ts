@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
@@ -8,9 +8,14 @@ import {
   makeSandbox,
   plan,
   planTask,
+  processesIn,
   runArgs,
+  runsOf,
   runSync,
+  sandboxEnv,
   spawnRun,
+  statuses,
+  waitForEvents,
   type Sandbox,
 } from './helpers.js';
 
@@ -26,56 +31,6 @@ const threeWaves = plan([
   planTask('T3', ['T1', 'T2']),
   planTask('T4', ['T3']),
 ]);
-
-function statuses(file: string): Record<string, string> {
-  return Object.fromEntries(
-    parsePlan(readFileSync(file, 'utf8'), file).plan.tasks.map((t) => [t.id, t.status]),
-  );
-}
-
-function runsOf(sb: Sandbox): Record<string, number> {
-  return Object.fromEntries(
-    readdirSync(sb.marks).map((f) => [
-      f.replace('.runs', ''),
-      readFileSync(path.join(sb.marks, f), 'utf8').trim().split('\n').length,
-    ]),
-  );
-}
-
-/** Resolves when the NDJSON stream has shown `count` events of `type`. */
-function waitForEvents(
-  child: ReturnType<typeof spawnRun>,
-  type: string,
-  count: number,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines)
-        if (line.includes(`"type":"${type}"`) && ++seen === count) resolve();
-    });
-    child.on('exit', () => reject(new Error(`run exited before ${count} ${type} events`)));
-  });
-}
-
-/** Processes whose working folder is under `dir` (from /proc), as `pid command`. */
-function processesIn(dir: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      if (cwd === dir || cwd.startsWith(`${dir}/`))
-        found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
-}
 
 describe('ccglm run (real git, fake agents)', () => {
   it('runs a 3-wave plan to completion; the plan is filled in and byte-identical elsewhere', () => {
@@ -213,7 +168,7 @@ describe('ccglm run (real git, fake agents)', () => {
       args.splice(args.indexOf('--agent-cmd'), 2, ...agent);
       return spawnSync(process.execPath, args, {
         encoding: 'utf8',
-        env: { ...process.env, ...env },
+        env: sandboxEnv(sb, env),
         timeout: 60_000,
       });
     };
@@ -221,11 +176,12 @@ describe('ccglm run (real git, fake agents)', () => {
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("Unknown agent 'nosuch', expected one of: claude, codex");
     const missing = withAgent(['--agent', 'claude'], { PATH: path.dirname(process.execPath) });
-    expect(missing.status).toBe(1);
-    expect(missing.stderr).toContain('claude agent binary not found: claude (not on PATH)');
-    expect(missing.stderr).toContain('npm install -g @anthropic-ai/claude-code');
+    expect(missing.status).toBe(78);
+    expect(missing.stderr).toContain(
+      'FAIL agent: claude agent binary not found: claude (not on PATH); fix: npm install -g @anthropic-ai/claude-code',
+    );
     const custom = withAgent(['--agent-cmd', 'no-such-agent-here --flag']);
-    expect(custom.status).toBe(1);
+    expect(custom.status).toBe(78);
     expect(custom.stderr).toContain('custom agent binary not found: no-such-agent-here');
     for (const result of [unknown, missing, custom]) {
       expect(result.stdout).toBe('');
@@ -241,7 +197,7 @@ describe('ccglm run (real git, fake agents)', () => {
     args.splice(args.indexOf('--repos'), 2);
     const result = spawnSync(process.execPath, args, {
       encoding: 'utf8',
-      env: { ...process.env, FAKE_MARKS: sandbox.marks },
+      env: sandboxEnv(sandbox),
       timeout: 60_000,
     });
     expect(result.stderr).toMatch(/T1 +Completed/);
@@ -263,7 +219,7 @@ describe('ccglm run (real git, fake agents)', () => {
     const exited = new Promise<number | null>((resolve) => first.on('exit', resolve));
     await waitForEvents(first, 'task.start', 2);
     const second = runSync(sandbox);
-    expect(second.status).toBe(1);
+    expect(second.status).toBe(78);
     expect(second.stderr).toMatch(/is already being run by ccglm \(pid \d+/);
     appendFileSync(sandbox.plan, '\nA note a person added during the run.\n');
     expect(await exited).toBe(0);

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { HEADLESS_VERSION, runHeadless } from '../../agent/headless.js';
 import { builtinProfiles } from '../../agent/profiles.js';
+import type { Provider } from '../../agent/provider.js';
 
 interface HeadlessArgs {
   prompt?: string;
@@ -11,6 +12,7 @@ interface HeadlessArgs {
   'agent-cmd'?: string;
   model?: string;
   config?: string;
+  provider?: string;
 }
 
 const agents = Object.values(builtinProfiles)
@@ -52,6 +54,12 @@ export const headlessCommand: CommandModule = {
         type: 'string',
         describe: 'model (default CC_GLM_MODEL, else glm-5 for claude)',
       })
+      .option('provider', {
+        type: 'string',
+        choices: ['zai', 'anthropic'],
+        describe:
+          "claude's API: zai (default; z.ai endpoint, glm-5, the token below) or anthropic (Claude Code's own key or login, no base URL or model override); default $CCGLM_PROVIDER, else zai",
+      })
       .option('config', {
         type: 'string',
         describe:
@@ -74,6 +82,7 @@ export const headlessCommand: CommandModule = {
         ...(args['agent-cmd'] !== undefined ? { agentCmd: args['agent-cmd'] } : {}),
         ...(args.model !== undefined ? { model: args.model } : {}),
         ...(args.config !== undefined ? { configPath: args.config } : {}),
+        ...(args.provider !== undefined ? { provider: args.provider as Provider } : {}),
       },
       {
         env: process.env,

@@ -11,6 +11,8 @@ export interface RunArgs {
   agent?: string;
   'agent-cmd'?: string;
   model?: string;
+  provider?: string;
+  check?: boolean;
   'log-dir'?: string;
   'worktree-root': string;
   isolation: string;
@@ -57,7 +59,22 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: 'string',
         describe: 'a custom agent command (prompt on stdin and in $CCGLM_PROMPT_FILE)',
       })
-      .option('model', { type: 'string', describe: 'model (default $CC_GLM_MODEL or glm-5)' })
+      .option('model', {
+        type: 'string',
+        describe: "model (default $CC_GLM_MODEL or glm-5 on z.ai; Claude Code's own on anthropic)",
+      })
+      .option('provider', {
+        type: 'string',
+        choices: ['zai', 'anthropic'],
+        describe:
+          "the claude agent's API: zai (z.ai endpoint, glm-5) or anthropic (Claude Code's own key or login); default: zai when a z.ai token resolves, else anthropic when Claude Code has a credential",
+      })
+      .option('check', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'only check that the run can start (lock, repositories, git identity, folders, agent, credentials): PASS/FAIL per check, exit 0 or 78',
+      })
       .option('log-dir', {
         type: 'string',
         describe: 'job artifacts (default $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs)',

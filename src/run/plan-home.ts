@@ -1,0 +1,32 @@
+/**
+ * Where a plan's lock and run state live: a per-user state folder ($XDG_STATE_HOME/ccglm, else
+ * ~/.local/state/ccglm), the files named by a hash of the plan file's real path. So one plan has one
+ * owner and one state whatever --log-dir or --worktree-root a run is given, and nothing is added
+ * beside the plan (in the user's repository).
+ */
+import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { Env } from '../agent/auth.js';
+
+export interface PlanHome {
+  /** A hash of the plan's real path (12 hex digits). */
+  key: string;
+  lock: string;
+  state: string;
+}
+
+/** The per-user state folder of ccglm. */
+export function stateDirOf(env: Env, home: string): string {
+  const xdg = env['XDG_STATE_HOME'];
+  return xdg !== undefined && path.isAbsolute(xdg)
+    ? path.join(xdg, 'ccglm')
+    : path.join(home, '.local', 'state', 'ccglm');
+}
+
+/** The lock and state files of the plan at `planPath` (which exists: its real path is read). */
+export function planHome(planPath: string, planId: string, stateDir: string): PlanHome {
+  const key = createHash('sha1').update(realpathSync(planPath)).digest('hex').slice(0, 12);
+  const base = path.join(stateDir, 'runs', `${planId}-${key}`);
+  return { key, lock: `${base}.lock`, state: `${base}.state.json` };
+}

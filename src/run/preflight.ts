@@ -1,0 +1,235 @@
+/**
+ * The run's preflight: everything that would make tasks fail for a reason of the set-up, found
+ * before anything is written (no lock, job, branch, worktree or log folder; the plan untouched).
+ * Every check runs and reports (`PASS …` / `FAIL …; fix: …`), not only the first that fails.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
+import { failureCause, hasExplicitSource, resolveAuth } from '../agent/auth.js';
+import { checkAgent, type AgentChoice } from '../agent/preflight.js';
+import type { AgentProfile } from '../agent/profiles.js';
+import {
+  chooseProvider,
+  describeChoice,
+  type Provider,
+  type ProviderDeps,
+} from '../agent/provider.js';
+import { readJob } from '../jobs/index.js';
+import type { Task } from '../plan/types.js';
+import { git } from './git.js';
+import { describeHolder, liveLockHolder } from './lock.js';
+import type { PlanHome } from './plan-home.js';
+import { findRepos, type ResolvedRepo } from './repos.js';
+import { RunStateFile } from './run-state.js';
+
+export interface Check {
+  ok: boolean;
+  /** What was checked and what was found; on failure the cause and the fix. */
+  text: string;
+}
+
+export interface PreflightInput {
+  /** The plan as the user named it (for messages and the commands they are told to type). */
+  plan: string;
+  planPath: string;
+  /** The tasks this run would start. */
+  tasks: Task[];
+  reposDir?: string;
+  logDir: string;
+  worktreeRoot: string;
+  home: PlanHome;
+  resume: boolean;
+  /** The plan's integration branch (a repository without a commit may still have it). */
+  integrationBranch: string;
+  agent: AgentChoice;
+  /** The run's --model, for the credentials line. */
+  model?: string;
+  /** The provider came from the run being resumed, not from --provider. */
+  providerResumed?: boolean;
+  deps: ProviderDeps;
+}
+
+export interface PreflightResult {
+  ok: boolean;
+  checks: Check[];
+  repos: Map<string, ResolvedRepo>;
+  /** The claude agent's provider (undefined for other agents). */
+  provider?: Provider;
+}
+
+const pass = (text: string): Check => ({ ok: true, text });
+const fail = (text: string): Check => ({ ok: false, text });
+
+export async function runPreflight(input: PreflightInput): Promise<PreflightResult> {
+  const holder = liveLockHolder(input.home.lock);
+  const checks: Check[] = [
+    holder === undefined
+      ? pass(`lock: no other run of ${input.plan}`)
+      : fail(`lock: ${describeHolder(holder, input.plan)}`),
+    // The state of a live run is its own: only a dead run's jobs are left to take over.
+    ...(holder === undefined ? [checkEarlierRun(input)] : []),
+  ];
+  const found = await findRepos(input.tasks, input.planPath, input.reposDir);
+  if (found.missing !== undefined) checks.push(fail(found.missing));
+  const repos = [...new Map([...found.repos.values()].map((r) => [r.path, r])).values()];
+  const cwd = repos[0]?.path ?? path.dirname(input.planPath);
+  const agent = checkAgent(input.agent, { cwd, env: input.deps.env, skipRelative: true });
+  // Side by side: their git commands and `op` are most of the preflight's time.
+  const [repoChecks, credentials] = await Promise.all([
+    Promise.all(repos.map((repo) => checkRepo(repo, input.integrationBranch))),
+    checkCredentials(agent.profile, input),
+  ]);
+  checks.push(...repoChecks.flat());
+  checks.push(checkWritable('worktree root', input.worktreeRoot, '--worktree-root DIR'));
+  checks.push(checkWritable('log dir', input.logDir, '--log-dir DIR'));
+  const [cause = '', ...hints] = agent.ok ? [] : agent.lines;
+  const fix = hints.map((line) => line.trim().replace(/^Install: /, '')).join('; ');
+  checks.push(
+    agent.ok
+      ? pass(`agent ${agent.profile.name}: ${agent.executable ?? agent.profile.command}`)
+      : fail(`agent: ${cause}${fix !== '' ? `; fix: ${fix}` : ''}`),
+  );
+  checks.push(credentials.check);
+  return {
+    ok: checks.every((check) => check.ok),
+    checks,
+    repos: found.repos,
+    ...(credentials.provider !== undefined ? { provider: credentials.provider } : {}),
+  };
+}
+
+/** `PASS …` / `FAIL …` lines, as `ccglm job preflight` prints them. */
+export function formatChecks(checks: Check[]): string {
+  return checks.map((check) => `${check.ok ? 'PASS' : 'FAIL'} ${check.text}\n`).join('');
+}
+
+/**
+ * A dead run's jobs that still run, or ended without their run taking in the result: only
+ * `--resume` may take them over (a plain run would start their tasks a second time, in new
+ * worktrees, and leave the first attempt's commits unmerged).
+ */
+function checkEarlierRun(input: PreflightInput): Check {
+  const state = new RunStateFile(input.home.state).load();
+  const logDir = state?.logDir ?? input.logDir;
+  // Only tasks this run would start: one the plan says is done is not started twice anyway.
+  const starting = new Set(input.tasks.map((task) => task.id));
+  const open = Object.entries(state?.tasks ?? {}).filter(([id, entry]) => {
+    if (entry.ended === true || !starting.has(id)) return false;
+    try {
+      const job = readJob(logDir, entry.jobId);
+      return job.outcome !== undefined || job.agentAlive || job.hostAlive;
+    } catch {
+      return false; // its files cannot be read: nothing to adopt (as --resume finds)
+    }
+  });
+  if (open.length === 0) return pass('earlier run: no jobs left behind');
+  const ids = open.map(([id]) => id).join(', ');
+  const logs = path.resolve(logDir) === path.resolve(input.logDir) ? '' : ` --log-dir ${logDir}`;
+  const resume = `ccglm run --resume ${input.plan}${logs}`;
+  if (!input.resume)
+    return fail(
+      `earlier run: a run of ${input.plan} that ended without finishing left the jobs of ${ids} (running, or ended and not merged); a plain run would start them again; fix: ${resume}`,
+    );
+  return logs === ''
+    ? pass(`earlier run: --resume takes over the jobs of ${ids}`)
+    : fail(
+        `earlier run: the jobs of ${ids} are in ${logDir}, not in ${input.logDir}; fix: ${resume}`,
+      );
+}
+
+async function checkRepo(repo: ResolvedRepo, integrationBranch: string): Promise<Check[]> {
+  const name = `repository ${repo.name} (${repo.path})`;
+  // The identity as git decides it when it commits: config, GIT_AUTHOR_*/GIT_COMMITTER_* and EMAIL,
+  // else a name and address it can make up (refused when the host has no domain: exit 128).
+  const [head, author, committer] = await Promise.all([
+    git(repo.path, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']),
+    git(repo.path, ['var', 'GIT_AUTHOR_IDENT']),
+    git(repo.path, ['var', 'GIT_COMMITTER_IDENT']),
+  ]);
+  // A repository whose HEAD is unborn may still have the plan's branch from an earlier run.
+  const commit = head.ok
+    ? head
+    : await git(repo.path, ['rev-parse', '--verify', '--quiet', `refs/heads/${integrationBranch}`]);
+  const noIdent = [author, committer].find((ident) => !ident.ok);
+  const who = committer.stdout.replace(/ \d+ [+-]\d{4}\s*$/, '').trim();
+  return [
+    commit.ok
+      ? pass(`${name}: at ${commit.stdout.trim().slice(0, 7)}`)
+      : fail(
+          `${name}: no commit yet (ccglm branches from HEAD); fix: make one: git -C ${repo.path} commit --allow-empty -m init`,
+        ),
+    noIdent === undefined
+      ? pass(`${name}: commits and merges as ${who}`)
+      : fail(
+          `${name}: no git identity for commits and merges (${gitReason(noIdent.stderr)}); fix: git config --global user.name 'Your Name' && git config --global user.email you@example.com`,
+        ),
+  ];
+}
+
+/** git's last `fatal:` line, without the prefix. */
+function gitReason(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  const fatal = lines.reverse().find((line) => line.startsWith('fatal: ')) ?? lines[0] ?? '';
+  return fatal.replace(/^fatal: /, '') || 'git var failed';
+}
+
+/**
+ * A folder ccglm will make things in: it, or the nearest folder above it that exists, is a folder
+ * this user may write in. Nothing is made (the run makes it later).
+ */
+function checkWritable(what: string, dir: string, option: string): Check {
+  let existing = path.resolve(dir);
+  for (;;) {
+    try {
+      const stat = statSync(existing);
+      if (!stat.isDirectory())
+        return fail(
+          `${what} ${dir}: ${existing} is not a folder; fix: remove it, or pass ${option}`,
+        );
+      break;
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) break;
+      existing = parent;
+    }
+  }
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+    return pass(`${what} ${dir}: writable${existing === dir ? '' : ` (${existing} is)`}`);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    return fail(
+      `${what} ${dir}: ${existing} is not writable (${code}); fix: pass ${option} with a folder you can write`,
+    );
+  }
+}
+
+/** The credential the agent's launch will resolve, named by its source (never the secret). */
+async function checkCredentials(
+  profile: AgentProfile,
+  { agent: choice, deps, model, providerResumed }: PreflightInput,
+): Promise<{ check: Check; provider?: Provider }> {
+  if (profile.name === 'claude' && choice.agentCmd === undefined) {
+    const chosen = await chooseProvider(choice.provider, deps);
+    if (!chosen.ok) return { check: fail(`credentials: ${chosen.message}`) };
+    const warning = chosen.warning !== undefined ? ` (warning: ${chosen.warning})` : '';
+    return {
+      check: pass(
+        `credentials: ${describeChoice(chosen, deps.env, model, providerResumed === true ? 'as the resumed run' : undefined)}${warning}`,
+      ),
+      provider: chosen.provider,
+    };
+  }
+  if (profile.auth === 'none' || (profile.auth === 'optional' && !hasExplicitSource(deps.env)))
+    return { check: pass(`credentials: none needed by agent ${profile.name}`) };
+  const auth = await resolveAuth(deps);
+  if (auth.ok) return { check: pass(`credentials: token from ${auth.source}`) };
+  const cause = failureCause(auth.message);
+  return auth.mode === 'non_strict'
+    ? { check: pass(`credentials: none resolved (${cause}); launching without a token`) }
+    : {
+        check: fail(
+          `credentials: ${cause}; fix: export ZAI_API_KEY='…' or CC_GLM_AUTH_TOKEN='…' (see ccglm headless --auth-check)`,
+        ),
+      };
+}
