@@ -9,6 +9,7 @@ import { buildAgentJob, detectRateLimit, renderPrompt } from '../agent/index.js'
 import { systemProviderDeps, type Provider, type ProviderDeps } from '../agent/provider.js';
 import { CcglmError, ExitCode } from '../errors.js';
 import { compilePlan, type CompiledPlan } from '../graph/compile.js';
+import { repoRootsOf } from '../paths.js';
 import { renderWaves } from '../graph/render-waves.js';
 import {
   indexByPid,
@@ -137,13 +138,12 @@ async function runWith(
   const planPath = path.resolve(options.plan);
   const read = await readPlanFile(planPath);
   if (!read.ok) throw new CcglmError(read.message, 1);
-  const compiled = compilePlan(
-    read.text,
-    options.plan,
-    options.concurrency !== undefined && Number.isFinite(options.concurrency)
+  const compiled = compilePlan(read.text, options.plan, {
+    ...repoRootsOf(planPath),
+    ...(options.concurrency !== undefined && Number.isFinite(options.concurrency)
       ? { concurrency: options.concurrency }
-      : {},
-  );
+      : {}),
+  });
   if (!compiled.ok) {
     const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
     options.print(
