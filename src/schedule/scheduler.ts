@@ -5,6 +5,8 @@
  * (a task starts when its dependencies completed); `continue` as in turbo.
  */
 
+import { buildGraph, dagOf, topologicalOrder } from '../graph/dag.js';
+
 export type Strategy = 'waves' | 'eager';
 export type ContinueMode = 'never' | 'dependencies-successful' | 'always';
 export type TaskState = 'pending' | 'running' | 'completed' | 'failed' | 'blocked' | 'skipped';
@@ -60,17 +62,20 @@ export class Scheduler {
     this.strategy = options.strategy ?? 'waves';
     this.continueMode = options.continue ?? 'dependencies-successful';
     this.concurrency = options.concurrency ?? 3;
-    const known = new Set(tasks.map((task) => task.id));
-    for (const task of tasks) {
-      this.tasks.set(task.id, {
-        deps: task.deps.filter((dep) => known.has(dep) && dep !== task.id),
-        dependents: [],
+    // The graph module's graph and order (graphlib): dependencies on unknown tasks and on the task
+    // itself are left out there.
+    const graph = buildGraph(
+      tasks.map((task) => ({ id: task.id, dependsOn: task.deps.map((id) => ({ id })) })),
+    );
+    const dag = dagOf(graph);
+    for (const id of graph.ids) {
+      this.tasks.set(id, {
+        deps: dag.predecessors(id) ?? [],
+        dependents: dag.successors(id) ?? [],
         wave: 0,
       });
     }
-    for (const [id, node] of this.tasks)
-      for (const dep of node.deps) this.tasks.get(dep)?.dependents.push(id);
-    this.order = topological([...this.tasks.keys()], (id) => this.tasks.get(id)?.deps ?? []);
+    this.order = topologicalOrder(graph).order.map((node) => graph.ids[node] as string);
     for (const id of this.order) {
       const node = this.tasks.get(id);
       if (node !== undefined)
@@ -310,24 +315,4 @@ function startOrder(order: string[], dependentsOf: (id: string) => string[]): st
     (a, b) =>
       (chain.get(b) ?? 0) - (chain.get(a) ?? 0) || (position.get(a) ?? 0) - (position.get(b) ?? 0),
   );
-}
-
-/** Plan order, but every task after its dependencies (Kahn's algorithm, stable). */
-function topological(ids: string[], depsOf: (id: string) => string[]): string[] {
-  const position = new Map(ids.map((id, i) => [id, i]));
-  const indegree = new Map(ids.map((id) => [id, depsOf(id).length]));
-  const dependents = new Map<string, string[]>(ids.map((id) => [id, []]));
-  for (const id of ids) for (const dep of depsOf(id)) dependents.get(dep)?.push(id);
-  const ready = ids.filter((id) => indegree.get(id) === 0);
-  const out: string[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
-    const id = ready.shift() as string;
-    out.push(id);
-    for (const next of dependents.get(id) ?? []) {
-      indegree.set(next, (indegree.get(next) ?? 0) - 1);
-      if (indegree.get(next) === 0) ready.push(next);
-    }
-  }
-  return out;
 }
