@@ -2,9 +2,9 @@
  * Graph and lint checks over a parsed plan: each a small rule that pushes diagnostics.
  * CCG2xx: the graph is wrong (errors). CCG4xx: the plan will run, but probably not as meant.
  */
-import type { Diagnostic, PlanDoc, Task } from '../plan/types.js';
+import type { Diagnostic, LocationEntry, PlanDoc, Task } from '../plan/types.js';
 import { dependencyClosure, findCycles, reaches, type TaskGraph } from './dag.js';
-import { locationMatcher } from './path-match.js';
+import { locationMatcher, looksLikePath } from './path-match.js';
 
 export interface CheckContext {
   plan: PlanDoc;
@@ -79,49 +79,47 @@ export function checkCycles({ graph, tasks, push }: CheckContext): void {
   }
 }
 
-/** Tasks that may run at the same time (neither reaches the other) and list the same file. */
+/**
+ * Tasks that may still run at the same time (neither reaches the other, neither already Completed
+ * or Skipped: a run never starts those) and list the same files: one warning per pair of tasks,
+ * every shared file in it. Only entries that look like paths count, and not those noted read-only.
+ */
 export function checkOverlaps({ graph, tasks, order, acyclic, push }: CheckContext): void {
   if (!acyclic) return;
-  const byPath = new Map<string, { node: number; path: string }[]>();
+  const byPath = new Map<string, { node: number; entry: LocationEntry }[]>();
   tasks.forEach((task, node) => {
+    if (isDone(task)) return;
     for (const entry of task.location ?? []) {
+      if (isReadOnly(entry) || !looksLikePath(entry.path)) continue;
       const path = normalisePath(entry.path);
-      if (path.length === 0) continue;
       const list = byPath.get(path) ?? [];
-      if (!list.some((other) => other.node === node)) list.push({ node, path: entry.path });
+      if (!list.some((other) => other.node === node)) list.push({ node, entry });
       byPath.set(path, list);
     }
   });
   const keys = [...byPath.keys()];
   const globs = keys.filter((key) => key.includes('*') || key.endsWith('/'));
   let closure: Uint32Array[] | undefined;
-  const reported = new Set<string>();
+  const pairs = new Map<
+    string,
+    { first: number; second: number; files: Map<string, [LocationEntry, LocationEntry]> }
+  >();
   const compare = (
-    a: { node: number; path: string },
-    b: { node: number; path: string },
+    a: { node: number; entry: LocationEntry },
+    b: { node: number; entry: LocationEntry },
     file: string,
   ) => {
     if (a.node === b.node) return;
     const [x, y] = a.node < b.node ? [a, b] : [b, a];
-    const key = `${x.node}:${y.node}:${file}`;
-    if (reported.has(key)) return;
-    closure ??= dependencyClosure(graph, order);
-    if (reaches(closure, x.node, y.node) || reaches(closure, y.node, x.node)) return;
-    reported.add(key);
-    const first = tasks[x.node] as Task;
-    const second = tasks[y.node] as Task;
-    const secondEntry = second.location?.find((entry) => entry.path === y.path);
-    const firstEntry = first.location?.find((entry) => entry.path === x.path);
-    push({
-      code: 'CCG401',
-      severity: 'warning',
-      message: `Tasks ${first.id} and ${second.id} can run at the same time and both list \`${file}\`: merge-conflict risk`,
-      span: secondEntry?.span ?? second.headingSpan,
-      related: [
-        { message: `${first.id} lists it here`, span: firstEntry?.span ?? first.headingSpan },
-      ],
-      hint: `Make one depend on the other, or merge them into one task.`,
-    });
+    const key = `${x.node}:${y.node}`;
+    let pair = pairs.get(key);
+    if (pair === undefined) {
+      closure ??= dependencyClosure(graph, order);
+      if (reaches(closure, x.node, y.node) || reaches(closure, y.node, x.node)) return;
+      pair = { first: x.node, second: y.node, files: new Map() };
+      pairs.set(key, pair);
+    }
+    if (!pair.files.has(file)) pair.files.set(file, [x.entry, y.entry]);
   };
   for (const [path, users] of byPath) {
     for (let i = 0; i < users.length; i += 1)
@@ -137,17 +135,45 @@ export function checkOverlaps({ graph, tasks, order, acyclic, push }: CheckConte
         for (const b of byPath.get(key) ?? []) compare(a, b, key);
     }
   }
+  for (const pair of [...pairs.values()].sort((p, q) => p.first - q.first || p.second - q.second)) {
+    const first = tasks[pair.first] as Task;
+    const second = tasks[pair.second] as Task;
+    const files = [...pair.files.keys()];
+    const shared = files.map((file) => `\`${file}\``).join(', ');
+    const entries = [...pair.files.values()];
+    const earliest = (side: 0 | 1) =>
+      entries
+        .map((both) => both[side])
+        .reduce((a, b) => (b.span.start.offset < a.span.start.offset ? b : a));
+    const firstEntry = earliest(0);
+    const secondEntry = earliest(1);
+    push({
+      code: 'CCG401',
+      severity: 'warning',
+      message: `Tasks ${first.id} and ${second.id} can run at the same time and both list ${shared}: merge-conflict risk`,
+      span: secondEntry.span,
+      related: [
+        {
+          message: `${first.id} lists ${files.length === 1 ? 'it' : 'them'} here`,
+          span: firstEntry.span,
+        },
+      ],
+      hint: `Make one depend on the other, or merge them into one task (a file only read can be noted \`(read-only)\`).`,
+    });
+  }
 }
 
+/** A wave with more tasks still to run than --concurrency (Completed and Skipped ones never start). */
 export function checkWaveWidth({ waves, concurrency, tasks, graph, push }: CheckContext): void {
   if (concurrency === undefined || !Number.isFinite(concurrency)) return;
-  waves.forEach((wave, i) => {
+  waves.forEach((ids, i) => {
+    const wave = ids.filter((id) => !isDone(tasks[graph.index.get(id) as number] as Task));
     if (wave.length <= concurrency) return;
     const first = tasks[graph.index.get(wave[0] as string) as number] as Task;
     push({
       code: 'CCG402',
       severity: 'warning',
-      message: `Wave ${i + 1} has ${wave.length} tasks (${wave.join(', ')}), more than --concurrency ${concurrency}: it will run in ${Math.ceil(wave.length / concurrency)} batches`,
+      message: `Wave ${i + 1} has ${wave.length} tasks to run (${wave.join(', ')}), more than --concurrency ${concurrency}: it will run in ${Math.ceil(wave.length / concurrency)} batches`,
       span: first.headingSpan,
     });
   });
@@ -180,7 +206,7 @@ export function checkRedundantEdges({ graph, tasks, order, acyclic, push }: Chec
       const entry = task.dependsOn?.find((d) => d.id === graph.ids[dep]);
       push({
         code: 'CCG404',
-        severity: 'warning',
+        severity: 'info',
         message: `${task.id} → ${graph.ids[dep]} is redundant: ${task.id} already depends on it through ${graph.ids[via]}`,
         span: entry?.span ?? task.headingSpan,
         hint: `Drop ${graph.ids[dep]} from ${task.id}'s depends_on to keep the graph readable.`,
@@ -189,30 +215,52 @@ export function checkRedundantEdges({ graph, tasks, order, acyclic, push }: Chec
   });
 }
 
+/**
+ * The plan's own wave table against the waves the dependencies give: one warning per table, each
+ * row that disagrees as a related place. A table numbered from 0 is read as numbered from 1.
+ */
 export function checkDeclaredWaves({ plan, waves, acyclic, push }: CheckContext): void {
   if (!acyclic || plan.declaredWaves === undefined) return;
   const waveOf = new Map<string, number>();
   waves.forEach((wave, i) => wave.forEach((id) => waveOf.set(id, i + 1)));
   const declared = plan.declaredWaves.filter((row) => row.taskIds.length > 0);
   // Only a table that names each task once and in plain numbered order can be compared.
-  const numbered = declared.every((row) =>
-    /^\d+$/.test(row.label.replace(/^(wave|group|phase|stage|onda)\s*/i, '')),
+  const labels = declared.map((row) => row.label.replace(/^(wave|group|phase|stage|onda)\s*/i, ''));
+  if (!labels.every((label) => /^\d+$/.test(label))) return;
+  const shift = labels.some((label) => Number(label) === 0) ? 1 : 0;
+  const related: Diagnostic['related'] = [];
+  const wrong: string[] = [];
+  declared.forEach((row, i) => {
+    const label = Number(labels[i]) + shift;
+    const ids = row.taskIds.filter((id) => waveOf.has(id) && waveOf.get(id) !== label);
+    if (ids.length === 0) return;
+    wrong.push(...ids.map((id) => `${id} in ${label} (the dependencies give ${waveOf.get(id)})`));
+    related.push({ message: `wave ${label} is here`, span: row.span });
+  });
+  const first = related[0];
+  if (first === undefined) return;
+  push({
+    code: 'CCG405',
+    severity: 'warning',
+    message: `Unexpected waves in the wave table: ${wrong.join(', ')}, expected the waves the dependencies give`,
+    span: first.span,
+    related,
+    hint: 'ccglm runs the waves the dependencies give (see ccglm waves); update the table or depends_on.',
+  });
+}
+
+function isDone(task: Task): boolean {
+  return task.status === 'Completed' || task.status === 'Skipped';
+}
+
+/** `(read-only)`, `(reads)`, `(reference only)`: a file a task looks at, not one it changes. */
+function isReadOnly(entry: LocationEntry): boolean {
+  return (
+    entry.note !== undefined &&
+    /\bread[\s-]?only\b|^reads?\b|\breference only\b|\bno changes?\b|\bunchanged\b/i.test(
+      entry.note,
+    )
   );
-  if (!numbered) return;
-  for (const row of declared) {
-    const label = Number(row.label.replace(/^\D+/, ''));
-    const wrong = row.taskIds.filter((id) => waveOf.has(id) && waveOf.get(id) !== label);
-    if (wrong.length === 0) continue;
-    push({
-      code: 'CCG405',
-      severity: 'warning',
-      message: `The wave table puts ${wrong.join(', ')} in wave ${label}, but the dependencies put ${wrong
-        .map((id) => `${id} in wave ${waveOf.get(id)}`)
-        .join(', ')}`,
-      span: row.span,
-      hint: 'ccglm runs the waves the dependencies give (see ccglm waves); update the table or depends_on.',
-    });
-  }
 }
 
 function normalisePath(path: string): string {
