@@ -2,6 +2,7 @@
  * The compiler facade every command goes through: parse, then the graph and lint checks, then the
  * waves and critical path. Pure: text in, compiled plan out.
  */
+import { attachStatusFixes } from '../plan/fixes.js';
 import { parsePlan } from '../plan/parse.js';
 import type { CompileResult, Diagnostic, Task } from '../plan/types.js';
 import { buildGraph, computeWaves, criticalPath, topologicalOrder, type TaskGraph } from './dag.js';
@@ -62,6 +63,7 @@ export function compilePlan(
   };
   if (options.concurrency !== undefined) context.concurrency = options.concurrency;
   for (const rule of RULES) rule(context);
+  attachStatusFixes(text, diagnostics);
   diagnostics.sort(byPosition);
   return {
     plan,

@@ -5,7 +5,7 @@
  */
 import { parseTask } from './parse.js';
 import { detectEol } from './source.js';
-import type { Field, Task, TaskEdit } from './types.js';
+import type { Field, Fix, Task, TaskEdit } from './types.js';
 import { CANONICAL_LABEL } from './values.js';
 
 export class PatchError extends Error {
@@ -108,4 +108,57 @@ function styleOf(text: string, task: Task): ItemStyle {
     bullet: bullet === '*' || bullet === '+' ? bullet : '-',
     colon: /[:：]\s*(\*\*|__)\s*$/.test(head) ? 'inside' : 'outside',
   };
+}
+
+export interface AppliedFix<T extends { fix?: Fix }> {
+  /** The diagnostic whose fix it is. */
+  diagnostic: T;
+  /** The text the fix replaced. */
+  before: string;
+}
+
+/**
+ * Applies diagnostics' fixes in one go (for `ccglm validate --fix`): fixes are taken in text
+ * order (two on the same span: the smaller text first), and one that overlaps a fix already taken
+ * (or points outside the text, or changes nothing) is skipped, so what is applied never depends
+ * on the order the diagnostics came in.
+ * Pure: the caller writes the text.
+ */
+export function applyFixes<T extends { fix?: Fix }>(
+  text: string,
+  diagnostics: readonly T[],
+): { text: string; applied: AppliedFix<T>[]; skipped: T[] } {
+  const candidates = diagnostics
+    .filter((d): d is T & { fix: Fix } => d.fix !== undefined)
+    .sort(
+      (a, b) =>
+        a.fix.span.start.offset - b.fix.span.start.offset ||
+        a.fix.span.end.offset - b.fix.span.end.offset ||
+        (a.fix.text < b.fix.text ? -1 : a.fix.text > b.fix.text ? 1 : 0),
+    );
+  const applied: AppliedFix<T>[] = [];
+  const skipped: T[] = [];
+  let taken = -1;
+  for (const diagnostic of candidates) {
+    const { start, end } = diagnostic.fix.span;
+    const before = text.slice(start.offset, end.offset);
+    if (
+      start.offset < 0 ||
+      end.offset > text.length ||
+      end.offset < start.offset ||
+      start.offset < taken ||
+      before === diagnostic.fix.text
+    ) {
+      skipped.push(diagnostic);
+      continue;
+    }
+    applied.push({ diagnostic, before });
+    taken = Math.max(end.offset, start.offset + 1);
+  }
+  let out = text;
+  for (const { diagnostic } of [...applied].reverse()) {
+    const { span, text: replacement } = diagnostic.fix as Fix;
+    out = out.slice(0, span.start.offset) + replacement + out.slice(span.end.offset);
+  }
+  return { text: out, applied, skipped };
 }

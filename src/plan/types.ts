@@ -35,6 +35,13 @@ export interface Diagnostic {
   span: Span;
   related: RelatedInfo[];
   hint?: string;
+  /** A safe edit that resolves it: replace the text at `span` with `text` (`ccglm validate --fix`). */
+  fix?: Fix;
+}
+
+export interface Fix {
+  span: Span;
+  text: string;
 }
 
 /** Canonical status words. */
