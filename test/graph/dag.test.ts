@@ -139,3 +139,36 @@ describe('graph algorithms on deep plans (graphlib recurses per task; ours must 
     expect(dagOf(g)).toBe(dag);
   });
 });
+
+describe('looksLikePath', () => {
+  it('paths, folders, globs and known file names; not prose, identifiers or URLs', async () => {
+    const { looksLikePath } = await import('../../src/graph/path-match.js');
+    for (const path of [
+      'src/a.ts',
+      'tests/',
+      'pipenv/routines/*.py',
+      'schema.py',
+      'serviceClient.test.ts',
+      'Makefile',
+      'Dockerfile',
+      'Pipfile',
+      '.env',
+      'pipenv/utils/requirementslib.py:23',
+      'C:\\repo\\a.ts',
+    ])
+      expect(looksLikePath(path), path).toBe(true);
+    for (const prose of [
+      'decision',
+      'tests',
+      'the parser module',
+      'every internal caller',
+      'ResolverOptions.backend',
+      '_wall_clock_deadline',
+      '--resolver NAME',
+      'T_F.3',
+      'https://example.com/a.ts',
+      '',
+    ])
+      expect(looksLikePath(prose), prose).toBe(false);
+  });
+});
