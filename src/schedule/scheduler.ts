@@ -5,7 +5,13 @@
  * (a task starts when its dependencies completed); `continue` as in turbo.
  */
 
-import { buildGraph, dagOf, topologicalOrder } from '../graph/dag.js';
+import {
+  buildGraph,
+  dagOf,
+  topologicalOrder,
+  transitiveDependents,
+  type TaskGraph,
+} from '../graph/dag.js';
 
 export type Strategy = 'waves' | 'eager';
 export type ContinueMode = 'never' | 'dependencies-successful' | 'always';
@@ -43,6 +49,7 @@ export class Scheduler {
     string,
     { deps: string[]; dependents: string[]; wave: number }
   >();
+  private readonly graph: TaskGraph;
   private readonly states = new Map<string, TaskState>();
   private readonly reasons = new Map<string, string>();
   /** Plan order, every task after its dependencies (what state() lists). */
@@ -67,6 +74,7 @@ export class Scheduler {
     const graph = buildGraph(
       tasks.map((task) => ({ id: task.id, dependsOn: task.deps.map((id) => ({ id })) })),
     );
+    this.graph = graph;
     const dag = dagOf(graph);
     for (const id of graph.ids) {
       this.tasks.set(id, {
@@ -81,7 +89,7 @@ export class Scheduler {
       if (node !== undefined)
         node.wave = Math.max(0, ...node.deps.map((dep) => (this.tasks.get(dep)?.wave ?? 0) + 1));
     }
-    const selected = selectTasks(this.tasks, options);
+    const selected = selectTasks(this.graph, options);
     for (const task of tasks) {
       if (task.done === true) this.states.set(task.id, 'completed');
       else if (!selected.has(task.id)) this.states.set(task.id, 'skipped');
@@ -258,15 +266,8 @@ export class Scheduler {
   }
 
   private downstream(id: string): string[] {
-    const seen = new Set<string>();
-    const queue = [...(this.tasks.get(id)?.dependents ?? [])];
-    while (queue.length > 0) {
-      const next = queue.shift() as string;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      queue.push(...(this.tasks.get(next)?.dependents ?? []));
-    }
-    return this.order.filter((other) => seen.has(other));
+    const below = new Set(transitiveDependents(this.graph, id));
+    return this.order.filter((other) => below.has(other));
   }
 
   private block(id: string, reason: string): void {
@@ -280,23 +281,13 @@ function isEnded(state: TaskState | undefined): boolean {
   return state === 'completed' || state === 'failed' || state === 'blocked';
 }
 
-function selectTasks(
-  tasks: Map<string, { deps: string[]; dependents: string[] }>,
-  options: SchedulerOptions,
-): Set<string> {
-  if (options.only !== undefined) return new Set(options.only.filter((id) => tasks.has(id)));
-  if (options.from !== undefined) {
-    const selected = new Set<string>();
-    const queue = [options.from];
-    while (queue.length > 0) {
-      const id = queue.shift() as string;
-      if (selected.has(id) || !tasks.has(id)) continue;
-      selected.add(id);
-      queue.push(...(tasks.get(id)?.dependents ?? []));
-    }
-    return selected;
-  }
-  return new Set(tasks.keys());
+function selectTasks(graph: TaskGraph, options: SchedulerOptions): Set<string> {
+  if (options.only !== undefined) return new Set(options.only.filter((id) => graph.index.has(id)));
+  if (options.from !== undefined)
+    return graph.index.has(options.from)
+      ? new Set([options.from, ...transitiveDependents(graph, options.from)])
+      : new Set();
+  return new Set(graph.ids);
 }
 
 /**
