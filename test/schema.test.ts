@@ -1,9 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { compilePlan } from '../src/graph/compile.js';
-// @ts-expect-error: a plain .mjs script without types
-import { generateSchema } from '../scripts/gen-schema.mjs';
+import {
+  generateConfigChecker,
+  generateConfigSchema,
+  generateSchema,
+  // @ts-expect-error: a plain .mjs script without types
+} from '../scripts/gen-schema.mjs';
+import { loadConfig } from '../src/config-file.js';
 
 const committed = JSON.parse(
   readFileSync(new URL('../schemas/plan.schema.json', import.meta.url), 'utf8'),
@@ -29,6 +36,49 @@ describe('schemas/plan.schema.json', () => {
       );
       const ok = validate(compiled);
       expect(ok, `${file.pathname}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    }
+  });
+});
+
+describe('schemas/config.schema.json (ccglm.config.json)', () => {
+  const read = (name: string) =>
+    readFileSync(new URL(`../schemas/${name}`, import.meta.url), 'utf8');
+
+  it('matches the TypeScript type, and its compiled checker matches it (node scripts/gen-schema.mjs)', () => {
+    const schema = generateConfigSchema();
+    expect(schema).toEqual(JSON.parse(read('config.schema.json')));
+    expect(generateConfigChecker(schema)).toBe(read('config.schema.check.mjs'));
+  }, 60_000);
+
+  it('accepts agents and a validate section; refuses unknown keys, wrong types and bad codes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccglm-config-'));
+    const file = path.join(dir, 'ccglm.config.json');
+    const load = (data: unknown) => {
+      writeFileSync(file, JSON.stringify(data));
+      return loadConfig(file);
+    };
+    try {
+      const good = {
+        $schema: 'https://github.com/ccglm/ccglm/schemas/config.schema.json',
+        agents: { mine: { command: 'my-agent', args: ['-p'], prompt: 'stdin', auth: 'none' } },
+        defaultAgent: 'mine',
+        validate: { ignore: ['CCG309', 'ccg404'], strict: true, quiet: false },
+      };
+      await expect(load(good)).resolves.toEqual(good);
+      await expect(load({ validate: { strict: 'yes' } })).rejects.toThrow(
+        'validate.strict: must be boolean, got "yes"',
+      );
+      await expect(load({ validate: { ignore: ['W001'] } })).rejects.toThrow(
+        'validate.ignore.0: must match pattern',
+      );
+      await expect(load({ agents: { x: { prompt: 'pipe' } } })).rejects.toThrow(
+        'agents.x.prompt: must be equal to one of the allowed values: stdin, file, got "pipe"',
+      );
+      await expect(load({ validat: {} })).rejects.toThrow(
+        'top level: must NOT have additional properties (`validat`)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

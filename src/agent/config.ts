@@ -61,17 +61,21 @@ function checkValue(key: string, value: unknown): string | undefined {
   return undefined;
 }
 
-/** Reads and checks a config file; one clear error naming the file and the bad key. */
-export function loadAgentConfig(file: string): AgentConfig {
-  let data: unknown;
+/** A config file's JSON, or one clear error naming the file. */
+export function readConfigJson(file: string): unknown {
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new CcglmError(
       `${file}: cannot read config: ${(error as Error).message}`,
       ExitCode.failure,
     );
   }
+}
+
+/** Reads and checks a config file; one clear error naming the file and the bad key. */
+export function loadAgentConfig(file: string): AgentConfig {
+  const data = readConfigJson(file);
   const bad = (where: string, what: string) =>
     new CcglmError(`${file}: ${where}: ${what}`, ExitCode.failure);
   if (typeof data !== 'object' || data === null || Array.isArray(data))

@@ -1,20 +1,28 @@
 import { compilePlan } from '../graph/compile.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../plan/render.js';
 import type { Diagnostic } from '../plan/types.js';
+import { failed, resolveReportOptions, selectDiagnostics } from './diagnostic-filter.js';
 import { expandPlanArgs, parseFormat } from './plan-input.js';
 import { readPlanFile } from '../read-plan-file.js';
+import { repoRootsOf } from '../paths.js';
 
 export interface ValidateOptions {
   plans: string[];
   format: string;
-  strict: boolean;
+  strict?: boolean;
+  quiet?: boolean;
+  ignore?: string[];
+  fix?: boolean;
   concurrency?: number;
 }
 
-/** Checks every plan, prints the diagnostics in one report, returns the exit code. */
+/** Checks every plan (fixing first with --fix), prints the diagnostics in one report, returns the exit code. */
 export async function runValidate(options: ValidateOptions): Promise<number> {
   const format = parseFormat<DiagnosticFormat>(options.format, ['text', 'json', 'github', 'sarif']);
+  const report = await resolveReportOptions(options, process.cwd());
   const files = await expandPlanArgs(options.plans);
+  const compileOptions =
+    options.concurrency !== undefined ? { concurrency: options.concurrency } : {};
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   let unreadable = 0;
@@ -25,20 +33,48 @@ export async function runValidate(options: ValidateOptions): Promise<number> {
       unreadable += 1;
       continue;
     }
-    sources.set(file, read.text);
-    const compiled = compilePlan(
-      read.text,
-      file,
-      options.concurrency !== undefined ? { concurrency: options.concurrency } : {},
-    );
+    let text = read.text;
+    const fileOptions = { ...compileOptions, ...repoRootsOf(file) };
+    let compiled = compilePlan(text, file, fileOptions);
+    if (options.fix === true) {
+      const fixed = await fixPlan(file, text, selectDiagnostics(compiled.diagnostics, report));
+      // Fix lines go where they do not mix with a machine-readable report.
+      (format === 'text' ? process.stdout : process.stderr).write(fixed.lines.join(''));
+      if (fixed.text !== text) {
+        text = fixed.text;
+        compiled = compilePlan(text, file, fileOptions);
+      }
+    }
+    sources.set(file, text);
     diagnostics.push(...compiled.diagnostics);
   }
+  const reported = selectDiagnostics(diagnostics, report);
   const color =
     format === 'text' && process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
   process.stdout.write(
-    renderDiagnostics(diagnostics, { format, sources, color, files: [...sources.keys()] }),
+    renderDiagnostics(reported, { format, sources, color, files: [...sources.keys()] }),
   );
-  const errors = diagnostics.some((d) => d.severity === 'error');
-  const warnings = diagnostics.some((d) => d.severity === 'warning');
-  return errors || unreadable > 0 || (options.strict && warnings) ? 1 : 0;
+  return failed(reported, report.strict) || unreadable > 0 ? 1 : 0;
 }
+
+async function fixPlan(
+  file: string,
+  text: string,
+  diagnostics: Diagnostic[],
+): Promise<{ text: string; lines: string[] }> {
+  if (!diagnostics.some((d) => d.fixes !== undefined)) return { text, lines: [] };
+  const { applyFixes } = await import('../plan/patch.js');
+  const { writeFixedPlan } = await import('./write-fixed-plan.js');
+  const { text: next, applied } = applyFixes(text, diagnostics);
+  if (applied.length === 0) return { text, lines: [] };
+  const written = await writeFixedPlan(file, text, next);
+  if (!written.ok) return { text, lines: [`ccglm: ${file}: not fixed: ${written.message}\n`] };
+  const lines = applied.map(
+    ({ diagnostic, fix, before }) =>
+      `${file}:${fix.span.start.line}:${fix.span.start.column} ${diagnostic.code} ${show(before)} → ${show(fix.text)}\n`,
+  );
+  lines.push(`fixed ${applied.length} in ${file}\n`);
+  return { text: next, lines };
+}
+
+const show = (text: string) => (text.length === 0 ? '(nothing)' : text.replace(/\r?\n/g, '⏎'));

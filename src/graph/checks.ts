@@ -4,7 +4,6 @@
  */
 import type { Diagnostic, PlanDoc, Task } from '../plan/types.js';
 import { dependencyClosure, findCycles, reaches, type TaskGraph } from './dag.js';
-import { locationMatcher } from './path-match.js';
 
 export interface CheckContext {
   plan: PlanDoc;
@@ -79,75 +78,17 @@ export function checkCycles({ graph, tasks, push }: CheckContext): void {
   }
 }
 
-/** Tasks that may run at the same time (neither reaches the other) and list the same file. */
-export function checkOverlaps({ graph, tasks, order, acyclic, push }: CheckContext): void {
-  if (!acyclic) return;
-  const byPath = new Map<string, { node: number; path: string }[]>();
-  tasks.forEach((task, node) => {
-    for (const entry of task.location ?? []) {
-      const path = normalisePath(entry.path);
-      if (path.length === 0) continue;
-      const list = byPath.get(path) ?? [];
-      if (!list.some((other) => other.node === node)) list.push({ node, path: entry.path });
-      byPath.set(path, list);
-    }
-  });
-  const keys = [...byPath.keys()];
-  const globs = keys.filter((key) => key.includes('*') || key.endsWith('/'));
-  let closure: Uint32Array[] | undefined;
-  const reported = new Set<string>();
-  const compare = (
-    a: { node: number; path: string },
-    b: { node: number; path: string },
-    file: string,
-  ) => {
-    if (a.node === b.node) return;
-    const [x, y] = a.node < b.node ? [a, b] : [b, a];
-    const key = `${x.node}:${y.node}:${file}`;
-    if (reported.has(key)) return;
-    closure ??= dependencyClosure(graph, order);
-    if (reaches(closure, x.node, y.node) || reaches(closure, y.node, x.node)) return;
-    reported.add(key);
-    const first = tasks[x.node] as Task;
-    const second = tasks[y.node] as Task;
-    const secondEntry = second.location?.find((entry) => entry.path === y.path);
-    const firstEntry = first.location?.find((entry) => entry.path === x.path);
-    push({
-      code: 'CCG401',
-      severity: 'warning',
-      message: `Tasks ${first.id} and ${second.id} can run at the same time and both list \`${file}\`: merge-conflict risk`,
-      span: secondEntry?.span ?? second.headingSpan,
-      related: [
-        { message: `${first.id} lists it here`, span: firstEntry?.span ?? first.headingSpan },
-      ],
-      hint: `Make one depend on the other, or merge them into one task.`,
-    });
-  };
-  for (const [path, users] of byPath) {
-    for (let i = 0; i < users.length; i += 1)
-      for (let j = i + 1; j < users.length; j += 1) compare(users[i]!, users[j]!, path);
-  }
-  // Globs and folders cover the files under them.
-  for (const glob of globs) {
-    const prefix = glob.replace(/\*.*$/, '');
-    const matcher = locationMatcher(glob);
-    for (const key of keys) {
-      if (key === glob || !key.startsWith(prefix) || !matcher(key)) continue;
-      for (const a of byPath.get(glob) ?? [])
-        for (const b of byPath.get(key) ?? []) compare(a, b, key);
-    }
-  }
-}
-
+/** A wave with more tasks still to run than --concurrency (Completed and Skipped ones never start). */
 export function checkWaveWidth({ waves, concurrency, tasks, graph, push }: CheckContext): void {
   if (concurrency === undefined || !Number.isFinite(concurrency)) return;
-  waves.forEach((wave, i) => {
+  waves.forEach((ids, i) => {
+    const wave = ids.filter((id) => !isDone(tasks[graph.index.get(id) as number] as Task));
     if (wave.length <= concurrency) return;
     const first = tasks[graph.index.get(wave[0] as string) as number] as Task;
     push({
       code: 'CCG402',
       severity: 'warning',
-      message: `Wave ${i + 1} has ${wave.length} tasks (${wave.join(', ')}), more than --concurrency ${concurrency}: it will run in ${Math.ceil(wave.length / concurrency)} batches`,
+      message: `Wave ${i + 1} has ${wave.length} tasks to run (${wave.join(', ')}), more than --concurrency ${concurrency}: it will run in ${Math.ceil(wave.length / concurrency)} batches`,
       span: first.headingSpan,
     });
   });
@@ -180,7 +121,7 @@ export function checkRedundantEdges({ graph, tasks, order, acyclic, push }: Chec
       const entry = task.dependsOn?.find((d) => d.id === graph.ids[dep]);
       push({
         code: 'CCG404',
-        severity: 'warning',
+        severity: 'info',
         message: `${task.id} → ${graph.ids[dep]} is redundant: ${task.id} already depends on it through ${graph.ids[via]}`,
         span: entry?.span ?? task.headingSpan,
         hint: `Drop ${graph.ids[dep]} from ${task.id}'s depends_on to keep the graph readable.`,
@@ -191,8 +132,9 @@ export function checkRedundantEdges({ graph, tasks, order, acyclic, push }: Chec
 
 /**
  * The plan's own wave table is wrong only where it would start a task with or before a task it
- * depends on. Putting a task later than it could start (to batch work, or numbering from 0) is the
- * author's choice, not a defect: ccglm runs the waves the dependencies give either way.
+ * depends on: one warning per table, each such row as a related place. Putting a task later than it
+ * could start (to batch work), or numbering from 0, is the author's choice, not a defect: ccglm runs
+ * the waves the dependencies give either way.
  */
 export function checkDeclaredWaves({ plan, acyclic, push }: CheckContext): void {
   if (!acyclic || plan.declaredWaves === undefined) return;
@@ -201,30 +143,33 @@ export function checkDeclaredWaves({ plan, acyclic, push }: CheckContext): void 
     for (const id of row.taskIds) if (!rowOf.has(id)) rowOf.set(id, index);
   });
   const dependsOn = new Map(plan.tasks.map((task) => [task.id, task.dependsOn ?? []]));
+  const related: Diagnostic['related'] = [];
+  const early: string[] = [];
   plan.declaredWaves.forEach((row, index) => {
-    const early = row.taskIds.flatMap((id) =>
+    const pairs = row.taskIds.flatMap((id) =>
       (dependsOn.get(id) ?? [])
         .filter((dep) => (rowOf.get(dep.id) ?? -1) >= index)
         .map((dep) => `${id} needs ${dep.id}`),
     );
-    if (early.length === 0) return;
+    if (pairs.length === 0) return;
     const name = /^\d+$/.test(row.label) ? `wave ${row.label}` : row.label || `row ${index + 1}`;
-    push({
-      code: 'CCG405',
-      severity: 'warning',
-      message: `The wave table starts tasks in ${name} before what they depend on is done: ${early.join(', ')}`,
-      span: row.span,
-      hint: 'ccglm runs the waves the dependencies give (see ccglm waves); update the table or depends_on.',
-    });
+    early.push(`${pairs.join(', ')} (${name})`);
+    related.push({ message: `${name}: ${pairs.join(', ')}`, span: row.span });
+  });
+  const first = related[0];
+  if (first === undefined) return;
+  push({
+    code: 'CCG405',
+    severity: 'warning',
+    message: `The wave table starts tasks with or before what they depend on: ${early.join('; ')}`,
+    span: first.span,
+    related,
+    hint: 'ccglm runs the waves the dependencies give (see ccglm waves); update the table or depends_on.',
   });
 }
 
-function normalisePath(path: string): string {
-  return path
-    .trim()
-    .replace(/\\/g, '/')
-    .replace(/^\.\//, '')
-    .replace(/\/{2,}/g, '/');
+export function isDone(task: Task): boolean {
+  return task.status === 'Completed' || task.status === 'Skipped';
 }
 
 function closestId(id: string, ids: string[]): string | undefined {

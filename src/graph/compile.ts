@@ -10,11 +10,11 @@ import {
   checkDeclaredWaves,
   checkDependencies,
   checkOneFilePerTask,
-  checkOverlaps,
   checkRedundantEdges,
   checkWaveWidth,
   type CheckContext,
 } from './checks.js';
+import { checkOverlaps } from './overlaps.js';
 
 export interface PlanGraphInfo {
   /** Task ids per wave, wave 1 first; empty when the graph has a cycle. */

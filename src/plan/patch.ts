@@ -5,7 +5,7 @@
  */
 import { parsePlan } from './parse.js';
 import { detectEol } from './source.js';
-import type { Field, Task, TaskEdit } from './types.js';
+import type { Field, Fix, Task, TaskEdit } from './types.js';
 import { CANONICAL_LABEL } from './values.js';
 
 export class PatchError extends Error {
@@ -110,4 +110,61 @@ function styleOf(text: string, task: Task): ItemStyle {
     bullet: bullet === '*' || bullet === '+' ? bullet : '-',
     colon: /[:：]\s*(\*\*|__)\s*$/.test(head) ? 'inside' : 'outside',
   };
+}
+
+export interface AppliedFix<T extends { fixes?: Fix[] }> {
+  /** The diagnostic whose fix it is. */
+  diagnostic: T;
+  fix: Fix;
+  /** The text the fix replaced. */
+  before: string;
+}
+
+/**
+ * Applies diagnostics' fixes in one go (for `ccglm validate --fix`): fixes are taken in text
+ * order (two on the same span: the smaller text first), and one that overlaps a fix already taken
+ * (or points outside the text, or changes nothing) is skipped, so what is applied never depends
+ * on the order the diagnostics came in.
+ * Pure: the caller writes the text.
+ */
+export function applyFixes<T extends { fixes?: Fix[] }>(
+  text: string,
+  diagnostics: readonly T[],
+): { text: string; applied: AppliedFix<T>[]; skipped: AppliedFix<T>[] } {
+  const candidates = diagnostics
+    .flatMap((diagnostic) =>
+      (diagnostic.fixes ?? []).map((fix) => ({
+        diagnostic,
+        fix,
+        before: text.slice(fix.span.start.offset, fix.span.end.offset),
+      })),
+    )
+    .sort(
+      (a, b) =>
+        a.fix.span.start.offset - b.fix.span.start.offset ||
+        a.fix.span.end.offset - b.fix.span.end.offset ||
+        (a.fix.text < b.fix.text ? -1 : a.fix.text > b.fix.text ? 1 : 0),
+    );
+  const applied: AppliedFix<T>[] = [];
+  const skipped: AppliedFix<T>[] = [];
+  let taken = -1;
+  for (const candidate of candidates) {
+    const { start, end } = candidate.fix.span;
+    if (
+      start.offset < 0 ||
+      end.offset > text.length ||
+      end.offset < start.offset ||
+      start.offset < taken ||
+      candidate.before === candidate.fix.text
+    ) {
+      skipped.push(candidate);
+      continue;
+    }
+    applied.push(candidate);
+    taken = Math.max(end.offset, start.offset + 1);
+  }
+  let out = text;
+  for (const { fix } of [...applied].reverse())
+    out = out.slice(0, fix.span.start.offset) + fix.text + out.slice(fix.span.end.offset);
+  return { text: out, applied, skipped };
 }

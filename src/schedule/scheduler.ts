@@ -5,6 +5,14 @@
  * (a task starts when its dependencies completed); `continue` as in turbo.
  */
 
+import {
+  buildGraph,
+  dagOf,
+  topologicalOrder,
+  transitiveDependents,
+  type TaskGraph,
+} from '../graph/dag.js';
+
 export type Strategy = 'waves' | 'eager';
 export type ContinueMode = 'never' | 'dependencies-successful' | 'always';
 export type TaskState = 'pending' | 'running' | 'completed' | 'failed' | 'blocked' | 'skipped';
@@ -41,6 +49,7 @@ export class Scheduler {
     string,
     { deps: string[]; dependents: string[]; wave: number }
   >();
+  private readonly graph: TaskGraph;
   private readonly states = new Map<string, TaskState>();
   private readonly reasons = new Map<string, string>();
   /** Plan order, every task after its dependencies (what state() lists). */
@@ -60,23 +69,27 @@ export class Scheduler {
     this.strategy = options.strategy ?? 'waves';
     this.continueMode = options.continue ?? 'dependencies-successful';
     this.concurrency = options.concurrency ?? 3;
-    const known = new Set(tasks.map((task) => task.id));
-    for (const task of tasks) {
-      this.tasks.set(task.id, {
-        deps: task.deps.filter((dep) => known.has(dep) && dep !== task.id),
-        dependents: [],
+    // The graph module's graph and order (graphlib): dependencies on unknown tasks and on the task
+    // itself are left out there.
+    const graph = buildGraph(
+      tasks.map((task) => ({ id: task.id, dependsOn: task.deps.map((id) => ({ id })) })),
+    );
+    this.graph = graph;
+    const dag = dagOf(graph);
+    for (const id of graph.ids) {
+      this.tasks.set(id, {
+        deps: dag.predecessors(id) ?? [],
+        dependents: dag.successors(id) ?? [],
         wave: 0,
       });
     }
-    for (const [id, node] of this.tasks)
-      for (const dep of node.deps) this.tasks.get(dep)?.dependents.push(id);
-    this.order = topological([...this.tasks.keys()], (id) => this.tasks.get(id)?.deps ?? []);
+    this.order = topologicalOrder(graph).order.map((node) => graph.ids[node] as string);
     for (const id of this.order) {
       const node = this.tasks.get(id);
       if (node !== undefined)
         node.wave = Math.max(0, ...node.deps.map((dep) => (this.tasks.get(dep)?.wave ?? 0) + 1));
     }
-    const selected = selectTasks(this.tasks, options);
+    const selected = selectTasks(this.graph, options);
     for (const task of tasks) {
       if (task.done === true) this.states.set(task.id, 'completed');
       else if (!selected.has(task.id)) this.states.set(task.id, 'skipped');
@@ -253,15 +266,8 @@ export class Scheduler {
   }
 
   private downstream(id: string): string[] {
-    const seen = new Set<string>();
-    const queue = [...(this.tasks.get(id)?.dependents ?? [])];
-    while (queue.length > 0) {
-      const next = queue.shift() as string;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      queue.push(...(this.tasks.get(next)?.dependents ?? []));
-    }
-    return this.order.filter((other) => seen.has(other));
+    const below = new Set(transitiveDependents(this.graph, id));
+    return this.order.filter((other) => below.has(other));
   }
 
   private block(id: string, reason: string): void {
@@ -275,23 +281,13 @@ function isEnded(state: TaskState | undefined): boolean {
   return state === 'completed' || state === 'failed' || state === 'blocked';
 }
 
-function selectTasks(
-  tasks: Map<string, { deps: string[]; dependents: string[] }>,
-  options: SchedulerOptions,
-): Set<string> {
-  if (options.only !== undefined) return new Set(options.only.filter((id) => tasks.has(id)));
-  if (options.from !== undefined) {
-    const selected = new Set<string>();
-    const queue = [options.from];
-    while (queue.length > 0) {
-      const id = queue.shift() as string;
-      if (selected.has(id) || !tasks.has(id)) continue;
-      selected.add(id);
-      queue.push(...(tasks.get(id)?.dependents ?? []));
-    }
-    return selected;
-  }
-  return new Set(tasks.keys());
+function selectTasks(graph: TaskGraph, options: SchedulerOptions): Set<string> {
+  if (options.only !== undefined) return new Set(options.only.filter((id) => graph.index.has(id)));
+  if (options.from !== undefined)
+    return graph.index.has(options.from)
+      ? new Set([options.from, ...transitiveDependents(graph, options.from)])
+      : new Set();
+  return new Set(graph.ids);
 }
 
 /**
@@ -310,24 +306,4 @@ function startOrder(order: string[], dependentsOf: (id: string) => string[]): st
     (a, b) =>
       (chain.get(b) ?? 0) - (chain.get(a) ?? 0) || (position.get(a) ?? 0) - (position.get(b) ?? 0),
   );
-}
-
-/** Plan order, but every task after its dependencies (Kahn's algorithm, stable). */
-function topological(ids: string[], depsOf: (id: string) => string[]): string[] {
-  const position = new Map(ids.map((id, i) => [id, i]));
-  const indegree = new Map(ids.map((id) => [id, depsOf(id).length]));
-  const dependents = new Map<string, string[]>(ids.map((id) => [id, []]));
-  for (const id of ids) for (const dep of depsOf(id)) dependents.get(dep)?.push(id);
-  const ready = ids.filter((id) => indegree.get(id) === 0);
-  const out: string[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
-    const id = ready.shift() as string;
-    out.push(id);
-    for (const next of dependents.get(id) ?? []) {
-      indegree.set(next, (indegree.get(next) ?? 0) - 1);
-      if (indegree.get(next) === 0) ready.push(next);
-    }
-  }
-  return out;
 }

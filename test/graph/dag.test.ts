@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   buildGraph,
   computeWaves,
+  dagOf,
   criticalPath,
   findCycles,
   topologicalOrder,
+  transitiveDependencies,
   transitiveDependents,
 } from '../../src/graph/dag.js';
 
@@ -98,5 +100,75 @@ describe('locationMatcher', () => {
     expect(locationMatcher('src/**')('src/x/y.ts')).toBe(true);
     expect(locationMatcher('src/*.ts')('src/x/y.ts')).toBe(false);
     expect(locationMatcher('./docs/*.md')('docs/a.md')).toBe(true);
+  });
+});
+
+describe('graph algorithms on deep plans (graphlib recurses per task; ours must not)', () => {
+  const chain = (count: number, closing?: number) =>
+    buildGraph(
+      Array.from({ length: count }, (_, i) => ({
+        id: `T${i + 1}`,
+        dependsOn:
+          i === 0 ? (closing !== undefined ? [{ id: `T${closing}` }] : []) : [{ id: `T${i}` }],
+      })),
+    );
+
+  it('orders a 20,000-task chain and finds its critical path', () => {
+    const g = chain(20_000);
+    const { order, acyclic } = topologicalOrder(g);
+    expect(acyclic).toBe(true);
+    expect(criticalPath(g, order)).toHaveLength(20_000);
+    expect(transitiveDependents(g, 'T19999')).toEqual(['T20000']);
+    expect(transitiveDependencies(g, 'T3')).toEqual(['T1', 'T2']);
+  });
+
+  it('names a cycle of 3,000 tasks and one at the head of a 10,000-task chain', () => {
+    const ring = findCycles(chain(3_000, 3_000));
+    expect(ring.cycles.map((c) => c.length)).toEqual([3_000]);
+    const head = chain(10_000, 3);
+    expect(findCycles(head).cycles.map((c) => c.map((n) => head.ids[n]))).toEqual([
+      ['T1', 'T2', 'T3'],
+    ]);
+  });
+
+  it('dagOf: the same graph as a graphlib Graph, dependencies in written order', () => {
+    const g = graphOf({ T1: [], T2: [], T3: ['T2', 'T1'], T4: ['T1'] });
+    const dag = dagOf(g);
+    expect(dag.predecessors('T3')).toEqual(['T2', 'T1']);
+    expect(dag.successors('T1')).toEqual(['T3', 'T4']);
+    expect(dagOf(g)).toBe(dag);
+  });
+});
+
+describe('looksLikePath', () => {
+  it('paths, folders, globs and known file names; not prose, identifiers or URLs', async () => {
+    const { looksLikePath } = await import('../../src/graph/path-match.js');
+    for (const path of [
+      'src/a.ts',
+      'tests/',
+      'pipenv/routines/*.py',
+      'schema.py',
+      'serviceClient.test.ts',
+      'Makefile',
+      'Dockerfile',
+      'Pipfile',
+      '.env',
+      'pipenv/utils/requirementslib.py:23',
+      'C:\\repo\\a.ts',
+    ])
+      expect(looksLikePath(path), path).toBe(true);
+    for (const prose of [
+      'decision',
+      'tests',
+      'the parser module',
+      'every internal caller',
+      'ResolverOptions.backend',
+      '_wall_clock_deadline',
+      '--resolver NAME',
+      'T_F.3',
+      'https://example.com/a.ts',
+      '',
+    ])
+      expect(looksLikePath(prose), prose).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ interface WavesArgs {
   plan: string;
   format: string;
   concurrency?: number;
+  ignore?: string | string[];
 }
 
 export const wavesCommand: CommandModule<object, WavesArgs> = {
@@ -17,9 +18,20 @@ export const wavesCommand: CommandModule<object, WavesArgs> = {
         default: 'text',
         choices: ['text', 'json', 'mermaid', 'dot'],
       })
-      .option('concurrency', { type: 'number' }) as never,
+      .option('concurrency', { type: 'number' })
+      .option('ignore', {
+        type: 'string',
+        requiresArg: true,
+        describe:
+          'codes whose findings the preview leaves out, e.g. CCG401 (replaces ccglm.config.json validate.ignore)',
+      }) as never,
   handler: async (args) => {
     const { printWaves } = await import('../waves-run.js');
-    process.exitCode = await printWaves(args.plan, args.format, args.concurrency);
+    process.exitCode = await printWaves(
+      args.plan,
+      args.format,
+      args.concurrency,
+      args.ignore !== undefined ? [args.ignore].flat() : undefined,
+    );
   },
 };

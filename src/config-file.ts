@@ -1,0 +1,88 @@
+/**
+ * ccglm.config.json as one type, the source of schemas/config.schema.json (scripts/gen-schema.mjs),
+ * and the reader of its `validate` section. The `agents` section is read by src/agent/config.ts.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { findConfig, readConfigJson } from './agent/config.js';
+import type { AgentProfile } from './agent/profiles.js';
+import { CcglmError, ExitCode } from './errors.js';
+import { packageRoot } from './paths.js';
+
+/** ccglm.config.json: found in the working folder or the nearest folder above it. */
+export interface CcglmConfig {
+  /** The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json */
+  $schema?: string;
+  /** Custom agent profiles (or overrides of built-in ones) by name. */
+  agents?: Record<string, AgentProfileConfig>;
+  /** The profile used when --agent is not given. */
+  defaultAgent?: string;
+  /** Defaults for `ccglm validate` (its flags override them). */
+  validate?: ValidateConfig;
+}
+
+export type AgentProfileConfig = Partial<Omit<AgentProfile, 'name' | 'demo'>>;
+
+export interface ValidateConfig {
+  /** Diagnostic codes not to report, e.g. ["CCG309", "CCG404"] (as --ignore). */
+  ignore?: DiagnosticCode[];
+  /** Warnings fail too (as --strict). */
+  strict?: boolean;
+  /** Report errors only (as --quiet). */
+  quiet?: boolean;
+}
+
+/**
+ * A diagnostic code such as CCG309.
+ * @pattern ^[Cc][Cc][Gg][1-4][0-9]{2}$
+ */
+export type DiagnosticCode = string;
+
+/** The `validate` section of the nearest ccglm.config.json (none: {}), checked against the schema. */
+export async function readValidateConfig(
+  cwd: string,
+): Promise<{ file?: string; validate: ValidateConfig }> {
+  const file = findConfig(cwd);
+  if (file === undefined) return { validate: {} };
+  const config = await loadConfig(file);
+  return { file, validate: config.validate ?? {} };
+}
+
+/** Reads a config file and checks it against schemas/config.schema.json; one line per problem. */
+export async function loadConfig(file: string): Promise<CcglmConfig> {
+  const data = readConfigJson(file);
+  const check = await loadChecker();
+  if (!check(data)) {
+    const problems = (check.errors ?? []).map((error) => {
+      const where = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'top level';
+      const extra =
+        error.keyword === 'additionalProperties'
+          ? ` (\`${String(error.params['additionalProperty'])}\`)`
+          : error.keyword === 'enum'
+            ? `: ${(error.params['allowedValues'] as unknown[]).join(', ')}`
+            : '';
+      const got = typeof error.data === 'object' ? '' : `, got ${JSON.stringify(error.data)}`;
+      return `${where}: ${error.message ?? 'invalid'}${extra}${got}`;
+    });
+    throw new CcglmError(
+      `${file}: ${problems.join('; ')} (schema: schemas/config.schema.json)`,
+      ExitCode.failure,
+    );
+  }
+  return data as CcglmConfig;
+}
+
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+  data?: unknown;
+}
+type Checker = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
+
+/** The schema compiled by scripts/gen-schema.mjs (ajv at build time, none at start-up). */
+async function loadChecker(): Promise<Checker> {
+  const url = pathToFileURL(path.join(packageRoot, 'schemas', 'config.schema.check.mjs'));
+  return ((await import(url.href)) as { validate: Checker }).validate;
+}
