@@ -117,9 +117,6 @@ describe('the parser attaches a fix to each status variant', () => {
     expect(fixed).toContain('- **status**: `Completed`\n');
     expect(fixed).toContain('- **status**: Skipped (out of scope)\n');
     expect(fixed).toContain('### T2: B (Complete)\n');
-    expect(compilePlan(fixed, 'p.md').diagnostics.filter((d) => d.fixes !== undefined)).toEqual(
-      [],
-    );
+    expect(compilePlan(fixed, 'p.md').diagnostics.filter((d) => d.fixes !== undefined)).toEqual([]);
   });
-
 });
