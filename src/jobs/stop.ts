@@ -171,3 +171,17 @@ export async function stopJob(
     signalled,
   };
 }
+
+/**
+ * Stops a job at once, without a grace period or waiting (a second Ctrl-C): the stop is recorded (a
+ * host still launching it will not launch it; the host writes `state=killed`) and the agent's group
+ * and session, verified by start time, get SIGKILL. True when something was signalled.
+ */
+export function killJobNow(logDir: string, id: string, reason: string): boolean {
+  const record = readJob(logDir, id);
+  if (record.meta === undefined || record.outcome !== undefined) return false;
+  updateMeta(logDir, id, { stop_requested_at: formatUtc(Date.now()), stop_reason: reason });
+  if (!record.agentAlive || record.pid === undefined) return false;
+  const members = sessionMembers(scanProcesses(), record.pid);
+  return signalAll(members, record.pid, 'SIGKILL') > 0;
+}

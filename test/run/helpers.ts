@@ -1,8 +1,17 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsePlan } from '../../src/plan/parse.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const bin = path.join(root, 'bin', 'ccglm.js');
@@ -129,4 +138,85 @@ export function plan(tasks: string[]): string {
     'Kept as written.',
     '',
   ].join('\n');
+}
+
+/** T1 and T2, then T3 after both, then T4. */
+export const threeWaves = plan([
+  planTask('T1', []),
+  planTask('T2', []),
+  planTask('T3', ['T1', 'T2']),
+  planTask('T4', ['T3']),
+]);
+
+export function statuses(file: string): Record<string, string> {
+  return Object.fromEntries(
+    parsePlan(readFileSync(file, 'utf8'), file).plan.tasks.map((t) => [t.id, t.status]),
+  );
+}
+
+export function runsOf(sb: Sandbox): Record<string, number> {
+  return Object.fromEntries(
+    readdirSync(sb.marks).map((f) => [
+      f.replace('.runs', ''),
+      readFileSync(path.join(sb.marks, f), 'utf8').trim().split('\n').length,
+    ]),
+  );
+}
+
+/** Resolves when the NDJSON stream has shown `count` events of `type`. */
+export function waitForEvents(
+  child: ReturnType<typeof spawnRun>,
+  type: string,
+  count: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines)
+        if (line.includes(`"type":"${type}"`) && ++seen === count) resolve();
+    });
+    child.on('exit', () => reject(new Error(`run exited before ${count} ${type} events`)));
+  });
+}
+
+/** Processes whose working folder is under `dir` (from /proc), as `pid command`. */
+export function processesIn(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`))
+        found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Processes still at work under `dir` after up to `ms` (a host exits a moment after its last job). */
+export async function processesLeftIn(dir: string, ms = 3000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = processesIn(dir);
+    if (left.length === 0 || Date.now() >= deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The exit code (or signal) of a child, once it has exited. */
+export function exitOf(child: ChildProcess): Promise<number | string | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+}
+
+/** Everything a child writes to `stream` (collected as it comes). */
+export function collect(child: ChildProcess, stream: 'stdout' | 'stderr'): () => string {
+  let text = '';
+  child[stream]?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return () => text;
 }

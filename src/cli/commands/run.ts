@@ -92,6 +92,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('stall-minutes', { type: 'number', default: 20 }) as never,
   handler: async (args) => {
     const { runFromCli } = await import('../run-cli.js');
-    process.exitCode = await runFromCli(args);
+    const { exitCode, interrupted } = await runFromCli(args);
+    process.exitCode = exitCode;
+    // The plan and the lock are settled: a launch or git command still under way is not waited for.
+    if (interrupted) process.exit(exitCode);
   },
 };
