@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePlan } from '../../src/plan/parse.js';
+import { patchPlan } from '../../src/plan/patch.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const bin = path.join(root, 'bin', 'ccglm.js');
@@ -219,4 +220,25 @@ export function collect(child: ChildProcess, stream: 'stdout' | 'stderr'): () =>
   let text = '';
   child[stream]?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return () => text;
+}
+
+/** The plan with every task's written fields set back: byte-identical to the original when only they changed. */
+export function withoutWriteBack(sb: Sandbox): string {
+  const text = readFileSync(sb.plan, 'utf8');
+  return patchPlan(
+    text,
+    parsePlan(text, 'p').plan.tasks.map((task) => ({
+      taskId: task.id,
+      status: 'Not Started' as const,
+      log: '',
+      filesEdited: [],
+    })),
+  );
+}
+
+export function filesOn(sb: Sandbox, branch: string): string[] {
+  return execFileSync('git', ['ls-tree', '--name-only', branch], { cwd: sb.repo, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }

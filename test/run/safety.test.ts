@@ -12,6 +12,7 @@ import { patchPlan } from '../../src/plan/patch.js';
 import {
   collect,
   exitOf,
+  filesOn,
   makeSandbox,
   plan,
   planTask,
@@ -23,6 +24,7 @@ import {
   statuses,
   threeWaves,
   waitForEvents,
+  withoutWriteBack,
   type Sandbox,
 } from './helpers.js';
 
@@ -42,27 +44,6 @@ function tmpOf(sb: Sandbox): string {
 function logOf(sb: Sandbox, id: string): string {
   const tasks = parsePlan(readFileSync(sb.plan, 'utf8'), 'p').plan.tasks;
   return tasks.find((task) => task.id === id)?.log ?? '';
-}
-
-/** The plan with every task's written fields set back: byte-identical to the original when only they changed. */
-function withoutWriteBack(sb: Sandbox): string {
-  const text = readFileSync(sb.plan, 'utf8');
-  return patchPlan(
-    text,
-    parsePlan(text, 'p').plan.tasks.map((task) => ({
-      taskId: task.id,
-      status: 'Not Started' as const,
-      log: '',
-      filesEdited: [],
-    })),
-  );
-}
-
-function filesOn(sb: Sandbox, branch: string): string[] {
-  return execFileSync('git', ['ls-tree', '--name-only', branch], { cwd: sb.repo, encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .sort();
 }
 
 /** Every task of `threeWaves` Completed, its work on the integration branch, the plan otherwise as written. */
