@@ -204,6 +204,8 @@ class Run {
   private interrupted: 'SIGINT' | 'SIGTERM' | undefined;
   /** --detach and Ctrl-C: the jobs run on, this run ends now (`--resume` adopts them). */
   private detached = false;
+  /** A second interrupt stopped everything (stopNow): nothing more is started or recorded. */
+  private stoppedNow = false;
   /** Jobs being handed to the host (not yet in `running`), by task id. */
   private readonly launching = new Map<string, string>();
   /** Aborts the end-waits of running jobs (a restart replaces it with a fresh one). */
@@ -451,6 +453,7 @@ class Run {
       // A task's own worktree is new: nothing in it is uncommitted yet.
       ...(this.workspace.isolation === 'task' ? { mutationBaseline: 0 } : {}),
     });
+    if (this.stoppedNow) return; // stopNow killed it and recorded the task
     this.launching.delete(id);
     const running: RunningTask = { id, jobId, ws, startedAt, attempt, retries: 0 };
     this.running.set(id, running);
@@ -946,26 +949,30 @@ class Run {
    * records the tasks as interrupted, and the run ends without waiting for anything else.
    */
   async stopNow(signal: 'SIGINT' | 'SIGTERM'): Promise<number> {
+    this.stoppedNow = true;
     this.interrupted = signal;
     this.scheduler.halt();
     this.abort.abort();
     this.options.emit({ type: 'run.signal', t: this.now(), signal, detach: false, force: true });
     const reason = `interrupted (${signal} twice)`;
-    for (const jobId of this.launching.values()) killJobNow(this.options.logDir, jobId, reason);
-    const stopped = [...this.running.values()];
+    // Those being launched too: a host that has not launched its agent yet will not.
+    const stopped = [
+      ...[...this.running.values()].map((running) => ({ id: running.id, jobId: running.jobId })),
+      ...[...this.launching].map(([id, jobId]) => ({ id, jobId })),
+    ];
     this.running.clear();
-    for (const running of stopped) {
-      killJobNow(this.options.logDir, running.jobId, reason);
-      const entry = this.state.tasks[running.id];
+    this.launching.clear();
+    for (const { id, jobId } of stopped) {
+      killJobNow(this.options.logDir, jobId, reason);
+      const entry = this.state.tasks[id];
       if (entry !== undefined) entry.ended = true;
-      const durationMs = this.now() - running.startedAt;
-      this.ended.set(running.id, { status: 'Failed', commits: [], durationMs, reason });
+      this.ended.set(id, { status: 'Failed', commits: [], reason });
       void this.writer.write({
-        taskId: running.id,
+        taskId: id,
         status: 'Failed',
-        log: withEarlierAttempt(this.tasks.get(running.id), [
-          `job ${running.jobId}: ${reason}; its agent was killed`,
-          `worktree kept: ${running.ws.worktree}`,
+        log: withEarlierAttempt(this.tasks.get(id), [
+          `job ${jobId}: ${reason}; its agent was killed`,
+          ...(entry !== undefined ? [`worktree kept: ${entry.worktree}`] : []),
         ]),
       });
     }

@@ -3,7 +3,7 @@
  * host is killed with SIGKILL; `--resume` then finishes the plan. Every time: each task Completed
  * exactly once (one merge of it on the integration branch), its work there, no agent started more
  * often than its task had attempts, no process left. FAULT_RUNS (default 20) and FAULT_SEED make
- * longer searches: `FAULT_RUNS=200 FAULT_SEED=7 npx vitest run test/run/faults.test.ts`.
+ * longer searches (`FAULT_DEBUG=1` prints each round): `FAULT_RUNS=200 FAULT_SEED=7 npx vitest run test/run/faults.test.ts`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';

@@ -137,6 +137,7 @@ describe('Ctrl-C', () => {
     });
     const stderr = collect(child, 'stderr');
     await waitForEvents(child, 'task.start', 2);
+    await sleep(500); // the agents are at work, ignoring TERM
     const signalledAt = Date.now();
     child.kill('SIGINT');
     await sleep(100);
