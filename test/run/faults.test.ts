@@ -72,7 +72,7 @@ function attemptsOf(sb: Sandbox): Record<string, number> {
 async function faultyRun(round: number): Promise<string> {
   const next = random(SEED * 1000 + round);
   const target = round % 2 === 0 ? 'run' : 'host';
-  const agentMs = 150 + Math.floor(next() * 250);
+  const agentMs = 100 + Math.floor(next() * 200);
   // From the first task's start to a little after the last one's (two levels of agents).
   const delay = Math.floor(next() * (2 * agentMs + 500));
   const sb = makeSandbox(fork);
