@@ -76,7 +76,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('detach', {
         type: 'boolean',
         default: false,
-        describe: 'on Ctrl-C leave running jobs running',
+        describe: 'on Ctrl-C end at once and leave running jobs running (--resume adopts them)',
       })
       .option('push', {
         type: 'boolean',
