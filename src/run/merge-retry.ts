@@ -27,6 +27,7 @@ export function failedMergeBranch(task: Task): string | undefined {
     .filter((line) => !line.startsWith('earlier attempt'));
   if (!lines.some((line) => line.startsWith(MERGE_FAILED))) return undefined;
   for (const line of lines) {
+    // The line task-log.ts's branchLine writes.
     const match = /^branch (\S+): \d+ commit\(s\)/.exec(line);
     if (match?.[1] !== undefined) return match[1];
   }

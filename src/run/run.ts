@@ -36,7 +36,13 @@ import { PlanWriter } from './plan-writer.js';
 import { resolveRepos, type ResolvedRepo } from './repos.js';
 import { readBranchFacts, summariseRun, type BranchFacts, type TaskEnd } from './summary.js';
 import { lastLine, logTail, summaryOf } from './job-output.js';
-import { branchLog, failedJobLog, withEarlierAttempt, type JobFacts } from './task-log.js';
+import {
+  branchLine,
+  branchLog,
+  failedJobLog,
+  withEarlierAttempt,
+  type JobFacts,
+} from './task-log.js';
 import { RunStateFile, type RunState } from './run-state.js';
 import { failedMergeBranch, mergeFailedLine, readRetryBranch } from './merge-retry.js';
 import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
@@ -705,7 +711,7 @@ class Run {
             `${task.id}: ${task.name}`,
             this.scheduler.isAwaited(task.id),
           );
-    const branchLine = `branch ${branch}: ${finish.commits.length} commit(s)${finish.commits.length > 0 ? ` — ${finish.commits.slice(0, 5).join('; ')}` : ''}`;
+    const commitsLine = branchLine(branch, finish.commits);
     const durationMs = this.now() - startedAt;
     if (!finish.ok) {
       await this.endTask(task.id, 'Failed', {
@@ -715,7 +721,7 @@ class Run {
         durationMs,
         log: [
           'merge retried (the agent was not run again): failed again',
-          branchLine,
+          commitsLine,
           ...(found.worktree !== '' ? [`worktree kept: ${found.worktree}`] : []),
           mergeFailedLine(finish.reason),
         ],
@@ -731,7 +737,7 @@ class Run {
         found.base === found.tip
           ? `merge retried: ${branch} was already merged into ${integration}`
           : `merge retried: merged into ${integration} (the agent was not run again)`,
-        branchLine,
+        commitsLine,
       ],
     });
     return true;
