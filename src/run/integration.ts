@@ -302,16 +302,20 @@ export class IntegrationBranch {
 
 /**
  * One line of a failed git command's message that says why: git's `fatal:`/`error:` line (its first
- * line is often progress, `Preparing worktree…`), after the command that failed.
+ * line is often progress, `Preparing worktree…`), after the git command that failed (its arguments
+ * are object ids and paths: noise in a plan's log).
  */
 export function gitCause(message: string): string {
   const lines = message.split('\n').map((line) => line.trim());
   const first = lines[0] ?? '';
   const why = lines.find((line) => /^(fatal|error): /.test(line));
   if (why === undefined) return first;
-  const command = /^(git .*?) failed in /.exec(first)?.[1];
+  const command = /^(git [\w-]+)\b.*? failed in /.exec(first)?.[1];
   const cause = why.replace(/^(fatal|error): /, '');
-  return command === undefined ? cause : `${command} failed: ${cause}`;
+  const hint = /identity|email|user\.name/i.test(cause)
+    ? ' (set git config user.name and user.email)'
+    : '';
+  return `${command === undefined ? '' : `${command} failed: `}${cause}${hint}`;
 }
 
 /** What a task's merge needs. */

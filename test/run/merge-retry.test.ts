@@ -56,7 +56,14 @@ describe('gitCause', () => {
         "git worktree add /w feature-p failed in /r: Preparing worktree (checking out 'feature-p')\nfatal: Unable to create '/r/.git/refs/heads/feature-p.lock': File exists.",
       ),
     ).toBe(
-      "git worktree add /w feature-p failed: Unable to create '/r/.git/refs/heads/feature-p.lock': File exists.",
+      "git worktree failed: Unable to create '/r/.git/refs/heads/feature-p.lock': File exists.",
+    );
+    expect(
+      gitCause(
+        'git commit-tree 1234 -p 5678 -m Merge T1: Task T1 failed in /r: *** Please tell me who you are.\n\nfatal: no email was given and auto-detection is disabled',
+      ),
+    ).toBe(
+      'git commit-tree failed: no email was given and auto-detection is disabled (set git config user.name and user.email)',
     );
     expect(gitCause('merge conflict')).toBe('merge conflict');
   });
