@@ -6,9 +6,10 @@
  * longer searches (`FAULT_DEBUG=1` prints each round): `FAULT_RUNS=200 FAULT_SEED=7 npx vitest run test/run/faults.test.ts`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parsePlan } from '../../src/plan/parse.js';
 import {
   exitOf,
   filesOn,
@@ -105,6 +106,16 @@ async function faultyRun(round: number): Promise<string> {
     expect(merges.split('\n').filter(Boolean).sort(), what).toEqual(
       ids.map((id) => `Merge ${id}: Task ${id}`),
     );
+    // Every commit a Completed task's log names is on the integration branch.
+    for (const task of parsePlan(readFileSync(sb.plan, 'utf8'), 'p').plan.tasks) {
+      const commits = /branch \S+: \d+ commit\(s\) — (.*)/.exec(task.log ?? '')?.[1] ?? '';
+      const hashes = commits.split('; ').map((commit) => commit.split(' ')[0] ?? '');
+      expect(hashes.filter(Boolean).length, `${what}: ${task.id}`).toBeGreaterThan(0);
+      for (const hash of hashes)
+        execFileSync('git', ['merge-base', '--is-ancestor', hash, 'feature-test'], {
+          cwd: sb.repo,
+        });
+    }
     // No attempt's agent started twice (an agent killed at once may not have counted its start).
     const runs = runsOf(sb);
     const attempts = attemptsOf(sb);
