@@ -8,12 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+if (process.env.FAKE_IGNORE_TERM) process.on('SIGTERM', () => {});
 const task = process.env.CCGLM_TASK_ID ?? 'unknown';
 const marks = process.env.FAKE_MARKS;
 if (marks) appendFileSync(path.join(marks, `${task}.runs`), `${process.pid}\n`);
 const prompt = readFileSync(process.env.CCGLM_PROMPT_FILE, 'utf8');
 console.log(`fake agent: ${task} got a prompt of ${prompt.split('\n').length} lines`);
-if (process.env.FAKE_IGNORE_TERM) process.on('SIGTERM', () => {});
 const sleep = Number(process.env[`FAKE_SLEEP_MS_${task}`] ?? process.env.FAKE_SLEEP_MS ?? 0);
 if (sleep > 0) await new Promise((resolve) => setTimeout(resolve, sleep));
 const list = (name) => (process.env[name] ?? '').split(',').filter(Boolean);

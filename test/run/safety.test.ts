@@ -66,6 +66,11 @@ function expectFinished(sb: Sandbox): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until these tasks' fake agents have counted their start (they run their own code now). */
+async function agentsAtWork(sb: Sandbox, ids: string[]): Promise<void> {
+  while (!ids.every((id) => (runsOf(sb)[id] ?? 0) > 0)) await sleep(25);
+}
+
 describe('output that goes away', () => {
   it('a closed stdout and stderr (| head -2) silence the run; it goes on to its end', async () => {
     const sb = makeSandbox(threeWaves);
@@ -137,7 +142,7 @@ describe('Ctrl-C', () => {
     });
     const stderr = collect(child, 'stderr');
     await waitForEvents(child, 'task.start', 2);
-    await sleep(500); // the agents are at work, ignoring TERM
+    await agentsAtWork(sb, ['T1', 'T2']); // and ignoring TERM
     const signalledAt = Date.now();
     child.kill('SIGINT');
     await sleep(100);
@@ -274,7 +279,7 @@ describe('the job host is no single point of failure', () => {
           ends.push(JSON.parse(line) as { id?: string; t: number; reason?: string });
     });
     await waitForEvents(child, 'task.start', 2);
-    await sleep(400); // the agents are at work (each has counted its start)
+    await agentsAtWork(sb, ['T1', 'T2']);
     const meta = readdirSync(sb.logDir).find((name) => name.endsWith('.meta')) ?? '';
     const hostPid = Number(
       /^host_pid=(\d+)$/m.exec(readFileSync(path.join(sb.logDir, meta), 'utf8'))?.[1],
