@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { compilePlan } from '../graph/compile.js';
+import { resolveLogDir } from '../jobs/ids.js';
+import { parseAge, pruneJobs } from '../jobs/prune.js';
+import { formatDuration } from '../jobs/format.js';
 import { git, isDirty, revParse, worktreesByBranch } from '../run/git.js';
 import { resolveRepos } from '../run/repos.js';
 import { planIdOf } from '../run/run.js';
@@ -64,4 +67,42 @@ export async function cleanWorktrees(
     `${removed} worktree(s) ${dryRun ? 'to remove' : 'removed'}, ${kept} kept\n`,
   );
   return 0;
+}
+
+/**
+ * `ccglm clean --logs`: removes the files of finished jobs older than `olderThan` from the log folder
+ * (given a plan, only the jobs its runs made: `<plan>-<task>-<stamp>`). A running job's files stay.
+ */
+export function cleanLogs(
+  plan: string | undefined,
+  logDir: string | undefined,
+  olderThan: string,
+  dryRun: boolean,
+): number {
+  const dir = resolveLogDir(logDir, process.env);
+  const now = Date.now();
+  const prefix = plan === undefined ? undefined : `${planIdOf(path.resolve(plan))}-`;
+  const result = pruneJobs({
+    logDir: dir,
+    olderThanMs: parseAge(olderThan),
+    now,
+    dryRun,
+    ...(prefix !== undefined ? { select: (id: string) => id.startsWith(prefix) } : {}),
+  });
+  let bytes = 0;
+  for (const job of result.pruned) {
+    bytes += job.bytes;
+    process.stdout.write(
+      `${dryRun ? 'would remove' : 'removed'} ${job.id} (${job.files.length} file(s), ${kilobytes(job.bytes)}, last change ${formatDuration((now - job.lastChange) / 1000)} ago)\n`,
+    );
+  }
+  for (const id of result.running) process.stdout.write(`kept    ${id} (still running)\n`);
+  process.stdout.write(
+    `${result.pruned.length} job(s) ${dryRun ? 'to remove' : 'removed'} (${kilobytes(bytes)}) from ${dir}, ${result.running.length} running kept\n`,
+  );
+  return 0;
+}
+
+function kilobytes(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} kB`;
 }

@@ -27,7 +27,7 @@ export async function runDemo(dir: string | undefined, json: boolean): Promise<n
   say(
     `ccglm demo: the demo repository is ${repo}, the plan ${plan}; the agent is the offline demo agent (no API key needed)\n\n`,
   );
-  const code = await runFromCli({
+  const { exitCode: code } = await runFromCli({
     plan,
     'dry-run': false,
     strategy: 'waves',

@@ -32,8 +32,19 @@ function skipHelpCache(cli: unknown): void {
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
+/**
+ * A reader that went away (`| head -2`, `| less` then q) silences that stream; the command goes on
+ * to its end (a run still supervises its agents and writes the plan). Without a listener, Node turns
+ * the EPIPE into an uncaught exception.
+ */
+function quietWhenClosed(stream: NodeJS.WriteStream): void {
+  stream.on('error', () => undefined);
+}
+
 /** The only place that exits: errors carry their exit code up to here. */
 async function main(argv: string[]): Promise<void> {
+  quietWhenClosed(process.stdout);
+  quietWhenClosed(process.stderr);
   let cli = yargs(argv)
     .scriptName('ccglm')
     .usage(

@@ -19,7 +19,13 @@ function parseConcurrency(value: string): number {
   return n;
 }
 
-export async function runFromCli(args: RunArgs): Promise<number> {
+/**
+ * The run's exit code; `interrupted` when a signal ended it (the caller exits at once then: what is
+ * still under way, a launch or a git command, is not waited for).
+ */
+export async function runFromCli(
+  args: RunArgs,
+): Promise<{ exitCode: number; interrupted: boolean }> {
   const write = (text: string) => process.stdout.write(text);
   const renderer = args.json
     ? createNdjsonRenderer(write)
@@ -33,14 +39,21 @@ export async function runFromCli(args: RunArgs): Promise<number> {
       : createPlainRenderer(write);
   const ticker =
     renderer.tick !== undefined ? setInterval(() => renderer.tick?.(Date.now()), 1000) : undefined;
-  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
-  const interrupted = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
-    onSignal = (signal) => resolve(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  // The first Ctrl-C (or TERM) stops gracefully (or leaves the jobs running with --detach); a second
+  // one stops everything at once.
+  let signals = 0;
+  let interrupt: (signal: 'SIGINT' | 'SIGTERM') => void = () => {};
+  let force: (signal: 'SIGINT' | 'SIGTERM') => void = () => {};
+  const interrupted = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => (interrupt = resolve));
+  const forced = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => (force = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    (signals === 1 ? interrupt : force)(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    return await runPlan({
+    const exitCode = await runPlan({
       plan: args.plan,
       dryRun: args['dry-run'],
       strategy: args.strategy as Strategy,
@@ -67,13 +80,13 @@ export async function runFromCli(args: RunArgs): Promise<number> {
       emit: (event) => renderer.onEvent(event),
       print: (text) => (args.json ? process.stderr : process.stdout).write(text),
       interrupted,
+      forced,
     });
+    return { exitCode, interrupted: signals > 0 };
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
     renderer.close();
-    if (onSignal !== undefined) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

@@ -15,7 +15,11 @@ export function formatAgo(iso: string, now: number): string {
   return Number.isNaN(ms) ? '-' : `${formatDuration((now - ms) / 1000)} ago`;
 }
 
-function table(rows: string[][], widths: number[]): string {
+/** Columns as wide as the reference's, wider where a cell needs it (a run's long job ids). */
+function table(rows: string[][], minimums: number[]): string {
+  const widths = minimums.map((min, index) =>
+    Math.max(min, ...rows.map((row) => row[index]?.length ?? 0)),
+  );
   return rows
     .map((row) =>
       row

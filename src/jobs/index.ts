@@ -22,7 +22,13 @@ export {
 } from './start.js';
 export { SharedHost } from './shared-host.js';
 export { waitForJobEnd, type WaitForJobOptions, type JobEnd } from './wait.js';
-export { stopJob, requireJob, type StopJobOptions, type StopJobResult } from './stop.js';
+export {
+  killJobNow,
+  stopJob,
+  requireJob,
+  type StopJobOptions,
+  type StopJobResult,
+} from './stop.js';
 export { restartJob, type RestartJobOptions } from './restart.js';
 export {
   readJob,

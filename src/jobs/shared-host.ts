@@ -18,10 +18,19 @@ export class SharedHost implements JobHost {
   private child: ChildProcess | undefined;
   /** Who waits on which job's files (see watch), by `logDir\0id`. */
   private readonly watchers = new Map<string, Set<() => void>>();
+  /** Which host process each job was handed to, by `logDir\0id` (see lost). */
+  private readonly hostOf = new Map<string, ChildProcess>();
 
   launch(logDir: string, id: string): void {
     const child = this.current();
+    this.hostOf.set(`${path.resolve(logDir)}\0${id}`, child);
     child.stdin?.write(`${JSON.stringify({ logDir: path.resolve(logDir), id })}\n`);
+  }
+
+  /** The host process job `id` was handed to has died: it will never launch or end that job. */
+  lost(logDir: string, id: string): boolean {
+    const child = this.hostOf.get(`${path.resolve(logDir)}\0${id}`);
+    return child !== undefined && (child.exitCode !== null || child.signalCode !== null);
   }
 
   /**
@@ -85,6 +94,10 @@ export class SharedHost implements JobHost {
     (child.stdout as (Readable & Unref) | null)?.unref?.();
     child.stdin?.on('error', () => undefined);
     child.on('error', () => undefined);
+    // A host that dies tells nothing more: its waiters look at their jobs' files now.
+    child.on('exit', () => {
+      for (const set of [...this.watchers.values()]) for (const listener of [...set]) listener();
+    });
     // Its notices are read for as long as this process lives (after close() too: a host whose
     // notices nobody read would block on them once the pipe is full).
     if (child.stdout !== null) {

@@ -10,6 +10,7 @@ import {
   readMeta,
   readOutcome,
   rotateAttempt,
+  writeOutcome,
   writeKeyValueFile,
   type JobOutcome,
 } from './store.js';
@@ -26,6 +27,8 @@ export interface JobHost {
    * written), until the returned function is called; without it, waiters watch the log folder.
    */
   watch?(logDir: string, id: string, listener: () => void): () => void;
+  /** True when the host process job `id` was handed to has died (it will never launch or end it). */
+  lost?(logDir: string, id: string): boolean;
 }
 
 /** What a waiter for job `id` wakes on: the host's word when it tells of its jobs, else the log folder. */
@@ -88,6 +91,30 @@ function lastLogLine(logFile: string): string {
   } catch {
     return '';
   }
+}
+
+function writeHostLostOutcome(
+  logDir: string,
+  id: string,
+  runId: string,
+  now: () => number,
+): JobOutcome {
+  fs.appendFileSync(
+    jobFiles(logDir, id).log,
+    '[ccglm job] cannot start agent: its host died before launching it\n',
+  );
+  const outcome: JobOutcome = {
+    beads: id,
+    run_id: runId,
+    exit_code: 1,
+    state: 'failed',
+    completed_at: formatUtc(now()),
+    duration_sec: 0,
+    retries: 0,
+    extra: { reason: 'agent_not_started' },
+  };
+  writeOutcome(logDir, id, outcome);
+  return outcome;
 }
 
 /** Refuses to start over a live job; moves an earlier attempt's log/outcome aside (never truncates). */
@@ -212,7 +239,11 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
         return { outcome };
       }
       const running = meta?.['launch_state'] === 'running' || outcome !== undefined;
-      return running && meta?.['pid'] ? { pid: Number(meta['pid']) } : undefined;
+      if (running && meta?.['pid']) return { pid: Number(meta['pid']) };
+      // Its host died before it launched the agent: nobody will launch it, or write its outcome.
+      if (outcome === undefined && !meta?.['pid'] && options.host?.lost?.(logDir, id) === true)
+        return { outcome: writeHostLostOutcome(logDir, id, runId, now) };
+      return undefined;
     },
   });
   if (reported === undefined) {

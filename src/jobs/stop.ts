@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { CcglmError } from '../errors.js';
 import { formatUtc } from './ids.js';
 import {
@@ -29,13 +30,42 @@ export function requireJob(logDir: string, id: string): JobRecord {
   const record = readJob(logDir, id);
   if (record.meta === undefined && record.pid === undefined) {
     // `ccglm run` names a task's job `<plan>-<task>-<stamp>`: a task id finds its jobs.
-    const matches = listJobIds(logDir).filter((name) => name.includes(`-${id}-`));
     throw new CcglmError(
-      `no such job: ${id} (no ${id}.meta or ${id}.pid in ${logDir})` +
-        (matches.length > 0 ? `; jobs of a task ${id}: ${matches.join(', ')}` : ''),
+      `no such job: ${id} (no ${id}.meta or ${id}.pid in ${logDir}); ${suggestJobs(logDir, id)}`,
     );
   }
   return record;
+}
+
+/** How many close matches a mistyped id lists (the newest first). */
+const SUGGESTIONS = 5;
+
+/**
+ * The jobs a mistyped id may mean: those of a task with that id (`<plan>-<task>-<stamp>`, from every
+ * plan run with this log dir), else those whose id contains it; the newest first, a few at most.
+ */
+export function suggestJobs(logDir: string, id: string): string {
+  const ids = listJobIds(logDir);
+  const ofTask = ids.filter((name) => name.includes(`-${id}-`));
+  const needle = id.toLowerCase();
+  const matches =
+    ofTask.length > 0 ? ofTask : ids.filter((name) => name.toLowerCase().includes(needle));
+  if (matches.length === 0) return `no job id contains ${id} (ccglm job status lists them all)`;
+  const newest = matches
+    .map((name) => ({ name, at: modifiedAt(`${logDir}/${name}.meta`) }))
+    .sort((a, b) => b.at - a.at || a.name.localeCompare(b.name))
+    .map((job) => job.name);
+  const shown = newest.slice(0, SUGGESTIONS).join(', ');
+  const more = newest.length > SUGGESTIONS ? ` and ${newest.length - SUGGESTIONS} more` : '';
+  return `${ofTask.length > 0 ? `jobs of a task ${id}` : `job ids containing ${id}`}, newest first: ${shown}${more}`;
+}
+
+function modifiedAt(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 function signalAll(members: ProcStat[], leader: number, signal: NodeJS.Signals): number {
@@ -170,4 +200,18 @@ export async function stopJob(
     forced,
     signalled,
   };
+}
+
+/**
+ * Stops a job at once, without a grace period or waiting (a second Ctrl-C): the stop is recorded (a
+ * host still launching it will not launch it; the host writes `state=killed`) and the agent's group
+ * and session, verified by start time, get SIGKILL. True when something was signalled.
+ */
+export function killJobNow(logDir: string, id: string, reason: string): boolean {
+  const record = readJob(logDir, id);
+  if (record.meta === undefined || record.outcome !== undefined) return false;
+  updateMeta(logDir, id, { stop_requested_at: formatUtc(Date.now()), stop_reason: reason });
+  if (!record.agentAlive || record.pid === undefined) return false;
+  const members = sessionMembers(scanProcesses(), record.pid);
+  return signalAll(members, record.pid, 'SIGKILL') > 0;
 }

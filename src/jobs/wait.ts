@@ -16,8 +16,11 @@ export interface WaitForJobOptions {
 
 export type JobEnd =
   | { kind: 'outcome'; outcome: JobOutcome }
-  /** Neither agent nor host is alive and no outcome was written (host killed with SIGKILL, reboot). */
-  | { kind: 'lost' }
+  /**
+   * Its host died before writing the outcome (killed with SIGKILL, a reboot): none will be written.
+   * `agentAlive`: the agent runs on unsupervised (pipes outlive the host; a PTY's agent dies with it).
+   */
+  | { kind: 'lost'; agentAlive: boolean }
   | { kind: 'aborted' };
 
 /**
@@ -46,8 +49,11 @@ export async function waitForJobEnd(
         const record = readJob(logDir, id);
         const launched =
           record.meta?.['launch_state'] === 'running' || record.meta?.['launch_state'] === 'exited';
-        const gone = launched && !record.agentAlive && !record.hostAlive;
-        if (gone && readOutcome(logDir, id) === undefined) return { kind: 'lost' };
+        // A job whose host is not recorded (an older runner's) is lost only with its agent.
+        const hostKnown = Number(record.meta?.['host_pid']) > 0;
+        const gone = launched && !record.hostAlive && (hostKnown || !record.agentAlive);
+        if (gone && readOutcome(logDir, id) === undefined)
+          return { kind: 'lost', agentAlive: record.agentAlive };
       }
       return undefined;
     },

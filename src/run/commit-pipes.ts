@@ -22,7 +22,10 @@ let files = 0;
 export class CommitPipes {
   private readonly objects: PipeProcess;
   private readonly refs: PipeProcess;
-  /** The commit's text goes through this file (hash-object reads paths); one commit at a time. */
+  /**
+   * The commit's text goes through this file (hash-object reads paths), one commit at a time; it
+   * exists only while git reads it, so nothing is left behind by a run that dies.
+   */
   private readonly file = path.join(os.tmpdir(), `ccglm-commit-${process.pid}-${(files += 1)}.txt`);
   private last: Promise<unknown> = Promise.resolve();
 
@@ -61,7 +64,9 @@ export class CommitPipes {
     const text = commitText(tree, parents, this.author, this.committer, message, new Date());
     const written = this.last.then(async () => {
       writeFileSync(this.file, text);
-      const answer = await this.objects.askLines(`${this.file}\n`, 1);
+      const answer = await this.objects
+        .askLines(`${this.file}\n`, 1)
+        .finally(() => rmSync(this.file, { force: true }));
       const id = answer.ok ? answer.value[0] : undefined;
       return isObjectId(id) ? id : undefined;
     });

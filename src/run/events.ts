@@ -23,6 +23,8 @@ export type RunEvent =
       branch: string;
       attempt: number;
       adopted?: boolean;
+      /** Its agent completed in an earlier run: only its merge is retried (no job). */
+      mergeRetry?: boolean;
     }
   | { type: 'task.output'; t: number; id: string; line: string }
   | { type: 'task.restart'; t: number; id: string; job: string; reason: string; attempt: number }
@@ -38,7 +40,14 @@ export type RunEvent =
       filesEdited?: string[];
     }
   | { type: 'run.throttle'; t: number; concurrency: number; until?: number; reason: string }
-  | { type: 'run.signal'; t: number; signal: string; detach: boolean }
+  | {
+      type: 'run.signal';
+      t: number;
+      signal: string;
+      detach: boolean;
+      /** A second interrupt: everything is stopped at once. */
+      force?: boolean;
+    }
   | {
       type: 'run.end';
       t: number;

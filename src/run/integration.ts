@@ -163,7 +163,7 @@ export class IntegrationBranch {
       return await this.mergeOrThrow(repo, task);
     } catch (error) {
       // A git failure (no committer identity, a broken repository) fails this task, not the run.
-      return { ok: false, conflicts: [], message: (error as Error).message.split('\n')[0] ?? '' };
+      return { ok: false, conflicts: [], message: gitCause((error as Error).message) };
     }
   }
 
@@ -298,6 +298,24 @@ export class IntegrationBranch {
     }
     return ledger;
   }
+}
+
+/**
+ * One line of a failed git command's message that says why: git's `fatal:`/`error:` line (its first
+ * line is often progress, `Preparing worktree…`), after the git command that failed (its arguments
+ * are object ids and paths: noise in a plan's log).
+ */
+export function gitCause(message: string): string {
+  const lines = message.split('\n').map((line) => line.trim());
+  const first = lines[0] ?? '';
+  const why = lines.find((line) => /^(fatal|error): /.test(line));
+  if (why === undefined) return first;
+  const command = /^(git [\w-]+)\b.*? failed in /.exec(first)?.[1];
+  const cause = why.replace(/^(fatal|error): /, '');
+  const hint = /identity|email|user\.name/i.test(cause)
+    ? ' (set git config user.name and user.email)'
+    : '';
+  return `${command === undefined ? '' : `${command} failed: `}${cause}${hint}`;
 }
 
 /** What a task's merge needs. */

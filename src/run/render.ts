@@ -27,6 +27,8 @@ export function formatPlain(event: RunEvent, startedAt: number): string | undefi
     case 'run.start':
       return `${at} run ${event.plan}: ${plural(event.tasks.length, 'task')} in ${plural(event.waves.length, 'wave')} (strategy ${event.strategy}, concurrency ${Number.isFinite(event.concurrency) ? event.concurrency : 'unlimited'}${event.resume ? ', resumed' : ''})`;
     case 'task.start':
+      if (event.mergeRetry === true)
+        return `${at} ${event.id} retrying its merge (its agent completed earlier; branch ${event.branch})`;
       return `${at} ${event.id} ${event.adopted === true ? 'adopted' : 'started'} (wave ${event.wave}, job ${event.job}, branch ${event.branch})`;
     case 'task.restart':
       return `${at} ${event.id} restarted (${event.reason}; attempt ${event.attempt})`;
@@ -44,7 +46,7 @@ export function formatPlain(event: RunEvent, startedAt: number): string | undefi
     case 'run.throttle':
       return `${at} rate limited: concurrency ${event.concurrency}${event.until !== undefined ? `, no new task before ${new Date(event.until).toISOString()}` : ''} (${event.reason})`;
     case 'run.signal':
-      return `${at} ${event.signal}: ${event.detach ? 'leaving running jobs running (--detach)' : 'stopping running jobs'}`;
+      return `${at} ${event.signal}: ${event.force === true ? 'again: killing every agent now' : event.detach ? 'leaving running jobs running (--detach); this run ends now' : 'stopping running jobs (press Ctrl-C again to kill them at once)'}`;
     case 'run.end':
       return `${at} done: ${event.completed} completed, ${event.failed} failed, ${event.blocked} blocked${event.notStarted > 0 ? `, ${event.notStarted} not started` : ''}${event.skipped > 0 ? `, ${event.skipped} skipped` : ''} in ${seconds(event.durationMs)}`;
     default:

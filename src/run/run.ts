@@ -14,8 +14,10 @@ import { renderWaves } from '../graph/render-waves.js';
 import {
   indexByPid,
   jobHealth,
+  killJobNow,
   scanProcesses,
   readJob,
+  readMeta,
   readOutcome,
   restartJob,
   SharedHost,
@@ -29,7 +31,7 @@ import type { Task, TaskStatus } from '../plan/types.js';
 import { Scheduler, type ContinueMode, type Strategy } from '../schedule/scheduler.js';
 import { readPlanFile } from '../read-plan-file.js';
 import type { RunEvent, TaskEndStatus } from './events.js';
-import { useSpawner } from './git.js';
+import { branchCommits, filesChanged, git, useSpawner } from './git.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
 import { planHome, stateDirOf, type PlanHome } from './plan-home.js';
@@ -37,8 +39,15 @@ import { formatChecks, runPreflight, type PreflightResult } from './preflight.js
 import type { ResolvedRepo } from './repos.js';
 import { readBranchFacts, summariseRun, type BranchFacts, type TaskEnd } from './summary.js';
 import { lastLine, logTail, summaryOf } from './job-output.js';
-import { branchLog, failedJobLog, withEarlierAttempt, type JobFacts } from './task-log.js';
+import {
+  branchLine,
+  branchLog,
+  failedJobLog,
+  withEarlierAttempt,
+  type JobFacts,
+} from './task-log.js';
 import { RunStateFile, type RunState } from './run-state.js';
+import { failedMergeBranch, mergeFailedLine, readRetryBranch } from './merge-retry.js';
 import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
 
 export interface RunOptions {
@@ -74,6 +83,8 @@ export interface RunOptions {
   now?: () => number;
   /** Resolves when the user interrupts (SIGINT/SIGTERM). */
   interrupted?: Promise<'SIGINT' | 'SIGTERM'>;
+  /** Resolves on a second interrupt: every agent is killed at once, the plan recorded, the run ends. */
+  forced?: Promise<'SIGINT' | 'SIGTERM'>;
 }
 
 interface RunningTask {
@@ -192,7 +203,9 @@ async function runWith(
   mkdirSync(options.logDir, { recursive: true });
   const lock = acquirePlanLock(home.lock, options.plan, new Date(now()), options.logDir);
   try {
-    return await run.execute(preflight);
+    const forced = options.forced?.then((signal) => run.stopNow(signal));
+    const execution = run.execute(preflight);
+    return await (forced === undefined ? execution : Promise.race([execution, forced]));
   } finally {
     lock.release();
   }
@@ -207,6 +220,10 @@ class Run {
   private readonly running = new Map<string, RunningTask>();
   private readonly ended = new Map<string, TaskEnd>();
   private readonly rateRetries = new Map<string, number>();
+  /** Tasks whose agent completed in an earlier run but whose merge failed: their branch, by task id. */
+  private readonly mergeRetries = new Map<string, string>();
+  /** Tasks whose jobs were left running (--detach). */
+  private readonly leftRunning = new Set<string>();
   private readonly stateFile: RunStateFile;
   private state: RunState;
   private repos = new Map<string, ResolvedRepo>();
@@ -214,6 +231,12 @@ class Run {
   private provider: Provider | undefined;
   private wake: () => void = () => {};
   private interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  /** --detach and Ctrl-C: the jobs run on, this run ends now (`--resume` adopts them). */
+  private detached = false;
+  /** A second interrupt stopped everything (stopNow): nothing more is started or recorded. */
+  private stoppedNow = false;
+  /** Jobs being handed to the host (not yet in `running`), by task id. */
+  private readonly launching = new Map<string, string>();
   /** Aborts the end-waits of running jobs (a restart replaces it with a fresh one). */
   private abort = waitsAbort();
 
@@ -233,6 +256,10 @@ class Run {
     this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation ?? 'task');
     for (const task of compiled.plan.tasks)
       if (!this.tasks.has(task.id)) this.tasks.set(task.id, task);
+    for (const task of this.tasks.values()) {
+      const branch = failedMergeBranch(task);
+      if (branch !== undefined) this.mergeRetries.set(task.id, branch);
+    }
     const byId = new Map(compiled.graph.edges.map((e) => [e.to, [] as string[]]));
     for (const edge of compiled.graph.edges) byId.get(edge.to)?.push(edge.from);
     this.scheduler = new Scheduler(
@@ -313,7 +340,7 @@ class Run {
     );
     try {
       let first = true;
-      while (!this.scheduler.isDone()) {
+      while (!this.scheduler.isDone() && !this.detached) {
         const woke = new Promise<void>((resolve) => (this.wake = resolve));
         // Starts run side by side: preparing a worktree and launching a job take a while each.
         const starts = this.scheduler.ready(this.now()).map((id) => this.startTaskSafely(id));
@@ -372,6 +399,12 @@ class Run {
       await this.startTask(id);
     } catch (error) {
       this.running.delete(id);
+      this.launching.delete(id);
+      const entry = this.state.tasks[id];
+      if (entry !== undefined) {
+        entry.ended = true;
+        this.saveState();
+      }
       await this.endTask(id, 'Failed', {
         reason: `could not start its job: ${(error as Error).message}`,
         commits: [],
@@ -383,6 +416,9 @@ class Run {
     const task = this.tasks.get(id) as Task;
     const repo = this.repos.get(id) as ResolvedRepo;
     this.scheduler.start(id);
+    const unmerged = this.mergeRetries.get(id);
+    this.mergeRetries.delete(id);
+    if (unmerged !== undefined && (await this.retryMerge(task, repo, unmerged))) return;
     let ws: TaskWorkspace;
     try {
       ws = await this.workspace.prepareTask(id, repo);
@@ -423,6 +459,20 @@ class Run {
       ...(this.provider !== undefined ? { provider: this.provider } : {}),
     });
     const startedAt = this.now();
+    this.launching.set(id, jobId);
+    // Recorded before the job is handed over: a run that dies from here on leaves a job that
+    // --resume adopts (or, never hosted, starts again), never one it does not know of.
+    this.state.tasks[id] = {
+      jobId,
+      branch: ws.branch,
+      base: ws.base,
+      worktree: ws.worktree,
+      repo: repo.name,
+      repoPath: repo.path,
+      startedAt,
+      attempt,
+    };
+    this.saveState();
     const started = await startJob({
       id: jobId,
       logDir: this.options.logDir,
@@ -437,19 +487,10 @@ class Run {
       // A task's own worktree is new: nothing in it is uncommitted yet.
       ...(this.workspace.isolation === 'task' ? { mutationBaseline: 0 } : {}),
     });
+    if (this.stoppedNow) return; // stopNow killed it and recorded the task
+    this.launching.delete(id);
     const running: RunningTask = { id, jobId, ws, startedAt, attempt, retries: 0 };
     this.running.set(id, running);
-    this.state.tasks[id] = {
-      jobId,
-      branch: ws.branch,
-      base: ws.base,
-      worktree: ws.worktree,
-      repo: repo.name,
-      repoPath: repo.path,
-      startedAt,
-      attempt,
-    };
-    this.saveState();
     // The event says when the agent began to run; it is told once the plan says so too.
     const runningAt = this.now();
     await this.writer.write({
@@ -473,7 +514,8 @@ class Run {
       await this.settleJob(running, started.outcome);
       return;
     }
-    void this.awaitJob(running);
+    if (this.detached) this.leaveRunning(running);
+    else void this.awaitJob(running);
     void task;
   }
 
@@ -498,13 +540,41 @@ class Run {
     if (end.kind === 'aborted') return;
     if (this.running.get(running.id) !== running) return;
     if (end.kind === 'lost') {
-      await this.finishRunning(running, 'Failed', {
-        reason: 'the job vanished without an outcome (its host was killed)',
-        commits: [],
-      });
+      await this.onHostLost(running, end.agentAlive);
       return;
     }
     await this.settleJob(running, end.outcome);
+  }
+
+  /**
+   * The job's host died before writing its outcome (killed): nobody supervises the agent now. One
+   * still running is stopped (its exit would never be known); the task is Failed with the reason,
+   * its commits stay on its branch, and a re-run (or --resume) starts it again.
+   */
+  private async onHostLost(running: RunningTask, agentAlive: boolean): Promise<void> {
+    this.running.delete(running.id);
+    const hostPid = readMeta(this.options.logDir, running.jobId)?.['host_pid'] ?? '?';
+    if (agentAlive)
+      await stopJob(this.options.logDir, running.jobId, { reason: 'host_died' }).catch(
+        () => undefined,
+      );
+    const { ws } = running;
+    const commits = await branchCommits(ws.repo.path, ws.base, ws.branch)
+      .then((log) => log.commits)
+      .catch(() => [] as string[]);
+    const reason = `interrupted: its job host (pid ${hostPid}) died${agentAlive ? '; its agent, left unsupervised, was stopped' : ' and its agent with it'}`;
+    await this.finishRunning(running, 'Failed', {
+      reason,
+      commits,
+      log: [
+        `job ${running.jobId}: ${reason}`,
+        commits.length > 0
+          ? `its ${commits.length} commit(s) stay on branch ${ws.branch}`
+          : `no commits on branch ${ws.branch}`,
+        `worktree kept: ${ws.worktree}`,
+        'a re-run (or --resume) starts it again',
+      ],
+    });
   }
 
   /** A job's end, judged; whatever goes wrong on the way fails that task, never the run. */
@@ -572,6 +642,7 @@ class Run {
       return;
     }
     const task = this.tasks.get(running.id) as Task;
+    if (running.adopted === true && (await this.mergedBefore(running, job, summary))) return;
     const finish = await this.workspace.finishTask(
       running.ws,
       `${task.id}: ${task.name}`,
@@ -583,12 +654,17 @@ class Run {
     );
     const log = branchLog(job, summary, running.ws.branch, finish.commits, drift);
     if (!finish.ok) {
+      const merge = finish.kind === 'merge';
       await this.finishRunning(running, 'Failed', {
-        reason: finish.reason,
+        reason: merge ? `merge failed: ${finish.reason}` : finish.reason,
         exitCode: 0,
         commits: finish.commits,
         filesEdited: finish.filesEdited,
-        log: [...log, finish.reason],
+        log: [
+          ...log,
+          ...(merge ? [`worktree kept: ${running.ws.worktree}`] : []),
+          merge ? mergeFailedLine(finish.reason) : finish.reason,
+        ],
       });
       return;
     }
@@ -601,6 +677,98 @@ class Run {
       filesEdited: finish.filesEdited,
       log,
     });
+  }
+
+  /**
+   * An adopted job whose branch an earlier run already merged (it died before the plan said so): the
+   * task is recorded Completed, without a second merge.
+   */
+  private async mergedBefore(
+    running: RunningTask,
+    job: JobFacts,
+    summary: string[],
+  ): Promise<boolean> {
+    const { ws } = running;
+    await this.workspace.integration.ensure(ws.repo);
+    const integration = this.workspace.integrationBranch;
+    const log = await branchCommits(ws.repo.path, ws.base, ws.branch).catch(() => undefined);
+    if (log?.tip === undefined) return false;
+    const merged = await git(ws.repo.path, ['merge-base', '--is-ancestor', log.tip, integration]);
+    if (!merged.ok) return false;
+    const files = await filesChanged(ws.repo.path, ws.base, ws.branch).catch(() => [] as string[]);
+    this.workspace.removeLater(ws, log.tip);
+    await this.finishRunning(running, 'Completed', {
+      exitCode: 0,
+      commits: log.commits,
+      filesEdited: files,
+      log: [
+        ...branchLog(job, summary, ws.branch, log.commits, []),
+        `merged into ${integration} (by the run that started it)`,
+      ],
+    });
+    return true;
+  }
+
+  /**
+   * A task whose agent completed in an earlier run but whose merge failed: its branch is merged now,
+   * and its agent is not run again. False when the branch is gone (the task then runs as usual).
+   */
+  private async retryMerge(task: Task, repo: ResolvedRepo, branch: string): Promise<boolean> {
+    const integration = this.workspace.integrationBranch;
+    await this.workspace.integration.ensure(repo);
+    const found = await readRetryBranch(repo.path, integration, branch);
+    if (found === undefined) return false;
+    const startedAt = this.now();
+    const ws: TaskWorkspace = { repo, worktree: found.worktree, branch, base: found.base };
+    this.options.emit({
+      type: 'task.start',
+      t: startedAt,
+      id: task.id,
+      wave: this.scheduler.snapshot(task.id)?.wave ?? 0,
+      job: '',
+      worktree: found.worktree,
+      branch,
+      attempt: 1,
+      mergeRetry: true,
+    });
+    const finish =
+      found.base === found.tip
+        ? { ok: true as const, commits: [], filesEdited: task.filesEdited, tip: found.tip }
+        : await this.workspace.finishTask(
+            ws,
+            `${task.id}: ${task.name}`,
+            this.scheduler.isAwaited(task.id),
+          );
+    const commitsLine = branchLine(branch, finish.commits);
+    const durationMs = this.now() - startedAt;
+    if (!finish.ok) {
+      await this.endTask(task.id, 'Failed', {
+        reason: `merge failed again: ${finish.reason}`,
+        commits: finish.commits,
+        filesEdited: finish.filesEdited,
+        durationMs,
+        log: [
+          'merge retried (the agent was not run again): failed again',
+          commitsLine,
+          ...(found.worktree !== '' ? [`worktree kept: ${found.worktree}`] : []),
+          mergeFailedLine(finish.reason),
+        ],
+      });
+      return true;
+    }
+    if (found.worktree !== '') this.workspace.removeLater(ws, found.tip);
+    await this.endTask(task.id, 'Completed', {
+      commits: finish.commits,
+      filesEdited: finish.filesEdited,
+      durationMs,
+      log: [
+        found.base === found.tip
+          ? `merge retried: ${branch} was already merged into ${integration}`
+          : `merge retried: merged into ${integration} (the agent was not run again)`,
+        commitsLine,
+      ],
+    });
+    return true;
   }
 
   /** A rate-limited agent: its task waits for the reset (the scheduler is throttled) and starts again. */
@@ -783,12 +951,8 @@ class Run {
     const detach = this.options.detach === true;
     this.options.emit({ type: 'run.signal', t: this.now(), signal, detach });
     if (detach) {
-      for (const running of this.running.values())
-        void this.writer.write({
-          taskId: running.id,
-          log: `job ${running.jobId} left running (--detach); ccglm run --resume ${this.options.plan} adopts it`,
-        });
-      this.running.clear();
+      this.detached = true;
+      for (const running of [...this.running.values()]) this.leaveRunning(running);
       this.abort.abort();
       this.wake();
       return;
@@ -803,6 +967,57 @@ class Run {
     this.wake();
   }
 
+  /** A job left to run on after --detach: the plan says so and names what adopts it. */
+  private leaveRunning(running: RunningTask): void {
+    this.running.delete(running.id);
+    this.leftRunning.add(running.id);
+    void this.writer.write({
+      taskId: running.id,
+      status: 'In Progress',
+      log: `job ${running.jobId} left running (--detach) in ${running.ws.worktree}; ccglm run --resume ${this.options.plan} adopts it`,
+    });
+  }
+
+  /**
+   * A second Ctrl-C: every agent of this run is killed at once (its group and session), the plan
+   * records the tasks as interrupted, and the run ends without waiting for anything else.
+   */
+  async stopNow(signal: 'SIGINT' | 'SIGTERM'): Promise<number> {
+    this.stoppedNow = true;
+    this.interrupted = signal;
+    this.scheduler.halt();
+    this.abort.abort();
+    this.options.emit({ type: 'run.signal', t: this.now(), signal, detach: false, force: true });
+    const reason = `interrupted (${signal} twice)`;
+    // Those being launched too: a host that has not launched its agent yet will not.
+    const stopped = [
+      ...[...this.running.values()].map((running) => ({ id: running.id, jobId: running.jobId })),
+      ...[...this.launching].map(([id, jobId]) => ({ id, jobId })),
+    ];
+    this.running.clear();
+    this.launching.clear();
+    for (const { id, jobId } of stopped) {
+      killJobNow(this.options.logDir, jobId, reason);
+      const entry = this.state.tasks[id];
+      if (entry !== undefined) entry.ended = true;
+      this.ended.set(id, { status: 'Failed', commits: [], reason });
+      void this.writer.write({
+        taskId: id,
+        status: 'Failed',
+        log: withEarlierAttempt(this.tasks.get(id), [
+          `job ${jobId}: ${reason}; its agent was killed`,
+          ...(entry !== undefined ? [`worktree kept: ${entry.worktree}`] : []),
+        ]),
+      });
+    }
+    this.saveState();
+    await this.writer.flush();
+    this.options.print(
+      `\nstopped at once: ${stopped.length} agent(s) killed, recorded as Failed in ${this.options.plan}; ccglm run ${this.options.plan} starts them again\n`,
+    );
+    return signal === 'SIGTERM' ? 143 : 130;
+  }
+
   /** --resume: adopt jobs still running, read the outcomes of those that ended, start nothing twice. */
   private async adoptPrevious(): Promise<void> {
     const previous = this.stateFile.load();
@@ -813,7 +1028,10 @@ class Run {
       };
     for (const [id, entry] of Object.entries(this.state.tasks)) {
       const snap = this.scheduler.snapshot(id);
-      if (snap === undefined || snap.state !== 'pending' || entry.ended === true) continue;
+      if (snap === undefined || snap.state !== 'pending') continue;
+      // An end already handled is judged again only when the plan never heard of it (the run died
+      // in between): its outcome is read again, and a merge already made is not made twice.
+      if (entry.ended === true && this.tasks.get(id)?.status !== 'In Progress') continue;
       const repo = { name: entry.repo, path: entry.repoPath };
       const running: RunningTask = {
         id,
@@ -826,7 +1044,15 @@ class Run {
       };
       const outcome = readOutcome(this.options.logDir, entry.jobId);
       const record = readJob(this.options.logDir, entry.jobId);
-      if (outcome === undefined && !record.agentAlive && !record.hostAlive) continue; // neither running nor finished: start it again
+      if (outcome === undefined && !record.hostAlive) {
+        // Its host died (or the job never ran): no outcome will come. An agent left running
+        // unsupervised is stopped, and the task starts again as a new attempt.
+        if (record.agentAlive)
+          await stopJob(this.options.logDir, entry.jobId, { reason: 'host_died' }).catch(
+            () => undefined,
+          );
+        continue;
+      }
       this.scheduler.adopt(id);
       this.running.set(id, running);
       this.options.emit({
@@ -864,6 +1090,13 @@ class Run {
       planPath: this.planPath,
       push: this.options.push === true,
       warnings: this.writer.warnings,
+      skippedInPlan: new Map(
+        [...this.tasks.values()]
+          .filter((task) => task.status === 'Skipped')
+          .map((task) => [task.id, task.statusText ?? 'Skipped']),
+      ),
+      leftRunning: this.leftRunning,
+      ...(this.interrupted !== undefined ? { interrupted: this.interrupted } : {}),
     });
     const exitCode =
       this.interrupted === 'SIGINT'

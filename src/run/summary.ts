@@ -23,6 +23,12 @@ export interface SummaryInput {
   warnings: string[];
   /** The branches' last commits and remotes (`readBranchFacts`, read once the branches moved last). */
   facts: Promise<Map<string, BranchFacts>>;
+  /** Tasks the plan already marks Skipped (Deferred, Won't do…), with the word it uses. */
+  skippedInPlan?: Map<string, string>;
+  /** Tasks whose jobs were left running (--detach). */
+  leftRunning?: ReadonlySet<string>;
+  /** The signal that interrupted the run, if one did. */
+  interrupted?: string;
 }
 
 /** What the summary shows of a repo: its integration branch's last commits, and its remotes. */
@@ -87,13 +93,20 @@ export async function summariseRun(
         : undefined,
       ended?.reason,
     ].filter(Boolean);
-    const status = ended?.status ?? NOT_RUN[snap.state] ?? snap.state;
+    const status =
+      ended?.status ??
+      (input.leftRunning?.has(snap.id) === true
+        ? 'In Progress (left running: --detach)'
+        : input.skippedInPlan?.has(snap.id) === true
+          ? `Skipped (the plan says ${input.skippedInPlan.get(snap.id) ?? 'Skipped'})`
+          : (NOT_RUN[snap.state] ?? snap.state));
     lines.push(
       `  ${snap.id.padEnd(8)} ${status}${details.length > 0 ? `  (${details.join(', ')})` : ''}`,
     );
   }
   const branch = input.integrationBranch;
   const facts = await input.facts;
+  const nextStep = whatToDo(input, counts);
   for (const repo of new Map(input.repos.map((r) => [r.path, r])).values()) {
     const fact = facts.get(repo.path);
     if (fact === undefined || !fact.log.ok) continue;
@@ -108,7 +121,9 @@ export async function summariseRun(
     );
     const hasRemote = remote.ok && remote.stdout.trim().length > 0;
     const pr = `gh pr create --head ${branch} --title "${input.prTitle}" --body-file ${input.planPath}`;
-    if (input.push && hasRemote && counts.failed + counts.blocked === 0) {
+    if (nextStep !== undefined) {
+      lines.push(`  not ready to push: ${nextStep}`);
+    } else if (input.push && hasRemote) {
       const pushed = await git(repo.path, ['push', '-u', 'origin', branch]);
       lines.push(
         pushed.ok
@@ -126,4 +141,16 @@ export async function summariseRun(
   }
   for (const warning of input.warnings) lines.push(`warning: ${warning}`);
   return { text: `${lines.join('\n')}\n`, counts };
+}
+
+/** What stands between this run and a branch to push, and what to type; undefined: nothing. */
+function whatToDo(input: SummaryInput, counts: RunCounts): string | undefined {
+  const plan = input.planPath;
+  const running = input.leftRunning?.size ?? 0;
+  if (running > 0)
+    return `${running} job(s) still running; ccglm run --resume ${plan} adopts them and finishes the plan`;
+  const open = counts.failed + counts.blocked + counts.notStarted;
+  if (open > 0)
+    return `${open} task(s) not completed${input.interrupted !== undefined ? ` (interrupted by ${input.interrupted})` : ''}; see their log in ${plan}, then ccglm run ${plan} (Completed tasks are not run again)`;
+  return undefined;
 }

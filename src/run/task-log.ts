@@ -34,6 +34,11 @@ export function failedJobLog(job: JobFacts, reason: string, output: string[], wo
   ];
 }
 
+/** `branch B: 2 commit(s) — abc one; def two` (a failed merge's retry reads the branch back from it). */
+export function branchLine(branch: string, commits: string[]): string {
+  return `branch ${branch}: ${commits.length} commit(s)${commits.length > 0 ? ` — ${commits.slice(0, 5).join('; ')}` : ''}`;
+}
+
 /** A job that succeeded: its summary, its branch's commits and files outside its location. */
 export function branchLog(
   job: JobFacts,
@@ -45,7 +50,7 @@ export function branchLog(
   return [
     ...jobLines(job),
     ...summary,
-    `branch ${branch}: ${commits.length} commit(s)${commits.length > 0 ? ` — ${commits.slice(0, 5).join('; ')}` : ''}`,
+    branchLine(branch, commits),
     ...(drift.length > 0
       ? [`scope drift: changed files outside its location: ${drift.join(', ')}`]
       : []),

@@ -35,7 +35,14 @@ export interface TaskWorkspace {
 
 export type FinishResult =
   | { ok: true; commits: string[]; filesEdited: string[]; tip: string }
-  | { ok: false; reason: string; commits: string[]; filesEdited: string[] };
+  | {
+      ok: false;
+      /** `merge`: the agent's commits are there, only their merge failed (a re-run retries it). */
+      kind: 'no-commits' | 'merge';
+      reason: string;
+      commits: string[];
+      filesEdited: string[];
+    };
 
 export class Workspace {
   /** Git work per repo, one piece at a time: worktree changes, and merges (see repo-queue.ts). */
@@ -300,6 +307,7 @@ export class Workspace {
     if (tip === undefined)
       return {
         ok: false,
+        kind: 'no-commits',
         reason: 'no commits: the agent exited 0 but committed nothing',
         commits,
         filesEdited: [],
@@ -310,7 +318,7 @@ export class Workspace {
         merge.conflicts.length > 0
           ? `merge conflict in ${merge.conflicts.join(', ')} (the task's work stays on ${ws.branch} in ${ws.worktree})`
           : `merge into ${this.integration.name} failed: ${merge.message}`;
-      return { ok: false, reason, commits, filesEdited };
+      return { ok: false, kind: 'merge', reason, commits, filesEdited };
     }
     return { ok: true, commits, filesEdited, tip };
   }
@@ -337,8 +345,11 @@ export class Workspace {
     while (this.removals.size > 0) await Promise.all([...this.removals]);
     await this.deleteBranches();
     await this.integration.close();
-    // The plan's folder under the worktree root goes too once nothing is left in it.
-    removeIfEmpty(path.join(this.worktreeRoot, this.planId));
+    // Task folders left empty (an earlier attempt's `T3-2`, a checkout that could not be made) go,
+    // and the plan's folder under the worktree root too once nothing is left in it.
+    const planFolder = path.join(this.worktreeRoot, this.planId);
+    for (const name of readdirOrNone(planFolder)) removeIfEmpty(path.join(planFolder, name));
+    removeIfEmpty(planFolder);
   }
 
   private async remove(ws: TaskWorkspace, tip: string): Promise<boolean> {
@@ -368,6 +379,14 @@ export function scopeDrift(files: string[], locations: string[]): string[] {
   if (locations.length === 0) return [];
   const matchers = locations.map(locationMatcher);
   return files.filter((file) => !matchers.some((match) => match(file)));
+}
+
+function readdirOrNone(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** Removes a folder when nothing is in it (a task's or the plan's folder of worktrees). */

@@ -50,15 +50,26 @@ describe('bad input: one line, the reference exit code', () => {
     expect(job('stop', '--beads', 'nope', '--log-dir', logDir)).toEqual({
       code: 1,
       stdout: '',
-      stderr: `ccglm: no such job: nope (no nope.meta or nope.pid in ${logDir})\n`,
+      stderr: `ccglm: no such job: nope (no nope.meta or nope.pid in ${logDir}); no job id contains nope (ccglm job status lists them all)\n`,
     });
   });
   it('a task id names the jobs ccglm run made for it', () => {
     writeFinished('demo-T2-aaa', 0);
     writeFinished('demo-T2-bbb', 1);
     writeFinished('demo-T20-ccc', 0);
+    fs.utimesSync(path.join(logDir, 'demo-T2-aaa.meta'), new Date(2000), new Date(2000));
     expect(job('tail', '--beads', 'T2', '--log-dir', logDir).stderr).toBe(
-      `ccglm: no such job: T2 (no T2.meta or T2.pid in ${logDir}); jobs of a task T2: demo-T2-aaa, demo-T2-bbb\n`,
+      `ccglm: no such job: T2 (no T2.meta or T2.pid in ${logDir}); jobs of a task T2, newest first: demo-T2-bbb, demo-T2-aaa\n`,
+    );
+    for (let n = 0; n < 7; n += 1) writeFinished(`other-T2-${n}`, 0);
+    expect(job('tail', '--beads', 'T2', '--log-dir', logDir).stderr).toMatch(
+      /jobs of a task T2, newest first: (\S+, ){4}\S+ and 4 more\n$/,
+    );
+    expect(job('tail', '--beads', 'T20-c', '--log-dir', logDir).stderr).toContain(
+      'job ids containing T20-c, newest first: demo-T20-ccc\n',
+    );
+    expect(job('tail', '--beads', 'Z9', '--log-dir', logDir).stderr).toBe(
+      `ccglm: no such job: Z9 (no Z9.meta or Z9.pid in ${logDir}); no job id contains Z9 (ccglm job status lists them all)\n`,
     );
   });
   it('malformed job id', () => {
@@ -221,6 +232,16 @@ describe('reading commands', () => {
       pid_age_seconds: expect.any(Number),
       log_age_seconds: expect.any(Number),
     });
+  });
+  it('status columns grow with a job id longer than the reference width', () => {
+    writeFinished('a', 0);
+    writeFinished('checkout-T12-mx6c4eha', 1);
+    const lines = job('status', '--log-dir', logDir).stdout.split('\n');
+    const pidAt = (line: string | undefined) => line?.search(/999999|pid/);
+    expect(lines[0]).toMatch(/^bead {18}pid /);
+    expect(pidAt(lines[1])).toBe(pidAt(lines[0]));
+    expect(pidAt(lines[2])).toBe(pidAt(lines[0]));
+    expect(lines[2]).toMatch(/^checkout-T12-mx6c4eha 999999 /);
   });
   it('status table with overrides, and the footer hint', () => {
     writeFinished('a', 0, 'no_auto_restart=true\n');

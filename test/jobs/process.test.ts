@@ -156,7 +156,25 @@ describe('a job in a real PTY', () => {
     } catch {
       // the PTY's hang-up may have ended the agent already
     }
-    expect(await waitForJobEnd(job.logDir, 'lost', { pollMs: 100 })).toEqual({ kind: 'lost' });
+    expect(await waitForJobEnd(job.logDir, 'lost', { pollMs: 100 })).toEqual({
+      kind: 'lost',
+      agentAlive: false,
+    });
+  });
+
+  it('waitForJobEnd reports a job whose host died as lost even while its agent runs on', async () => {
+    // With pipes the agent outlives its host, but no outcome will ever be written for it.
+    const started = await start('orphan', [fake('sleep-silent')], { pty: false });
+    if (!started.ok) throw new Error('did not start');
+    process.kill(Number(readJob(job.logDir, 'orphan').meta?.['host_pid']), 'SIGKILL');
+    try {
+      expect(await waitForJobEnd(job.logDir, 'orphan', { pollMs: 100 })).toEqual({
+        kind: 'lost',
+        agentAlive: true,
+      });
+    } finally {
+      process.kill(-started.pid, 'SIGKILL');
+    }
   });
 
   it('a host that cannot read its job says so in the log and the outcome', async () => {

@@ -2,12 +2,14 @@
 // A fake agent for `ccglm run` tests (run via --agent-cmd): records each invocation, then writes
 // `<task>.txt` in its worktree and commits it. FAKE_FAIL=T2,T3 makes those tasks exit 1;
 // FAKE_FAIL_FIRST=T1 fails only the first run; FAKE_NOCOMMIT=T1 exits 0 without committing; FAKE_SLEEP_MS delays before working;
-// FAKE_FILE_<task>=path writes that path instead (to make conflicts); FAKE_SAY_<task> prints a line.
+// FAKE_FILE_<task>=path writes that path instead (to make conflicts); FAKE_SAY_<task> prints a line;
+// FAKE_IGNORE_TERM=1 ignores SIGTERM (only SIGKILL stops it); FAKE_SLEEP_MS_<task> delays that task alone.
 // Each run also records its argv and its ANTHROPIC_*/CC_GLM_*/CCGLM_PROVIDER environment in <task>.env.json.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+if (process.env.FAKE_IGNORE_TERM) process.on('SIGTERM', () => {});
 const task = process.env.CCGLM_TASK_ID ?? 'unknown';
 const marks = process.env.FAKE_MARKS;
 if (marks) {
@@ -23,7 +25,7 @@ if (marks) {
 }
 const prompt = readFileSync(process.env.CCGLM_PROMPT_FILE, 'utf8');
 console.log(`fake agent: ${task} got a prompt of ${prompt.split('\n').length} lines`);
-const sleep = Number(process.env.FAKE_SLEEP_MS ?? 0);
+const sleep = Number(process.env[`FAKE_SLEEP_MS_${task}`] ?? process.env.FAKE_SLEEP_MS ?? 0);
 if (sleep > 0) await new Promise((resolve) => setTimeout(resolve, sleep));
 const list = (name) => (process.env[name] ?? '').split(',').filter(Boolean);
 if (process.env[`FAKE_SAY_${task}`]) console.log(process.env[`FAKE_SAY_${task}`]);

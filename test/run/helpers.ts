@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   mkdirSync,
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePlan } from '../../src/plan/parse.js';
+import { patchPlan } from '../../src/plan/patch.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const bin = path.join(root, 'bin', 'ccglm.js');
@@ -225,6 +226,13 @@ export function runsOf(sb: Sandbox): Record<string, number> {
       ]),
   );
 }
+/** T1 and T2, then T3 after both, then T4. */
+export const threeWaves = plan([
+  planTask('T1', []),
+  planTask('T2', []),
+  planTask('T3', ['T1', 'T2']),
+  planTask('T4', ['T3']),
+]);
 
 export function statuses(file: string): Record<string, string> {
   return Object.fromEntries(
@@ -250,4 +258,47 @@ export function waitForEvents(
     });
     child.on('exit', () => reject(new Error(`run exited before ${count} ${type} events`)));
   });
+}
+/** Processes still at work under `dir` after up to `ms` (a host exits a moment after its last job). */
+export async function processesLeftIn(dir: string, ms = 3000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = processesIn(dir);
+    if (left.length === 0 || Date.now() >= deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The exit code (or signal) of a child, once it has exited. */
+export function exitOf(child: ChildProcess): Promise<number | string | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+}
+
+/** Everything a child writes to `stream` (collected as it comes). */
+export function collect(child: ChildProcess, stream: 'stdout' | 'stderr'): () => string {
+  let text = '';
+  child[stream]?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return () => text;
+}
+
+/** The plan with every task's written fields set back: byte-identical to the original when only they changed. */
+export function withoutWriteBack(sb: Sandbox): string {
+  const text = readFileSync(sb.plan, 'utf8');
+  return patchPlan(
+    text,
+    parsePlan(text, 'p').plan.tasks.map((task) => ({
+      taskId: task.id,
+      status: 'Not Started' as const,
+      log: '',
+      filesEdited: [],
+    })),
+  );
+}
+
+export function filesOn(sb: Sandbox, branch: string): string[] {
+  return execFileSync('git', ['ls-tree', '--name-only', branch], { cwd: sb.repo, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }

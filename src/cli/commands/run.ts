@@ -93,7 +93,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('detach', {
         type: 'boolean',
         default: false,
-        describe: 'on Ctrl-C leave running jobs running',
+        describe: 'on Ctrl-C end at once and leave running jobs running (--resume adopts them)',
       })
       .option('push', {
         type: 'boolean',
@@ -109,6 +109,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('stall-minutes', { type: 'number', default: 20 }) as never,
   handler: async (args) => {
     const { runFromCli } = await import('../run-cli.js');
-    process.exitCode = await runFromCli(args);
+    const { exitCode, interrupted } = await runFromCli(args);
+    process.exitCode = exitCode;
+    // The plan and the lock are settled: a launch or git command still under way is not waited for.
+    if (interrupted) process.exit(exitCode);
   },
 };

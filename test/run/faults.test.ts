@@ -1,0 +1,146 @@
+/**
+ * Fault injection: a small plan is run, and at a random (seeded) moment either the run or its job
+ * host is killed with SIGKILL; `--resume` then finishes the plan. Every time: each task Completed
+ * exactly once (one merge of it on the integration branch), its work there, no agent started more
+ * often than its task had attempts, no process left. FAULT_RUNS (default 20) and FAULT_SEED make
+ * longer searches (`FAULT_DEBUG=1` prints each round): `FAULT_RUNS=200 FAULT_SEED=7 npx vitest run test/run/faults.test.ts`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parsePlan } from '../../src/plan/parse.js';
+import {
+  exitOf,
+  filesOn,
+  makeSandbox,
+  plan,
+  planTask,
+  processesIn,
+  processesLeftIn,
+  runsOf,
+  runSync,
+  spawnRun,
+  statuses,
+  waitForEvents,
+  withoutWriteBack,
+  type Sandbox,
+} from './helpers.js';
+
+const RUNS = Number(process.env['FAULT_RUNS'] ?? 20);
+const SEED = Number(process.env['FAULT_SEED'] ?? 12);
+
+const fork = plan([planTask('T1', []), planTask('T2', ['T1']), planTask('T3', ['T1'])]);
+const ids = ['T1', 'T2', 'T3'];
+
+/** A small seeded generator (mulberry32): the same seed, the same moments. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The run's job hosts: they work in the sandbox's TMPDIR. */
+function killHosts(tmp: string): number {
+  const hosts = processesIn(tmp).filter((line) => line.includes('host.js --serve'));
+  for (const line of hosts) {
+    try {
+      process.kill(Number(line.split(' ')[0]), 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return hosts.length;
+}
+
+/** How many jobs (attempts) each task had: one job id per attempt. */
+function attemptsOf(sb: Sandbox): Record<string, number> {
+  const attempts: Record<string, number> = {};
+  for (const name of readdirSync(sb.logDir)) {
+    const match = /^test-(T\d+)-[a-z0-9]+\.meta$/.exec(name);
+    if (match?.[1] !== undefined) attempts[match[1]] = (attempts[match[1]] ?? 0) + 1;
+  }
+  return attempts;
+}
+
+async function faultyRun(round: number): Promise<string> {
+  const next = random(SEED * 1000 + round);
+  const target = round % 2 === 0 ? 'run' : 'host';
+  const agentMs = 100 + Math.floor(next() * 200);
+  // From the first task's start to a little after the last one's (two levels of agents).
+  const delay = Math.floor(next() * (2 * agentMs + 500));
+  const sb = makeSandbox(fork);
+  const what = `round ${round} (seed ${SEED}): kill the ${target} ${delay} ms after the first start (agents of ${agentMs} ms)`;
+  try {
+    const tmp = path.join(sb.dir, 'tmp');
+    mkdirSync(tmp);
+    const env = { FAKE_SLEEP_MS: String(agentMs), TMPDIR: tmp };
+    const child = spawnRun(sb, ['--strategy', 'eager'], env);
+    child.stderr.resume();
+    await waitForEvents(child, 'task.start', 1).catch(() => undefined);
+    await sleep(delay);
+    if (target === 'run') child.kill('SIGKILL');
+    else killHosts(tmp);
+    await exitOf(child);
+    const killedAt = Date.now();
+    for (let pass = 0; pass < 3; pass += 1) {
+      if (Object.values(statuses(sb.plan)).every((status) => status === 'Completed')) break;
+      const resumed = runSync(sb, ['--resume', '--strategy', 'eager'], env);
+      expect(resumed.stderr, what).not.toMatch(/\n\s+at /);
+    }
+    expect(statuses(sb.plan), what).toEqual({ T1: 'Completed', T2: 'Completed', T3: 'Completed' });
+    expect(withoutWriteBack(sb), what).toBe(fork);
+    expect(filesOn(sb, 'feature-test'), what).toEqual(['README.md', 'T1.txt', 'T2.txt', 'T3.txt']);
+    // Completed exactly once: one merge of each task on the integration branch.
+    const merges = execFileSync('git', ['log', '--format=%s', '--merges', 'feature-test'], {
+      cwd: sb.repo,
+      encoding: 'utf8',
+    });
+    expect(merges.split('\n').filter(Boolean).sort(), what).toEqual(
+      ids.map((id) => `Merge ${id}: Task ${id}`),
+    );
+    // Every commit a Completed task's log names is on the integration branch.
+    for (const task of parsePlan(readFileSync(sb.plan, 'utf8'), 'p').plan.tasks) {
+      const commits = /branch \S+: \d+ commit\(s\) — (.*)/.exec(task.log ?? '')?.[1] ?? '';
+      const hashes = commits.split('; ').map((commit) => commit.split(' ')[0] ?? '');
+      expect(hashes.filter(Boolean).length, `${what}: ${task.id}`).toBeGreaterThan(0);
+      for (const hash of hashes)
+        execFileSync('git', ['merge-base', '--is-ancestor', hash, 'feature-test'], {
+          cwd: sb.repo,
+        });
+    }
+    // No attempt's agent started twice (an agent killed at once may not have counted its start).
+    const runs = runsOf(sb);
+    const attempts = attemptsOf(sb);
+    for (const id of ids)
+      expect(runs[id] ?? 0, `${what}: ${id}`).toBeLessThanOrEqual(attempts[id] ?? 0);
+    const resumedIn = Date.now() - killedAt;
+    expect(await processesLeftIn(sb.dir), what).toEqual([]);
+    return `${what}: ${JSON.stringify(runs)} resumed in ${resumedIn} ms`;
+  } finally {
+    sb.cleanup();
+  }
+}
+
+describe('fault injection', () => {
+  it(
+    `kills the run or its job host at random moments across ${RUNS} runs of a 3-task plan; --resume finishes each`,
+    async () => {
+      const seen: string[] = [];
+      for (let round = 0; round < RUNS; round += 1) {
+        const t0 = Date.now();
+        seen.push(await faultyRun(round));
+        if (process.env['FAULT_DEBUG']) console.log(Date.now() - t0, seen.at(-1));
+      }
+      expect(seen).toHaveLength(RUNS);
+    },
+    RUNS * 15_000,
+  );
+});

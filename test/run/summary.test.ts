@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { summariseRun, type BranchFacts } from '../../src/run/summary.js';
+
+const repo = { name: 'app', path: '/r/app' };
+const facts = Promise.resolve(
+  new Map<string, BranchFacts>([
+    [
+      '/r/app',
+      {
+        log: { ok: true, code: 0, stdout: 'abc Merge T1\n', stderr: '' },
+        remote: { ok: true, code: 0, stdout: 'origin\n', stderr: '' },
+      },
+    ],
+  ]),
+);
+
+function summary(extra: Partial<Parameters<typeof summariseRun>[0]>) {
+  return summariseRun({
+    tasks: [
+      { id: 'T1', state: 'completed', wave: 0 },
+      { id: 'T2', state: 'completed', wave: 0 },
+    ],
+    ended: new Map([['T1', { status: 'Completed', commits: ['abc T1'] }]]),
+    repos: [repo],
+    integrationBranch: 'feature-p',
+    prTitle: 'p: Plan',
+    planPath: '/r/p-plan.md',
+    push: false,
+    warnings: [],
+    facts,
+    ...extra,
+  });
+}
+
+describe('run summary', () => {
+  it('a task the plan defers is shown skipped, as the plan says, not completed', async () => {
+    const { text } = await summary({ skippedInPlan: new Map([['T2', 'Deferred']]) });
+    expect(text).toContain('  T2       Skipped (the plan says Deferred)\n');
+    expect(text).toContain('  PR:   gh pr create --head feature-p');
+  });
+
+  it('push and PR commands only after a clean run; otherwise what to type', async () => {
+    const failed = await summary({
+      tasks: [{ id: 'T1', state: 'failed', wave: 0 }],
+      ended: new Map([['T1', { status: 'Failed', commits: [] }]]),
+      interrupted: 'SIGINT',
+    });
+    expect(failed.text).not.toContain('gh pr create');
+    expect(failed.text).not.toMatch(/^ {2}push: git/m);
+    expect(failed.text).toContain(
+      '  not ready to push: 1 task(s) not completed (interrupted by SIGINT); see their log in /r/p-plan.md, then ccglm run /r/p-plan.md (Completed tasks are not run again)',
+    );
+    const detached = await summary({
+      tasks: [{ id: 'T1', state: 'running', wave: 0 }],
+      ended: new Map(),
+      leftRunning: new Set(['T1']),
+    });
+    expect(detached.text).toContain('  T1       In Progress (left running: --detach)\n');
+    expect(detached.text).toContain(
+      '  not ready to push: 1 job(s) still running; ccglm run --resume /r/p-plan.md adopts them and finishes the plan',
+    );
+  });
+});
