@@ -4,6 +4,7 @@
  */
 import type { Diagnostic, PlanDoc, Task } from '../plan/types.js';
 import { dependencyClosure, findCycles, reaches, type TaskGraph } from './dag.js';
+import { looksLikePath } from './path-match.js';
 
 export interface CheckContext {
   plan: PlanDoc;
@@ -96,7 +97,10 @@ export function checkWaveWidth({ waves, concurrency, tasks, graph, push }: Check
 
 export function checkOneFilePerTask({ tasks, push }: CheckContext): void {
   if (tasks.length < 4) return;
-  const single = tasks.filter((task) => task.location?.length === 1);
+  // A location in prose (`retrieval pipeline metrics layer`) is an area, not one file.
+  const single = tasks.filter(
+    (task) => task.location?.length === 1 && looksLikePath(task.location[0]?.path ?? ''),
+  );
   if (single.length !== tasks.length) return;
   push({
     code: 'CCG403',

@@ -2,10 +2,18 @@
  * The headline of plan reading: a task that markdown hides (an HTML comment, a fenced block, a
  * blockquote) never gets an agent, and the plan is written back only where the real task is.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
-import { makeSandbox, plan, planTask, runSync, type Sandbox } from './helpers.js';
+import {
+  makeSandbox,
+  plan,
+  planTask,
+  processesLeft,
+  runsOf,
+  runSync,
+  type Sandbox,
+} from './helpers.js';
 
 let sandbox: Sandbox | undefined;
 afterEach(() => sandbox?.cleanup());
@@ -28,12 +36,12 @@ const hidden = plan([
 ]);
 
 describe('ccglm run never starts a task that markdown hides', () => {
-  it('runs T1 only; T2 (comment), T3 (fence) and T4 (blockquote) get no agent and stay as written', () => {
+  it('runs T1 only; T2 (comment), T3 (fence) and T4 (blockquote) get no agent and stay as written', async () => {
     sandbox = makeSandbox(hidden);
     const result = runSync(sandbox);
     expect(result.status).toBe(0);
     expect(result.events.filter((e) => e.type === 'task.start').map((e) => e.id)).toEqual(['T1']);
-    expect(readdirSync(sandbox.marks)).toEqual(['T1.runs']);
+    expect(runsOf(sandbox)).toEqual({ T1: 1 });
     const after = readFileSync(sandbox.plan, 'utf8');
     expect(parsePlan(after, 'p').plan.tasks.map((t) => `${t.id} ${t.status}`)).toEqual([
       'T1 Completed',
@@ -41,5 +49,6 @@ describe('ccglm run never starts a task that markdown hides', () => {
     // Everything after T1's own fields is byte-identical.
     const tail = hidden.slice(hidden.indexOf('<!-- dropped'));
     expect(after.endsWith(tail)).toBe(true);
+    expect(await processesLeft(sandbox)).toEqual([]);
   });
 });
