@@ -12,7 +12,14 @@ import type { Heading, List, ListItem, Nodes, RootContent } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import type { Diagnostic, Field, Fix, PlanDoc, Task } from './types.js';
 import { detectEol, SourceMap } from './source.js';
-import { findAll, offsetOf, parseBlocks, sourceOf, type MarkdownOptions } from './markdown.js';
+import {
+  findAll,
+  offsetOf,
+  parseBlocks,
+  parseInline,
+  sourceOf,
+  type MarkdownOptions,
+} from './markdown.js';
 import { canonicalKey, isPlaceholder, isTaskId, readStatus, TASK_ID_SOURCE } from './values.js';
 import { checkRepoPath, plainValue, readDependencies, readPaths, type Report } from './fields.js';
 import { readDeclaredWaves } from './wave-table.js';
@@ -103,16 +110,11 @@ interface ReadContext {
 
 /** The heading's own text as written (no `#`s), without markup that wraps all of it (`**T1: Name**`). */
 function headingText(text: string, heading: Heading): string {
-  const children = heading.children;
-  const only = children.length === 1 ? children[0] : undefined;
-  const inner =
-    only !== undefined && (only.type === 'strong' || only.type === 'emphasis')
-      ? only.children
-      : children;
-  const first = inner[0];
-  const last = inner[inner.length - 1];
+  const first = heading.children[0];
+  const last = heading.children[heading.children.length - 1];
   if (first === undefined || last === undefined) return '';
-  return text.slice(offsetOf(first, 'start'), offsetOf(last, 'end')).trim();
+  const written = text.slice(offsetOf(first, 'start'), offsetOf(last, 'end')).trim();
+  return /^(\*\*|__)(?!.*\1.+\1$).+\1$/s.test(written) ? written.slice(2, -2).trim() : written;
 }
 
 function readTasks(context: ReadContext): Task[] {
@@ -223,47 +225,66 @@ function findFieldList(
 
 const PLAIN_LABEL = /^([A-Za-z][A-Za-z0-9 _/&-]{0,40}?)[ \t]*[:：]/;
 
+// `**depends_on**:` / `**Files Edited:**`: a bold run of plain label characters followed by a colon
+// (inside or after it) at the start of a paragraph is always strong emphasis in CommonMark, so the
+// common case needs no inline parse; anything else goes through remark with inline markup.
+const SIMPLE_LABEL = /^\*\*([A-Za-z][A-Za-z0-9 _/()&.,-]*?[A-Za-z0-9)])(:?)\*\*([ \t]*[:：])?/;
+
+/** A list item: its extent, its label (read from its first line), the HTML inside it. */
 function readItem(text: string, item: ListItem): RawItem {
-  const raw: RawItem = {
-    start: offsetOf(item, 'start'),
-    end: offsetOf(item, 'end'),
-    hidden: findAll(item, (node: Nodes): node is Nodes => node.type === 'html').map((node) => [
-      offsetOf(node, 'start'),
-      offsetOf(node, 'end'),
-    ]),
-  };
+  const start = offsetOf(item, 'start');
+  const end = offsetOf(item, 'end');
+  const raw: RawItem = { start, end, hidden: hiddenIn(text, start, end) };
   const paragraph = item.children[0];
   if (paragraph?.type !== 'paragraph') return raw;
-  const [first, second] = paragraph.children;
-  if (first?.type === 'strong') {
-    const label = toString(first);
-    const span: [number, number] = [offsetOf(first, 'start'), offsetOf(first, 'end')];
-    if (/[:：]\s*$/.test(label)) {
-      raw.label = {
-        label: label.replace(/[:：]\s*$/, '').trim(),
-        colonEnd: span[1],
-        bold: true,
-        span,
-      };
-    } else if (second?.type === 'text') {
-      const colon = /^\s*[:：]/.exec(second.value);
-      if (colon !== null)
-        raw.label = {
-          label: label.trim(),
-          colonEnd: offsetOf(second, 'start') + colon[0].length,
-          bold: true,
-          span,
-        };
-    }
-    return raw;
-  }
-  if (first?.type !== 'text') return raw;
-  const plain = PLAIN_LABEL.exec(text.slice(offsetOf(first, 'start'), offsetOf(first, 'end')));
-  const label = plain?.[1];
-  if (plain === null || label === undefined || !canonicalKey(label).known) return raw;
-  const at = offsetOf(first, 'start');
-  raw.label = { label, colonEnd: at + plain[0].length, bold: false, span: [at, at + label.length] };
+  const at = offsetOf(paragraph, 'start');
+  const lineEnd = text.indexOf('\n', at);
+  const line = text.slice(at, lineEnd === -1 || lineEnd > end ? end : lineEnd).replace(/\r$/, '');
+  const label = /^(\*\*|__)/.test(line) ? boldLabel(text, at, line) : plainLabel(line, at);
+  if (label !== undefined) raw.label = label;
   return raw;
+}
+
+function plainLabel(line: string, at: number): RawItem['label'] {
+  const plain = PLAIN_LABEL.exec(line);
+  const label = plain?.[1];
+  if (plain === null || label === undefined || !canonicalKey(label).known) return undefined;
+  return { label, colonEnd: at + plain[0].length, bold: false, span: [at, at + label.length] };
+}
+
+function boldLabel(text: string, at: number, line: string): RawItem['label'] {
+  const simple = SIMPLE_LABEL.exec(line);
+  if (simple !== null) {
+    const [all, label = '', inner, after] = simple;
+    if (inner === '' && after === undefined) return undefined;
+    const boldEnd = at + all.length - (after?.length ?? 0);
+    return { label: label.trim(), colonEnd: at + all.length, bold: true, span: [at, boldEnd] };
+  }
+  const first = parseInline(text, at, at + line.length)[0];
+  if (first?.type !== 'paragraph') return undefined;
+  const [strong, next] = first.children;
+  if (strong?.type !== 'strong') return undefined;
+  const label = toString(strong);
+  const span: [number, number] = [offsetOf(strong, 'start'), offsetOf(strong, 'end')];
+  if (/[:：]\s*$/.test(label))
+    return { label: label.replace(/[:：]\s*$/, '').trim(), colonEnd: span[1], bold: true, span };
+  const colon = next?.type === 'text' ? /^\s*[:：]/.exec(next.value) : null;
+  if (colon === null || next === undefined) return undefined;
+  return {
+    label: label.trim(),
+    colonEnd: offsetOf(next, 'start') + colon[0].length,
+    bold: true,
+    span,
+  };
+}
+
+/** HTML (comments) inside an item, read with inline markup; only an item with a `<` can have any. */
+function hiddenIn(text: string, start: number, end: number): [number, number][] {
+  if (!text.slice(start, end).includes('<')) return [];
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  return parseInline(text, lineStart, end)
+    .flatMap((node) => findAll(node, (n: Nodes): n is Nodes => n.type === 'html'))
+    .map((node) => [offsetOf(node, 'start'), offsetOf(node, 'end')]);
 }
 
 /** The value's source text with HTML inside the item blanked (same length: offsets stay true). */

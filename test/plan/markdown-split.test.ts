@@ -8,6 +8,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { unified } from 'unified';
+import remarkParse from 'remark-parse';
+import type { Nodes } from 'mdast';
+import { parseBlocks } from '../../src/plan/markdown.js';
 import { parsePlan } from '../../src/plan/parse.js';
 
 const corpus = fileURLToPath(new URL('../../../shared/corpus/real-plans/', import.meta.url));
@@ -100,3 +104,44 @@ describe('chunked parse = whole-document parse on generated plans', () => {
     );
   });
 });
+
+/** Block nodes (type and extent), in document order: what the block tree is made of. */
+function blocksOf(nodes: Nodes[]): string[] {
+  const out: string[] = [];
+  const visit = (node: Nodes) => {
+    if (INLINE.has(node.type)) return;
+    out.push(`${node.type} ${node.position?.start.offset}-${node.position?.end.offset}`);
+    if ('children' in node) for (const child of node.children) visit(child);
+  };
+  for (const node of nodes) visit(node);
+  return out;
+}
+const INLINE = new Set(['text', 'strong', 'emphasis', 'inlineCode', 'link', 'image', 'break']);
+const inlineHtml = (node: Nodes) => node.type === 'html';
+
+describe('the block tree without inline markup = the block tree of remark with it', () => {
+  it('property: same blocks at the same places (inline HTML aside)', () => {
+    const full = unified().use(remarkParse);
+    fc.assert(
+      fc.property(plan, (text) => {
+        // Front matter is remark-frontmatter's (not in plain remark): compare plans without it.
+        const body = text.replace(/^---[^]*?\n---\r?\n/, '');
+        const withInline = (full.parse(body).children as Nodes[]).map((node) =>
+          stripInlineHtml(node),
+        );
+        expect(blocksOf(parseBlocks(body, { chunkSize: Infinity }))).toEqual(blocksOf(withInline));
+      }),
+      { numRuns: Number(process.env['PROPERTY_RUNS'] ?? 300) },
+    );
+  });
+});
+
+/** Inline HTML (inside a paragraph or heading) is inline markup: drop it for the comparison. */
+function stripInlineHtml(node: Nodes): Nodes {
+  if (!('children' in node)) return node;
+  const inParagraph = node.type === 'paragraph' || node.type === 'heading';
+  const children = (node.children as Nodes[])
+    .filter((child) => !(inParagraph && inlineHtml(child)))
+    .map(stripInlineHtml);
+  return { ...node, children } as Nodes;
+}
