@@ -67,7 +67,7 @@ console.log(
 // Side by side: remark-parse on the whole text in one parse (in-process, parse only) against
 // ccglm's chunked parse of the same text through the same remark, and the whole compile.
 console.log(
-  '\nremark-parse on a whole plan in one go, vs ccglm compile (remark in ~4 KB chunks), in-process:',
+  '\nremark-parse on a whole plan in one go, vs ccglm compile (remark in ~2 KB chunks), in-process:',
 );
 const { compilePlan } = await import(path.join(root, 'dist', 'graph', 'compile.js'));
 const processor = unified().use(remarkParse);

@@ -57,7 +57,7 @@ export function parseInline(text: string, start: number, end: number): RootConte
 }
 
 /** Roughly how many characters one parse takes; a chunk grows past it only to reach a safe cut. */
-export const CHUNK_SIZE = 4096;
+export const CHUNK_SIZE = 2048;
 
 export interface MarkdownOptions {
   /** Characters per chunk; `Infinity` parses the whole document at once. */
