@@ -120,7 +120,7 @@ export async function summariseRun(
         .map((line) => `  ${line}`),
     );
     const hasRemote = remote.ok && remote.stdout.trim().length > 0;
-    const pr = `gh pr create --head ${branch} --title "${input.prTitle}" --body-file ${input.planPath}`;
+    const pr = `gh pr create --head ${branch} --title ${shellQuote(input.prTitle)} --body-file ${shellQuote(input.planPath)}`;
     if (nextStep !== undefined) {
       lines.push(`  not ready to push: ${nextStep}`);
     } else if (input.push && hasRemote) {
@@ -133,10 +133,13 @@ export async function summariseRun(
     } else {
       if (!hasRemote)
         lines.push(
-          `  no remote yet: git -C ${repo.path} remote add origin URL, then:`,
+          `  no remote yet: git -C ${shellQuote(repo.path)} remote add origin URL, then:`,
           ...(input.push ? ['  (--push: nothing pushed)'] : []),
         );
-      lines.push(`  push: git -C ${repo.path} push -u origin ${branch}`, `  PR:   ${pr}`);
+      lines.push(
+        `  push: git -C ${shellQuote(repo.path)} push -u origin ${branch}`,
+        `  PR:   ${pr}`,
+      );
     }
   }
   for (const warning of input.warnings) lines.push(`warning: ${warning}`);
@@ -153,4 +156,9 @@ function whatToDo(input: SummaryInput, counts: RunCounts): string | undefined {
   if (open > 0)
     return `${open} task(s) not completed${input.interrupted !== undefined ? ` (interrupted by ${input.interrupted})` : ''}; see their log in ${plan}, then ccglm run ${plan} (Completed tasks are not run again)`;
   return undefined;
+}
+
+/** A word a POSIX shell reads back as written: a plan title with `` ` `` or `$` runs nothing when pasted. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -61,3 +61,12 @@ describe('run summary', () => {
     );
   });
 });
+
+describe('shellQuote', () => {
+  it('leaves plain words alone and single-quotes the rest, so a pasted command runs nothing', async () => {
+    const { shellQuote } = await import('../../src/run/summary.js');
+    expect(shellQuote('/tmp/a-plan.md')).toBe('/tmp/a-plan.md');
+    expect(shellQuote('demo: Fix `rm -rf ~` $(id)')).toBe("'demo: Fix `rm -rf ~` $(id)'");
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+  });
+});
