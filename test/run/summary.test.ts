@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summariseRun, type BranchFacts } from '../../src/run/summary.js';
+import { shellQuote, summariseRun, type BranchFacts } from '../../src/run/summary.js';
 
 const repo = { name: 'app', path: '/r/app' };
 const facts = Promise.resolve(
@@ -63,8 +63,7 @@ describe('run summary', () => {
 });
 
 describe('shellQuote', () => {
-  it('leaves plain words alone and single-quotes the rest, so a pasted command runs nothing', async () => {
-    const { shellQuote } = await import('../../src/run/summary.js');
+  it('leaves plain words alone and single-quotes the rest, so a pasted command runs nothing', () => {
     expect(shellQuote('/tmp/a-plan.md')).toBe('/tmp/a-plan.md');
     expect(shellQuote('demo: Fix `rm -rf ~` $(id)')).toBe("'demo: Fix `rm -rf ~` $(id)'");
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
