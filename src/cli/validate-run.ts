@@ -77,4 +77,10 @@ async function fixPlan(
   return { text: next, lines };
 }
 
-const show = (text: string) => (text.length === 0 ? '(nothing)' : text.replace(/\r?\n/g, '⏎'));
+/** A fix's text as a reader can see it: quoted when spaces at its ends matter (` - ` → `: `). */
+const show = (text: string) =>
+  text.length === 0
+    ? '(nothing)'
+    : /^\s|\s$/.test(text)
+      ? `'${text.replace(/\r?\n/g, '⏎')}'`
+      : text.replace(/\r?\n/g, '⏎');

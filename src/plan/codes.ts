@@ -16,6 +16,10 @@ export const PARSE_CODES = {
     severity: 'info',
     meaning: 'task headings with another separator than `:` (once per plan)',
   },
+  CCG106: {
+    severity: 'error',
+    meaning: 'a task field list under something that is not a task heading',
+  },
   CCG301: { severity: 'error', meaning: 'missing `depends_on`' },
   CCG302: { severity: 'error', meaning: 'missing `description`' },
   CCG303: { severity: 'error', meaning: 'unknown status word' },

@@ -8,6 +8,7 @@
  * (status variants, unbolded labels, `T3 - Name` headings, absolute paths inside a known
  * repository) is reported once per plan as information, with the fixes `ccglm validate --fix` applies.
  */
+import path from 'node:path';
 import type { Heading, List, ListItem, Nodes, RootContent } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import type { Diagnostic, Field, Fix, PlanDoc, Task } from './types.js';
@@ -130,6 +131,8 @@ function readTasks(context: ReadContext): Task[] {
   const notes = new Notes();
   const tasks: Task[] = [];
   const firstSeen = new Map<string, Task>();
+  /** Field lists a task-like heading took (read, or named in its diagnostic). */
+  const claimed = new Set<List>();
   blocks.forEach((block, index) => {
     if (block.type !== 'heading' || block.depth === 1) return;
     const written = headingText(text, block);
@@ -137,7 +140,9 @@ function readTasks(context: ReadContext): Task[] {
     if (match === null) return;
     const [, idText = '', separator = '', rawName = ''] = match;
     const headingSpan = source.span(offsetOf(block, 'start'), offsetOf(block, 'end'));
-    const items = findFieldList(text, blocks, index);
+    const found = findFieldList(text, blocks, index);
+    if (found !== undefined) claimed.add(found.list);
+    const items = found?.items;
     const shown = `\`${written.split(/\r?\n/)[0]}\``;
     if (items === undefined) {
       report(
@@ -195,8 +200,40 @@ function readTasks(context: ReadContext): Task[] {
     } else firstSeen.set(task.id, task);
     tasks.push(task);
   });
+  reportOrphanFieldLists(context, claimed, report);
   diagnostics.push(...notes.diagnostics(file));
   return tasks;
+}
+
+/**
+ * A task's field list (`depends_on`, or `location` and `description`) that no task heading took:
+ * the heading above it is not `ID: Name` (`### [T2] Name`, `### T2 Name`, `**T2: Name**`), so the
+ * task would vanish. Named at the list, with what stands above it.
+ */
+function reportOrphanFieldLists(context: ReadContext, claimed: Set<List>, report: Report): void {
+  const { text, source, blocks } = context;
+  blocks.forEach((block, index) => {
+    if (block.type !== 'list' || claimed.has(block)) return;
+    const keys = new Set(
+      block.children.flatMap((item) => {
+        const label = readItem(text, item).label;
+        return label === undefined ? [] : [canonicalKey(label.label).key];
+      }),
+    );
+    if (!keys.has('depends_on') && !(keys.has('location') && keys.has('description'))) return;
+    const above = blocks[index - 1];
+    const aboveText =
+      above === undefined
+        ? 'the start of the plan'
+        : `\`${sourceOf(text, above).split(/\r?\n/)[0]?.trim().slice(0, 60) ?? ''}\``;
+    report(
+      'CCG106',
+      'error',
+      `A task's field list (${[...keys].join(', ')}) follows ${aboveText}, which is not a task heading; it is not read as a task, expected a heading \`### ID: Name\` right above it`,
+      source.span(offsetOf(block, 'start'), offsetOf(block.children[0] ?? block, 'end')),
+      'A task heading is `### T2: Name` (an id such as T2, T1.2 or API-3, a colon, the name).',
+    );
+  });
 }
 
 interface RawItem {
@@ -212,13 +249,13 @@ function findFieldList(
   text: string,
   blocks: RootContent[],
   headingIndex: number,
-): RawItem[] | undefined {
+): { list: List; items: RawItem[] } | undefined {
   for (let i = headingIndex + 1; i < blocks.length; i += 1) {
     const block = blocks[i] as RootContent;
     if (block.type === 'heading') return undefined;
     if (block.type !== 'list') continue;
-    const items = (block as List).children.map((item) => readItem(text, item));
-    if (items.some((item) => item.label !== undefined)) return items;
+    const items = block.children.map((item) => readItem(text, item));
+    if (items.some((item) => item.label !== undefined)) return { list: block, items };
   }
   return undefined;
 }
@@ -463,12 +500,13 @@ function checkLocations(task: Task, context: ReadContext, report: Report, notes:
   for (const entry of task.location ?? []) {
     const problem = checkRepoPath(entry.path);
     if (problem === 'absolute') {
-      const root = roots.find(
-        (r) => entry.path === r || entry.path.startsWith(`${r.replace(/\/+$/, '')}/`),
-      );
+      // `/repo/src/../../etc/x` is not inside `/repo`: compare the normalised path.
+      const absolute = path.posix.normalize(entry.path);
+      const root = roots
+        .map((r) => path.posix.normalize(r).replace(/\/+$/, ''))
+        .find((r) => absolute === r || absolute.startsWith(`${r}/`));
       if (root !== undefined) {
-        const relative =
-          entry.path.slice(root.replace(/\/+$/, '').length).replace(/^\/+/, '') || '.';
+        const relative = absolute.slice(root.length).replace(/^\/+/, '') || '.';
         notes.add('absolute', `\`${entry.path}\``, entry.span, {
           span: entry.span,
           text: relative,
@@ -479,11 +517,13 @@ function checkLocations(task: Task, context: ReadContext, report: Report, notes:
       report(
         'CCG306',
         'error',
-        `Location \`${entry.path}\` is an absolute path outside the task's repository, expected a path relative to the repository`,
+        roots.length === 0
+          ? `Location \`${entry.path}\` is an absolute path and no repository was found for this plan, expected a path relative to the repository`
+          : `Location \`${entry.path}\` is an absolute path outside the task's repository (${roots.join(', ')}), expected a path relative to the repository`,
         entry.span,
         roots.length === 0
-          ? 'Agents work in their own worktree; write the path from the repository root (no repository was found for this plan).'
-          : `Agents work in their own worktree; write the path from the repository root (${roots.join(', ')}).`,
+          ? "Agents work in their own worktree; write the path from the repository root (an absolute path inside the repository the plan is in, or the task's absolute `repo`, is read as relative)."
+          : 'Agents work in their own worktree; write the path from the repository root.',
       );
     } else if (problem === 'escapes')
       report(
