@@ -51,9 +51,11 @@ export async function runValidate(options: ValidateOptions): Promise<number> {
   const reported = selectDiagnostics(diagnostics, report);
   const color =
     format === 'text' && process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-  process.stdout.write(
-    renderDiagnostics(reported, { format, sources, color, files: [...sources.keys()] }),
-  );
+  // Nothing read at all: the one line per file on stderr says it all (no `0 errors … in 0 files`).
+  if (sources.size > 0 || format !== 'text')
+    process.stdout.write(
+      renderDiagnostics(reported, { format, sources, color, files: [...sources.keys()] }),
+    );
   return failed(reported, report.strict) || unreadable > 0 ? 1 : 0;
 }
 

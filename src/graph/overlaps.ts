@@ -66,7 +66,12 @@ export function checkOverlaps({ graph, tasks, order, acyclic, push }: CheckConte
     const first = tasks[pair.first] as Task;
     const second = tasks[pair.second] as Task;
     const files = [...pair.files.keys()];
-    const shared = files.map((file) => `\`${file}\``).join(', ');
+    // A folder or glob covers the file: say whose, so the message says what each task lists.
+    const covered = (file: string, entry: LocationEntry, task: Task) =>
+      normalisePath(entry.path) === file ? '' : ` (in ${task.id}'s \`${entry.path}\`)`;
+    const shared = [...pair.files]
+      .map(([file, [a, b]]) => `\`${file}\`${covered(file, a, first)}${covered(file, b, second)}`)
+      .join(', ');
     const entries = [...pair.files.values()];
     const earliest = (side: 0 | 1) =>
       entries
@@ -77,7 +82,7 @@ export function checkOverlaps({ graph, tasks, order, acyclic, push }: CheckConte
     push({
       code: 'CCG401',
       severity: 'warning',
-      message: `Tasks ${first.id} and ${second.id} can run at the same time and both list ${shared}: merge-conflict risk`,
+      message: `Tasks ${first.id} and ${second.id} can run at the same time and may both change ${shared}: merge-conflict risk`,
       span: secondEntry.span,
       related: [
         {
