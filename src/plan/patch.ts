@@ -24,8 +24,8 @@ interface Replacement {
 interface ItemStyle {
   indent: string;
   bullet: string;
-  /** `**label**:` (outside) or `**label:**` (inside). */
-  colon: 'outside' | 'inside';
+  /** `**label**:` (outside), `**label:**` (inside) or `label:` (plain, a task written without bold). */
+  colon: 'outside' | 'inside' | 'plain';
 }
 
 export function patchPlan(text: string, edits: TaskEdit[]): string {
@@ -61,7 +61,12 @@ function editTask(text: string, task: Task, edit: TaskEdit, eol: string): Replac
       });
     } else {
       const label = CANONICAL_LABEL[key];
-      const head = style.colon === 'inside' ? `**${label}:**` : `**${label}**:`;
+      const head =
+        style.colon === 'plain'
+          ? `${label}:`
+          : style.colon === 'inside'
+            ? `**${label}:**`
+            : `**${label}**:`;
       missing.push(`${eol}${style.indent}${style.bullet} ${head}${value}`);
     }
   };
@@ -108,7 +113,11 @@ function styleOf(text: string, task: Task): ItemStyle {
   return {
     indent: /^[ \t]*$/.test(indent) ? indent : '',
     bullet: bullet === '*' || bullet === '+' ? bullet : '-',
-    colon: /[:：]\s*(\*\*|__)\s*$/.test(head) ? 'inside' : 'outside',
+    colon: /[:：]\s*(\*\*|__)\s*$/.test(head)
+      ? 'inside'
+      : /^[-*+]\s+(\*\*|__)/.test(head)
+        ? 'outside'
+        : 'plain',
   };
 }
 

@@ -175,3 +175,13 @@ describe('patchPlan', () => {
     );
   });
 });
+
+describe('a task written without bold labels', () => {
+  it('gets the fields ccglm adds in its own style (no bold)', () => {
+    const text = '### T1: A\n- depends_on: []\n- description: d\n- status: Not Started\n';
+    const out = patchPlan(text, [{ taskId: 'T1', status: 'Completed', log: 'done' }]);
+    expect(out).toBe(
+      '### T1: A\n- depends_on: []\n- description: d\n- status: Completed\n- log: done\n',
+    );
+  });
+});
