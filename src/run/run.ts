@@ -623,10 +623,11 @@ class Run {
         return;
       }
     }
+    const durationMs = this.jobDuration(running, outcome);
     const job: JobFacts = {
       jobId: running.jobId,
       agent: this.agentName,
-      durationMs: this.now() - running.startedAt,
+      durationMs,
       exitCode: outcome.exit_code,
       restarts: running.retries,
       ...(rate !== null ? { rateLimit: rate.line } : {}),
@@ -637,6 +638,7 @@ class Run {
         reason,
         exitCode: outcome.exit_code,
         commits: [],
+        durationMs,
         log: failedJobLog(job, reason, summary, running.ws.worktree),
       });
       return;
@@ -660,6 +662,7 @@ class Run {
         exitCode: 0,
         commits: finish.commits,
         filesEdited: finish.filesEdited,
+        durationMs,
         log: [
           ...log,
           ...(merge ? [`worktree kept: ${running.ws.worktree}`] : []),
@@ -675,6 +678,7 @@ class Run {
       exitCode: 0,
       commits: finish.commits,
       filesEdited: finish.filesEdited,
+      durationMs,
       log,
     });
   }
@@ -701,6 +705,7 @@ class Run {
       exitCode: 0,
       commits: log.commits,
       filesEdited: files,
+      durationMs: job.durationMs,
       log: [
         ...branchLog(job, summary, ws.branch, log.commits, []),
         `merged into ${integration} (by the run that started it)`,
@@ -806,7 +811,7 @@ class Run {
   private async finishRunning(
     running: RunningTask,
     status: TaskEndStatus,
-    details: Omit<TaskEndDetails, 'durationMs'>,
+    details: TaskEndDetails,
   ): Promise<void> {
     this.running.delete(running.id);
     const entry = this.state.tasks[running.id];
@@ -814,8 +819,20 @@ class Run {
     this.saveState();
     await this.endTask(running.id, status, {
       ...details,
-      durationMs: this.now() - running.startedAt,
+      durationMs: details.durationMs ?? this.now() - running.startedAt,
     });
+  }
+
+  /**
+   * How long a job ran, measured once (the plan's log and the console show this one value): until
+   * now, or for an adopted job that ended before this run took it over, until its outcome's end.
+   */
+  private jobDuration(running: RunningTask, outcome: JobOutcome): number {
+    const now = this.now();
+    const completed = Date.parse(outcome.completed_at);
+    const end =
+      running.adopted === true && Number.isFinite(completed) ? Math.min(completed, now) : now;
+    return Math.max(0, end - running.startedAt);
   }
 
   private async endTask(id: string, status: TaskEndStatus, details: TaskEndDetails): Promise<void> {
