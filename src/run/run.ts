@@ -237,6 +237,8 @@ class Run {
   private stoppedNow = false;
   /** Jobs being handed to the host (not yet in `running`), by task id. */
   private readonly launching = new Map<string, string>();
+  /** Job ends being judged (a merge may be under way), see settleJob. */
+  private readonly settling = new Set<Promise<void>>();
   /** Aborts the end-waits of running jobs (a restart replaces it with a fresh one). */
   private abort = waitsAbort();
 
@@ -366,6 +368,8 @@ class Run {
       clearInterval(interval);
       this.host.close();
     }
+    // A job's end judged meanwhile (--detach ends the loop at once) is finished: its merge too.
+    while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
     // The summary's git facts are read beside the cleanup: the branch moves no more.
     const facts = readBranchFacts([...this.repos.values()], this.workspace.integrationBranch);
     await this.workspace.discardAhead();
@@ -577,8 +581,19 @@ class Run {
     });
   }
 
-  /** A job's end, judged; whatever goes wrong on the way fails that task, never the run. */
-  private async settleJob(running: RunningTask, outcome: JobOutcome): Promise<void> {
+  /**
+   * A job's end, judged; whatever goes wrong on the way fails that task, never the run. Tracked
+   * until done: a run that ends (--detach) finishes the merges under way before its summary.
+   */
+  private settleJob(running: RunningTask, outcome: JobOutcome): Promise<void> {
+    const work = this.settleJobNow(running, outcome);
+    this.settling.add(work);
+    const done = () => void this.settling.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private async settleJobNow(running: RunningTask, outcome: JobOutcome): Promise<void> {
     try {
       await this.onJobEnd(running, outcome);
     } catch (error) {

@@ -3,12 +3,21 @@
  * the summary's branch read after the last merge, merged task branches and worktrees cleaned as a
  * normal run cleans them, and the dead run's settings reused. Real git, the real CLI, fake agents.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
 import { formatDuration } from '../../src/run/summary.js';
 import {
+  collect,
   exitOf,
   makeSandbox,
   plan,
@@ -70,6 +79,55 @@ describe('--resume durations', () => {
       expect(logOf(sb, id), id).toContain(`, agent custom, ${shown}, exit 0`);
       expect(resumed.stderr, id).toContain(`${id.padEnd(8)} Completed  (${shown},`);
     }
+    expect(runsOf(sb)).toEqual({ T1: 1, T2: 1 });
+    expect(await processesLeftIn(sb.dir)).toEqual([]);
+  });
+});
+
+describe('the --detach summary', () => {
+  it('a merge under way at Ctrl-C is finished; the summary shows the branch after it', async () => {
+    const sb = makeSandbox(plan([planTask('T1', []), planTask('T2', [])]));
+    sandbox = sb;
+    const tmp = tmpOf(sb);
+    // T1's merge (the integration branch's move) takes a second; the test interrupts during it.
+    const merging = path.join(sb.dir, 'merging');
+    const hook = path.join(sb.repo, '.git', 'hooks', 'reference-transaction');
+    writeFileSync(
+      hook,
+      [
+        '#!/bin/sh',
+        '[ "$1" = prepared ] || exit 0',
+        'while read old new ref; do',
+        `  if [ "$ref" = refs/heads/feature-test ] && [ "$old" != ${'0'.repeat(40)} ]; then touch '${merging}'; sleep 1; fi`,
+        'done',
+        'exit 0',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(hook, 0o755);
+    const child = spawnRun(sb, ['--detach'], {
+      FAKE_SLEEP_MS_T1: '100',
+      FAKE_SLEEP_MS_T2: '3000',
+      TMPDIR: tmp,
+    });
+    const stderr = collect(child, 'stderr');
+    await waitForEvents(child, 'task.start', 2);
+    while (!existsSync(merging)) await sleep(20);
+    child.kill('SIGINT');
+    expect(await exitOf(child)).toBe(130);
+    const head = execFileSync('git', ['log', '--format=%h %s', '-1', 'feature-test'], {
+      cwd: sb.repo,
+      encoding: 'utf8',
+    }).trim();
+    expect(head).toMatch(/ Merge T1: Task T1$/);
+    expect(stderr()).toContain(`branch feature-test:\n  ${head}\n`);
+    expect(stderr()).toMatch(/T1 {7}Completed/);
+    expect(stderr()).toContain('T2       In Progress (left running: --detach)');
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'In Progress' });
+
+    const resumed = runSync(sb, ['--resume'], { TMPDIR: tmp });
+    expect(resumed.status).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
     expect(runsOf(sb)).toEqual({ T1: 1, T2: 1 });
     expect(await processesLeftIn(sb.dir)).toEqual([]);
   });
