@@ -1059,16 +1059,27 @@ class Run {
         ...(this.provider !== undefined ? { provider: this.provider } : {}),
       };
     for (const [id, entry] of Object.entries(this.state.tasks)) {
+      const repo = { name: entry.repo, path: entry.repoPath };
+      const ws: TaskWorkspace = {
+        repo,
+        worktree: entry.worktree,
+        branch: entry.branch,
+        base: entry.base,
+      };
+      // Completed and merged by the dead run, which died before removing its worktree and branch.
+      if (this.tasks.get(id)?.status === 'Completed') {
+        this.workspace.removeMerged(ws);
+        continue;
+      }
       const snap = this.scheduler.snapshot(id);
       if (snap === undefined || snap.state !== 'pending') continue;
       // An end already handled is judged again only when the plan never heard of it (the run died
       // in between): its outcome is read again, and a merge already made is not made twice.
       if (entry.ended === true && this.tasks.get(id)?.status !== 'In Progress') continue;
-      const repo = { name: entry.repo, path: entry.repoPath };
       const running: RunningTask = {
         id,
         jobId: entry.jobId,
-        ws: { repo, worktree: entry.worktree, branch: entry.branch, base: entry.base },
+        ws,
         startedAt: entry.startedAt,
         attempt: entry.attempt,
         retries: 0,

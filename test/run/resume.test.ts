@@ -132,3 +132,49 @@ describe('the --detach summary', () => {
     expect(await processesLeftIn(sb.dir)).toEqual([]);
   });
 });
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', stdio: 'pipe' }).trim();
+
+describe('--resume cleans up as a normal run does', () => {
+  it("after kill -9: the dead run's merged task branches and worktrees go; one with changes stays", async () => {
+    const sb = makeSandbox(plan([planTask('T1', []), planTask('T2', []), planTask('T3', [])]));
+    sandbox = sb;
+    const tmp = tmpOf(sb);
+    const child = spawnRun(sb, ['--strategy', 'eager'], {
+      FAKE_SLEEP_MS: '100',
+      FAKE_SLEEP_MS_T2: '2500',
+      TMPDIR: tmp,
+    });
+    child.stderr.resume();
+    // T1 and T3 completed and merged; the run dies before removing their worktrees and branches.
+    await waitForEvents(child, 'task.end', 2);
+    while (Object.values(statuses(sb.plan)).filter((s) => s === 'Completed').length < 2)
+      await sleep(10);
+    child.kill('SIGKILL');
+    await exitOf(child);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'In Progress', T3: 'Completed' });
+    expect(git(sb.repo, 'branch', '--list', 'feature-test--*')).toContain('feature-test--T1');
+    // Someone works in T3's worktree (made again if the dead run removed it): it is kept.
+    const t3 = path.join(sb.worktrees, 'test', 'T3', 'app');
+    if (!existsSync(t3)) git(sb.repo, 'worktree', 'add', t3, 'feature-test--T3');
+    writeFileSync(path.join(t3, 'notes.txt'), 'mine\n');
+
+    const resumed = runSync(sb, ['--resume', '--strategy', 'eager'], { TMPDIR: tmp });
+    expect(resumed.status).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed', T3: 'Completed' });
+    expect(runsOf(sb)).toEqual({ T1: 1, T2: 1, T3: 1 });
+    const branches = git(
+      sb.repo,
+      'branch',
+      '--list',
+      'feature-test--*',
+      '--format=%(refname:short)',
+    );
+    expect(branches).toBe('feature-test--T3');
+    expect(readdirSync(path.join(sb.worktrees, 'test'))).toEqual(['T3']);
+    expect(readFileSync(path.join(t3, 'notes.txt'), 'utf8')).toBe('mine\n');
+    expect(git(sb.repo, 'worktree', 'list', '--porcelain')).not.toMatch(/T1|T2/);
+    expect(await processesLeftIn(sb.dir)).toEqual([]);
+  });
+});
