@@ -19,6 +19,7 @@ import {
   readJob,
   readMeta,
   readOutcome,
+  resolveLogDir,
   restartJob,
   SharedHost,
   startJob,
@@ -46,7 +47,7 @@ import {
   withEarlierAttempt,
   type JobFacts,
 } from './task-log.js';
-import { RunStateFile, type RunState } from './run-state.js';
+import { RunStateFile, type RunSettings, type RunState } from './run-state.js';
 import { failedMergeBranch, mergeFailedLine, readRetryBranch } from './merge-retry.js';
 import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
 
@@ -65,8 +66,10 @@ export interface RunOptions {
   provider?: Provider;
   /** Only the preflight: print each check, start and change nothing. */
   check?: boolean;
-  logDir: string;
-  worktreeRoot: string;
+  /** Where the jobs' files go (default: with --resume the dead run's, else $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs). */
+  logDir?: string;
+  /** Where task worktrees go (default: with --resume the dead run's, else /tmp/agents). */
+  worktreeRoot?: string;
   isolation?: 'task' | 'repo';
   repos?: string;
   resume?: boolean;
@@ -85,6 +88,52 @@ export interface RunOptions {
   interrupted?: Promise<'SIGINT' | 'SIGTERM'>;
   /** Resolves on a second interrupt: every agent is killed at once, the plan recorded, the run ends. */
   forced?: Promise<'SIGINT' | 'SIGTERM'>;
+}
+
+/** The options a run goes with: those given, else (--resume) the dead run's, else the defaults. */
+type ResolvedOptions = RunOptions & { logDir: string; worktreeRoot: string };
+
+/**
+ * `--resume` goes on with the settings of the run it takes over (its state's), except those given:
+ * the command a refused re-run prints works as typed, whatever flags the dead run had.
+ */
+function resolveOptions(given: RunOptions, saved: RunSettings | undefined): ResolvedOptions {
+  const agentGiven = given.agent !== undefined || given.agentCmd !== undefined;
+  const agent = agentGiven ? given.agent : saved?.agent;
+  const agentCmd = agentGiven ? given.agentCmd : saved?.agentCmd;
+  const model = given.model ?? saved?.model;
+  const repos = given.repos ?? saved?.repos;
+  const savedConcurrency = saved?.concurrency === 0 ? Infinity : saved?.concurrency;
+  return {
+    ...given,
+    logDir: given.logDir ?? saved?.logDir ?? resolveLogDir(undefined, process.env),
+    worktreeRoot: given.worktreeRoot ?? saved?.worktreeRoot ?? path.resolve('/tmp/agents'),
+    ...(agent !== undefined ? { agent } : {}),
+    ...(agentCmd !== undefined ? { agentCmd } : {}),
+    ...(model !== undefined ? { model } : {}),
+    ...(repos !== undefined ? { repos } : {}),
+    pty: given.pty ?? saved?.pty ?? true,
+    strategy: given.strategy ?? saved?.strategy ?? 'waves',
+    concurrency: given.concurrency ?? savedConcurrency ?? 3,
+    isolation: given.isolation ?? saved?.isolation ?? 'task',
+  };
+}
+
+/** What the run state keeps of a run's options (see resolveOptions). */
+function settingsOf(options: ResolvedOptions): RunSettings {
+  const concurrency = options.concurrency ?? 3;
+  return {
+    logDir: options.logDir,
+    worktreeRoot: options.worktreeRoot,
+    ...(options.agent !== undefined ? { agent: options.agent } : {}),
+    ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.repos !== undefined ? { repos: options.repos } : {}),
+    pty: options.pty ?? true,
+    strategy: options.strategy ?? 'waves',
+    concurrency: Number.isFinite(concurrency) ? concurrency : 0,
+    isolation: options.isolation ?? 'task',
+  };
 }
 
 interface RunningTask {
@@ -141,14 +190,19 @@ export async function runPlan(options: RunOptions): Promise<number> {
 }
 
 async function runWith(
-  options: RunOptions,
+  given: RunOptions,
   host: SharedHost,
   startSpawner: () => void,
 ): Promise<number> {
-  const now = options.now ?? Date.now;
-  const planPath = path.resolve(options.plan);
+  const now = given.now ?? Date.now;
+  const planPath = path.resolve(given.plan);
   const read = await readPlanFile(planPath);
   if (!read.ok) throw new CcglmError(read.message, 1);
+  // The environment the job host and its agents will have (the host is started with this one's).
+  const deps = systemProviderDeps(process.env);
+  const home = planHome(planPath, planIdOf(planPath), stateDirOf(deps.env, deps.home));
+  const saved = given.resume === true ? new RunStateFile(home.state).load()?.settings : undefined;
+  const options = resolveOptions(given, saved);
   const compiled = compilePlan(read.text, options.plan, {
     ...repoRootsOf(planPath),
     ...(options.concurrency !== undefined && Number.isFinite(options.concurrency)
@@ -180,9 +234,6 @@ async function runWith(
         2,
       );
 
-  // The environment the job host and its agents will have (the host is started with this one's).
-  const deps = systemProviderDeps(process.env);
-  const home = planHome(planPath, planIdOf(planPath), stateDirOf(deps.env, deps.home));
   const run = new Run(options, compiled, planPath, home, now, host, startSpawner);
   // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
   const preflight = await run.preflight(deps);
@@ -243,7 +294,7 @@ class Run {
   private abort = waitsAbort();
 
   constructor(
-    private readonly options: RunOptions,
+    private readonly options: ResolvedOptions,
     private readonly compiled: CompiledPlan,
     private readonly planPath: string,
     private readonly home: PlanHome,
@@ -279,7 +330,13 @@ class Run {
       },
     );
     this.stateFile = new RunStateFile(home.state);
-    this.state = { plan: planPath, planId: this.planId, logDir: options.logDir, tasks: {} };
+    this.state = {
+      plan: planPath,
+      planId: this.planId,
+      logDir: options.logDir,
+      settings: settingsOf(options),
+      tasks: {},
+    };
   }
 
   /** The checks before anything is written (preflight.ts), for the tasks this run would start. */
@@ -1056,6 +1113,8 @@ class Run {
     if (previous !== undefined)
       this.state = {
         ...previous,
+        logDir: this.options.logDir,
+        settings: settingsOf(this.options),
         ...(this.provider !== undefined ? { provider: this.provider } : {}),
       };
     for (const [id, entry] of Object.entries(this.state.tasks)) {

@@ -3,7 +3,7 @@
  * the summary's branch read after the last merge, merged task branches and worktrees cleaned as a
  * normal run cleans them, and the dead run's settings reused. Real git, the real CLI, fake agents.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -17,14 +17,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
 import { formatDuration } from '../../src/run/summary.js';
 import {
+  bin,
   collect,
   exitOf,
   makeSandbox,
   plan,
   planTask,
   processesLeftIn,
+  runArgs,
   runsOf,
   runSync,
+  runWith,
+  sandboxEnv,
   spawnRun,
   statuses,
   waitForEvents,
@@ -175,6 +179,54 @@ describe('--resume cleans up as a normal run does', () => {
     expect(readdirSync(path.join(sb.worktrees, 'test'))).toEqual(['T3']);
     expect(readFileSync(path.join(t3, 'notes.txt'), 'utf8')).toBe('mine\n');
     expect(git(sb.repo, 'worktree', 'list', '--porcelain')).not.toMatch(/T1|T2/);
+    expect(await processesLeftIn(sb.dir)).toEqual([]);
+  });
+});
+
+describe("--resume goes on with the dead run's settings", () => {
+  it('the fix a refused re-run prints works as typed (the dead run had --agent-cmd, --log-dir, --worktree-root)', async () => {
+    const sb = makeSandbox(plan([planTask('T1', []), planTask('T2', []), planTask('T3', ['T1'])]));
+    sandbox = sb;
+    const tmp = tmpOf(sb);
+    // No claude on PATH, no credential; the default log folder is the sandbox's (never /tmp's).
+    const defaultLogs = path.join(sb.dir, 'default-jobs');
+    const env = sandboxEnv(sb, {
+      PATH: [path.dirname(process.execPath), '/usr/bin', '/bin'].join(':'),
+      CC_GLM_LOG_DIR: defaultLogs,
+      FAKE_SLEEP_MS: '1500',
+      TMPDIR: tmp,
+    });
+    const child = spawn(process.execPath, runArgs(sb, ['--strategy', 'eager']), {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr.resume();
+    await waitForEvents(child, 'task.start', 2);
+    child.kill('SIGKILL');
+    await exitOf(child);
+
+    const plain = runWith([bin, 'run', sb.plan], env);
+    expect(plain.status).toBe(78);
+    const fix = /fix: ccglm run (--resume \S+)$/m.exec(plain.stderr)?.[1];
+    expect(fix).toBe(`--resume ${sb.plan}`);
+    const resumed = runWith([bin, 'run', ...String(fix).split(' '), '--json'], {
+      ...env,
+      FAKE_SLEEP_MS: '100',
+    });
+    expect(resumed.stderr).not.toContain('FAIL');
+    expect(resumed.status).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed', T3: 'Completed' });
+    expect(runsOf(sb)).toEqual({ T1: 1, T2: 1, T3: 1 });
+    // Where the dead run put its jobs and worktrees, with its agent, without a pty, eager.
+    const t3 = resumed.events.find((e) => e.type === 'task.start' && e.id === 'T3');
+    expect(String(t3?.worktree)).toBe(path.join(sb.worktrees, 'test', 'T3', 'app'));
+    expect(readdirSync(sb.logDir).filter((name) => name.startsWith('test-T3-'))).not.toEqual([]);
+    expect(existsSync(defaultLogs)).toBe(false);
+    expect(logOf(sb, 'T3')).toContain(', agent custom, ');
+    expect(resumed.events.find((e) => e.type === 'run.start')).toMatchObject({
+      strategy: 'eager',
+      resume: true,
+    });
     expect(await processesLeftIn(sb.dir)).toEqual([]);
   });
 });
