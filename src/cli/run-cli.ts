@@ -56,8 +56,11 @@ export async function runFromCli(
     const exitCode = await runPlan({
       plan: args.plan,
       dryRun: args['dry-run'],
-      strategy: args.strategy as Strategy,
-      concurrency: parseConcurrency(args.concurrency),
+      // Not given: the defaults, or with --resume the resumed run's (see runPlan).
+      ...(args.strategy !== undefined ? { strategy: args.strategy as Strategy } : {}),
+      ...(args.concurrency !== undefined
+        ? { concurrency: parseConcurrency(args.concurrency) }
+        : {}),
       continue: args.continue as ContinueMode,
       ...(args.only !== undefined
         ? { only: args.only.flatMap((id) => id.split(',')).filter(Boolean) }
@@ -68,14 +71,18 @@ export async function runFromCli(
       ...(args.model !== undefined ? { model: args.model } : {}),
       ...(args.provider !== undefined ? { provider: args.provider as Provider } : {}),
       ...(args.check === true ? { check: true } : {}),
-      logDir: path.resolve(resolveLogDir(args['log-dir'], process.env)),
-      worktreeRoot: path.resolve(args['worktree-root']),
-      isolation: args.isolation as 'task' | 'repo',
+      ...(args['log-dir'] !== undefined
+        ? { logDir: resolveLogDir(args['log-dir'], process.env) }
+        : {}),
+      ...(args['worktree-root'] !== undefined
+        ? { worktreeRoot: path.resolve(args['worktree-root']) }
+        : {}),
+      ...(args.isolation !== undefined ? { isolation: args.isolation as 'task' | 'repo' } : {}),
       ...(args.repos !== undefined ? { repos: path.resolve(args.repos) } : {}),
       resume: args.resume,
       detach: args.detach,
       push: args.push,
-      pty: args.pty,
+      ...(args.pty !== undefined ? { pty: args.pty } : {}),
       stallMinutes: args['stall-minutes'],
       emit: (event) => renderer.onEvent(event),
       print: (text) => (args.json ? process.stderr : process.stdout).write(text),

@@ -126,9 +126,10 @@ function checkEarlierRun(input: PreflightInput): Check {
   const ids = open.map(([id]) => id).join(', ');
   const logs = path.resolve(logDir) === path.resolve(input.logDir) ? '' : ` --log-dir ${logDir}`;
   const resume = `ccglm run --resume ${input.plan}${logs}`;
+  // A --resume without --log-dir (and the other settings of where and how jobs run) takes the dead run's.
   if (!input.resume)
     return fail(
-      `earlier run: a run of ${input.plan} that ended without finishing left the jobs of ${ids} (running, or ended and not merged); a plain run would start them again; fix: ${resume}`,
+      `earlier run: a run of ${input.plan} that ended without finishing left the jobs of ${ids} (running, or ended and not merged); a plain run would start them again; fix: ccglm run --resume ${input.plan}`,
     );
   return logs === ''
     ? pass(`earlier run: --resume takes over the jobs of ${ids}`)

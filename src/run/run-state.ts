@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Provider } from '../agent/provider.js';
+import type { Strategy } from '../schedule/scheduler.js';
 import { writeFileAtomicSync } from '../jobs/store.js';
 
 export interface StartedTask {
@@ -20,6 +21,24 @@ export interface StartedTask {
   ended?: boolean;
 }
 
+/**
+ * The settings that decide where and how a run's jobs run: a `--resume` without these flags goes on
+ * with the dead run's (so the command a refused re-run prints works as typed); flags given win.
+ */
+export interface RunSettings {
+  logDir: string;
+  worktreeRoot: string;
+  agent?: string;
+  agentCmd?: string;
+  model?: string;
+  pty: boolean;
+  strategy: Strategy;
+  /** 0: no limit (JSON has no Infinity). */
+  concurrency: number;
+  isolation: 'task' | 'repo';
+  repos?: string;
+}
+
 export interface RunState {
   plan: string;
   planId: string;
@@ -27,6 +46,8 @@ export interface RunState {
   logDir?: string;
   /** The claude agent's provider its jobs were started with (a --resume keeps it). */
   provider?: Provider;
+  /** The run's settings (absent in a state written before they were kept). */
+  settings?: RunSettings;
   tasks: Record<string, StartedTask>;
 }
 

@@ -19,6 +19,7 @@ import {
   readJob,
   readMeta,
   readOutcome,
+  resolveLogDir,
   restartJob,
   SharedHost,
   startJob,
@@ -46,7 +47,7 @@ import {
   withEarlierAttempt,
   type JobFacts,
 } from './task-log.js';
-import { RunStateFile, type RunState } from './run-state.js';
+import { RunStateFile, type RunSettings, type RunState } from './run-state.js';
 import { failedMergeBranch, mergeFailedLine, readRetryBranch } from './merge-retry.js';
 import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
 
@@ -65,8 +66,10 @@ export interface RunOptions {
   provider?: Provider;
   /** Only the preflight: print each check, start and change nothing. */
   check?: boolean;
-  logDir: string;
-  worktreeRoot: string;
+  /** Where the jobs' files go (default: with --resume the dead run's, else $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs). */
+  logDir?: string;
+  /** Where task worktrees go (default: with --resume the dead run's, else /tmp/agents). */
+  worktreeRoot?: string;
   isolation?: 'task' | 'repo';
   repos?: string;
   resume?: boolean;
@@ -85,6 +88,52 @@ export interface RunOptions {
   interrupted?: Promise<'SIGINT' | 'SIGTERM'>;
   /** Resolves on a second interrupt: every agent is killed at once, the plan recorded, the run ends. */
   forced?: Promise<'SIGINT' | 'SIGTERM'>;
+}
+
+/** The options a run goes with: those given, else (--resume) the dead run's, else the defaults. */
+type ResolvedOptions = RunOptions & { logDir: string; worktreeRoot: string };
+
+/**
+ * `--resume` goes on with the settings of the run it takes over (its state's), except those given:
+ * the command a refused re-run prints works as typed, whatever flags the dead run had.
+ */
+function resolveOptions(given: RunOptions, saved: RunSettings | undefined): ResolvedOptions {
+  const agentGiven = given.agent !== undefined || given.agentCmd !== undefined;
+  const agent = agentGiven ? given.agent : saved?.agent;
+  const agentCmd = agentGiven ? given.agentCmd : saved?.agentCmd;
+  const model = given.model ?? saved?.model;
+  const repos = given.repos ?? saved?.repos;
+  const savedConcurrency = saved?.concurrency === 0 ? Infinity : saved?.concurrency;
+  return {
+    ...given,
+    logDir: given.logDir ?? saved?.logDir ?? resolveLogDir(undefined, process.env),
+    worktreeRoot: given.worktreeRoot ?? saved?.worktreeRoot ?? path.resolve('/tmp/agents'),
+    ...(agent !== undefined ? { agent } : {}),
+    ...(agentCmd !== undefined ? { agentCmd } : {}),
+    ...(model !== undefined ? { model } : {}),
+    ...(repos !== undefined ? { repos } : {}),
+    pty: given.pty ?? saved?.pty ?? true,
+    strategy: given.strategy ?? saved?.strategy ?? 'waves',
+    concurrency: given.concurrency ?? savedConcurrency ?? 3,
+    isolation: given.isolation ?? saved?.isolation ?? 'task',
+  };
+}
+
+/** What the run state keeps of a run's options (see resolveOptions). */
+function settingsOf(options: ResolvedOptions): RunSettings {
+  const concurrency = options.concurrency ?? 3;
+  return {
+    logDir: options.logDir,
+    worktreeRoot: options.worktreeRoot,
+    ...(options.agent !== undefined ? { agent: options.agent } : {}),
+    ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.repos !== undefined ? { repos: options.repos } : {}),
+    pty: options.pty ?? true,
+    strategy: options.strategy ?? 'waves',
+    concurrency: Number.isFinite(concurrency) ? concurrency : 0,
+    isolation: options.isolation ?? 'task',
+  };
 }
 
 interface RunningTask {
@@ -141,14 +190,19 @@ export async function runPlan(options: RunOptions): Promise<number> {
 }
 
 async function runWith(
-  options: RunOptions,
+  given: RunOptions,
   host: SharedHost,
   startSpawner: () => void,
 ): Promise<number> {
-  const now = options.now ?? Date.now;
-  const planPath = path.resolve(options.plan);
+  const now = given.now ?? Date.now;
+  const planPath = path.resolve(given.plan);
   const read = await readPlanFile(planPath);
   if (!read.ok) throw new CcglmError(read.message, 1);
+  // The environment the job host and its agents will have (the host is started with this one's).
+  const deps = systemProviderDeps(process.env);
+  const home = planHome(planPath, planIdOf(planPath), stateDirOf(deps.env, deps.home));
+  const saved = given.resume === true ? new RunStateFile(home.state).load()?.settings : undefined;
+  const options = resolveOptions(given, saved);
   const compiled = compilePlan(read.text, options.plan, {
     ...repoRootsOf(planPath),
     ...(options.concurrency !== undefined && Number.isFinite(options.concurrency)
@@ -180,9 +234,6 @@ async function runWith(
         2,
       );
 
-  // The environment the job host and its agents will have (the host is started with this one's).
-  const deps = systemProviderDeps(process.env);
-  const home = planHome(planPath, planIdOf(planPath), stateDirOf(deps.env, deps.home));
   const run = new Run(options, compiled, planPath, home, now, host, startSpawner);
   // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
   const preflight = await run.preflight(deps);
@@ -237,11 +288,13 @@ class Run {
   private stoppedNow = false;
   /** Jobs being handed to the host (not yet in `running`), by task id. */
   private readonly launching = new Map<string, string>();
+  /** Job ends being judged (a merge may be under way), see settleJob. */
+  private readonly settling = new Set<Promise<void>>();
   /** Aborts the end-waits of running jobs (a restart replaces it with a fresh one). */
   private abort = waitsAbort();
 
   constructor(
-    private readonly options: RunOptions,
+    private readonly options: ResolvedOptions,
     private readonly compiled: CompiledPlan,
     private readonly planPath: string,
     private readonly home: PlanHome,
@@ -277,7 +330,13 @@ class Run {
       },
     );
     this.stateFile = new RunStateFile(home.state);
-    this.state = { plan: planPath, planId: this.planId, logDir: options.logDir, tasks: {} };
+    this.state = {
+      plan: planPath,
+      planId: this.planId,
+      logDir: options.logDir,
+      settings: settingsOf(options),
+      tasks: {},
+    };
   }
 
   /** The checks before anything is written (preflight.ts), for the tasks this run would start. */
@@ -366,6 +425,8 @@ class Run {
       clearInterval(interval);
       this.host.close();
     }
+    // A job's end judged meanwhile (--detach ends the loop at once) is finished: its merge too.
+    while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
     // The summary's git facts are read beside the cleanup: the branch moves no more.
     const facts = readBranchFacts([...this.repos.values()], this.workspace.integrationBranch);
     await this.workspace.discardAhead();
@@ -577,8 +638,19 @@ class Run {
     });
   }
 
-  /** A job's end, judged; whatever goes wrong on the way fails that task, never the run. */
-  private async settleJob(running: RunningTask, outcome: JobOutcome): Promise<void> {
+  /**
+   * A job's end, judged; whatever goes wrong on the way fails that task, never the run. Tracked
+   * until done: a run that ends (--detach) finishes the merges under way before its summary.
+   */
+  private settleJob(running: RunningTask, outcome: JobOutcome): Promise<void> {
+    const work = this.settleJobNow(running, outcome);
+    this.settling.add(work);
+    const done = () => void this.settling.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private async settleJobNow(running: RunningTask, outcome: JobOutcome): Promise<void> {
     try {
       await this.onJobEnd(running, outcome);
     } catch (error) {
@@ -623,10 +695,11 @@ class Run {
         return;
       }
     }
+    const durationMs = this.jobDuration(running, outcome);
     const job: JobFacts = {
       jobId: running.jobId,
       agent: this.agentName,
-      durationMs: this.now() - running.startedAt,
+      durationMs,
       exitCode: outcome.exit_code,
       restarts: running.retries,
       ...(rate !== null ? { rateLimit: rate.line } : {}),
@@ -637,6 +710,7 @@ class Run {
         reason,
         exitCode: outcome.exit_code,
         commits: [],
+        durationMs,
         log: failedJobLog(job, reason, summary, running.ws.worktree),
       });
       return;
@@ -660,6 +734,7 @@ class Run {
         exitCode: 0,
         commits: finish.commits,
         filesEdited: finish.filesEdited,
+        durationMs,
         log: [
           ...log,
           ...(merge ? [`worktree kept: ${running.ws.worktree}`] : []),
@@ -675,6 +750,7 @@ class Run {
       exitCode: 0,
       commits: finish.commits,
       filesEdited: finish.filesEdited,
+      durationMs,
       log,
     });
   }
@@ -701,6 +777,7 @@ class Run {
       exitCode: 0,
       commits: log.commits,
       filesEdited: files,
+      durationMs: job.durationMs,
       log: [
         ...branchLog(job, summary, ws.branch, log.commits, []),
         `merged into ${integration} (by the run that started it)`,
@@ -806,7 +883,7 @@ class Run {
   private async finishRunning(
     running: RunningTask,
     status: TaskEndStatus,
-    details: Omit<TaskEndDetails, 'durationMs'>,
+    details: TaskEndDetails,
   ): Promise<void> {
     this.running.delete(running.id);
     const entry = this.state.tasks[running.id];
@@ -814,8 +891,20 @@ class Run {
     this.saveState();
     await this.endTask(running.id, status, {
       ...details,
-      durationMs: this.now() - running.startedAt,
+      durationMs: details.durationMs ?? this.now() - running.startedAt,
     });
+  }
+
+  /**
+   * How long a job ran, measured once (the plan's log and the console show this one value): until
+   * now, or for an adopted job that ended before this run took it over, until its outcome's end.
+   */
+  private jobDuration(running: RunningTask, outcome: JobOutcome): number {
+    const now = this.now();
+    const completed = Date.parse(outcome.completed_at);
+    const end =
+      running.adopted === true && Number.isFinite(completed) ? Math.min(completed, now) : now;
+    return Math.max(0, end - running.startedAt);
   }
 
   private async endTask(id: string, status: TaskEndStatus, details: TaskEndDetails): Promise<void> {
@@ -1024,19 +1113,32 @@ class Run {
     if (previous !== undefined)
       this.state = {
         ...previous,
+        logDir: this.options.logDir,
+        settings: settingsOf(this.options),
         ...(this.provider !== undefined ? { provider: this.provider } : {}),
       };
     for (const [id, entry] of Object.entries(this.state.tasks)) {
+      const repo = { name: entry.repo, path: entry.repoPath };
+      const ws: TaskWorkspace = {
+        repo,
+        worktree: entry.worktree,
+        branch: entry.branch,
+        base: entry.base,
+      };
+      // Completed and merged by the dead run, which died before removing its worktree and branch.
+      if (this.tasks.get(id)?.status === 'Completed') {
+        this.workspace.removeMerged(ws);
+        continue;
+      }
       const snap = this.scheduler.snapshot(id);
       if (snap === undefined || snap.state !== 'pending') continue;
       // An end already handled is judged again only when the plan never heard of it (the run died
       // in between): its outcome is read again, and a merge already made is not made twice.
       if (entry.ended === true && this.tasks.get(id)?.status !== 'In Progress') continue;
-      const repo = { name: entry.repo, path: entry.repoPath };
       const running: RunningTask = {
         id,
         jobId: entry.jobId,
-        ws: { repo, worktree: entry.worktree, branch: entry.branch, base: entry.base },
+        ws,
         startedAt: entry.startedAt,
         attempt: entry.attempt,
         retries: 0,

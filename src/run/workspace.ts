@@ -339,6 +339,30 @@ export class Workspace {
     );
   }
 
+  /**
+   * A Completed task's worktree and branch that an earlier run left (it died before removing them):
+   * removed as `removeLater` does, only when the branch is merged into the integration branch; a
+   * worktree with changes or untracked files is kept (git refuses to remove it), and so its branch.
+   */
+  removeMerged(ws: TaskWorkspace): void {
+    if (this.isolation === 'repo' || ws.branch === this.integration.name) return;
+    this.track(this.removeMergedNow(ws));
+  }
+
+  private async removeMergedNow(ws: TaskWorkspace): Promise<void> {
+    const tip = await revParse(ws.repo.path, `refs/heads/${ws.branch}`);
+    if (tip === undefined) return;
+    const merged = ['merge-base', '--is-ancestor', tip, `refs/heads/${this.integration.name}`];
+    if (!(await git(ws.repo.path, merged)).ok) return;
+    if (existsSync(ws.worktree)) {
+      await this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle');
+      return;
+    }
+    // Its worktree is gone already: only git's note of it (pruned) and the branch are left.
+    await git(ws.repo.path, ['worktree', 'prune'], { background: true });
+    this.deleteBranchLater(ws.repo, ws.branch, tip);
+  }
+
   /** Waits for every removal, cutting their pauses short. */
   async settled(): Promise<void> {
     for (const end of [...this.pauses]) end();

@@ -121,6 +121,28 @@ async function faultyRun(round: number): Promise<string> {
     const attempts = attemptsOf(sb);
     for (const id of ids)
       expect(runs[id] ?? 0, `${what}: ${id}`).toBeLessThanOrEqual(attempts[id] ?? 0);
+    // Cleaned as a normal run cleans: a task branch or worktree is left only with work in it
+    // (commits not merged, or changes not committed).
+    const out = (...args: string[]) =>
+      execFileSync('git', args, { cwd: sb.repo, encoding: 'utf8' }).trim();
+    const checkouts = new Map<string, string>();
+    for (const block of out('worktree', 'list', '--porcelain').split('\n\n')) {
+      const dir = /^worktree (.*)$/m.exec(block)?.[1];
+      const branch = /^branch refs\/heads\/(.*)$/m.exec(block)?.[1];
+      if (dir !== undefined && branch?.startsWith('feature-test--') === true)
+        checkouts.set(branch, dir);
+    }
+    const left = out('branch', '--list', 'feature-test--*', '--format=%(refname:short)');
+    for (const branch of left.split('\n').filter(Boolean)) {
+      if (out('branch', '--merged', 'feature-test', '--list', branch) === '') continue;
+      const dir = checkouts.get(branch);
+      expect(dir, `${what}: ${branch} is merged and has no worktree`).toBeDefined();
+      const changes = execFileSync('git', ['status', '--porcelain'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      expect(changes, `${what}: ${branch} is merged and ${dir} is clean`).not.toBe('');
+    }
     const resumedIn = Date.now() - killedAt;
     expect(await processesLeftIn(sb.dir), what).toEqual([]);
     return `${what}: ${JSON.stringify(runs)} resumed in ${resumedIn} ms`;

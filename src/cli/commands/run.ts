@@ -3,8 +3,8 @@ import type { CommandModule } from 'yargs';
 export interface RunArgs {
   plan: string;
   'dry-run': boolean;
-  strategy: string;
-  concurrency: string;
+  strategy?: string;
+  concurrency?: string;
   continue: string;
   only?: string[];
   from?: string;
@@ -14,14 +14,14 @@ export interface RunArgs {
   provider?: string;
   check?: boolean;
   'log-dir'?: string;
-  'worktree-root': string;
-  isolation: string;
+  'worktree-root'?: string;
+  isolation?: string;
   repos?: string;
   resume: boolean;
   detach: boolean;
   push: boolean;
   json: boolean;
-  pty: boolean;
+  pty?: boolean;
   'stall-minutes': number;
 }
 
@@ -37,11 +37,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: false,
         describe: 'print the wave preview (= ccglm waves) and start nothing',
       })
-      .option('strategy', { type: 'string', choices: ['waves', 'eager'], default: 'waves' })
+      .option('strategy', { type: 'string', choices: ['waves', 'eager'] })
       .option('concurrency', {
         type: 'string',
-        default: '3',
-        describe: 'tasks at once (a number, or "unlimited" / 0 for no limit)',
+        describe:
+          'tasks at once (a number, or "unlimited" / 0 for no limit; default 3, with --resume the resumed run\'s)',
       })
       .option('continue', {
         type: 'string',
@@ -77,10 +77,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       })
       .option('log-dir', {
         type: 'string',
-        describe: 'job artifacts (default $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs)',
+        describe:
+          "job artifacts (default $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs; with --resume the resumed run's)",
       })
-      .option('worktree-root', { type: 'string', default: '/tmp/agents' })
-      .option('isolation', { type: 'string', choices: ['task', 'repo'], default: 'task' })
+      .option('worktree-root', {
+        type: 'string',
+        describe: "task worktrees (default /tmp/agents; with --resume the resumed run's)",
+      })
+      .option('isolation', { type: 'string', choices: ['task', 'repo'] })
       .option('repos', {
         type: 'string',
         describe: 'a folder holding the repositories named by the tasks',
@@ -88,7 +92,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('resume', {
         type: 'boolean',
         default: false,
-        describe: 'adopt the jobs of an interrupted run',
+        describe:
+          'adopt the jobs of an interrupted run, with its settings (log dir, worktree root, agent, model, provider, pty, strategy, concurrency) unless given',
       })
       .option('detach', {
         type: 'boolean',
@@ -103,8 +108,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'NDJSON events on stdout' })
       .option('pty', {
         type: 'boolean',
-        default: true,
-        describe: 'run agents in a pseudo-terminal (--no-pty: pipes)',
+        describe:
+          "run agents in a pseudo-terminal (--no-pty: pipes; default: a pty, with --resume the resumed run's)",
       })
       .option('stall-minutes', { type: 'number', default: 20 }) as never,
   handler: async (args) => {
