@@ -122,7 +122,8 @@ function frontMatterEnd(text: string): number {
  * end of the text).
  */
 function mayRunOn(blocks: RootContent[], text: string, end: number): boolean {
-  const contentEnd = text.slice(0, end).trimEnd().length;
+  let contentEnd = end;
+  while (contentEnd > 0 && /\s/.test(text[contentEnd - 1] as string)) contentEnd -= 1;
   let last: Nodes | undefined = blocks[blocks.length - 1];
   while (last !== undefined) {
     if (offsetOf(last, 'end') < contentEnd) return false;
@@ -145,6 +146,7 @@ function parseRange(
   return root.children;
 }
 
+/** Offsets become the whole text's; lines and columns stay the chunk's (ccglm reads offsets only). */
 function shift(node: Nodes, by: number): void {
   const position = node.position;
   if (position !== undefined) {
@@ -163,11 +165,11 @@ export function sourceOf(text: string, node: Nodes): string {
   return text.slice(offsetOf(node, 'start'), offsetOf(node, 'end'));
 }
 
-/** Every node of a subtree that satisfies `test`, in document order. */
-export function findAll<T extends Nodes>(node: Nodes, test: (node: Nodes) => node is T): T[] {
-  const found: T[] = [];
+/** Every node of a subtree with this type, in document order. */
+export function nodesOfType(node: Nodes, type: Nodes['type']): Nodes[] {
+  const found: Nodes[] = [];
   const visit = (current: Nodes) => {
-    if (test(current)) found.push(current);
+    if (current.type === type) found.push(current);
     if ('children' in current) for (const child of current.children) visit(child);
   };
   visit(node);

@@ -9,14 +9,14 @@
  * repository) is reported once per plan as information, with the fixes `ccglm validate --fix` applies.
  */
 import path from 'node:path';
-import type { Heading, List, ListItem, Nodes, RootContent } from 'mdast';
+import type { Heading, List, ListItem, RootContent } from 'mdast';
 import { toString } from 'mdast-util-to-string';
-import type { Diagnostic, Field, Fix, PlanDoc, Task } from './types.js';
+import type { Diagnostic, Field, PlanDoc, Task } from './types.js';
 import { detectEol, SourceMap } from './source.js';
 import {
-  findAll,
   offsetOf,
   parseBlocks,
+  nodesOfType,
   parseInline,
   sourceOf,
   type MarkdownOptions,
@@ -175,10 +175,9 @@ function readTasks(context: ReadContext): Task[] {
       return;
     }
     if (!/^\s*[:：]$/.test(separator)) {
-      const written = sourceOf(text, block);
+      const line = sourceOf(text, block);
       const at =
-        offsetOf(block, 'start') +
-        written.indexOf(separator, written.indexOf(idText) + idText.length);
+        offsetOf(block, 'start') + line.indexOf(separator, line.indexOf(idText) + idText.length);
       const shownSeparator = /[-—–]/.test(separator) ? ` ${separator.trim()}` : separator.trim();
       notes.add('separator', `\`${idText}${shownSeparator}\``, headingSpan, {
         span: source.span(at, at + separator.length),
@@ -265,7 +264,8 @@ const PLAIN_LABEL = /^([A-Za-z][A-Za-z0-9 _/&-]{0,40}?)[ \t]*[:：]/;
 // `**depends_on**:` / `**Files Edited:**`: a bold run of plain label characters followed by a colon
 // (inside or after it) at the start of a paragraph is always strong emphasis in CommonMark, so the
 // common case needs no inline parse; anything else goes through remark with inline markup.
-const SIMPLE_LABEL = /^\*\*([A-Za-z][A-Za-z0-9 _/()&.,-]*?[A-Za-z0-9)])(:?)\*\*([ \t]*[:：])?/;
+const SIMPLE_LABEL =
+  /^\*\*([A-Za-z][A-Za-z0-9 _/()&.,-]*?[A-Za-z0-9)])(:?)\*\*(?=[\s:：]|$)([ \t]*[:：])?/;
 
 /** A list item: its extent, its label (read from its first line), the HTML inside it. */
 function readItem(text: string, item: ListItem): RawItem {
@@ -320,7 +320,7 @@ function hiddenIn(text: string, start: number, end: number): [number, number][] 
   if (!text.slice(start, end).includes('<')) return [];
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;
   return parseInline(text, lineStart, end)
-    .flatMap((node) => findAll(node, (n: Nodes): n is Nodes => n.type === 'html'))
+    .flatMap((node) => nodesOfType(node, 'html'))
     .map((node) => [offsetOf(node, 'start'), offsetOf(node, 'end')]);
 }
 
@@ -534,5 +534,3 @@ function checkLocations(task: Task, context: ReadContext, report: Report, notes:
       );
   }
 }
-
-export type { Fix };
