@@ -49,12 +49,17 @@ export class PlanWriter {
       return;
     }
     let next = text;
-    for (const edit of edits) {
-      try {
-        next = patchPlan(next, [edit]);
-      } catch (error) {
-        // That task's edit is dropped and said; the others are written.
-        this.warn(edit, error instanceof PatchError ? error.message : (error as Error).message);
+    try {
+      // One read of the plan for all the edits that waited (each read parses the whole plan).
+      next = patchPlan(text, edits);
+    } catch {
+      for (const edit of edits) {
+        try {
+          next = patchPlan(next, [edit]);
+        } catch (error) {
+          // That task's edit is dropped and said; the others are written.
+          this.warn(edit, error instanceof PatchError ? error.message : (error as Error).message);
+        }
       }
     }
     if (next === text) return;
