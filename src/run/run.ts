@@ -32,7 +32,7 @@ import type { Task, TaskStatus } from '../plan/types.js';
 import { Scheduler, type ContinueMode, type Strategy } from '../schedule/scheduler.js';
 import { readPlanFile } from '../read-plan-file.js';
 import type { RunEvent, TaskEndStatus } from './events.js';
-import { branchCommits, filesChanged, git, useSpawner } from './git.js';
+import { branchCommits, filesChanged, git } from './git.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
 import { planHome, stateDirOf, type PlanHome } from './plan-home.js';
@@ -171,29 +171,17 @@ export function planIdOf(planPath: string): string {
 
 export async function runPlan(options: RunOptions): Promise<number> {
   // The job host (a Node start-up) starts first, beside reading the plan: the first agents wait
-  // for it. The git spawner (another) starts once the first tasks are launched: until then this
-  // process, still small, forks git itself, and on 2 cores the spawner's start-up held the first
-  // launches back (~40 ms). A dry run or --check starts neither; a refused plan ends the host unused.
+  // for it. A dry run or --check does not start it; a refused plan ends the host unused.
   const host = new SharedHost();
   if (options.dryRun !== true && options.check !== true) host.start();
-  let endSpawner: (() => void) | undefined;
-  let ended = false;
   try {
-    return await runWith(options, host, () => {
-      if (!ended) endSpawner ??= useSpawner();
-    });
+    return await runWith(options, host);
   } finally {
-    ended = true;
     host.close();
-    endSpawner?.();
   }
 }
 
-async function runWith(
-  given: RunOptions,
-  host: SharedHost,
-  startSpawner: () => void,
-): Promise<number> {
+async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   const now = given.now ?? Date.now;
   const planPath = path.resolve(given.plan);
   const read = await readPlanFile(planPath);
@@ -234,7 +222,7 @@ async function runWith(
         2,
       );
 
-  const run = new Run(options, compiled, planPath, home, now, host, startSpawner);
+  const run = new Run(options, compiled, planPath, home, now, host);
   // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
   const preflight = await run.preflight(deps);
   if (options.check === true) {
@@ -301,8 +289,6 @@ class Run {
     private readonly now: () => number,
     /** One host process for all of this run's jobs (it outlives the run while they run). */
     private readonly host: SharedHost,
-    /** Routes the run's git commands through the spawner (see runPlan), once its first tasks are launched. */
-    private readonly startSpawner: () => void,
   ) {
     this.planId = planIdOf(planPath);
     this.writer = new PlanWriter(planPath);
@@ -398,21 +384,10 @@ class Run {
       this.options.checkIntervalMs ?? Math.min(5000, Math.max(200, stallMs / 2)),
     );
     try {
-      let first = true;
       while (!this.scheduler.isDone() && !this.detached) {
         const woke = new Promise<void>((resolve) => (this.wake = resolve));
         // Starts run side by side: preparing a worktree and launching a job take a while each.
-        const starts = this.scheduler.ready(this.now()).map((id) => this.startTaskSafely(id));
-        if (first) {
-          // After the first launches; a launch that waits long (auth, a slow host) holds it a second at most.
-          const soon = setTimeout(this.startSpawner, 1000);
-          soon.unref();
-          void Promise.allSettled(starts).then(() => {
-            clearTimeout(soon);
-            this.startSpawner();
-          });
-        }
-        first = false;
+        for (const id of this.scheduler.ready(this.now())) void this.startTaskSafely(id);
         this.prepareUpcoming();
         if (this.scheduler.isDone()) break;
         const resumeAt = this.scheduler.resumeAt;

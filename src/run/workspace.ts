@@ -274,35 +274,17 @@ export class Workspace {
    * removed later (`removeLater`), off the path to the next task.
    */
   async finishTask(ws: TaskWorkspace, title: string, awaited = true): Promise<FinishResult> {
-    // What the task did is read in this process (git objects, no git start-up), beside the merge's
-    // first step; git log and git diff only where that cannot tell. (The agent has exited: its
-    // branch no longer moves.)
-    const diff =
-      this.isolation === 'task'
-        ? this.integration.taskDiff(ws.repo, ws.base, ws.branch)
-        : Promise.resolve(undefined);
-    const log = diff.then((read) =>
-      read?.history !== undefined && read.commits !== undefined
-        ? { tip: read.tip === ws.base ? undefined : read.tip, commits: read.commits }
-        : branchCommits(ws.repo.path, ws.base, ws.branch),
-    );
+    // What the task did (the agent has exited: its branch no longer moves): its commits, which the
+    // merge needs, and the files it edited, read beside the merge.
+    const log = branchCommits(ws.repo.path, ws.base, ws.branch);
     log.catch(() => undefined); // awaited below; a failure is reported there
-    const files = diff
-      .then((read) =>
-        // A deletion may be half of a rename, which git diff names by its new path only.
-        read?.history !== undefined && !read.deletes
-          ? read.files
-          : filesChanged(ws.repo.path, ws.base, ws.branch, { background: true }),
-      )
-      .catch(() => [] as string[]);
+    const files = filesChanged(ws.repo.path, ws.base, ws.branch, { background: true }).catch(
+      () => [] as string[],
+    );
     const merge =
       this.isolation === 'repo'
         ? ({ ok: true } as const)
-        : await this.integration.merge(
-            ws.repo,
-            { message: `Merge ${title}`, base: ws.base, log, diff },
-            awaited,
-          );
+        : await this.integration.merge(ws.repo, { message: `Merge ${title}`, log }, awaited);
     const { tip, commits } = await log;
     if (tip === undefined)
       return {
@@ -368,7 +350,6 @@ export class Workspace {
     for (const end of [...this.pauses]) end();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
     await this.deleteBranches();
-    await this.integration.close();
     // Task folders left empty (an earlier attempt's `T3-2`, a checkout that could not be made) go,
     // and the plan's folder under the worktree root too once nothing is left in it.
     const planFolder = path.join(this.worktreeRoot, this.planId);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkedOutBranches } from '../../src/run/git.js';
+import { branchState } from '../../src/run/git.js';
 import { Workspace, type TaskWorkspace } from '../../src/run/workspace.js';
 
 let dir: string;
@@ -43,6 +43,10 @@ describe('Workspace (task isolation, real git)', () => {
     expect(filesOn('feature-demo')).toContain('one.txt');
     expect(git(repo.path, 'log', '-1', '--format=%s %p', 'feature-demo')).toMatch(
       /^Merge T1: one \w+ \w+$/,
+    );
+    expect(git(repo.path, 'log', '-1', '--format=%B', 'feature-demo')).toBe('Merge T1: one');
+    expect(git(repo.path, 'reflog', '-1', '--format=%gs', 'feature-demo')).toBe(
+      'ccglm run: merge into feature-demo',
     );
     expect(existsSync(path.join(dir, 'wt', 'demo', '_integration'))).toBe(false);
     ws.removeLater(t1, done.ok ? done.tip : '');
@@ -166,28 +170,17 @@ describe('Workspace (task isolation, real git)', () => {
   });
 });
 
-describe('checkedOutBranches (read from the repository files)', () => {
-  it('sees the main checkout, linked worktrees and a branch under rebase; not a worktree whose folder is gone', () => {
-    const common = path.join(repo.path, '.git');
+describe('branchState (git for-each-ref)', () => {
+  it("gives a branch's tip and where it is checked out; nothing for a branch that does not exist", async () => {
     git(repo.path, 'worktree', 'add', '-q', '-b', 'linked', path.join(dir, 'linked'));
-    git(repo.path, 'worktree', 'add', '-q', '-b', 'gone', path.join(dir, 'gone'));
-    rmSync(path.join(dir, 'gone'), { recursive: true, force: true });
-    git(repo.path, 'worktree', 'add', '-q', '--detach', path.join(dir, 'rebasing'));
-    const admin = path.join(common, 'worktrees', 'rebasing');
-    mkdirSync(path.join(admin, 'rebase-merge'));
-    writeFileSync(path.join(admin, 'rebase-merge', 'head-name'), 'refs/heads/under-rebase\n');
-    const map = checkedOutBranches(common, repo.path);
-    expect(map?.get('main')).toBe(repo.path);
-    expect(map?.get('linked')).toBe(path.join(dir, 'linked'));
-    expect(map?.get('under-rebase')).toBe(path.join(dir, 'rebasing'));
-    expect(map?.has('gone')).toBe(false);
-    // Asked about one branch: that one only.
-    expect([...(checkedOutBranches(common, repo.path, 'under-rebase') ?? [])]).toEqual([
-      ['under-rebase', path.join(dir, 'rebasing')],
-    ]);
-    expect(checkedOutBranches(common, repo.path, 'gone')?.size).toBe(0);
-    // A bisect holds its branch too.
-    writeFileSync(path.join(common, 'worktrees', 'linked', 'BISECT_START'), 'bisected\n');
-    expect(checkedOutBranches(common, repo.path)?.get('bisected')).toBe(path.join(dir, 'linked'));
+    git(repo.path, 'branch', 'free');
+    const head = git(repo.path, 'rev-parse', 'HEAD');
+    expect(await branchState(repo.path, 'main')).toEqual({ tip: head, worktree: repo.path });
+    expect(await branchState(repo.path, 'linked')).toEqual({
+      tip: head,
+      worktree: path.join(dir, 'linked'),
+    });
+    expect(await branchState(repo.path, 'free')).toEqual({ tip: head, worktree: undefined });
+    expect(await branchState(repo.path, 'none')).toEqual({ tip: undefined, worktree: undefined });
   });
 });
