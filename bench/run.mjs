@@ -233,7 +233,8 @@ function runCcglm(tasks, strategy, side, variant) {
     finishAt.set(t.id, own + Math.max(0, ...t.deps.map((d) => finishAt.get(d) ?? 0)));
   }
   detail.agentsPath = Math.max(...finishAt.values()) / 1000;
-  rmSync(dir, { recursive: true, force: true });
+  // A failed run's files stay, for a look at why (their folder is in the stderr line printed).
+  if (result.status === 0) rmSync(dir, { recursive: true, force: true });
   return {
     makespan,
     completed,
@@ -311,6 +312,8 @@ for (const { side, variant, strategy, runs: all } of configs) {
       `    critical chain (launch+finish ms): ${r.detail.chain.map((c) => `${c.id} ${c.launch.toFixed(0)}+${c.finish.toFixed(0)}`).join(', ')}`,
     );
   }
-  for (const x of all) if (x.exit !== 0) console.log(`    a run exited ${x.exit}: ${x.stderr}`);
+  for (const x of all)
+    if (x.exit !== 0)
+      console.log(`    a run exited ${x.exit}: ${x.stderr.split('\n').slice(-3).join(' ')}`);
 }
 console.log('  targets: eager ≤ 1.10× critical path and ≤ 1.10× make; median handoff ≤ 100 ms');

@@ -719,8 +719,7 @@ class Run {
       return;
     }
     log.push(`merged into ${this.workspace.integrationBranch}`);
-    const nothingToStart = this.scheduler.state().every((t) => t.state !== 'pending');
-    this.workspace.removeLater(running.ws, finish.tip, nothingToStart);
+    void this.workspace.release(running.ws, finish.tip);
     await this.finishRunning(running, 'Completed', {
       exitCode: 0,
       commits: finish.commits,
@@ -747,7 +746,7 @@ class Run {
     const merged = await git(ws.repo.path, ['merge-base', '--is-ancestor', log.tip, integration]);
     if (!merged.ok) return false;
     const files = await filesChanged(ws.repo.path, ws.base, ws.branch).catch(() => [] as string[]);
-    this.workspace.removeLater(ws, log.tip);
+    void this.workspace.release(ws, log.tip);
     await this.finishRunning(running, 'Completed', {
       exitCode: 0,
       commits: log.commits,
@@ -808,7 +807,7 @@ class Run {
       });
       return true;
     }
-    if (found.worktree !== '') this.workspace.removeLater(ws, found.tip);
+    if (found.worktree !== '') void this.workspace.release(ws, found.tip);
     await this.endTask(task.id, 'Completed', {
       commits: finish.commits,
       filesEdited: finish.filesEdited,

@@ -1,6 +1,7 @@
 /**
  * The task worktrees of a run: one per task, branched from the integration branch (integration.ts),
- * made ahead while dependencies run, merged back when the task completes, removed once merged.
+ * made ahead while dependencies run, merged back when the task completes, then reused by the next
+ * task of the repo (a pool) and removed at the end of the run.
  * Worktrees with work in them are never deleted.
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
@@ -20,8 +21,6 @@ import {
 import { IntegrationBranch } from './integration.js';
 import { RepoQueues, type RepoQueue } from './repo-queue.js';
 
-/** How long a merged worktree's removal waits after its task ended (see removeLater). */
-const REMOVAL_PAUSE_MS = 300;
 /** How long making a worktree ahead waits after its task became upcoming (see prepareAhead). */
 const AHEAD_PAUSE_MS = 200;
 
@@ -56,6 +55,13 @@ export class Workspace {
   private readonly pauses = new Set<() => void>();
   /** Worktrees made ahead of their task's start, by task id. */
   private readonly ahead = new Map<string, AheadEntry>();
+  /**
+   * Per repo: merged, clean task worktrees waiting to be reused by the next task (see release);
+   * what is left at the end of the run is removed then.
+   */
+  private readonly pool = new Map<string, Pooled[]>();
+  /** Pooled worktrees that could not be reused: removed at the end. */
+  private readonly toRemove: Pooled[] = [];
 
   constructor(
     readonly planId: string,
@@ -186,10 +192,15 @@ export class Workspace {
     }
   }
 
-  private track(work: Promise<unknown>): void {
-    const settled = work.catch(() => false);
+  /** Background work `settled()` waits for; the promise returned never rejects. */
+  private track(work: Promise<unknown>): Promise<void> {
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
     this.removals.add(settled);
     void settled.finally(() => this.removals.delete(settled));
+    return settled;
   }
 
   private async prepareTaskNow(
@@ -211,6 +222,8 @@ export class Workspace {
     const first = this.taskFolder(taskId, repo);
     if (!existsSync(first)) {
       mkdirSync(path.dirname(first), { recursive: true });
+      const reused = await this.reuse(repo, first, wanted, base);
+      if (reused !== undefined) return reused;
       const add = ['worktree', 'add', '-b', wanted, first, base];
       if ((await git(repo.path, add, { background: ahead })).ok)
         return { repo, worktree: first, branch: wanted, base };
@@ -271,7 +284,7 @@ export class Workspace {
 
   /**
    * After the agent exited 0: commits? merge into the integration branch. The merged worktree is
-   * removed later (`removeLater`), off the path to the next task.
+   * released (`release`): reused by a later task, or removed at the end.
    */
   async finishTask(ws: TaskWorkspace, title: string, awaited = true): Promise<FinishResult> {
     // What the task did (the agent has exited: its branch no longer moves): its commits, which the
@@ -306,24 +319,68 @@ export class Workspace {
   }
 
   /**
-   * Removes a merged task's worktree and branch in the background, when no task is waiting for a
-   * worktree of that repo. `settled()` waits for all of them. What could not be removed is kept
-   * (`ccglm clean` removes it later when it is merged or empty).
+   * A merged task's worktree goes back to its repo's pool, for the next task of that repo to reuse
+   * (`reuse`), once `git status` says it is clean (its ignored files are cleaned away, as a
+   * removal would); one with changes or untracked files is kept as it is. The pool is emptied, and
+   * the worktrees removed, when the run settles.
    */
-  removeLater(ws: TaskWorkspace, tip: string, nothingToStart = false): void {
-    if (this.isolation === 'repo') return;
-    // A task's end is when its dependents start: the cleanup waits for the quiet that follows
-    // (when no task is left to start, there is none to wait for: the run is ending).
-    this.track(
-      this.pause(nothingToStart ? 0 : REMOVAL_PAUSE_MS).over.then(() =>
-        this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle'),
-      ),
+  release(ws: TaskWorkspace, tip: string): Promise<void> {
+    if (this.isolation === 'repo' || ws.branch === this.integration.name) return Promise.resolve();
+    return this.track(
+      (async () => {
+        const status = await git(ws.worktree, ['status', '--porcelain'], { background: true });
+        if (!status.ok || status.stdout.trim() !== '') return;
+        const clean = ['clean', '-ffdXq'];
+        if (!(await git(ws.worktree, clean, { background: true })).ok) return;
+        let list = this.pool.get(ws.repo.path);
+        if (list === undefined) this.pool.set(ws.repo.path, (list = []));
+        list.push({ ws, tip });
+      })(),
     );
   }
 
   /**
+   * A pooled worktree made the task's: moved to the task's folder (`git worktree move`) and put on a
+   * new branch at `base` (`git checkout -b`, which refuses a branch that exists). The worktree's
+   * previous branch (merged) is deleted when the run settles. Undefined when the pool is empty or
+   * git refused (the worktree is then removed at the end as before).
+   */
+  private async reuse(
+    repo: ResolvedRepo,
+    folder: string,
+    branch: string,
+    base: string,
+  ): Promise<TaskWorkspace | undefined> {
+    const pooled = this.pool.get(repo.path)?.pop();
+    if (pooled === undefined) return undefined;
+    const { ws, tip } = pooled;
+    const moved = await git(repo.path, ['worktree', 'move', ws.worktree, folder]);
+    if (!moved.ok) {
+      this.toRemove.push(pooled);
+      return undefined;
+    }
+    removeIfEmpty(path.dirname(ws.worktree));
+    // As `git worktree add` checks out: submodules are left alone even with submodule.recurse.
+    const checkout = await git(folder, [
+      'checkout',
+      '-q',
+      '--no-recurse-submodules',
+      '-b',
+      branch,
+      base,
+    ]);
+    const here = { ...ws, worktree: folder };
+    if (!checkout.ok) {
+      this.toRemove.push({ ws: here, tip });
+      return undefined;
+    }
+    this.deleteBranchLater(repo, ws.branch, tip);
+    return { repo, worktree: folder, branch, base };
+  }
+
+  /**
    * A Completed task's worktree and branch that an earlier run left (it died before removing them):
-   * removed as `removeLater` does, only when the branch is merged into the integration branch; a
+   * removed as a released worktree is at the end, only when the branch is merged into the integration branch; a
    * worktree with changes or untracked files is kept (git refuses to remove it), and so its branch.
    */
   removeMerged(ws: TaskWorkspace): void {
@@ -349,6 +406,13 @@ export class Workspace {
   async settled(): Promise<void> {
     for (const end of [...this.pauses]) end();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
+    const left = [...this.toRemove.splice(0), ...[...this.pool.values()].flat()];
+    this.pool.clear();
+    await Promise.all(
+      left.map(({ ws, tip }) =>
+        this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle'),
+      ),
+    );
     await this.deleteBranches();
     // Task folders left empty (an earlier attempt's `T3-2`, a checkout that could not be made) go,
     // and the plan's folder under the worktree root too once nothing is left in it.
@@ -368,6 +432,12 @@ export class Workspace {
     removeIfEmpty(path.dirname(ws.worktree));
     return true;
   }
+}
+
+/** A merged, clean worktree waiting for its next task, and its branch's merged tip. */
+interface Pooled {
+  ws: TaskWorkspace;
+  tip: string;
 }
 
 /** A worktree being made ahead of its task's start (see prepareAhead). */

@@ -49,7 +49,7 @@ describe('Workspace (task isolation, real git)', () => {
       'ccglm run: merge into feature-demo',
     );
     expect(existsSync(path.join(dir, 'wt', 'demo', '_integration'))).toBe(false);
-    ws.removeLater(t1, done.ok ? done.tip : '');
+    ws.release(t1, done.ok ? done.tip : '');
     await ws.settled();
     expect(existsSync(t1.worktree)).toBe(false);
     expect(git(repo.path, 'branch', '--list', 'feature-demo--T1')).toBe('');
@@ -78,6 +78,34 @@ describe('Workspace (task isolation, real git)', () => {
     commitIn(t1, 'one.txt');
     expect(await ws.finishTask(t1, 'T1: one')).toMatchObject({ ok: true });
     expect(filesOn('feature-demo')).toEqual(expect.arrayContaining(['human.txt', 'one.txt']));
+  });
+
+  it("a merged task's worktree is reused by the next task (moved, new branch); a dirty one is kept", async () => {
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t1 = await ws.prepareTask('T1', repo);
+    const dirty = await ws.prepareTask('T9', repo);
+    commitIn(t1, 'one.txt');
+    writeFileSync(path.join(t1.worktree, 'build.log'), 'ignored output\n');
+    writeFileSync(path.join(repo.path, '.git', 'info', 'exclude'), '*.log\n');
+    const done = await ws.finishTask(t1, 'T1: one');
+    commitIn(dirty, 'nine.txt');
+    const nine = await ws.finishTask(dirty, 'T9: nine');
+    writeFileSync(path.join(dirty.worktree, 'left.txt'), 'uncommitted\n');
+    // Released (in the background: awaited here), the clean one goes to the pool.
+    await ws.release(t1, done.ok ? done.tip : '');
+    await ws.release(dirty, nine.ok ? nine.tip : '');
+    const t2 = await ws.prepareTask('T2', repo);
+    expect(t2.worktree).toBe(path.join(dir, 'wt', 'demo', 'T2', 'app'));
+    expect(t2.branch).toBe('feature-demo--T2');
+    expect(existsSync(t1.worktree)).toBe(false);
+    expect(git(t2.worktree, 'rev-parse', 'HEAD')).toBe(git(repo.path, 'rev-parse', 'feature-demo'));
+    expect(git(t2.worktree, 'status', '--porcelain', '--ignored')).toBe('');
+    expect(existsSync(path.join(t2.worktree, 'nine.txt'))).toBe(true);
+    await ws.settled();
+    // The reused worktree's old branch went at the end; the dirty worktree and its branch stay.
+    expect(git(repo.path, 'branch', '--list', 'feature-demo--T1')).toBe('');
+    expect(existsSync(path.join(dirty.worktree, 'left.txt'))).toBe(true);
+    expect(git(repo.path, 'branch', '--list', 'feature-demo--T9')).not.toBe('');
   });
 
   it('a worktree made ahead moves to the dependency merge when its task starts; unused ones are removed', async () => {
