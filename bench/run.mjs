@@ -23,6 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ccglmRunArgs } from './run-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'ccglm.js');
@@ -124,23 +125,7 @@ function runCcglm(tasks, strategy, side, variant) {
       ...(process.env.BENCH_PROFILE
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
         : []),
-      side.bin,
-      'run',
-      plan,
-      '--json',
-      ...flags,
-      '--strategy',
-      strategy,
-      '--concurrency',
-      'unlimited',
-      '--agent-cmd',
-      agentCmd,
-      '--repos',
-      dir,
-      '--log-dir',
-      path.join(dir, 'jobs'),
-      '--worktree-root',
-      path.join(dir, 'wt'),
+      ...ccglmRunArgs({ bin: side.bin, plan, dir, strategy, agentCmd, flags }),
     ],
     {
       encoding: 'utf8',

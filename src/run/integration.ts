@@ -61,12 +61,22 @@ export class IntegrationBranch {
   }
 
   /**
+   * The branch's tip and where it is checked out. git reads every worktree's admin folder for that
+   * and fails on one being added right now, so this waits its turn in the repo's worktree queue
+   * (unless the caller holds it: `inQueue`).
+   */
+  private state(repo: ResolvedRepo, inQueue = false): ReturnType<typeof branchState> {
+    const read = () => branchState(repo.path, this.name);
+    return inQueue ? read() : this.queues.worktrees(repo.path).run(read);
+  }
+
+  /**
    * A worktree where the integration branch is checked out (existing one, or ccglm's own). Adding
    * one takes the repo's worktree queue, unless the caller already holds it (`inQueue`).
    */
   async worktree(repo: ResolvedRepo, inQueue = false): Promise<string> {
     await this.ensure(repo);
-    const checkedOut = (await branchState(repo.path, this.name)).worktree;
+    const checkedOut = (await this.state(repo, inQueue)).worktree;
     if (checkedOut !== undefined && existsSync(checkedOut)) return checkedOut;
     const add = async () => {
       const dir = this.checkoutDir(repo);
@@ -107,7 +117,7 @@ export class IntegrationBranch {
     if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
     for (let attempt = 0; attempt < 3; attempt += 1) {
       // Where the branch is now, and whether a worktree has it checked out (then: merge there).
-      const { tip: ours, worktree } = await branchState(repo.path, this.name);
+      const { tip: ours, worktree } = await this.state(repo);
       if (ours === undefined || worktree !== undefined) break;
       this.tips.set(repo.path, ours);
       const merged = await mergeTrees(repo.path, ours, tip);
