@@ -6,7 +6,7 @@
 // printed for N = 20 and N = 40, and the growth per extra running agent between them.
 // Run: node bench/memory.mjs (after npm run build). Knobs: BENCH_AGENTS=20,40,
 // BENCH_VARIANTS=default,pty, BENCH_BASELINE=DIR (another built checkout, side by side),
-// BENCH_HOLD_MS=6000.
+// BENCH_HOLD_MS=10000.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { ccglmRunArgs } from './run-args.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const counts = (process.env.BENCH_AGENTS ?? '20,40').split(',').map(Number);
 const variants = (process.env.BENCH_VARIANTS ?? 'default').split(',');
-const holdMs = Number(process.env.BENCH_HOLD_MS ?? 6000);
+const holdMs = Number(process.env.BENCH_HOLD_MS ?? 10000);
 const sides = [{ label: 'ccglm', root }];
 if (process.env.BENCH_BASELINE)
   sides.push({ label: 'baseline', root: path.resolve(process.env.BENCH_BASELINE) });
@@ -85,18 +85,12 @@ async function measure(side, variant, n) {
     ccglmRunArgs({ bin, plan, dir, strategy: 'eager', agentCmd: `sh ${agent}`, flags }),
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let started = 0;
-  let buffer = '';
-  child.stdout.on('data', (chunk) => {
-    buffer += chunk;
-    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      if (line.includes('"type":"task.start"')) started += 1;
-    }
-  });
+  child.stdout.resume();
+  child.stderr.resume();
   const ended = new Promise((resolve) => child.on('exit', resolve));
-  let peak = { kb: 0, count: 0 };
+  // Sampled all along; the peak counts only while every agent runs (on a loaded machine the first
+  // may end before the last starts: then the most agents seen together is reported instead).
+  let peak = { kb: 0, count: 0, agents: 0 };
   const mine = (p) =>
     p.cmdline.startsWith(process.execPath) &&
     (p.cmdline.includes(bin) || p.cmdline.includes(path.join(side.root, 'dist')));
@@ -104,10 +98,12 @@ async function measure(side, variant, n) {
   void ended.then(() => (done = true));
   while (!done) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    if (started < n) continue;
-    const ours = processes().filter(mine);
+    const all = processes();
+    const agents = all.filter((p) => p.cmdline.startsWith(`sh ${agent}`)).length;
+    const ours = all.filter(mine);
     const kb = ours.reduce((sum, p) => sum + p.rss, 0);
-    if (kb > peak.kb) peak = { kb, count: ours.length };
+    if (agents > peak.agents || (agents === peak.agents && kb > peak.kb))
+      peak = { kb, count: ours.length, agents };
   }
   rmSync(dir, { recursive: true, force: true });
   return peak;
@@ -121,7 +117,10 @@ for (const side of sides)
     const peaks = [];
     for (const n of counts) peaks.push(await measure(side, variant, n));
     const text = peaks
-      .map((p, i) => `${counts[i]} agents: ${(p.kb / 1024).toFixed(0)} MB in ${p.count} processes`)
+      .map(
+        (p, i) =>
+          `${counts[i]} agents: ${(p.kb / 1024).toFixed(0)} MB in ${p.count} processes (${p.agents} agents seen running together)`,
+      )
       .join('; ');
     const growth =
       peaks.length > 1
