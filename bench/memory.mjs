@@ -99,7 +99,7 @@ async function measure(side, variant, n) {
   while (!done) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const all = processes();
-    const agents = all.filter((p) => p.cmdline.startsWith(`sh ${agent}`)).length;
+    const agents = all.filter((p) => !mine(p) && p.cmdline.includes(agent)).length;
     const ours = all.filter(mine);
     const kb = ours.reduce((sum, p) => sum + p.rss, 0);
     if (agents > peak.agents || (agents === peak.agents && kb > peak.kb))

@@ -5,7 +5,7 @@ import { parseAge, pruneJobs } from '../jobs/prune.js';
 import { formatDuration } from '../jobs/format.js';
 import { cleanTaskWorktrees } from '../run/clean.js';
 import { resolveRepos } from '../run/repos.js';
-import { planIdOf } from '../run/run.js';
+import { planIdOf } from '../run/run-options.js';
 import { readPlanOrThrow } from './plan-input.js';
 
 /** Removes the plan's merged, clean task worktrees (src/run/clean.ts) and says what it did. */

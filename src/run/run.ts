@@ -19,7 +19,6 @@ import {
   readJob,
   readMeta,
   readOutcome,
-  resolveLogDir,
   restartJob,
   SharedHost,
   startJob,
@@ -29,9 +28,9 @@ import {
 } from '../jobs/index.js';
 import { renderDiagnostics } from '../plan/render.js';
 import type { Task, TaskStatus } from '../plan/types.js';
-import { Scheduler, type ContinueMode, type Strategy } from '../schedule/scheduler.js';
+import { Scheduler } from '../schedule/scheduler.js';
 import { readPlanFile } from '../read-plan-file.js';
-import type { RunEvent, TaskEndStatus } from './events.js';
+import type { TaskEndStatus } from './events.js';
 import { branchCommits, filesChanged, git } from './git.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
@@ -47,94 +46,16 @@ import {
   withEarlierAttempt,
   type JobFacts,
 } from './task-log.js';
-import { RunStateFile, type RunSettings, type RunState } from './run-state.js';
+import { RunStateFile, type RunState } from './run-state.js';
+import {
+  planIdOf,
+  resolveOptions,
+  settingsOf,
+  type ResolvedOptions,
+  type RunOptions,
+} from './run-options.js';
 import { failedMergeBranch, mergeFailedLine, readRetryBranch } from './merge-retry.js';
 import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
-
-export interface RunOptions {
-  plan: string;
-  dryRun?: boolean;
-  strategy?: Strategy;
-  concurrency?: number;
-  continue?: ContinueMode;
-  only?: string[];
-  from?: string;
-  agent?: string;
-  agentCmd?: string;
-  model?: string;
-  /** The claude agent's provider (default: auto-detected by the preflight, see provider.ts). */
-  provider?: Provider;
-  /** Only the preflight: print each check, start and change nothing. */
-  check?: boolean;
-  /** Where the jobs' files go (default: with --resume the dead run's, else $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs). */
-  logDir?: string;
-  /** Where task worktrees go (default: with --resume the dead run's, else /tmp/agents). */
-  worktreeRoot?: string;
-  isolation?: 'task' | 'repo';
-  repos?: string;
-  resume?: boolean;
-  detach?: boolean;
-  push?: boolean;
-  pty?: boolean;
-  stallMinutes?: number;
-  maxRetries?: number;
-  /** Health-check interval (default 5 s). */
-  checkIntervalMs?: number;
-  emit: (event: RunEvent) => void;
-  /** Where the summary and diagnostics go. */
-  print: (text: string) => void;
-  now?: () => number;
-  /** Resolves when the user interrupts (SIGINT/SIGTERM). */
-  interrupted?: Promise<'SIGINT' | 'SIGTERM'>;
-  /** Resolves on a second interrupt: every agent is killed at once, the plan recorded, the run ends. */
-  forced?: Promise<'SIGINT' | 'SIGTERM'>;
-}
-
-/** The options a run goes with: those given, else (--resume) the dead run's, else the defaults. */
-type ResolvedOptions = RunOptions & { logDir: string; worktreeRoot: string };
-
-/**
- * `--resume` goes on with the settings of the run it takes over (its state's), except those given:
- * the command a refused re-run prints works as typed, whatever flags the dead run had.
- */
-function resolveOptions(given: RunOptions, saved: RunSettings | undefined): ResolvedOptions {
-  const agentGiven = given.agent !== undefined || given.agentCmd !== undefined;
-  const agent = agentGiven ? given.agent : saved?.agent;
-  const agentCmd = agentGiven ? given.agentCmd : saved?.agentCmd;
-  const model = given.model ?? saved?.model;
-  const repos = given.repos ?? saved?.repos;
-  const savedConcurrency = saved?.concurrency === 0 ? Infinity : saved?.concurrency;
-  return {
-    ...given,
-    logDir: given.logDir ?? saved?.logDir ?? resolveLogDir(undefined, process.env),
-    worktreeRoot: given.worktreeRoot ?? saved?.worktreeRoot ?? path.resolve('/tmp/agents'),
-    ...(agent !== undefined ? { agent } : {}),
-    ...(agentCmd !== undefined ? { agentCmd } : {}),
-    ...(model !== undefined ? { model } : {}),
-    ...(repos !== undefined ? { repos } : {}),
-    pty: given.pty ?? saved?.pty ?? false,
-    strategy: given.strategy ?? saved?.strategy ?? 'waves',
-    concurrency: given.concurrency ?? savedConcurrency ?? 3,
-    isolation: given.isolation ?? saved?.isolation ?? 'task',
-  };
-}
-
-/** What the run state keeps of a run's options (see resolveOptions). */
-function settingsOf(options: ResolvedOptions): RunSettings {
-  const concurrency = options.concurrency ?? 3;
-  return {
-    logDir: options.logDir,
-    worktreeRoot: options.worktreeRoot,
-    ...(options.agent !== undefined ? { agent: options.agent } : {}),
-    ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
-    ...(options.model !== undefined ? { model: options.model } : {}),
-    ...(options.repos !== undefined ? { repos: options.repos } : {}),
-    pty: options.pty ?? false,
-    strategy: options.strategy ?? 'waves',
-    concurrency: Number.isFinite(concurrency) ? concurrency : 0,
-    isolation: options.isolation ?? 'task',
-  };
-}
 
 interface RunningTask {
   id: string;
@@ -159,15 +80,6 @@ interface TaskEndDetails {
 
 /** How often one task is started again after its agent hit a rate limit. */
 const MAX_RATE_LIMIT_RETRIES = 3;
-
-export function planIdOf(planPath: string): string {
-  const base = path
-    .basename(planPath)
-    .replace(/\.md$/i, '')
-    .replace(/[-_.]?plan$/i, '');
-  const clean = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
-  return clean.length > 0 ? clean : 'plan';
-}
 
 export async function runPlan(options: RunOptions): Promise<number> {
   // The job host (a Node start-up) starts first, beside reading the plan: the first agents wait
