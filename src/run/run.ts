@@ -55,7 +55,9 @@ import {
   type RunOptions,
 } from './run-options.js';
 import { failedMergeBranch, mergeFailedLine, readRetryBranch } from './merge-retry.js';
-import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
+import { scopeDrift } from './scope-drift.js';
+import { Workspace } from './workspace.js';
+import type { TaskWorkspace } from './worktree-pool.js';
 
 interface RunningTask {
   id: string;

@@ -4,9 +4,8 @@
  * task of the repo (a pool) and removed at the end of the run.
  * Worktrees with work in them are never deleted.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { locationMatcher } from '../graph/path-match.js';
 import type { ResolvedRepo } from './repos.js';
 import {
   branchCommits,
@@ -20,17 +19,11 @@ import {
 } from './git.js';
 import { IntegrationBranch } from './integration.js';
 import { RepoQueues, type RepoQueue } from './repo-queue.js';
+import { BranchDeletions, readdirOrNone, removeIfEmpty } from './worktree-cleanup.js';
+import { WorktreePool, type TaskWorkspace } from './worktree-pool.js';
 
 /** How long making a worktree ahead waits after its task became upcoming (see prepareAhead). */
 const AHEAD_PAUSE_MS = 200;
-
-export interface TaskWorkspace {
-  repo: ResolvedRepo;
-  worktree: string;
-  branch: string;
-  /** The integration branch's commit the task started from. */
-  base: string;
-}
 
 export type FinishResult =
   | { ok: true; commits: string[]; filesEdited: string[]; tip: string }
@@ -50,18 +43,13 @@ export class Workspace {
   /** Worktree removals under way (off the path from one task's end to the next one's start). */
   private readonly removals = new Set<Promise<unknown>>();
   /** Per repo: branches of removed worktrees, deleted together when the run settles. */
-  private readonly deletions = new Map<string, { ref: string; tip: string }[]>();
+  private readonly deletions = new BranchDeletions();
   /** Pauses not over yet (see pause), each as the function that ends it. */
   private readonly pauses = new Set<() => void>();
   /** Worktrees made ahead of their task's start, by task id. */
   private readonly ahead = new Map<string, AheadEntry>();
-  /**
-   * Per repo: merged, clean task worktrees waiting to be reused by the next task (see release);
-   * what is left at the end of the run is removed then.
-   */
-  private readonly pool = new Map<string, Pooled[]>();
-  /** Pooled worktrees that could not be reused: removed at the end. */
-  private readonly toRemove: Pooled[] = [];
+  /** Merged, clean task worktrees waiting to be reused by the next task (see release). */
+  private readonly pool = new WorktreePool();
 
   constructor(
     readonly planId: string,
@@ -168,30 +156,6 @@ export class Workspace {
     this.track(this.worktreeQueue(ws.repo).run(() => this.remove(ws, ws.base), 'idle'));
   }
 
-  /** Branch deletions wait for the end of the run, where one git call makes them all. */
-  private deleteBranchLater(repo: ResolvedRepo, branch: string, tip: string): void {
-    let list = this.deletions.get(repo.path);
-    if (list === undefined) {
-      list = [];
-      this.deletions.set(repo.path, list);
-    }
-    list.push({ ref: `refs/heads/${branch}`, tip });
-  }
-
-  /** Deletes the branches of removed worktrees, each only while it still points where it did. */
-  private async deleteBranches(): Promise<void> {
-    for (const [repoPath, list] of this.deletions) {
-      this.deletions.delete(repoPath);
-      const lines = list.map(({ ref, tip }) => `delete ${ref} ${tip}\n`).join('');
-      const background = { background: true };
-      if ((await git(repoPath, ['update-ref', '--stdin'], { input: lines, ...background })).ok)
-        continue;
-      // One of them moved (the transaction is all or nothing): delete the others one by one.
-      for (const { ref, tip } of list)
-        await git(repoPath, ['update-ref', '-d', ref, tip], background);
-    }
-  }
-
   /** Background work `settled()` waits for; the promise returned never rejects. */
   private track(work: Promise<unknown>): Promise<void> {
     const settled = work.then(
@@ -222,7 +186,7 @@ export class Workspace {
     const first = this.taskFolder(taskId, repo);
     if (!existsSync(first)) {
       mkdirSync(path.dirname(first), { recursive: true });
-      const reused = await this.reuse(repo, first, wanted, base);
+      const reused = await this.pool.take(repo, first, wanted, base, this.deletions);
       if (reused !== undefined) return reused;
       const add = ['worktree', 'add', '-b', wanted, first, base];
       if ((await git(repo.path, add, { background: ahead })).ok)
@@ -319,63 +283,13 @@ export class Workspace {
   }
 
   /**
-   * A merged task's worktree goes back to its repo's pool, for the next task of that repo to reuse
-   * (`reuse`), once `git status` says it is clean (its ignored files are cleaned away, as a
-   * removal would); one with changes or untracked files is kept as it is. The pool is emptied, and
-   * the worktrees removed, when the run settles.
+   * A merged task's worktree goes back to its repo's pool (worktree-pool.ts) for the next task of
+   * that repo, when clean; one with changes or untracked files is kept as it is. What is left in
+   * the pool is removed when the run settles.
    */
   release(ws: TaskWorkspace, tip: string): Promise<void> {
     if (this.isolation === 'repo' || ws.branch === this.integration.name) return Promise.resolve();
-    return this.track(
-      (async () => {
-        const status = await git(ws.worktree, ['status', '--porcelain'], { background: true });
-        if (!status.ok || status.stdout.trim() !== '') return;
-        const clean = ['clean', '-ffdXq'];
-        if (!(await git(ws.worktree, clean, { background: true })).ok) return;
-        let list = this.pool.get(ws.repo.path);
-        if (list === undefined) this.pool.set(ws.repo.path, (list = []));
-        list.push({ ws, tip });
-      })(),
-    );
-  }
-
-  /**
-   * A pooled worktree made the task's: moved to the task's folder (`git worktree move`) and put on a
-   * new branch at `base` (`git checkout -b`, which refuses a branch that exists). The worktree's
-   * previous branch (merged) is deleted when the run settles. Undefined when the pool is empty or
-   * git refused (the worktree is then removed at the end as before).
-   */
-  private async reuse(
-    repo: ResolvedRepo,
-    folder: string,
-    branch: string,
-    base: string,
-  ): Promise<TaskWorkspace | undefined> {
-    const pooled = this.pool.get(repo.path)?.pop();
-    if (pooled === undefined) return undefined;
-    const { ws, tip } = pooled;
-    const moved = await git(repo.path, ['worktree', 'move', ws.worktree, folder]);
-    if (!moved.ok) {
-      this.toRemove.push(pooled);
-      return undefined;
-    }
-    removeIfEmpty(path.dirname(ws.worktree));
-    // As `git worktree add` checks out: submodules are left alone even with submodule.recurse.
-    const checkout = await git(folder, [
-      'checkout',
-      '-q',
-      '--no-recurse-submodules',
-      '-b',
-      branch,
-      base,
-    ]);
-    const here = { ...ws, worktree: folder };
-    if (!checkout.ok) {
-      this.toRemove.push({ ws: here, tip });
-      return undefined;
-    }
-    this.deleteBranchLater(repo, ws.branch, tip);
-    return { repo, worktree: folder, branch, base };
+    return this.track(this.pool.add(ws, tip));
   }
 
   /**
@@ -399,21 +313,19 @@ export class Workspace {
     }
     // Its worktree is gone already: only git's note of it (pruned) and the branch are left.
     await git(ws.repo.path, ['worktree', 'prune'], { background: true });
-    this.deleteBranchLater(ws.repo, ws.branch, tip);
+    this.deletions.add(ws.repo, ws.branch, tip);
   }
 
   /** Waits for every removal, cutting their pauses short. */
   async settled(): Promise<void> {
     for (const end of [...this.pauses]) end();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
-    const left = [...this.toRemove.splice(0), ...[...this.pool.values()].flat()];
-    this.pool.clear();
     await Promise.all(
-      left.map(({ ws, tip }) =>
-        this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle'),
-      ),
+      this.pool
+        .drain()
+        .map(({ ws, tip }) => this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle')),
     );
-    await this.deleteBranches();
+    await this.deletions.run();
     // Task folders left empty (an earlier attempt's `T3-2`, a checkout that could not be made) go,
     // and the plan's folder under the worktree root too once nothing is left in it.
     const planFolder = path.join(this.worktreeRoot, this.planId);
@@ -428,16 +340,10 @@ export class Workspace {
     });
     if (!removed.ok) return false;
     // Deleted only while it still points at the merged commit.
-    this.deleteBranchLater(ws.repo, ws.branch, tip);
+    this.deletions.add(ws.repo, ws.branch, tip);
     removeIfEmpty(path.dirname(ws.worktree));
     return true;
   }
-}
-
-/** A merged, clean worktree waiting for its next task, and its branch's merged tip. */
-interface Pooled {
-  ws: TaskWorkspace;
-  tip: string;
 }
 
 /** A worktree being made ahead of its task's start (see prepareAhead). */
@@ -447,28 +353,4 @@ interface AheadEntry {
   hurry: () => void;
   /** Its task will not start: not made, or removed once made. */
   dropped: boolean;
-}
-
-/** Files outside every declared location (paths, folders, globs). */
-export function scopeDrift(files: string[], locations: string[]): string[] {
-  if (locations.length === 0) return [];
-  const matchers = locations.map(locationMatcher);
-  return files.filter((file) => !matchers.some((match) => match(file)));
-}
-
-function readdirOrNone(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-/** Removes a folder when nothing is in it (a task's or the plan's folder of worktrees). */
-function removeIfEmpty(dir: string): void {
-  try {
-    if (readdirSync(dir).length === 0) rmdirSync(dir);
-  } catch {
-    /* not empty or gone: leave it */
-  }
 }

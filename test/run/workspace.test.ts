@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { branchState } from '../../src/run/git.js';
-import { Workspace, type TaskWorkspace } from '../../src/run/workspace.js';
+import { Workspace } from '../../src/run/workspace.js';
+import type { TaskWorkspace } from '../../src/run/worktree-pool.js';
 
 let dir: string;
 let repo: { name: string; path: string };
