@@ -206,9 +206,14 @@ function checkWritable(what: string, dir: string, option: string): Check {
 }
 
 /** The credential the agent's launch will resolve, named by its source (never the secret). */
-async function checkCredentials(
+export async function checkCredentials(
   profile: AgentProfile,
-  { agent: choice, deps, model, providerResumed }: PreflightInput,
+  {
+    agent: choice,
+    deps,
+    model,
+    providerResumed,
+  }: Pick<PreflightInput, 'agent' | 'deps' | 'model' | 'providerResumed'>,
 ): Promise<{ check: Check; provider?: Provider }> {
   if (profile.name === 'claude' && choice.agentCmd === undefined) {
     const chosen = await chooseProvider(choice.provider, deps);
