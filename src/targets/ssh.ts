@@ -41,6 +41,8 @@ export function sshArgv(target: Target, line: string, connectTimeout = 10): stri
 
 export interface RunOptions {
   timeoutMs?: number;
+  /** Written to the remote command's stdin (text that must not travel in an argument). */
+  input?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -53,14 +55,18 @@ export function runOnTarget(
   const [file, ...args] = sshArgv(target, line);
   return new Promise((resolve) => {
     const child = spawn(file as string, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: options.env ?? process.env,
     });
+    if (options.input !== undefined) {
+      child.stdin?.on('error', () => undefined); // the target hung up: its exit code says why
+      child.stdin?.end(options.input);
+    }
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer =
       options.timeoutMs === undefined
         ? undefined
