@@ -1,7 +1,6 @@
-import { findConfig } from '../agent/config.js';
-import { loadConfig } from '../config-file.js';
 import { CcglmError, ExitCode } from '../errors.js';
-import { LOCAL, readTargets, type Target } from '../targets/config.js';
+import { LOCAL } from '../targets/config.js';
+import { loadTargets } from '../targets/load.js';
 import { factsHere } from '../targets/here.js';
 import { describeStatus, isReady, probeTarget, type TargetStatus } from '../targets/probe.js';
 
@@ -12,16 +11,6 @@ export interface TargetsInput {
   json: boolean;
   timeoutMs: number;
   write: (text: string) => void;
-}
-
-/** The declared targets of the config file in force (none: an empty map and no file). */
-export async function loadTargets(
-  cwd: string,
-  configPath?: string,
-): Promise<{ file?: string; targets: Map<string, Target> }> {
-  const file = configPath ?? findConfig(cwd);
-  if (file === undefined) return { targets: new Map() };
-  return { file, targets: readTargets((await loadConfig(file)).targets, file) };
 }
 
 async function localStatus(input: TargetsInput): Promise<TargetStatus> {

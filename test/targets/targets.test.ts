@@ -121,6 +121,46 @@ describe.skipIf(missing !== undefined)(
       expect(passed.status).toBe(0);
     }, 60_000);
 
+    test("validate checks each task's target: unknown and disabled ones at their line, a passing gate lets it through", () => {
+      rmSync(path.join(b.home, 'gate-ok'), { force: true });
+      const task = (id: string, target: string) =>
+        [
+          `### ${id}: Task ${id}`,
+          '- **depends_on**: []',
+          `- **target**: ${target}`,
+          `- **location**: ${id}.txt`,
+          `- **description**: Do ${id}.`,
+          '- **status**: Not Started',
+          '',
+        ].join('\n');
+      const planFile = path.join(project, 'spread-plan.md');
+      writeFileSync(
+        planFile,
+        [
+          '# Plan: Spread',
+          '',
+          task('T1', 'local'),
+          task('T2', 'alpha'),
+          task('T3', 'beta'),
+          task('T4', 'nowhere'),
+        ].join('\n'),
+      );
+      const first = ccglm('validate', planFile);
+      expect(first.status).toBe(1);
+      expect(first.stdout).toContain(
+        `spread-plan.md:19:14: error CCG321 Target \`beta\` is disabled in ${path.join(project, 'ccglm.config.json')} until its gate passes`,
+      );
+      expect(first.stdout).toContain(
+        `spread-plan.md:26:14: error CCG320 Unknown target \`nowhere\`; ${path.join(project, 'ccglm.config.json')} declares: local, alpha, beta, gone`,
+      );
+      expect(first.stdout).not.toMatch(/CCG32\d Target `alpha`|Unknown target `(alpha|local)`/);
+
+      writeFileSync(path.join(b.home, 'gate-ok'), '');
+      const second = ccglm('validate', planFile);
+      expect(second.stdout).not.toContain('CCG321');
+      expect(second.stdout).toContain('CCG320');
+    }, 60_000);
+
     test('an unknown target, a bad name, a host that reads as an option, a changed host key', () => {
       const unknown = ccglm('targets', 'check', 'nope');
       expect(unknown.status).toBe(2);
