@@ -10,12 +10,21 @@ import path from 'node:path';
 import { CcglmError, ExitCode } from '../errors.js';
 import { shellQuote } from '../run/summary.js';
 import type { Target } from './config.js';
-import { lastLine, remoteLine, runOnTarget, SSH_FAILED, type RemoteResult } from './ssh.js';
+import {
+  lastLine,
+  openSshOptions,
+  remoteLine,
+  runOnTarget,
+  SSH_FAILED,
+  type RemoteResult,
+} from './ssh.js';
 
 /** Where a target keeps ccglm's things: `root` is `workdir`, made absolute there. */
 export interface RemotePlace {
   target: Target;
   root: string;
+  /** The folder of control sockets when calls share one connection (see ssh.ts muxFolder). */
+  mux?: string;
 }
 
 export interface RemoteTask {
@@ -28,7 +37,10 @@ export interface RemoteTask {
 }
 
 const step = async (place: RemotePlace, what: string, line: string, input?: string) => {
-  const result = await runOnTarget(place.target, line, input !== undefined ? { input } : {});
+  const result = await runOnTarget(place.target, line, {
+    ...(input !== undefined ? { input } : {}),
+    ...(place.mux !== undefined ? { mux: place.mux } : {}),
+  });
   if (result.code !== 0) throw remoteError(place.target, what, result);
   return result.stdout.trim();
 };
@@ -43,15 +55,16 @@ function remoteError(target: Target, what: string, result: RemoteResult): CcglmE
 }
 
 /** Makes `workdir` there (with repos/, worktrees/, logs/, prompts/) and returns its absolute path. */
-export async function openPlace(target: Target): Promise<RemotePlace> {
+export async function openPlace(target: Target, mux?: string): Promise<RemotePlace> {
   const dir = remoteLine([target.workdir]);
   const line = `mkdir -p ${dir} && cd ${dir} && mkdir -p repos worktrees logs prompts && pwd -P`;
-  const root = await step({ target, root: '' }, `prepare ${target.workdir}`, line);
+  const muxed = mux !== undefined ? { mux } : {};
+  const root = await step({ target, root: '', ...muxed }, `prepare ${target.workdir}`, line);
   if (!root.startsWith('/'))
     throw new CcglmError(
       `target ${target.name}: ${target.workdir} is not a folder there (${root})`,
     );
-  return { target, root };
+  return { target, root, ...muxed };
 }
 
 const repoDir = (place: RemotePlace, task: RemoteTask) =>
@@ -63,14 +76,13 @@ const baseRef = (task: RemoteTask) => `refs/ccglm/base/${task.branch}`;
 export const fetchedRef = (target: Target, task: RemoteTask) =>
   `refs/ccglm/targets/${target.name}/${task.branch}`;
 
-/** git's environment for talking to the target: its transport, without prompts. */
-export function gitTransportEnv(target: Target): Record<string, string> {
-  const [command = 'ssh', ...pre] = target.transport;
-  const openssh = path.basename(command) === 'ssh';
-  const words = [command, ...pre, ...(openssh ? ['-o', 'BatchMode=yes'] : [])];
+/** git's environment for talking to the target: its transport (and shared connection), no prompts. */
+export function gitTransportEnv(place: RemotePlace): Record<string, string> {
+  const options = openSshOptions(place.target, place.mux);
+  const words = [...place.target.transport, ...options];
   return {
     GIT_SSH_COMMAND: words.map(shellQuote).join(' '),
-    ...(openssh ? {} : { GIT_SSH_VARIANT: 'simple' }),
+    ...(options.length > 0 ? {} : { GIT_SSH_VARIANT: 'simple' }),
   };
 }
 
@@ -108,7 +120,7 @@ export async function pushBase(
   await localGit(
     localRepo,
     ['push', '-q', '--force', url(place, task), `${commit}:${baseRef(task)}`],
-    gitTransportEnv(place.target),
+    gitTransportEnv(place),
   );
 }
 
@@ -255,7 +267,7 @@ export async function collect(
   await localGit(
     localRepo,
     ['fetch', '-q', url(place, task), `+refs/heads/${task.branch}:${ref}`],
-    gitTransportEnv(place.target),
+    gitTransportEnv(place),
   );
   const tip = await localGit(localRepo, ['rev-parse', ref], {});
   await step(

@@ -4,6 +4,8 @@
  * reach a remote shell unquoted); the user's own `gate` is the one line passed as written.
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { shellQuote } from '../run/summary.js';
 import type { Target } from './config.js';
@@ -26,23 +28,64 @@ export function remoteLine(argv: readonly string[]): string {
     .join(' ');
 }
 
+const isOpenSsh = (target: Target) => path.basename(target.transport[0] ?? 'ssh') === 'ssh';
+
 /**
- * The local argv: the transport, and for OpenSSH itself no prompts (BatchMode), a connect timeout
- * and `--` before the host. Other transports (`tailscale ssh`) take only the host and the command.
+ * OpenSSH options ccglm adds: no prompts (BatchMode), a connect timeout, and with `mux` (a folder
+ * for control sockets) one shared connection per target that later calls reuse (ControlMaster),
+ * kept 30 s after the last. Never host-key options: the user's known_hosts decide.
  */
-export function sshArgv(target: Target, line: string, connectTimeout = 10): string[] {
+export function openSshOptions(target: Target, mux?: string, connectTimeout = 10): string[] {
+  if (!isOpenSsh(target)) return [];
+  return [
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `ConnectTimeout=${connectTimeout}`,
+    ...(mux !== undefined
+      ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${mux}/%C`, '-o', 'ControlPersist=30']
+      : []),
+  ];
+}
+
+/**
+ * The local argv: the transport, ccglm's OpenSSH options and `--` before the host. Other transports
+ * (`tailscale ssh`) take only the host and the command; their options come from the user's config.
+ */
+export function sshArgv(target: Target, line: string, mux?: string): string[] {
   const [command = 'ssh', ...pre] = target.transport;
-  const options =
-    path.basename(command) === 'ssh'
-      ? ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${connectTimeout}`, '--']
-      : [];
+  const options = isOpenSsh(target) ? [...openSshOptions(target, mux), '--'] : [];
   return [command, ...pre, ...options, target.ssh, line];
+}
+
+/** A folder for control sockets, private to this user (short: socket paths are limited to ~100 bytes). */
+export function muxFolder(): string {
+  const dir = path.join(os.tmpdir(), `ccglm-ssh-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** Ends the target's shared connection (`ssh -O exit`); nothing when there is none. */
+export async function closeMux(target: Target, mux: string): Promise<void> {
+  if (!isOpenSsh(target)) return;
+  const [command = 'ssh', ...pre] = target.transport;
+  await new Promise<void>((resolve) => {
+    const child = spawn(
+      command,
+      [...pre, '-o', `ControlPath=${mux}/%C`, '-O', 'exit', '--', target.ssh],
+      { stdio: 'ignore' },
+    );
+    child.on('error', () => resolve());
+    child.on('close', () => resolve());
+  });
 }
 
 export interface RunOptions {
   timeoutMs?: number;
   /** Written to the remote command's stdin (text that must not travel in an argument). */
   input?: string;
+  /** Share one connection per target through control sockets in this folder (see muxFolder). */
+  mux?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -52,7 +95,7 @@ export function runOnTarget(
   line: string,
   options: RunOptions = {},
 ): Promise<RemoteResult> {
-  const [file, ...args] = sshArgv(target, line);
+  const [file, ...args] = sshArgv(target, line, options.mux);
   return new Promise((resolve) => {
     const child = spawn(file as string, args, {
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -14,6 +14,7 @@ import {
   type RemotePlace,
 } from '../../src/targets/remote-task.js';
 import { bin, initRepo } from '../run/helpers.js';
+import { closeMux } from '../../src/targets/ssh.js';
 import { sshdMissing, startSshd, type Sshd } from './sshd.js';
 
 const missing = sshdMissing();
@@ -62,7 +63,9 @@ describe.skipIf(missing !== undefined)('a task on a target, over a real sshd on 
   };
 
   test('base pushed, job run detached there, a dropped connection loses nothing, the work fetched back', async () => {
-    const place = await openPlace(target);
+    const mux = path.join(dir, 'mux');
+    mkdirSync(mux, { mode: 0o700 });
+    const place = await openPlace(target, mux);
     expect(place.root).toBe(path.join(sshd.home, 'work dir', "it's"));
     const task = { jobId: 'demo--T1', repoName: 'app', branch: 'feature-demo--T1' };
     const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
@@ -106,5 +109,21 @@ describe.skipIf(missing !== undefined)('a task on a target, over a real sshd on 
     expect(existsSync(path.join(place.root, 'worktrees', task.jobId))).toBe(false);
     for (const where of [sshd.home, place.root, repo])
       expect(existsSync(path.join(where, 'INJECTED'))).toBe(false);
+
+    // The shared connection: later calls reuse it; closing it leaves no ssh process behind.
+    const timed = async (over: RemotePlace) => {
+      const start = performance.now();
+      for (let i = 0; i < 5; i += 1) await jobState(over, task);
+      return (performance.now() - start) / 5;
+    };
+    const shared = await timed(place);
+    const separate = await timed({ target, root: place.root });
+    process.stderr.write(
+      `job state over ssh: ${shared.toFixed(0)} ms on the shared connection, ${separate.toFixed(0)} ms with a new one each\n`,
+    );
+    await closeMux(target, mux);
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(
+      `ControlPath=${mux}`,
+    );
   }, 90_000);
 });
