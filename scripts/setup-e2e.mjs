@@ -38,6 +38,28 @@ function findWorking() {
   return undefined;
 }
 
+/**
+ * Debian packages the end-to-end tests drive for real (openssh-server for the targets tests),
+ * installed when missing and when this runs as root (CI does); otherwise those tests skip and say why.
+ */
+function aptInstall(pkg, binary) {
+  if (existsSync(binary)) return;
+  if (process.getuid?.() !== 0) {
+    console.error(`setup-e2e: ${binary} missing and not root: the tests that need ${pkg} skip`);
+    return;
+  }
+  console.log(`setup-e2e: installing ${pkg}`);
+  const apt = (args) =>
+    spawnSync('apt-get', args, {
+      stdio: 'inherit',
+      timeout: 600_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status;
+  if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', pkg]) !== 0)
+    console.error(`setup-e2e: apt-get install ${pkg} failed: the tests that need it skip`);
+}
+aptInstall('openssh-server', '/usr/sbin/sshd');
+
 let found = findWorking();
 if (found === undefined) {
   mkdirSync(prefix, { recursive: true });
