@@ -19,6 +19,22 @@ export interface CcglmConfig {
   defaultAgent?: string;
   /** Defaults for `ccglm validate` (its flags override them). */
   validate?: ValidateConfig;
+  /** Machines jobs may run on, by name, e.g. {"macmini": {"ssh": "me@macmini"}}. */
+  targets?: Record<string, TargetConfig>;
+}
+
+/** A machine that runs jobs; `ccglm job status` names it when the local log folder is empty. */
+export interface TargetConfig {
+  /** The ssh destination, e.g. me@macmini. */
+  ssh: string;
+  /** The command that reaches it (default ["ssh"]), e.g. ["tailscale", "ssh"]. */
+  transport?: string[];
+  /** The folder jobs run from there. */
+  workdir?: string;
+  /** false: declared but not used (default true). */
+  enabled?: boolean;
+  /** A command that must succeed before jobs are sent there. */
+  gate?: string;
 }
 
 export type AgentProfileConfig = Partial<Omit<AgentProfile, 'name' | 'demo'>>;
