@@ -14,6 +14,8 @@ import { until } from '../jobs/helpers.js';
 export { until };
 
 export const shim = fileURLToPath(new URL('./cc-glm-job.sh', import.meta.url));
+/** bash by its full path, so a test may give the CLI a PATH without it. */
+export const bash = spawnSync('sh', ['-c', 'command -v bash'], { encoding: 'utf8' }).stdout.trim();
 const fakeBin = fileURLToPath(new URL('./bin', import.meta.url));
 
 export interface Run {
@@ -52,7 +54,7 @@ export function makeSandbox(): Sandbox {
     logDir,
     env,
     job: (args, options = {}) => {
-      const result = spawnSync('bash', [shim, ...args], {
+      const result = spawnSync(bash, [shim, ...args], {
         cwd: options.cwd ?? root,
         env: { ...env, ...options.env },
         encoding: 'utf8',
