@@ -173,7 +173,7 @@ describe('health', () => {
   it('runner: table `bead pid health last_update retry outcome`; --json {generated_at, log_dir, stall_threshold_seconds, jobs}', () => {
     writeJob(box.logDir, 'a', { exitCode: 0 });
     const lines = box.job(['health']).stdout.split('\n');
-    expect(lines[0]).toMatch(/^bead {11}pid {6}health +last_update {6}retry  outcome$/);
+    expect(lines[0]).toMatch(/^bead {11}pid {6}health +last_update {6}retry {2}outcome$/);
     expect(lines[1]).toMatch(/^a +999999 +exited_ok +\S+ ago +0 +success:0$/);
     expect(lines[2]).toBe(`hint: logs on ${host} at ${box.logDir}`);
     const doc = compactJson(box.job(['health', '--json']).stdout);
@@ -335,7 +335,7 @@ describe('a deleted working directory', () => {
     const gone = path.join(box.root, 'gone-wt');
     fs.mkdirSync(gone);
     const run = spawnSync(
-      'bash',
+      bash,
       ['-c', `cd "${gone}" && rmdir "${gone}" && exec bash "${shim}" status`],
       {
         env: box.env,
