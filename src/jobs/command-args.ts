@@ -28,8 +28,9 @@ export const num = (args: JobArgs, key: string): number | undefined => {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0)
+    // yargs has turned a word into NaN by now: the word itself is gone.
     throw new CcglmError(
-      `--${key} expects a non-negative number, got '${String(value)}'`,
+      `--${key} expects a non-negative number${Number.isNaN(n) ? '' : `, got '${String(value)}'`}`,
       ExitCode.usage,
     );
   return n;

@@ -107,6 +107,19 @@ describe('stop and restart', () => {
     expect(box.job(['stop', '--beads', 'nope']).code).toBe(1);
     expect(box.job(['restart']).code).toBe(2);
   });
+  it('a job the shell runner started (its meta has no command= line) restarts with the headless agent', async () => {
+    writeJob(box.logDir, 'old', {
+      exitCode: 1,
+      worktree: box.root,
+      meta: `prompt_file=${prompt}\n`,
+    });
+    const run = box.job(['restart', '--beads', 'old']);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^restarted beads=old pid=\d+ retries=1 /);
+    await until(() => fs.existsSync(path.join(box.logDir, 'old.outcome')));
+    expect(read(path.join(box.logDir, 'old.log'))).toContain('fake claude: working');
+    expect(read(path.join(box.logDir, 'old.outcome'))).toMatch(/^state=success$/m);
+  });
   it('runner: restart --preserve-contract refuses a changed model (exit 1, `Contract verification failed`)', async () => {
     box.job(['start', '--beads', 'c', '--prompt-file', prompt]);
     await until(() => fs.existsSync(path.join(box.logDir, 'c.outcome')));

@@ -38,11 +38,11 @@ const logDir = (y: Argv) =>
     describe: 'artifact folder',
     defaultDescription: '$CC_GLM_LOG_DIR, else /tmp/cc-glm-jobs',
   });
-const beads = (y: Argv, demand = false) =>
+const beads = (y: Argv, demand = false, otherwise = 'every job') =>
   y.option('beads', {
     type: 'string',
     describe: 'job id ([A-Za-z0-9._-])',
-    ...(demand ? { demandOption: true } : { defaultDescription: 'every job' }),
+    ...(demand ? { demandOption: true } : { defaultDescription: otherwise }),
   });
 /** As in the runner: a script passing the folder it means refuses to act on another job's. */
 const target = (y: Argv) =>
@@ -90,7 +90,7 @@ const reading = (y: Argv) =>
   });
 const gateTarget = (y: Argv) =>
   jsonOut(
-    beads(logDir(y)).option('worktree', {
+    beads(logDir(y), false, 'none').option('worktree', {
       type: 'string',
       describe: 'the worktree to check',
       defaultDescription: "the job's (--beads), else the current folder",
@@ -229,7 +229,7 @@ const subcommands: CommandModule[] = [
   {
     command: 'preflight',
     describe: 'can jobs start here (claude, auth, model, backend, worktree, log dir, git, PTY)',
-    builder: (y) => jsonOut(beads(logDir(y))),
+    builder: (y) => jsonOut(beads(logDir(y), false, 'none (no job checks)')),
     handler: (argv) => run((h) => h.preflight, argv),
   },
   {
