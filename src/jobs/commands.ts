@@ -60,6 +60,16 @@ export async function start(args: JobArgs, io: JobIo): Promise<number> {
   const passthrough = (args['--'] ?? []).map(String);
   const repo = str(args, 'repo');
   const worktree = str(args, 'worktree');
+  const required = io.env['CC_GLM_REQUIRED_BASELINE'];
+  if (required !== undefined && required !== '' && fs.existsSync(promptFile)) {
+    // The runner's pre-dispatch gate: the worktree must contain this commit, else no job starts.
+    const { baselineGate } = await import('./gates.js');
+    const gate = baselineGate(worktree ?? io.cwd, required);
+    if (!gate.passed)
+      throw new CcglmError(
+        `baseline gate failed: reason=${gate.reason_code} required=${required} runtime=${gate.fields['runtime_commit'] || '-'} worktree=${gate.worktree}\ndetails: ${gate.details}`,
+      );
+  }
   const { startJob } = await import('./start.js');
   const result = await startJob({
     id,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeSandbox, until, writeJob, type Sandbox } from './helpers.js';
+import { makeRepo, makeSandbox, until, writeJob, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
 let prompt: string;
@@ -79,6 +79,28 @@ describe('start', () => {
     const again = box.job(['start', '--beads', 'b', '--prompt-file', prompt], { env });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^ccglm: job b already running \(pid=\d+\)/);
+  });
+});
+
+describe('start with CC_GLM_REQUIRED_BASELINE', () => {
+  it('runner: the worktree must contain the commit, else `baseline gate failed: reason=…` and exit 1, no job', () => {
+    const repo = path.join(box.root, 'repo');
+    const git = makeRepo(repo);
+    const base = git('rev-parse', 'HEAD');
+    const start = (id: string, required: string) =>
+      box.job(['start', '--beads', id, '--prompt-file', prompt, '--worktree', repo], {
+        env: { CC_GLM_REQUIRED_BASELINE: required },
+      });
+    const refused = start('r', 'deadbeef');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `ccglm: baseline gate failed: reason=required_commit_missing required=deadbeef runtime=${base} worktree=${repo}\ndetails: required commit not found in repo\n`,
+    );
+    expect(fs.existsSync(path.join(box.logDir, 'r.meta'))).toBe(false);
+    expect(start('g', base)).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^started beads=g /),
+    });
   });
 });
 
