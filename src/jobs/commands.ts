@@ -31,7 +31,7 @@ import { multiLogDirWarning } from './log-dirs.js';
 import { checkExitCode } from './health.js';
 import { listJobHealth, listJobs } from './status.js';
 import { requireJob, stopJob } from './stop.js';
-import { readMeta, updateMeta } from './store.js';
+import { listJobIds, readMeta, updateMeta } from './store.js';
 import { followLog, tailLines } from './tail.js';
 import { changedEntries, countMutations } from './mutations.js';
 
@@ -43,6 +43,13 @@ async function footer(logDir: string, count: number, io: JobIo, command: string)
   if (count > 0) return `hint: logs on ${os.hostname()} at ${logDir}`;
   const { emptyLogDirHints } = await import('./locality.js');
   return (await emptyLogDirHints(logDir, io.cwd, command)).join('\n');
+}
+
+/** The hints for an empty folder without its first line (the watchdog prints that itself). */
+async function emptyHints(logDir: string, io: JobIo, command: string): Promise<string[]> {
+  if (listJobIds(logDir).length > 0) return [];
+  const { emptyLogDirHints } = await import('./locality.js');
+  return (await emptyLogDirHints(logDir, io.cwd, command)).slice(1);
 }
 
 /** The other-log-dirs warning is for a folder chosen by default: `--log-dir` names one on purpose. */
@@ -333,6 +340,7 @@ export async function watchdog(args: JobArgs, io: JobIo): Promise<number> {
       ...(pidfile !== undefined ? { pidfile } : {}),
       print: io.out,
       signal: controller.signal,
+      emptyHints: await emptyHints(logDir, io, 'ccglm job status'),
     });
   } finally {
     process.off('SIGINT', stopLoop);

@@ -25,6 +25,8 @@ export interface WatchdogOptions {
   pidfile?: string;
   /** Where the iteration lines go. */
   print: (line: string) => void;
+  /** Printed under `(no jobs found in DIR)` on the first pass (where else jobs may be). */
+  emptyHints?: string[];
   signal?: AbortSignal;
 }
 
@@ -182,7 +184,9 @@ export async function runWatchdog(options: WatchdogOptions): Promise<void> {
   try {
     for (let iteration = 1; !options.signal?.aborted; iteration++) {
       options.print(`=== watchdog iteration ${iteration} at ${formatUtc(Date.now())} ===`);
-      await runWatchdogPass(options);
+      const decisions = await runWatchdogPass(options);
+      if (decisions.length === 0 && iteration === 1)
+        for (const line of options.emptyHints ?? []) options.print(line);
       if (options.once === true) {
         options.print('watchdog completed single iteration (--once)');
         break;

@@ -82,6 +82,42 @@ describe('start', () => {
   });
 });
 
+describe('silent mutation', () => {
+  it('runner: a silent job that changes files reads silent_mutation (ccglm: changed since the last check); `grep -q \'"health":"silent_mutation"\'` on check --json matches; mutations counts the file', async () => {
+    const repo = path.join(box.root, 'repo');
+    makeRepo(repo);
+    const started = box.job([
+      'start',
+      '--beads',
+      'quiet',
+      '--prompt-file',
+      prompt,
+      '--worktree',
+      repo,
+      '--',
+      'sh',
+      '-c',
+      'echo x > new-file.txt; exec sleep 600',
+    ]);
+    expect(started.code).toBe(0);
+    await until(() => fs.existsSync(path.join(repo, 'new-file.txt')));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const check = box.job(['check', '--beads', 'quiet', '--stall-seconds', '1', '--json']);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('"health":"silent_mutation"');
+    expect(check.stdout).toContain('"reason_code":"worktree_changed_no_output"');
+    expect(box.job(['mutations', '--beads', 'quiet']).stdout).toContain('mutation_count: 1\n');
+    // Differs: ccglm counts a change since the previous check (the runner: any change, so an already
+    // dirty tree hid a hung job). One more file, and the watchdog says so.
+    fs.writeFileSync(path.join(repo, 'second.txt'), 'y');
+    expect(
+      box.job(['watchdog', '--once', '--stall-seconds', '1', '--beads', 'quiet']).stdout,
+    ).toContain(
+      "[quiet] SILENT_MUTATION: worktree changed with no output; inspect via 'ccglm job mutations --beads quiet'\n",
+    );
+  });
+});
+
 describe('start with CC_GLM_REQUIRED_BASELINE', () => {
   it('runner: the worktree must contain the commit, else `baseline gate failed: reason=…` and exit 1, no job', () => {
     const repo = path.join(box.root, 'repo');
@@ -175,8 +211,11 @@ describe('watchdog', () => {
     expect(read(path.join(box.logDir, 'dead.meta'))).toMatch(/^blocked_reason=no_auto_restart$/m);
     expect(box.job(['check', '--beads', 'dead']).code).toBe(3);
   });
-  it('runner: no jobs prints `(no jobs found in <dir>)`; bad --interval is usage (2)', () => {
-    expect(box.job(['watchdog', '--once']).stdout).toContain(`(no jobs found in ${box.logDir})\n`);
+  it('runner: no jobs prints `(no jobs found in <dir>)` and the empty-locality hints; bad --interval is usage (2)', () => {
+    const empty = box.job(['watchdog', '--once']).stdout;
+    expect(empty).toContain(`(no jobs found in ${box.logDir})\n`);
+    expect(empty).toContain(`hint: local logs on ${os.hostname()} at ${box.logDir} are empty\n`);
+    expect(box.job(['watchdog', '--once', '--log-dir', path.join(box.root, 'none')]).code).toBe(0);
     expect(box.job(['watchdog', '--once', '--interval', 'often'])).toMatchObject({ code: 2 });
   });
 });
