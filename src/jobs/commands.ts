@@ -39,17 +39,19 @@ import { changedEntries, countMutations } from './mutations.js';
 // `status` and `health` over many jobs start faster.
 
 /** The runner's footer: `hint: logs on <host> at <dir>`, or its lines for an empty folder. */
-async function footer(logDir: string, count: number, io: JobIo, command: string): Promise<string> {
+async function footer(logDir: string, count: number, io: JobIo, args: JobArgs, command: string) {
   if (count > 0) return `hint: logs on ${os.hostname()} at ${logDir}`;
   const { emptyLogDirHints } = await import('./locality.js');
-  return (await emptyLogDirHints(logDir, io.cwd, command)).join('\n');
+  const suggest = str(args, 'log-dir') === undefined;
+  return (await emptyLogDirHints(logDir, io.cwd, command, suggest)).join('\n');
 }
 
 /** The hints for an empty folder without its first line (the watchdog prints that itself). */
-async function emptyHints(logDir: string, io: JobIo, command: string): Promise<string[]> {
+async function emptyHints(logDir: string, io: JobIo, args: JobArgs): Promise<string[]> {
   if (listJobIds(logDir).length > 0) return [];
   const { emptyLogDirHints } = await import('./locality.js');
-  return (await emptyLogDirHints(logDir, io.cwd, command)).slice(1);
+  const suggest = str(args, 'log-dir') === undefined;
+  return (await emptyLogDirHints(logDir, io.cwd, 'ccglm job status', suggest)).slice(1);
 }
 
 /** The other-log-dirs warning is for a folder chosen by default: `--log-dir` names one on purpose. */
@@ -124,7 +126,7 @@ export async function status(args: JobArgs, io: JobIo): Promise<number> {
     { overrides: flag(args, 'show-overrides'), mutations: showMutations },
     now,
   );
-  const text = `${table}\n${await footer(logDir, jobs.length, io, 'ccglm job status')}`;
+  const text = `${table}\n${await footer(logDir, jobs.length, io, args, 'ccglm job status')}`;
   io.out(flag(args, 'no-ansi') ? removeAnsi(text) : text);
   return 0;
 }
@@ -156,7 +158,7 @@ export async function health(args: JobArgs, io: JobIo): Promise<number> {
     return 0;
   }
   const table = formatHealthTable(jobs, flag(args, 'show-overrides'), now);
-  const text = `${table}\n${await footer(logDir, jobs.length, io, 'ccglm job health')}`;
+  const text = `${table}\n${await footer(logDir, jobs.length, io, args, 'ccglm job health')}`;
   io.out(flag(args, 'no-ansi') ? removeAnsi(text) : text);
   return 0;
 }
@@ -340,7 +342,7 @@ export async function watchdog(args: JobArgs, io: JobIo): Promise<number> {
       ...(pidfile !== undefined ? { pidfile } : {}),
       print: io.out,
       signal: controller.signal,
-      emptyHints: await emptyHints(logDir, io, 'ccglm job status'),
+      emptyHints: await emptyHints(logDir, io, args),
     });
   } finally {
     process.off('SIGINT', stopLoop);

@@ -49,8 +49,10 @@ export async function emptyLogDirHints(
   logDir: string,
   cwd: string,
   command: string,
+  /** Name other cc-glm-jobs folders (not when --log-dir chose this one on purpose). */
+  suggestOthers = true,
 ): Promise<string[]> {
-  const others = findOtherLogDirs(logDir);
+  const others = suggestOthers ? findOtherLogDirs(logDir) : [];
   return [
     `(no jobs found in ${logDir})`,
     ...(others.length > 0

@@ -98,6 +98,16 @@ describe('status', () => {
     );
     expect(run.stdout).not.toContain('x@off');
   });
+  it('runner: a default log dir with other cc-glm-jobs-* folders beside it names them (`hint: found alternate log dirs:`); --log-dir does not', () => {
+    const alt = path.join(box.root, 'cc-glm-jobs-alt');
+    fs.mkdirSync(alt);
+    // (/tmp/cc-glm-jobs*, if this machine has any, are listed too.)
+    const out = box.job(['status']).stdout;
+    expect(out).toContain('hint: found alternate log dirs:\n');
+    expect(out).toContain(`  ${alt}\n`);
+    expect(out).toContain('hint: rerun with --log-dir <one-of-the-above>\n');
+    expect(box.job(['status', '--log-dir', box.logDir]).stdout).not.toContain('alternate');
+  });
 });
 
 describe('check', () => {
