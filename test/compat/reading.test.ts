@@ -169,13 +169,18 @@ describe('check', () => {
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/^ccglm: Target identity mismatch for job w \(check\)/);
   });
-  it('bad values exit 2 with one line', () => {
+  it('runner: a missing --beads or a bad value is usage, exit 2 (one line)', () => {
     writeJob(box.logDir, 'ok', { exitCode: 0 });
     expect(box.job(['check', '--beads', 'ok', '--stall-minutes', 'soon'])).toMatchObject({
       code: 2,
       stderr: 'ccglm: --stall-minutes expects a non-negative number\n',
     });
-    expect(box.job(['check'])).toMatchObject({ code: 2 });
+    for (const sub of ['check', 'tail', 'stop', 'restart', 'mutations', 'set-override'])
+      expect(box.job([sub])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'ccglm: missing required option --beads ID\n',
+      });
   });
 });
 

@@ -38,11 +38,12 @@ const logDir = (y: Argv) =>
     describe: 'artifact folder',
     defaultDescription: '$CC_GLM_LOG_DIR, else /tmp/cc-glm-jobs',
   });
+// Required flags are checked by the handlers, not yargs: a missing one is one line and exit 2.
 const beads = (y: Argv, demand = false, otherwise = 'every job') =>
   y.option('beads', {
     type: 'string',
-    describe: 'job id ([A-Za-z0-9._-])',
-    ...(demand ? { demandOption: true } : { defaultDescription: otherwise }),
+    describe: demand ? 'job id ([A-Za-z0-9._-]) (required)' : 'job id ([A-Za-z0-9._-])',
+    ...(demand ? {} : { defaultDescription: otherwise }),
   });
 /** As in the runner: a script passing the folder it means refuses to act on another job's. */
 const target = (y: Argv) =>
@@ -108,8 +109,7 @@ const subcommands: CommandModule[] = [
       beads(logDir(y), true)
         .option('prompt-file', {
           type: 'string',
-          demandOption: true,
-          describe: 'the prompt file ($CCGLM_PROMPT_FILE for the agent)',
+          describe: 'the prompt file ($CCGLM_PROMPT_FILE for the agent) (required)',
         })
         .option('repo', { type: 'string', describe: 'repo label kept in meta', default: '' })
         .option('worktree', {
