@@ -10,6 +10,8 @@ import { CcglmError, ExitCode } from './errors.js';
 import { packageRoot } from './paths.js';
 import type { TargetConfig } from './targets/config.js';
 
+export type { TargetConfig };
+
 /** ccglm.config.json: found in the working folder or the nearest folder above it. */
 export interface CcglmConfig {
   /** The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json */
