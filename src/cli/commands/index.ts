@@ -9,6 +9,8 @@ import { jobCommand } from './job.js';
 import { headlessCommand } from './headless.js';
 import { cleanCommand } from './clean.js';
 import { demoCommand } from './demo.js';
+import { statusCommand } from './status.js';
+import { reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -22,4 +24,6 @@ export const commands: CommandModule<any, any>[] = [
   headlessCommand,
   cleanCommand,
   demoCommand,
+  statusCommand,
+  reportCommand,
 ];
