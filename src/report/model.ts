@@ -44,6 +44,8 @@ export interface TaskModel {
   critical: boolean;
   /** Agent time (sum of its attempts). */
   agentMs: number;
+  /** Attempts before the last (restarted): from their start to their restart. */
+  earlier: { from: number; to: number }[];
 }
 
 export interface RunModel {
@@ -114,7 +116,15 @@ export function buildRunModel(input: ModelInput): RunModel {
         filesEdited: task.filesEdited,
         critical: false,
         agentMs: 0,
+        earlier: [],
       });
+  /** Each task's agent time per attempt (an adopted job's attempt is the one it adopts). */
+  const attemptMs = new Map<string, number[]>();
+  const setAttempt = (id: string, ms: number) => {
+    const list = attemptMs.get(id) ?? [0];
+    list[list.length - 1] = Math.max(0, ms);
+    attemptMs.set(id, list);
+  };
   const model: RunModel = {
     plan: compiled.plan.file,
     ...(compiled.plan.title !== undefined ? { title: compiled.plan.title } : {}),
@@ -160,28 +170,44 @@ export function buildRunModel(input: ModelInput): RunModel {
         break;
       case 'task.start':
         if (task === undefined) break;
+        task.branch = event.branch;
+        task.worktree = event.worktree;
+        if (event.job !== '') task.jobId = event.job;
+        delete task.endAt;
+        // An adopted job goes on with the attempt an earlier run started.
+        if (event.adopted === true && task.startAt !== undefined) break;
         task.launchAt ??= event.t;
         task.startAt = event.t;
         task.firstStartAt ??= event.t;
         task.attempts += 1;
-        if (event.job !== '') task.jobId = event.job;
-        task.branch = event.branch;
-        task.worktree = event.worktree;
-        delete task.endAt;
+        attemptMs.set(task.id, [...(attemptMs.get(task.id) ?? []), 0]);
         delete task.exitAt;
         break;
       case 'task.exit':
         if (task === undefined) break;
         task.exitAt = event.t;
         task.exitCode = event.exitCode;
-        if (task.startAt !== undefined) task.agentMs += event.t - task.startAt;
+        if (task.startAt !== undefined) setAttempt(task.id, event.t - task.startAt);
         break;
       case 'task.restart':
-        task?.restarts.push({
+        if (task === undefined) break;
+        if (task.launchAt !== undefined) task.earlier.push({ from: task.launchAt, to: event.t });
+        task.restarts.push({
           t: event.t,
           reason: event.reason,
           rateLimit: event.reason.startsWith('rate limited'),
         });
+        if (event.reason.startsWith('rate limited')) {
+          // Requeued: launched and started again after the pause.
+          delete task.launchAt;
+          delete task.startAt;
+        } else {
+          // Stalled: its job is started again at once, in place.
+          task.launchAt = event.t;
+          task.startAt = event.t;
+          task.attempts += 1;
+          attemptMs.set(task.id, [...(attemptMs.get(task.id) ?? []), 0]);
+        }
         break;
       case 'task.end':
         if (task === undefined) break;
@@ -192,13 +218,15 @@ export function buildRunModel(input: ModelInput): RunModel {
         if (event.exitCode !== undefined) task.exitCode = event.exitCode;
         if (event.commits !== undefined) task.commits = event.commits;
         if (event.filesEdited !== undefined) task.filesEdited = event.filesEdited;
-        // No task.exit (a record from before it, an adopted job): its duration is the agent's time.
+        // No task.exit (e.g. a record from before it): its duration is the agent's time.
         if (task.exitAt === undefined && task.startAt !== undefined)
-          task.agentMs += event.durationMs ?? event.t - task.startAt;
+          setAttempt(task.id, event.durationMs ?? event.t - task.startAt);
         task.status = event.status;
         break;
     }
   }
+  for (const task of model.tasks)
+    task.agentMs = (attemptMs.get(task.id) ?? []).reduce((a, b) => a + b, 0);
   if (last !== undefined) model.endedAt = input.live && !model.finished ? input.now : last;
   for (const task of model.tasks) {
     const ended = task.deps

@@ -55,8 +55,11 @@ export class Progress {
         if (!this.since.has(event.id)) this.since.set(event.id, event.t);
         return;
       case 'task.restart':
-        // Started again later (rate limit) or now (stall): its time so far is lost.
-        this.since.set(event.id, event.t);
+        // Started again now (a stall), or later (a rate limit: it waits again); its time so far is lost.
+        if (event.reason.startsWith('rate limited')) {
+          this.states.set(event.id, 'waiting');
+          this.since.delete(event.id);
+        } else this.since.set(event.id, event.t);
         return;
       case 'task.end': {
         const state =

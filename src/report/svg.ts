@@ -33,7 +33,7 @@ const TOP = 34;
 export function hoverText(task: TaskModel, model: RunModel): string {
   const start = model.startedAt ?? 0;
   const at = (t: number) => `+${formatDuration(t - start)}`;
-  const parts = [`${task.id}: ${task.name}`, task.status];
+  const parts: string[] = [`${task.id}: ${task.name}`, task.status];
   if (task.durationMs !== undefined) parts.push(`agent ${formatDuration(task.durationMs)}`);
   if (task.launchAt !== undefined) parts.push(`picked at ${at(task.launchAt)}`);
   if (task.waitedOn !== undefined) {
@@ -114,7 +114,7 @@ function taskRow(
 ): string {
   const color = COLORS[task.status] ?? '#d0d7de';
   const label = `${task.id} ${task.name}`;
-  const parts = [
+  const parts: string[] = [
     `<text x="12" y="${y + 15}">${escapeXml(label.length > 28 ? `${label.slice(0, 27)}…` : label)}</text>`,
   ];
   const bar = (from: number, to: number, fill: string, cls: string, opacity = 1) => {
@@ -124,6 +124,7 @@ function taskRow(
       `<rect class="${cls}" x="${x1.toFixed(1)}" y="${y + 4}" width="${(x2 - x1).toFixed(1)}" height="${ROW - 8}" fill="${fill}" fill-opacity="${opacity}" rx="2"/>`,
     );
   };
+  for (const span of task.earlier) bar(span.from, span.to, color, 'earlier-attempt', 0.2);
   if (task.launchAt !== undefined) {
     const agentFrom = task.startAt ?? task.launchAt;
     const agentTo = task.exitAt ?? task.endAt ?? end;
