@@ -20,6 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LEVELS, makeDag } from './gen-plan.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'ccglm.js');
@@ -33,36 +34,7 @@ const agentCmd =
 // journal, where creating a file right after deleting many scans the inode table: git's lock files
 // and worktrees pay for it). BENCH_DIR=/tmp measures on the disk instead.
 const benchRoot = process.env.BENCH_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
-const LEVELS = 8;
 const TASKS = Number(process.env.TASKS ?? 100);
-
-/** Deterministic DAG: 8 levels of 12–13 tasks; each task depends on 1–3 tasks of the level before. */
-function makeDag() {
-  const tasks = [];
-  const perLevel = Array.from(
-    { length: LEVELS },
-    (_, l) => Math.floor(TASKS / LEVELS) + (l < TASKS % LEVELS ? 1 : 0),
-  );
-  let seed = 42;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  let previous = [];
-  for (let level = 0; level < LEVELS; level += 1) {
-    const current = [];
-    for (let i = 0; i < perLevel[level]; i += 1) {
-      const id = `T${tasks.length + 1}`;
-      const deps = new Set();
-      if (previous.length > 0) {
-        const count = 1 + Math.floor(random() * 3);
-        for (let k = 0; k < count; k += 1)
-          deps.add(previous[Math.floor(random() * previous.length)]);
-      }
-      tasks.push({ id, deps: [...deps] });
-      current.push(id);
-    }
-    previous = current;
-  }
-  return tasks;
-}
 
 function planText(tasks) {
   const lines = ['# Plan: Bench DAG', '', '## Tasks', ''];
@@ -246,7 +218,7 @@ function runMake(tasks) {
   return makespan;
 }
 
-const tasks = makeDag();
+const tasks = makeDag(TASKS);
 const critical = LEVELS * 1;
 // Each side runs BENCH_REPEAT times (default 3), alternating, and is judged by its best run: on a
 // shared 2-core VM a single run can lose a second to a neighbour (make itself varies by ~1 s).

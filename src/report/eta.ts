@@ -23,6 +23,8 @@ export interface EtaOptions {
   durations: ReadonlyMap<string, number>;
   concurrency: number;
   strategy?: 'waves' | 'eager';
+  /** What a task not seen before is expected to take (default: the median of `durations`). */
+  typicalMs?: number;
 }
 
 export function median(values: number[]): number | undefined {
@@ -58,7 +60,7 @@ export function estimateRemainingMs(tasks: EtaTask[], options: EtaOptions): numb
     (task) => (task.state === 'running' || task.state === 'waiting') && !isDead(task.id),
   );
   if (left.length === 0) return 0;
-  const typical = median([...options.durations.values()]);
+  const typical = options.typicalMs ?? median([...options.durations.values()]);
   const estimate = (task: EtaTask): number | undefined => {
     const full = options.durations.get(task.id) ?? typical;
     if (full === undefined) return undefined;

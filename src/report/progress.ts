@@ -5,6 +5,9 @@
 import type { RunEvent } from '../run/events.js';
 import { estimateRemainingMs, formatDuration, type EtaState, type EtaTask } from './eta.js';
 
+/** How many of the latest ends the ETA of a task not seen before goes by. */
+const RECENT = 10;
+
 export interface ProgressCounts {
   done: number;
   running: number;
@@ -23,6 +26,8 @@ export class Progress {
   private readonly since = new Map<string, number>();
   /** What each task took in this run, else before (`history`). */
   private readonly durations: Map<string, number>;
+  /** What the tasks that ended in this run took, in the order they ended. */
+  private readonly recent: number[] = [];
   private concurrency = Infinity;
   private strategy: 'waves' | 'eager' = 'waves';
 
@@ -66,7 +71,10 @@ export class Progress {
           event.status === 'Completed' ? 'done' : event.status === 'Failed' ? 'failed' : 'blocked';
         this.states.set(event.id, state);
         const since = this.since.get(event.id);
-        if (state === 'done' && since !== undefined) this.durations.set(event.id, event.t - since);
+        if (state === 'done' && since !== undefined) {
+          this.durations.set(event.id, event.t - since);
+          this.recent.push(event.t - since);
+        }
         this.since.delete(event.id);
         return;
       }
@@ -104,6 +112,10 @@ export class Progress {
       durations: this.durations,
       concurrency: this.concurrency,
       strategy: this.strategy,
+      // A task not seen before: like the last ones that ended here (a run's first tasks also pay
+      // for its start: worktrees made at launch, later ones are made while the agents before work);
+      // their upper quartile, as a batch ends with its slowest task (its launch queued the longest).
+      ...(this.recent.length > 0 ? { typicalMs: quantile(this.recent.slice(-RECENT), 0.75) } : {}),
     });
   }
 
@@ -122,4 +134,10 @@ export class Progress {
     parts.push(left === undefined ? 'ETA unknown' : `ETA ${formatDuration(left)}`);
     return parts.join(' · ');
   }
+}
+
+/** The value below which a share `q` of `values` lies. */
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
