@@ -1,19 +1,10 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module of the benchmarks, without types
 import { makeDag } from '../../bench/gen-plan.mjs';
 import { Progress } from '../../src/report/progress.js';
 import type { RunEvent } from '../../src/run/events.js';
-import {
-  bin,
-  makeSandbox,
-  plan,
-  planTask,
-  root,
-  sandboxEnv,
-  type Sandbox,
-} from '../run/helpers.js';
+import { makeSandbox, plan, planTask, runArgs, sandboxEnv, type Sandbox } from '../run/helpers.js';
 
 let sandbox: Sandbox | undefined;
 afterEach(() => {
@@ -21,30 +12,12 @@ afterEach(() => {
   sandbox = undefined;
 });
 
-/** The run's NDJSON events, once it has ended. */
+/** The run's NDJSON events, once it has ended (the fake agents take a second each). */
 function runEvents(sb: Sandbox): Promise<RunEvent[]> {
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'run',
-      sb.plan,
-      '--json',
-      '--no-pty',
-      '--concurrency',
-      'unlimited',
-      // The benchmark's agent: a shell that takes one second and commits one file.
-      '--agent-cmd',
-      `sh ${path.join(root, 'bench', 'agent.sh')}`,
-      '--repos',
-      sb.dir,
-      '--log-dir',
-      sb.logDir,
-      '--worktree-root',
-      sb.worktrees,
-    ],
-    { env: sandboxEnv(sb), stdio: ['ignore', 'pipe', 'ignore'] },
-  );
+  const child = spawn(process.execPath, runArgs(sb, ['--concurrency', 'unlimited']), {
+    env: sandboxEnv(sb, { FAKE_SLEEP_MS: '1000' }),
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return new Promise((resolve) =>
