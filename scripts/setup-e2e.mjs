@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Installs the real Claude Code CLI for the end-to-end tests into .cache/claude-code (gitignored),
+// Installs Debian's chromium for the report's browser test when missing (as root), and
+// the real Claude Code CLI for the end-to-end tests into .cache/claude-code (gitignored),
 // unless a working copy is already there. Not a runtime dependency of ccglm: it is large, and only
 // test/e2e/claude*.test.ts uses it. Prints the binary's path and version; exit 1 when it cannot run.
 import { spawnSync } from 'node:child_process';
@@ -37,6 +38,34 @@ function findWorking() {
   }
   return undefined;
 }
+
+/**
+ * Headless Chromium for the report's browser test (test/report/browser.test.ts): the Debian
+ * `chromium` package, installed when missing and this runs as root (CI's container). Otherwise, or
+ * when the install fails, that test is skipped with a message saying why.
+ */
+function ensureChromium() {
+  const has = () =>
+    spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).status === 0;
+  if (has()) return;
+  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+    console.log(
+      'setup-e2e: no chromium, and not root on apt: the report browser test will be skipped',
+    );
+    return;
+  }
+  console.log('setup-e2e: installing chromium (apt-get) for the report browser test');
+  const install = spawnSync(
+    'sh',
+    ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'],
+    { stdio: 'inherit', timeout: 900_000 },
+  );
+  if (install.status !== 0 || !has())
+    console.error(
+      `setup-e2e: chromium could not be installed (exit ${install.status}); the report browser test will be skipped`,
+    );
+}
+ensureChromium();
 
 let found = findWorking();
 if (found === undefined) {

@@ -120,6 +120,7 @@ ${task.commits.length > 0 ? `<p>Commits:</p><pre>${esc(task.commits.join('\n'))}
 <h2>Timeline</h2>
 <div id="hover-info">Hover a task to see what it waited for.</div>
 ${renderTimelineSvg(model)}
+<p class="legend">${['Completed', 'Failed', 'Blocked', 'In Progress'].map((k) => stateBadge(k)).join(' ')} · lighter: launch (worktree, job) and merge · dashed outline: critical path · orange mark: restart · shaded: rate-limit pause</p>
 <p>Critical path: ${m.criticalPath.map(esc).join(' → ') || '–'}${model.throttles.length > 0 ? ` · ${model.throttles.length} rate-limit pause(s) (shaded)` : ''}</p>
 <h2>Waves</h2>
 <table><tr><th>Wave</th><th>Tasks</th><th>Duration</th></tr>${waves}</table>
