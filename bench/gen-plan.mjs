@@ -1,5 +1,9 @@
 // Deterministic synthetic plans for the benchmarks: N tasks in waves of ~10, each with a few deps,
 // locations, a status and a short log (about 370 bytes a task, like real plans).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
 export function generatePlan(count, { logLines = 1 } = {}) {
   const lines = [
     `# Plan: Synthetic ${count}`,
@@ -68,4 +72,17 @@ export function makeDag(count = 100) {
     previous = current;
   }
   return tasks;
+}
+
+/** A git repository `app` in `dir` with one commit (the benchmarks' and the report fixtures'). */
+export function makeRepo(dir) {
+  const repo = path.join(dir, 'app');
+  mkdirSync(repo, { recursive: true });
+  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'bench');
+  git('config', 'user.email', 'bench@example.invalid');
+  writeFileSync(path.join(repo, 'README.md'), '# app\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'init');
 }

@@ -8,19 +8,11 @@
 // BENCH_AGENT=node, BENCH_COMMIT=after (the agent commits after its second, not during it: see
 // bench/agent.sh), BENCH_DETAIL=1 (where the time goes), BENCH_PROFILE=DIR (CPU profile of the run).
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LEVELS, makeDag } from './gen-plan.mjs';
+import { LEVELS, makeDag, makeRepo } from './gen-plan.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'ccglm.js');
@@ -49,18 +41,6 @@ function planText(tasks) {
       '',
     );
   return lines.join('\n');
-}
-
-function makeRepo(dir) {
-  const repo = path.join(dir, 'app');
-  mkdirSync(repo, { recursive: true });
-  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'bench');
-  git('config', 'user.email', 'bench@example.invalid');
-  writeFileSync(path.join(repo, 'README.md'), '# app\n');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
 }
 
 const median = (values) =>

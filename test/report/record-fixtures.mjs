@@ -3,11 +3,12 @@
 // real `ccglm run` (the built CLI) with the tests' fake agent in a temp sandbox; kept are the plan
 // as the run left it and the run's event record, the sandbox's folder replaced by /sandbox.
 // Run after `npm run build`: node test/report/record-fixtures.mjs [name...]
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeRepo } from '../../bench/gen-plan.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = path.join(root, 'bin', 'ccglm.js');
@@ -50,15 +51,7 @@ const planText = [
 
 function sandbox() {
   const dir = mkdtempSync(path.join(tmpdir(), 'ccglm-fixture-'));
-  const repo = path.join(dir, 'app');
-  mkdirSync(repo);
-  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'test');
-  git('config', 'user.email', 'test@example.invalid');
-  writeFileSync(path.join(repo, 'README.md'), '# app\n');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
+  makeRepo(dir);
   for (const sub of ['home', 'marks']) mkdirSync(path.join(dir, sub));
   writeFileSync(path.join(dir, 'report-plan.md'), planText);
   return dir;
