@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Installs the real Claude Code CLI for the end-to-end tests into .cache/claude-code (gitignored),
+// Installs Debian's chromium for the report's browser test when missing (as root), and
+// the real Claude Code CLI for the end-to-end tests into .cache/claude-code (gitignored),
 // unless a working copy is already there. Not a runtime dependency of ccglm: it is large, and only
 // test/e2e/claude*.test.ts uses it. Prints the binary's path and version; exit 1 when it cannot run.
 import { spawnSync } from 'node:child_process';
@@ -39,8 +40,9 @@ function findWorking() {
 }
 
 /**
- * Debian packages the end-to-end tests drive for real (openssh-server for the targets tests),
- * installed when missing and when this runs as root (CI does); otherwise those tests skip and say why.
+ * Debian packages the end-to-end tests drive for real (openssh-server for the targets tests, chromium
+ * for the report's browser test), installed when missing and when this runs as root (CI does);
+ * otherwise those tests skip and say why.
  */
 function aptInstall(pkg, binary) {
   if (existsSync(binary)) return;
@@ -59,6 +61,7 @@ function aptInstall(pkg, binary) {
     console.error(`setup-e2e: apt-get install ${pkg} failed: the tests that need it skip`);
 }
 aptInstall('openssh-server', '/usr/sbin/sshd');
+aptInstall('chromium', '/usr/bin/chromium');
 
 let found = findWorking();
 if (found === undefined) {

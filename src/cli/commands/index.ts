@@ -10,6 +10,8 @@ import { headlessCommand } from './headless.js';
 import { cleanCommand } from './clean.js';
 import { demoCommand } from './demo.js';
 import { targetsCommand } from './targets.js';
+import { statusCommand } from './status.js';
+import { reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -24,4 +26,6 @@ export const commands: CommandModule<any, any>[] = [
   cleanCommand,
   demoCommand,
   targetsCommand,
+  statusCommand,
+  reportCommand,
 ];
