@@ -3,9 +3,10 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/ccglm/ccglm/schemas/config.schema.json","title":"ccglm.config.json","$ref":"#/$defs/CcglmConfig","$defs":{"CcglmConfig":{"type":"object","properties":{"$schema":{"type":"string","description":"The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json"},"agents":{"type":"object","additionalProperties":{"$ref":"#/$defs/AgentProfileConfig"},"description":"Custom agent profiles (or overrides of built-in ones) by name."},"defaultAgent":{"type":"string","description":"The profile used when --agent is not given."},"validate":{"$ref":"#/$defs/ValidateConfig","description":"Defaults for `ccglm validate` (its flags override them)."}},"additionalProperties":false,"description":"ccglm.config.json: found in the working folder or the nearest folder above it."},"AgentProfileConfig":{"type":"object","properties":{"description":{"type":"string","description":"One line shown in `ccglm headless --help` and errors."},"command":{"type":"string","description":"argv[0]: a name looked up on PATH, an absolute path, or `{node}` (this Node binary)."},"args":{"type":"array","items":{"type":"string"},"description":"Arguments; `{model}`, `{promptFile}` and `{demoAgent}` are replaced per element (no shell); an element `{modelArgs}` is replaced by modelArgs (or dropped when no model is known)."},"modelArgs":{"type":"array","items":{"type":"string"},"description":"Inserted at `{modelArgs}` (or appended) when a model is known, e.g. `['--model', '{model}']`."},"defaultModel":{"type":"string","description":"The model when neither --model nor CC_GLM_MODEL says one."},"prompt":{"type":"string","enum":["stdin","file"],"description":"`stdin`: the prompt is piped to the agent's stdin. `file`: stdin is empty and the agent reads `$CCGLM_PROMPT_FILE` (or `{promptFile}` in args). Either way the prompt is never in argv."},"auth":{"type":"string","enum":["required","optional","none"],"description":"`required`: resolve a token (exit 10/11 on failure); `optional`: only from an explicitly set source; `none`."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Environment for the agent. Values may use `{token}`, `{baseUrl}`, `{model}`, `{timeoutMs}`; an entry whose placeholder has no value (no token, no model) is left out."},"rootEnv":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment when ccglm runs as root. Claude Code refuses --dangerously-skip-permissions as root unless IS_SANDBOX=1 says the machine is a sandbox (as these CI/agent machines are)."},"exit":{"type":"string","const":"code","description":"How to read the agent's exit: `code` = its exit code is the task's result (0 success)."}},"additionalProperties":false},"ValidateConfig":{"type":"object","properties":{"ignore":{"type":"array","items":{"$ref":"#/$defs/DiagnosticCode"},"description":"Diagnostic codes not to report, e.g. [\"CCG309\", \"CCG404\"] (as --ignore)."},"strict":{"type":"boolean","description":"Warnings fail too (as --strict)."},"quiet":{"type":"boolean","description":"Report errors only (as --quiet)."}},"additionalProperties":false},"DiagnosticCode":{"type":"string","description":"A diagnostic code such as CCG309.","pattern":"^[Cc][Cc][Gg][1-4][0-9]{2}$"}}};
-const schema32 = {"type":"object","properties":{"$schema":{"type":"string","description":"The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json"},"agents":{"type":"object","additionalProperties":{"$ref":"#/$defs/AgentProfileConfig"},"description":"Custom agent profiles (or overrides of built-in ones) by name."},"defaultAgent":{"type":"string","description":"The profile used when --agent is not given."},"validate":{"$ref":"#/$defs/ValidateConfig","description":"Defaults for `ccglm validate` (its flags override them)."}},"additionalProperties":false,"description":"ccglm.config.json: found in the working folder or the nearest folder above it."};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/ccglm/ccglm/schemas/config.schema.json","title":"ccglm.config.json","$ref":"#/$defs/CcglmConfig","$defs":{"CcglmConfig":{"type":"object","properties":{"$schema":{"type":"string","description":"The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json"},"agents":{"type":"object","additionalProperties":{"$ref":"#/$defs/AgentProfileConfig"},"description":"Custom agent profiles (or overrides of built-in ones) by name."},"defaultAgent":{"type":"string","description":"The profile used when --agent is not given."},"validate":{"$ref":"#/$defs/ValidateConfig","description":"Defaults for `ccglm validate` (its flags override them)."},"targets":{"type":"object","additionalProperties":{"$ref":"#/$defs/TargetConfig"},"description":"Other machines tasks can run on, by name, reached over SSH (`local` is this one)."}},"additionalProperties":false,"description":"ccglm.config.json: found in the working folder or the nearest folder above it."},"AgentProfileConfig":{"type":"object","properties":{"description":{"type":"string","description":"One line shown in `ccglm headless --help` and errors."},"command":{"type":"string","description":"argv[0]: a name looked up on PATH, an absolute path, or `{node}` (this Node binary)."},"args":{"type":"array","items":{"type":"string"},"description":"Arguments; `{model}`, `{promptFile}` and `{demoAgent}` are replaced per element (no shell); an element `{modelArgs}` is replaced by modelArgs (or dropped when no model is known)."},"modelArgs":{"type":"array","items":{"type":"string"},"description":"Inserted at `{modelArgs}` (or appended) when a model is known, e.g. `['--model', '{model}']`."},"defaultModel":{"type":"string","description":"The model when neither --model nor CC_GLM_MODEL says one."},"prompt":{"type":"string","enum":["stdin","file"],"description":"`stdin`: the prompt is piped to the agent's stdin. `file`: stdin is empty and the agent reads `$CCGLM_PROMPT_FILE` (or `{promptFile}` in args). Either way the prompt is never in argv."},"auth":{"type":"string","enum":["required","optional","none"],"description":"`required`: resolve a token (exit 10/11 on failure); `optional`: only from an explicitly set source; `none`."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Environment for the agent. Values may use `{token}`, `{baseUrl}`, `{model}`, `{timeoutMs}`; an entry whose placeholder has no value (no token, no model) is left out."},"rootEnv":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment when ccglm runs as root. Claude Code refuses --dangerously-skip-permissions as root unless IS_SANDBOX=1 says the machine is a sandbox (as these CI/agent machines are)."},"exit":{"type":"string","const":"code","description":"How to read the agent's exit: `code` = its exit code is the task's result (0 success)."}},"additionalProperties":false},"ValidateConfig":{"type":"object","properties":{"ignore":{"type":"array","items":{"$ref":"#/$defs/DiagnosticCode"},"description":"Diagnostic codes not to report, e.g. [\"CCG309\", \"CCG404\"] (as --ignore)."},"strict":{"type":"boolean","description":"Warnings fail too (as --strict)."},"quiet":{"type":"boolean","description":"Report errors only (as --quiet)."}},"additionalProperties":false},"DiagnosticCode":{"type":"string","description":"A diagnostic code such as CCG309.","pattern":"^[Cc][Cc][Gg][1-4][0-9]{2}$"},"TargetConfig":{"type":"object","properties":{"ssh":{"type":"string","description":"Where to log in, as the transport takes it: `me@macmini`, or a Host alias of ~/.ssh/config."},"transport":{"type":"array","items":{"type":"string"},"description":"The command that behaves like `ssh HOST COMMAND`: [\"ssh\"] (default), [\"tailscale\", \"ssh\"], or ssh with options such as [\"ssh\", \"-F\", \"/path/to/config\"]."},"workdir":{"type":"string","description":"The folder on the target that holds ccglm's clones and worktrees (default `~/ccglm-work`)."},"enabled":{"type":"boolean","description":"A disabled target runs nothing until its gate passes (default true)."},"gate":{"type":"string","description":"A command run on the target (by its login shell) that must exit 0 before a disabled target is used."},"ccglm":{"type":"string","description":"How to start ccglm on the target (default `ccglm`, found on the target's PATH)."}},"required":["ssh"],"additionalProperties":false,"description":"One target as written in ccglm.config.json."}}};
+const schema32 = {"type":"object","properties":{"$schema":{"type":"string","description":"The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json"},"agents":{"type":"object","additionalProperties":{"$ref":"#/$defs/AgentProfileConfig"},"description":"Custom agent profiles (or overrides of built-in ones) by name."},"defaultAgent":{"type":"string","description":"The profile used when --agent is not given."},"validate":{"$ref":"#/$defs/ValidateConfig","description":"Defaults for `ccglm validate` (its flags override them)."},"targets":{"type":"object","additionalProperties":{"$ref":"#/$defs/TargetConfig"},"description":"Other machines tasks can run on, by name, reached over SSH (`local` is this one)."}},"additionalProperties":false,"description":"ccglm.config.json: found in the working folder or the nearest folder above it."};
 const schema33 = {"type":"object","properties":{"description":{"type":"string","description":"One line shown in `ccglm headless --help` and errors."},"command":{"type":"string","description":"argv[0]: a name looked up on PATH, an absolute path, or `{node}` (this Node binary)."},"args":{"type":"array","items":{"type":"string"},"description":"Arguments; `{model}`, `{promptFile}` and `{demoAgent}` are replaced per element (no shell); an element `{modelArgs}` is replaced by modelArgs (or dropped when no model is known)."},"modelArgs":{"type":"array","items":{"type":"string"},"description":"Inserted at `{modelArgs}` (or appended) when a model is known, e.g. `['--model', '{model}']`."},"defaultModel":{"type":"string","description":"The model when neither --model nor CC_GLM_MODEL says one."},"prompt":{"type":"string","enum":["stdin","file"],"description":"`stdin`: the prompt is piped to the agent's stdin. `file`: stdin is empty and the agent reads `$CCGLM_PROMPT_FILE` (or `{promptFile}` in args). Either way the prompt is never in argv."},"auth":{"type":"string","enum":["required","optional","none"],"description":"`required`: resolve a token (exit 10/11 on failure); `optional`: only from an explicitly set source; `none`."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Environment for the agent. Values may use `{token}`, `{baseUrl}`, `{model}`, `{timeoutMs}`; an entry whose placeholder has no value (no token, no model) is left out."},"rootEnv":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment when ccglm runs as root. Claude Code refuses --dangerously-skip-permissions as root unless IS_SANDBOX=1 says the machine is a sandbox (as these CI/agent machines are)."},"exit":{"type":"string","const":"code","description":"How to read the agent's exit: `code` = its exit code is the task's result (0 success)."}},"additionalProperties":false};
+const schema36 = {"type":"object","properties":{"ssh":{"type":"string","description":"Where to log in, as the transport takes it: `me@macmini`, or a Host alias of ~/.ssh/config."},"transport":{"type":"array","items":{"type":"string"},"description":"The command that behaves like `ssh HOST COMMAND`: [\"ssh\"] (default), [\"tailscale\", \"ssh\"], or ssh with options such as [\"ssh\", \"-F\", \"/path/to/config\"]."},"workdir":{"type":"string","description":"The folder on the target that holds ccglm's clones and worktrees (default `~/ccglm-work`)."},"enabled":{"type":"boolean","description":"A disabled target runs nothing until its gate passes (default true)."},"gate":{"type":"string","description":"A command run on the target (by its login shell) that must exit 0 before a disabled target is used."},"ccglm":{"type":"string","description":"How to start ccglm on the target (default `ccglm`, found on the target's PATH)."}},"required":["ssh"],"additionalProperties":false,"description":"One target as written in ccglm.config.json."};
 const func1 = Object.prototype.hasOwnProperty;
 const schema34 = {"type":"object","properties":{"ignore":{"type":"array","items":{"$ref":"#/$defs/DiagnosticCode"},"description":"Diagnostic codes not to report, e.g. [\"CCG309\", \"CCG404\"] (as --ignore)."},"strict":{"type":"boolean","description":"Warnings fail too (as --strict)."},"quiet":{"type":"boolean","description":"Report errors only (as --quiet)."}},"additionalProperties":false};
 const schema35 = {"type":"string","description":"A diagnostic code such as CCG309.","pattern":"^[Cc][Cc][Gg][1-4][0-9]{2}$"};
@@ -130,7 +131,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((key0 === "$schema") || (key0 === "agents")) || (key0 === "defaultAgent")) || (key0 === "validate"))){
+if(!(((((key0 === "$schema") || (key0 === "agents")) || (key0 === "defaultAgent")) || (key0 === "validate")) || (key0 === "targets"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -437,14 +438,160 @@ vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if(data.targets !== undefined){
+let data19 = data.targets;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key5 in data19){
+let data20 = data19[key5];
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.ssh === undefined){
+const err23 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/TargetConfig/required",keyword:"required",params:{missingProperty: "ssh"},message:"must have required property '"+"ssh"+"'",schema:schema36.required,parentSchema:schema36,data:data20};
 if(vErrors === null){
 vErrors = [err23];
 }
 else {
 vErrors.push(err23);
+}
+errors++;
+}
+for(const key6 in data20){
+if(!((((((key6 === "ssh") || (key6 === "transport")) || (key6 === "workdir")) || (key6 === "enabled")) || (key6 === "gate")) || (key6 === "ccglm"))){
+const err24 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/TargetConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data20};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data20.ssh !== undefined){
+let data21 = data20.ssh;
+if(typeof data21 !== "string"){
+const err25 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/ssh",schemaPath:"#/$defs/TargetConfig/properties/ssh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.ssh.type,parentSchema:schema36.properties.ssh,data:data21};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data20.transport !== undefined){
+let data22 = data20.transport;
+if(Array.isArray(data22)){
+const len2 = data22.length;
+for(let i2=0; i2<len2; i2++){
+let data23 = data22[i2];
+if(typeof data23 !== "string"){
+const err26 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/transport/" + i2,schemaPath:"#/$defs/TargetConfig/properties/transport/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.transport.items.type,parentSchema:schema36.properties.transport.items,data:data23};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/transport",schemaPath:"#/$defs/TargetConfig/properties/transport/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.transport.type,parentSchema:schema36.properties.transport,data:data22};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data20.workdir !== undefined){
+let data24 = data20.workdir;
+if(typeof data24 !== "string"){
+const err28 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/workdir",schemaPath:"#/$defs/TargetConfig/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.workdir.type,parentSchema:schema36.properties.workdir,data:data24};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data20.enabled !== undefined){
+let data25 = data20.enabled;
+if(typeof data25 !== "boolean"){
+const err29 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enabled",schemaPath:"#/$defs/TargetConfig/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.enabled.type,parentSchema:schema36.properties.enabled,data:data25};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data20.gate !== undefined){
+let data26 = data20.gate;
+if(typeof data26 !== "string"){
+const err30 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/gate",schemaPath:"#/$defs/TargetConfig/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.gate.type,parentSchema:schema36.properties.gate,data:data26};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data20.ccglm !== undefined){
+let data27 = data20.ccglm;
+if(typeof data27 !== "string"){
+const err31 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/ccglm",schemaPath:"#/$defs/TargetConfig/properties/ccglm/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.ccglm.type,parentSchema:schema36.properties.ccglm,data:data27};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/TargetConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data20};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.targets.type,parentSchema:schema32.properties.targets,data:data19};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
 }
 errors++;
 }

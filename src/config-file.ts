@@ -8,6 +8,9 @@ import { findConfig, readConfigJson } from './agent/config.js';
 import type { AgentProfile } from './agent/profiles.js';
 import { CcglmError, ExitCode } from './errors.js';
 import { packageRoot } from './paths.js';
+import type { TargetConfig } from './targets/config.js';
+
+export type { TargetConfig };
 
 /** ccglm.config.json: found in the working folder or the nearest folder above it. */
 export interface CcglmConfig {
@@ -19,6 +22,8 @@ export interface CcglmConfig {
   defaultAgent?: string;
   /** Defaults for `ccglm validate` (its flags override them). */
   validate?: ValidateConfig;
+  /** Other machines tasks can run on, by name, reached over SSH (`local` is this one). */
+  targets?: Record<string, TargetConfig>;
 }
 
 export type AgentProfileConfig = Partial<Omit<AgentProfile, 'name' | 'demo'>>;

@@ -41,6 +41,11 @@ export const PARSE_CODES = {
     severity: 'info',
     meaning: 'absolute locations inside the repository, read as relative (once per plan)',
   },
+  CCG320: { severity: 'error', meaning: 'a `target` that ccglm.config.json does not declare' },
+  CCG321: {
+    severity: 'error',
+    meaning: 'a `target` that is disabled (until its gate passes, checked at validate and run)',
+  },
 } as const satisfies Record<string, { severity: Severity; meaning: string }>;
 
 export type ParseCode = keyof typeof PARSE_CODES;

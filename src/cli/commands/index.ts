@@ -9,6 +9,9 @@ import { jobCommand } from './job.js';
 import { headlessCommand } from './headless.js';
 import { cleanCommand } from './clean.js';
 import { demoCommand } from './demo.js';
+import { targetsCommand } from './targets.js';
+import { statusCommand } from './status.js';
+import { reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -22,4 +25,7 @@ export const commands: CommandModule<any, any>[] = [
   headlessCommand,
   cleanCommand,
   demoCommand,
+  targetsCommand,
+  statusCommand,
+  reportCommand,
 ];
