@@ -3,8 +3,11 @@
 // `ccglm run` with unlimited concurrency in both strategies and, side by side, by `make -j` over the
 // same DAG. Prints makespans, ratios to the critical path (8 s) and to make, and the handoff time
 // (a task's last dependency ends -> its agent starts). Run: node bench/run.mjs (after npm run build).
-// Knobs (environment): TASKS=N (default 100), BENCH_REPEAT=N (best of N, default 3),
-// BENCH_STRATEGIES=eager|waves|eager,waves, BENCH_MAKE=skip, BENCH_DIR=/tmp (default a tmpfs),
+// Knobs (environment): TASKS=N (default 100), BENCH_REPEAT=N (median of N, default 3),
+// BENCH_STRATEGIES=eager|waves|eager,waves, BENCH_MAKE=skip,
+// BENCH_VARIANTS=default,tmpfs,no-pty,pty (default: `default`: ccglm's default settings, files on
+// /tmp; `tmpfs`: files on /dev/shm; `no-pty`/`pty`: that flag, files on /tmp),
+// BENCH_BASELINE=DIR (another checkout, built: its CLI runs the same variants side by side),
 // BENCH_AGENT=node, BENCH_COMMIT=after (the agent commits after its second, not during it: see
 // bench/agent.sh), BENCH_DETAIL=1 (where the time goes), BENCH_PROFILE=DIR (CPU profile of the run).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LEVELS, makeDag, makeRepo } from './gen-plan.mjs';
+import { ccglmRunArgs } from './run-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'ccglm.js');
@@ -21,11 +25,22 @@ const agentCmd =
   process.env.BENCH_AGENT === 'node'
     ? `${process.execPath} ${path.join(root, 'test', 'run', 'fake-agent.mjs')}`
     : `sh ${path.join(root, 'bench', 'agent.sh')}`;
-// Where the repos, worktrees and job files go. Default: a tmpfs (/dev/shm) when there is one, so
-// the figures measure ccglm and make rather than the disk (on these VMs /tmp is ext4 without a
-// journal, where creating a file right after deleting many scans the inode table: git's lock files
-// and worktrees pay for it). BENCH_DIR=/tmp measures on the disk instead.
-const benchRoot = process.env.BENCH_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+// Where the repos, worktrees and job files go: /tmp by default (where a user's are), a tmpfs
+// (/dev/shm) in the `tmpfs` variant (on these VMs /tmp is ext4 without a journal, where creating a
+// file right after deleting many scans the inode table: git's lock files and worktrees pay for it).
+const diskRoot = process.env.BENCH_DIR ?? '/tmp';
+const tmpfsRoot = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+const variants = (process.env.BENCH_VARIANTS ?? 'default').split(',');
+const variantSetup = (variant) => ({
+  root: variant === 'tmpfs' ? tmpfsRoot : diskRoot,
+  flags: variant === 'no-pty' ? ['--no-pty'] : variant === 'pty' ? ['--pty'] : [],
+});
+const sides = [{ label: 'ccglm', bin }];
+if (process.env.BENCH_BASELINE)
+  sides.push({
+    label: 'baseline',
+    bin: path.join(path.resolve(process.env.BENCH_BASELINE), 'bin', 'ccglm.js'),
+  });
 const TASKS = Number(process.env.TASKS ?? 100);
 
 function planText(tasks) {
@@ -48,7 +63,8 @@ const median = (values) =>
 const p90 = (values) =>
   values.length === 0 ? NaN : [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)];
 
-function runCcglm(tasks, strategy) {
+function runCcglm(tasks, strategy, side, variant) {
+  const { root: benchRoot, flags } = variantSetup(variant);
   const dir = mkdtempSync(path.join(benchRoot, `ccglm-bench-run-${strategy}-`));
   makeRepo(dir);
   const plan = path.join(dir, 'bench-plan.md');
@@ -61,23 +77,7 @@ function runCcglm(tasks, strategy) {
       ...(process.env.BENCH_PROFILE
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
         : []),
-      bin,
-      'run',
-      plan,
-      '--json',
-      '--no-pty',
-      '--strategy',
-      strategy,
-      '--concurrency',
-      'unlimited',
-      '--agent-cmd',
-      agentCmd,
-      '--repos',
-      dir,
-      '--log-dir',
-      path.join(dir, 'jobs'),
-      '--worktree-root',
-      path.join(dir, 'wt'),
+      ...ccglmRunArgs({ bin: side.bin, plan, dir, strategy, agentCmd, flags }),
     ],
     {
       encoding: 'utf8',
@@ -170,7 +170,8 @@ function runCcglm(tasks, strategy) {
     finishAt.set(t.id, own + Math.max(0, ...t.deps.map((d) => finishAt.get(d) ?? 0)));
   }
   detail.agentsPath = Math.max(...finishAt.values()) / 1000;
-  rmSync(dir, { recursive: true, force: true });
+  // A failed run's files stay, for a look at why (their folder is in the stderr line printed).
+  if (result.status === 0) rmSync(dir, { recursive: true, force: true });
   return {
     makespan,
     completed,
@@ -182,7 +183,7 @@ function runCcglm(tasks, strategy) {
 }
 
 function runMake(tasks) {
-  const dir = mkdtempSync(path.join(benchRoot, 'ccglm-bench-make-'));
+  const dir = mkdtempSync(path.join(diskRoot, 'ccglm-bench-make-'));
   const lines = [`all: ${tasks.map((t) => `${t.id}.done`).join(' ')}`, ''];
   for (const t of tasks)
     lines.push(
@@ -200,33 +201,37 @@ function runMake(tasks) {
 
 const tasks = makeDag(TASKS);
 const critical = LEVELS * 1;
-// Each side runs BENCH_REPEAT times (default 3), alternating, and is judged by its best run: on a
-// shared 2-core VM a single run can lose a second to a neighbour (make itself varies by ~1 s).
+// Each configuration runs BENCH_REPEAT times (default 3), interleaved with the others so a noisy
+// neighbour on the shared 2-core VM hits all alike, and is judged by its median run.
 const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 const strategies = (process.env.BENCH_STRATEGIES ?? 'eager,waves').split(',');
 console.log(
   `${tasks.length} tasks, depth ${LEVELS}, 1 s each; critical path ${critical} s; unlimited concurrency; ` +
-    `files in ${benchRoot}; best of ${repeat} (${new Date().toISOString()})`,
+    `make in ${diskRoot}; median of ${repeat} (${new Date().toISOString()})`,
 );
+const configs = [];
+for (const side of sides)
+  for (const variant of variants)
+    for (const strategy of strategies) configs.push({ side, variant, strategy, runs: [] });
 const makes = [];
-const runs = new Map(strategies.map((s) => [s, []]));
 for (let i = 0; i < repeat; i += 1) {
   // BENCH_MAKE=skip leaves make out (quick comparisons of ccglm alone).
   if (process.env.BENCH_MAKE !== 'skip') makes.push(runMake(tasks));
-  for (const strategy of strategies) runs.get(strategy).push(runCcglm(tasks, strategy));
+  for (const c of configs) c.runs.push(runCcglm(tasks, c.strategy, c.side, c.variant));
 }
 const list = (values) => values.map((v) => v.toFixed(2)).join(', ');
-const make = makes.length > 0 ? Math.min(...makes) : NaN;
+const make = makes.length > 0 ? median(makes) : NaN;
 if (makes.length > 0)
   console.log(
-    `  make -j            makespan ${make.toFixed(2)} s   ${(make / critical).toFixed(2)}× critical path   (runs: ${list(makes)})`,
+    `  make -j                        makespan ${make.toFixed(2)} s   ${(make / critical).toFixed(2)}× critical path   (runs: ${list(makes)})`,
   );
-for (const strategy of strategies) {
-  const all = runs.get(strategy);
-  const r = [...all].sort((a, b) => a.makespan - b.makespan)[0];
+for (const { side, variant, strategy, runs: all } of configs) {
+  const r = [...all].sort((a, b) => a.makespan - b.makespan)[Math.floor(all.length / 2)];
+  const name = `${side.label} ${variant} ${strategy}`;
+  const where = variantSetup(variant).root;
   console.log(
-    `  ccglm ${strategy.padEnd(6)}      makespan ${r.makespan.toFixed(2)} s   ${(r.makespan / critical).toFixed(2)}× critical path   ${makes.length > 0 ? `${(r.makespan / make).toFixed(2)}× make   ` : ''}` +
-      `handoff median ${median(r.handoffs).toFixed(0)} ms, p90 ${p90(r.handoffs).toFixed(0)} ms   (${r.completed}/${tasks.length} completed, exit ${r.exit}; runs: ${list(all.map((x) => x.makespan))})`,
+    `  ${name.padEnd(30)} makespan ${r.makespan.toFixed(2)} s   ${(r.makespan / critical).toFixed(2)}× critical path   ${makes.length > 0 ? `${(r.makespan / make).toFixed(2)}× make   ` : ''}` +
+      `handoff median ${median(r.handoffs).toFixed(0)} ms, p90 ${p90(r.handoffs).toFixed(0)} ms   (${r.completed}/${tasks.length} completed, exit ${r.exit}; ${where}; runs: ${list(all.map((x) => x.makespan))})`,
   );
   if (r.detail.finish.length > 0)
     console.log(
@@ -244,6 +249,8 @@ for (const strategy of strategies) {
       `    critical chain (launch+finish ms): ${r.detail.chain.map((c) => `${c.id} ${c.launch.toFixed(0)}+${c.finish.toFixed(0)}`).join(', ')}`,
     );
   }
-  for (const x of all) if (x.exit !== 0) console.log(`    a run exited ${x.exit}: ${x.stderr}`);
+  for (const x of all)
+    if (x.exit !== 0)
+      console.log(`    a run exited ${x.exit}: ${x.stderr.split('\n').slice(-3).join(' ')}`);
 }
 console.log('  targets: eager ≤ 1.10× critical path and ≤ 1.10× make; median handoff ≤ 100 ms');

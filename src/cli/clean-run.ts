@@ -3,16 +3,12 @@ import { compilePlan } from '../graph/compile.js';
 import { resolveLogDir } from '../jobs/ids.js';
 import { parseAge, pruneJobs } from '../jobs/prune.js';
 import { formatDuration } from '../jobs/format.js';
-import { git, isDirty, revParse, worktreesByBranch } from '../run/git.js';
+import { cleanTaskWorktrees } from '../run/clean.js';
 import { resolveRepos } from '../run/repos.js';
-import { planIdOf } from '../run/run.js';
+import { planIdOf } from '../run/run-options.js';
 import { readPlanOrThrow } from './plan-input.js';
 
-/**
- * Removes the plan's task worktrees whose branch is merged (or has no commits) and that are clean.
- * A task worktree is one on a task branch of the plan (`feature-<plan>--<task>`, wherever a run's
- * `--worktree-root` put it), or any worktree under `<worktree-root>/<plan>`.
- */
+/** Removes the plan's merged, clean task worktrees (src/run/clean.ts) and says what it did. */
 export async function cleanWorktrees(
   plan: string,
   worktreeRoot: string,
@@ -23,48 +19,23 @@ export async function cleanWorktrees(
   const compiled = compilePlan(await readPlanOrThrow(planPath), plan);
   const planId = planIdOf(planPath);
   const integration = `feature-${planId}`;
-  const root = path.join(path.resolve(worktreeRoot), planId);
   const byTask = await resolveRepos(compiled.plan.tasks, planPath, repos);
-  // A task's branch, or a later attempt's (`<branch>-2`); not another plan's whose name starts alike.
-  const taskBranches = new Set(compiled.plan.tasks.map((task) => `${integration}--${task.id}`));
-  let removed = 0;
-  let kept = 0;
-  for (const repo of new Map([...byTask.values()].map((r) => [r.path, r])).values()) {
-    for (const [branch, dir] of await worktreesByBranch(repo.path)) {
-      if (branch === integration) continue;
-      const taskBranch = taskBranches.has(branch) || taskBranches.has(branch.replace(/-\d+$/, ''));
-      if (!taskBranch && !dir.startsWith(`${root}${path.sep}`)) continue;
-      const tip = await revParse(repo.path, branch);
-      const merged =
-        tip !== undefined &&
-        (await git(repo.path, ['merge-base', '--is-ancestor', tip, integration])).ok;
-      const dirty = await isDirty(dir);
-      if (!merged || dirty) {
-        kept += 1;
-        process.stdout.write(
-          `kept    ${dir} (${dirty ? 'uncommitted changes' : `unmerged commits on ${branch}`})\n`,
-        );
-        continue;
-      }
-      if (!dryRun) {
-        const result = await git(repo.path, ['worktree', 'remove', dir]);
-        if (!result.ok) {
-          kept += 1;
-          process.stdout.write(
-            `kept    ${dir} (git worktree remove failed: ${result.stderr.trim()})\n`,
-          );
-          continue;
-        }
-        await git(repo.path, ['branch', '-d', branch]);
-      }
-      removed += 1;
-      process.stdout.write(
-        `${dryRun ? 'would remove' : 'removed'} ${dir} (${branch} is merged into ${integration})\n`,
-      );
-    }
-  }
+  const results = await cleanTaskWorktrees(
+    new Map([...byTask.values()].map((r) => [r.path, r])).values(),
+    integration,
+    new Set(compiled.plan.tasks.map((task) => `${integration}--${task.id}`)),
+    path.join(path.resolve(worktreeRoot), planId),
+    dryRun,
+  );
+  for (const { dir, branch, kept } of results)
+    process.stdout.write(
+      kept !== undefined
+        ? `kept    ${dir} (${kept})\n`
+        : `${dryRun ? 'would remove' : 'removed'} ${dir} (${branch} is merged into ${integration})\n`,
+    );
+  const removed = results.filter((r) => r.kept === undefined).length;
   process.stdout.write(
-    `${removed} worktree(s) ${dryRun ? 'to remove' : 'removed'}, ${kept} kept\n`,
+    `${removed} worktree(s) ${dryRun ? 'to remove' : 'removed'}, ${results.length - removed} kept\n`,
   );
   return 0;
 }

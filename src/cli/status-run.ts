@@ -4,7 +4,7 @@ import { buildRunModel, runChain, type RunModel } from '../report/model.js';
 import { Progress } from '../report/progress.js';
 import { durationsOf } from '../report/record.js';
 import { renderStatus, statusExitCode } from '../report/status.js';
-import { planIdOf } from '../run/run.js';
+import { planIdOf } from '../run/run-options.js';
 
 /** The model of a plan's latest run (and the runs it resumed). */
 export function modelOf(facts: RunFacts, now: number): RunModel {

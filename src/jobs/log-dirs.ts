@@ -4,10 +4,13 @@ import path from 'node:path';
 
 const HOUR_MS = 3_600_000;
 
-/** Other `cc-glm-jobs*` folders beside the log dir or in /tmp (where the shell runner's lived). */
-export function findOtherLogDirs(logDir: string): string[] {
+/**
+ * Other `cc-glm-jobs*` folders beside the log dir or in `sharedTmp` (/tmp, where the shell runner's
+ * lived; `$CCGLM_SHARED_TMP` moves it, so tests do not read the real /tmp).
+ */
+export function findOtherLogDirs(logDir: string, sharedTmp = '/tmp'): string[] {
   const found = new Set<string>();
-  for (const parent of new Set([path.dirname(logDir), '/tmp'])) {
+  for (const parent of new Set([path.dirname(logDir), sharedTmp])) {
     let names: string[] = [];
     try {
       names = fs.readdirSync(parent);
@@ -47,7 +50,7 @@ export function multiLogDirWarning(
   env: NodeJS.ProcessEnv,
   now = Date.now(),
 ): string[] {
-  const others = findOtherLogDirs(logDir);
+  const others = findOtherLogDirs(logDir, env['CCGLM_SHARED_TMP'] || undefined);
   if (others.length === 0) return [];
   const file = stateFile(env);
   const key = [logDir, ...others].join('\n');

@@ -14,7 +14,7 @@ import type { RunEvent } from '../run/events.js';
 import { liveLockHolder, type LockInfo } from '../run/lock.js';
 import { planHome, stateDirOf, type PlanHome } from '../run/plan-home.js';
 import { RunStateFile, type RunState } from '../run/run-state.js';
-import { planIdOf } from '../run/run.js';
+import { planIdOf } from '../run/run-options.js';
 import {
   durationsOf,
   eventsFileOf,

@@ -1,13 +1,23 @@
 /**
- * git with argument arrays (never a shell), forked here or by the run's spawner: branches,
- * worktrees, merges, diffs.
+ * The one place ccglm runs git: argument arrays (never a shell), one process per command, the
+ * result with its exit code, signal and the command itself. Every git operation of a run is a git
+ * command (branches, worktrees, merges with `merge-tree --write-tree`, `commit-tree`, `update-ref`,
+ * diffs); nothing here reads `.git` or writes git objects itself.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { runCommand, type CommandResult } from './run-command.js';
-import { SpawnerClient } from './spawner-client.js';
+import { execFile } from 'node:child_process';
+import os from 'node:os';
 
-export type GitResult = CommandResult;
+export interface GitResult {
+  ok: boolean;
+  /** The exit code (1 when git could not be started or was killed by a signal). */
+  code: number;
+  /** The signal that ended git, if one did. */
+  signal: NodeJS.Signals | null;
+  /** `git <args…>` as run (for messages). */
+  command: string;
+  stdout: string;
+  stderr: string;
+}
 
 export interface GitOptions {
   /** Written to git's stdin (e.g. for `update-ref --stdin`). */
@@ -22,44 +32,45 @@ export interface GitOptions {
 /** Lower CPU priority for background git work (niceness 10; an unprivileged process may lower its own). */
 const BACKGROUND_NICENESS = 10;
 
-/** While set, git runs through a spawner process rather than forking this one (see spawner.ts). */
-let spawner: SpawnerClient | undefined;
-
-/**
- * From now on git() runs git through a spawner process (started now); the function returned ends
- * that. For a long-lived process that runs many git commands: `ccglm run`.
- */
-export function useSpawner(): () => void {
-  const client = new SpawnerClient(gitEnv());
-  client.start();
-  spawner = client;
-  return () => {
-    client.close();
-    if (spawner === client) spawner = undefined;
-  };
-}
-
+/** Runs git to its end; never throws (a start Node refuses, e.g. a NUL in an argument, fails it). */
 export function git(cwd: string, args: string[], options: GitOptions = {}): Promise<GitResult> {
-  const niceness = options.background === true ? BACKGROUND_NICENESS : undefined;
-  const viaSpawner = spawner?.run('git', args, {
-    cwd,
-    ...(options.input !== undefined ? { input: options.input } : {}),
-    ...(niceness !== undefined ? { niceness } : {}),
-  });
-  if (viaSpawner !== undefined) return viaSpawner;
-  return new Promise((resolve) =>
-    runCommand(
-      {
-        file: 'git',
+  const command = `git ${args.join(' ')}`;
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = execFile(
+        'git',
         args,
-        cwd,
-        env: gitEnv(),
-        ...(options.input !== undefined ? { input: options.input } : {}),
-        ...(niceness !== undefined ? { niceness } : {}),
-      },
-      resolve,
-    ),
-  );
+        { cwd, env: gitEnv(), maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error === null)
+            return resolve({ ok: true, code: 0, signal: null, command, stdout, stderr });
+          const code = typeof error.code === 'number' ? error.code : 1;
+          const signal = error.signal ?? null;
+          resolve({ ok: false, code, signal, command, stdout, stderr: stderr || error.message });
+        },
+      );
+    } catch (error) {
+      resolve({
+        ok: false,
+        code: 1,
+        signal: null,
+        command,
+        stdout: '',
+        stderr: (error as Error).message,
+      });
+      return;
+    }
+    if (options.background === true && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, BACKGROUND_NICENESS);
+      } catch {
+        // already gone, or not allowed: it runs at normal priority
+      }
+    }
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
+  });
 }
 
 /** Like git(), but a failure throws with git's own message. */
@@ -71,7 +82,7 @@ export async function gitOrThrow(
   const result = await git(cwd, args, options);
   if (!result.ok)
     throw new Error(
-      `git ${args.join(' ')} failed in ${cwd}: ${result.stderr.trim() || `exit ${result.code}`}`,
+      `${result.command} failed in ${cwd}: ${result.stderr.trim() || `exit ${result.code}`}`,
     );
   return result.stdout;
 }
@@ -102,6 +113,24 @@ export async function revParse(cwd: string, rev: string): Promise<string | undef
 
 export async function branchExists(cwd: string, branch: string): Promise<boolean> {
   return (await revParse(cwd, `refs/heads/${branch}`)) !== undefined;
+}
+
+/** A branch's tip and the worktree it is checked out in (`for-each-ref`, one git process). */
+export async function branchState(
+  cwd: string,
+  branch: string,
+): Promise<{ tip: string | undefined; worktree: string | undefined }> {
+  const ref = `refs/heads/${branch}`;
+  const out = await gitOrThrow(cwd, [
+    'for-each-ref',
+    '--format=%(refname)%00%(objectname)%00%(worktreepath)',
+    ref,
+  ]);
+  for (const line of out.split('\n')) {
+    const [name, tip, worktree] = line.split('\0');
+    if (name === ref) return { tip, worktree: worktree === '' ? undefined : worktree };
+  }
+  return { tip: undefined, worktree: undefined };
 }
 
 /** Where each branch is checked out: branch -> worktree path. */
@@ -192,68 +221,4 @@ export async function mergeTrees(cwd: string, ours: string, theirs: string): Pro
   if (result.code === 1 && lines.length > 1)
     return { kind: 'conflict', files: [...new Set(lines.slice(1))] };
   return { kind: 'unsupported' };
-}
-
-/**
- * Where each branch is checked out, read from the repository's files (no git process, and no
- * trouble with a worktree another git is adding right now): branch -> worktree folder. A branch in
- * the middle of a rebase or bisect counts as checked out, as git counts it; a worktree whose folder
- * is gone does not. Undefined when the files cannot tell (a reftable repository): ask git instead.
- */
-export function checkedOutBranches(
-  commonDir: string,
-  mainWorktree: string | undefined,
-  /** Only where this branch is checked out (the map has it or nothing). */
-  only?: string,
-): Map<string, string> | undefined {
-  const map = new Map<string, string>();
-  let unknown = false;
-  const read = (file: string) => {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch {
-      return undefined;
-    }
-  };
-  const branchesOf = (gitDir: string): string[] => {
-    // One listing tells which files to read (a read of a missing file costs an exception).
-    let entries: Set<string>;
-    try {
-      entries = new Set(readdirSync(gitDir));
-    } catch {
-      return [];
-    }
-    const has = (name: string) => entries.has(name);
-    const head = has('HEAD') ? read(path.join(gitDir, 'HEAD')) : undefined;
-    if (head === 'ref: refs/heads/.invalid') unknown = true;
-    const names = [
-      head?.startsWith('ref: refs/heads/') === true ? head.slice('ref: refs/heads/'.length) : '',
-      // A rebase or a bisect detaches HEAD but still holds its branch.
-      ...['rebase-merge', 'rebase-apply']
-        .filter(has)
-        .map((d) => (read(path.join(gitDir, d, 'head-name')) ?? '').replace(/^refs\/heads\//, '')),
-      has('BISECT_START') ? (read(path.join(gitDir, 'BISECT_START')) ?? '') : '',
-    ];
-    return names.filter((name) => name !== '' && name !== 'detached HEAD');
-  };
-  if (mainWorktree !== undefined)
-    for (const branch of branchesOf(commonDir))
-      if (only === undefined || branch === only) map.set(branch, mainWorktree);
-  let names: string[] = [];
-  try {
-    names = readdirSync(path.join(commonDir, 'worktrees'));
-  } catch {
-    // no linked worktrees
-  }
-  for (const name of names) {
-    const admin = path.join(commonDir, 'worktrees', name);
-    const branches = branchesOf(admin).filter((branch) => only === undefined || branch === only);
-    if (branches.length === 0) continue;
-    const gitdir = read(path.join(admin, 'gitdir'));
-    // A worktree being added has no gitdir file yet: it counts. One whose folder is gone does not.
-    const dir = gitdir === undefined ? admin : path.dirname(gitdir);
-    if (gitdir !== undefined && !existsSync(dir)) continue;
-    for (const branch of branches) map.set(branch, dir);
-  }
-  return unknown ? undefined : map;
 }

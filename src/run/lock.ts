@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { CcglmError, ExitCode } from '../errors.js';
+import { isNumber, isObject, isString, parseAs } from './json-shape.js';
 
 export interface LockInfo {
   pid: number;
@@ -17,6 +18,11 @@ export interface LockInfo {
   /** The owner's --log-dir (its jobs' files). */
   logDir?: string;
 }
+
+const isLockInfo = isObject<LockInfo>(
+  { pid: isNumber, startTime: isString, host: isString, plan: isString, startedAt: isString },
+  { logDir: isString },
+);
 
 export function processStartTime(pid: number): string | undefined {
   try {
@@ -41,11 +47,12 @@ export interface PlanLock {
   staleFrom?: LockInfo;
 }
 
+/** The lock's holder; undefined when there is none, or it is unreadable or malformed (a crashed writer). */
 function readLock(lockFile: string): LockInfo | undefined {
   try {
-    return JSON.parse(readFileSync(lockFile, 'utf8')) as LockInfo;
+    return parseAs(readFileSync(lockFile, 'utf8'), isLockInfo);
   } catch {
-    return undefined; // none, or unreadable: a crashed writer
+    return undefined;
   }
 }
 
@@ -90,8 +97,8 @@ export function acquirePlanLock(
       const lock: PlanLock = {
         release: () => {
           try {
-            const current = JSON.parse(readFileSync(lockFile, 'utf8')) as LockInfo;
-            if (current.pid === info.pid && current.startTime === info.startTime)
+            const current = readLock(lockFile);
+            if (current?.pid === info.pid && current.startTime === info.startTime)
               rmSync(lockFile, { force: true });
           } catch {
             /* already gone */

@@ -4,9 +4,18 @@
  * starting them again, and a plain re-run sees them and refuses.
  */
 import { readFileSync } from 'node:fs';
-import type { Provider } from '../agent/provider.js';
+import { PROVIDERS, type Provider } from '../agent/provider.js';
 import type { Strategy } from '../schedule/scheduler.js';
 import { writeFileAtomicSync } from '../jobs/store.js';
+import {
+  isBoolean,
+  isNumber,
+  isObject,
+  isOneOf,
+  isRecordOf,
+  isString,
+  parseAs,
+} from './json-shape.js';
 
 export interface StartedTask {
   jobId: string;
@@ -51,16 +60,52 @@ export interface RunState {
   tasks: Record<string, StartedTask>;
 }
 
+const isStartedTask = isObject<StartedTask>(
+  {
+    jobId: isString,
+    branch: isString,
+    base: isString,
+    worktree: isString,
+    repo: isString,
+    repoPath: isString,
+    startedAt: isNumber,
+    attempt: isNumber,
+  },
+  { ended: isBoolean },
+);
+
+const isRunSettings = isObject<RunSettings>(
+  {
+    logDir: isString,
+    worktreeRoot: isString,
+    pty: isBoolean,
+    strategy: isOneOf<Strategy>(['waves', 'eager']),
+    concurrency: isNumber,
+    isolation: isOneOf(['task', 'repo'] as const),
+  },
+  { agent: isString, agentCmd: isString, model: isString, repos: isString },
+);
+
+export const isRunState = isObject<RunState>(
+  { plan: isString, planId: isString, tasks: isRecordOf(isStartedTask) },
+  { logDir: isString, provider: isOneOf(PROVIDERS), settings: isRunSettings },
+);
+
 export class RunStateFile {
   constructor(readonly file: string) {}
 
-  /** The state an earlier run left, if any (unreadable counts as none: nothing to adopt). */
+  /**
+   * The state an earlier run left, if any. Unreadable, or not of a run state's shape (checked field
+   * by field), counts as none: nothing to adopt.
+   */
   load(): RunState | undefined {
+    let text: string;
     try {
-      return JSON.parse(readFileSync(this.file, 'utf8')) as RunState;
+      text = readFileSync(this.file, 'utf8');
     } catch {
       return undefined;
     }
+    return parseAs(text, isRunState);
   }
 
   /** Its folder exists: the plan's lock, beside it, made it. */

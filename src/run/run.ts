@@ -19,7 +19,6 @@ import {
   readJob,
   readMeta,
   readOutcome,
-  resolveLogDir,
   restartJob,
   SharedHost,
   startJob,
@@ -29,10 +28,10 @@ import {
 } from '../jobs/index.js';
 import { renderDiagnostics } from '../plan/render.js';
 import type { Task, TaskStatus } from '../plan/types.js';
-import { Scheduler, type ContinueMode, type Strategy } from '../schedule/scheduler.js';
+import { Scheduler } from '../schedule/scheduler.js';
 import { readPlanFile } from '../read-plan-file.js';
-import type { RunEvent, TaskEndStatus } from './events.js';
-import { branchCommits, filesChanged, git, useSpawner } from './git.js';
+import type { TaskEndStatus } from './events.js';
+import { branchCommits, filesChanged, git } from './git.js';
 import { acquirePlanLock } from './lock.js';
 import { PlanWriter } from './plan-writer.js';
 import { planHome, stateDirOf, type PlanHome } from './plan-home.js';
@@ -47,94 +46,18 @@ import {
   withEarlierAttempt,
   type JobFacts,
 } from './task-log.js';
-import { RunStateFile, type RunSettings, type RunState } from './run-state.js';
+import { RunStateFile, type RunState } from './run-state.js';
+import {
+  planIdOf,
+  resolveOptions,
+  settingsOf,
+  type ResolvedOptions,
+  type RunOptions,
+} from './run-options.js';
 import { failedMergeBranch, mergeFailedLine, readRetryBranch } from './merge-retry.js';
-import { scopeDrift, Workspace, type TaskWorkspace } from './workspace.js';
-
-export interface RunOptions {
-  plan: string;
-  dryRun?: boolean;
-  strategy?: Strategy;
-  concurrency?: number;
-  continue?: ContinueMode;
-  only?: string[];
-  from?: string;
-  agent?: string;
-  agentCmd?: string;
-  model?: string;
-  /** The claude agent's provider (default: auto-detected by the preflight, see provider.ts). */
-  provider?: Provider;
-  /** Only the preflight: print each check, start and change nothing. */
-  check?: boolean;
-  /** Where the jobs' files go (default: with --resume the dead run's, else $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs). */
-  logDir?: string;
-  /** Where task worktrees go (default: with --resume the dead run's, else /tmp/agents). */
-  worktreeRoot?: string;
-  isolation?: 'task' | 'repo';
-  repos?: string;
-  resume?: boolean;
-  detach?: boolean;
-  push?: boolean;
-  pty?: boolean;
-  stallMinutes?: number;
-  maxRetries?: number;
-  /** Health-check interval (default 5 s). */
-  checkIntervalMs?: number;
-  emit: (event: RunEvent) => void;
-  /** Where the summary and diagnostics go. */
-  print: (text: string) => void;
-  now?: () => number;
-  /** Resolves when the user interrupts (SIGINT/SIGTERM). */
-  interrupted?: Promise<'SIGINT' | 'SIGTERM'>;
-  /** Resolves on a second interrupt: every agent is killed at once, the plan recorded, the run ends. */
-  forced?: Promise<'SIGINT' | 'SIGTERM'>;
-}
-
-/** The options a run goes with: those given, else (--resume) the dead run's, else the defaults. */
-type ResolvedOptions = RunOptions & { logDir: string; worktreeRoot: string };
-
-/**
- * `--resume` goes on with the settings of the run it takes over (its state's), except those given:
- * the command a refused re-run prints works as typed, whatever flags the dead run had.
- */
-function resolveOptions(given: RunOptions, saved: RunSettings | undefined): ResolvedOptions {
-  const agentGiven = given.agent !== undefined || given.agentCmd !== undefined;
-  const agent = agentGiven ? given.agent : saved?.agent;
-  const agentCmd = agentGiven ? given.agentCmd : saved?.agentCmd;
-  const model = given.model ?? saved?.model;
-  const repos = given.repos ?? saved?.repos;
-  const savedConcurrency = saved?.concurrency === 0 ? Infinity : saved?.concurrency;
-  return {
-    ...given,
-    logDir: given.logDir ?? saved?.logDir ?? resolveLogDir(undefined, process.env),
-    worktreeRoot: given.worktreeRoot ?? saved?.worktreeRoot ?? path.resolve('/tmp/agents'),
-    ...(agent !== undefined ? { agent } : {}),
-    ...(agentCmd !== undefined ? { agentCmd } : {}),
-    ...(model !== undefined ? { model } : {}),
-    ...(repos !== undefined ? { repos } : {}),
-    pty: given.pty ?? saved?.pty ?? true,
-    strategy: given.strategy ?? saved?.strategy ?? 'waves',
-    concurrency: given.concurrency ?? savedConcurrency ?? 3,
-    isolation: given.isolation ?? saved?.isolation ?? 'task',
-  };
-}
-
-/** What the run state keeps of a run's options (see resolveOptions). */
-function settingsOf(options: ResolvedOptions): RunSettings {
-  const concurrency = options.concurrency ?? 3;
-  return {
-    logDir: options.logDir,
-    worktreeRoot: options.worktreeRoot,
-    ...(options.agent !== undefined ? { agent: options.agent } : {}),
-    ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
-    ...(options.model !== undefined ? { model: options.model } : {}),
-    ...(options.repos !== undefined ? { repos: options.repos } : {}),
-    pty: options.pty ?? true,
-    strategy: options.strategy ?? 'waves',
-    concurrency: Number.isFinite(concurrency) ? concurrency : 0,
-    isolation: options.isolation ?? 'task',
-  };
-}
+import { scopeDrift } from './scope-drift.js';
+import { Workspace } from './workspace.js';
+import type { TaskWorkspace } from './worktree-pool.js';
 
 interface RunningTask {
   id: string;
@@ -160,40 +83,19 @@ interface TaskEndDetails {
 /** How often one task is started again after its agent hit a rate limit. */
 const MAX_RATE_LIMIT_RETRIES = 3;
 
-export function planIdOf(planPath: string): string {
-  const base = path
-    .basename(planPath)
-    .replace(/\.md$/i, '')
-    .replace(/[-_.]?plan$/i, '');
-  const clean = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
-  return clean.length > 0 ? clean : 'plan';
-}
-
 export async function runPlan(options: RunOptions): Promise<number> {
   // The job host (a Node start-up) starts first, beside reading the plan: the first agents wait
-  // for it. The git spawner (another) starts once the first tasks are launched: until then this
-  // process, still small, forks git itself, and on 2 cores the spawner's start-up held the first
-  // launches back (~40 ms). A dry run or --check starts neither; a refused plan ends the host unused.
+  // for it. A dry run or --check does not start it; a refused plan ends the host unused.
   const host = new SharedHost();
   if (options.dryRun !== true && options.check !== true) host.start();
-  let endSpawner: (() => void) | undefined;
-  let ended = false;
   try {
-    return await runWith(options, host, () => {
-      if (!ended) endSpawner ??= useSpawner();
-    });
+    return await runWith(options, host);
   } finally {
-    ended = true;
     host.close();
-    endSpawner?.();
   }
 }
 
-async function runWith(
-  given: RunOptions,
-  host: SharedHost,
-  startSpawner: () => void,
-): Promise<number> {
+async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   const now = given.now ?? Date.now;
   const planPath = path.resolve(given.plan);
   const read = await readPlanFile(planPath);
@@ -234,7 +136,7 @@ async function runWith(
         2,
       );
 
-  const run = new Run(options, compiled, planPath, home, now, host, startSpawner);
+  const run = new Run(options, compiled, planPath, home, now, host);
   // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
   const preflight = await run.preflight(deps);
   if (options.check === true) {
@@ -301,8 +203,6 @@ class Run {
     private readonly now: () => number,
     /** One host process for all of this run's jobs (it outlives the run while they run). */
     private readonly host: SharedHost,
-    /** Routes the run's git commands through the spawner (see runPlan), once its first tasks are launched. */
-    private readonly startSpawner: () => void,
   ) {
     this.planId = planIdOf(planPath);
     this.writer = new PlanWriter(planPath);
@@ -403,21 +303,10 @@ class Run {
       this.options.checkIntervalMs ?? Math.min(5000, Math.max(200, stallMs / 2)),
     );
     try {
-      let first = true;
       while (!this.scheduler.isDone() && !this.detached) {
         const woke = new Promise<void>((resolve) => (this.wake = resolve));
         // Starts run side by side: preparing a worktree and launching a job take a while each.
-        const starts = this.scheduler.ready(this.now()).map((id) => this.startTaskSafely(id));
-        if (first) {
-          // After the first launches; a launch that waits long (auth, a slow host) holds it a second at most.
-          const soon = setTimeout(this.startSpawner, 1000);
-          soon.unref();
-          void Promise.allSettled(starts).then(() => {
-            clearTimeout(soon);
-            this.startSpawner();
-          });
-        }
-        first = false;
+        for (const id of this.scheduler.ready(this.now())) void this.startTaskSafely(id);
         this.prepareUpcoming();
         if (this.scheduler.isDone()) break;
         const resumeAt = this.scheduler.resumeAt;
@@ -546,7 +435,7 @@ class Run {
       promptFile,
       repo: repo.name,
       worktree: ws.worktree,
-      pty: this.options.pty ?? true,
+      pty: this.options.pty ?? false,
       command: job.command,
       env: job.env,
       headless: job.headless,
@@ -756,8 +645,7 @@ class Run {
       return;
     }
     log.push(`merged into ${this.workspace.integrationBranch}`);
-    const nothingToStart = this.scheduler.state().every((t) => t.state !== 'pending');
-    this.workspace.removeLater(running.ws, finish.tip, nothingToStart);
+    void this.workspace.release(running.ws, finish.tip);
     await this.finishRunning(running, 'Completed', {
       exitCode: 0,
       commits: finish.commits,
@@ -784,7 +672,7 @@ class Run {
     const merged = await git(ws.repo.path, ['merge-base', '--is-ancestor', log.tip, integration]);
     if (!merged.ok) return false;
     const files = await filesChanged(ws.repo.path, ws.base, ws.branch).catch(() => [] as string[]);
-    this.workspace.removeLater(ws, log.tip);
+    void this.workspace.release(ws, log.tip);
     await this.finishRunning(running, 'Completed', {
       exitCode: 0,
       commits: log.commits,
@@ -845,7 +733,7 @@ class Run {
       });
       return true;
     }
-    if (found.worktree !== '') this.workspace.removeLater(ws, found.tip);
+    if (found.worktree !== '') void this.workspace.release(ws, found.tip);
     await this.endTask(task.id, 'Completed', {
       commits: finish.commits,
       filesEdited: finish.filesEdited,

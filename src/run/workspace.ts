@@ -1,11 +1,11 @@
 /**
  * The task worktrees of a run: one per task, branched from the integration branch (integration.ts),
- * made ahead while dependencies run, merged back when the task completes, removed once merged.
+ * made ahead while dependencies run, merged back when the task completes, then reused by the next
+ * task of the repo (a pool) and removed at the end of the run.
  * Worktrees with work in them are never deleted.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { locationMatcher } from '../graph/path-match.js';
 import type { ResolvedRepo } from './repos.js';
 import {
   branchCommits,
@@ -19,19 +19,11 @@ import {
 } from './git.js';
 import { IntegrationBranch } from './integration.js';
 import { RepoQueues, type RepoQueue } from './repo-queue.js';
+import { BranchDeletions, readdirOrNone, removeIfEmpty } from './worktree-cleanup.js';
+import { WorktreePool, type TaskWorkspace } from './worktree-pool.js';
 
-/** How long a merged worktree's removal waits after its task ended (see removeLater). */
-const REMOVAL_PAUSE_MS = 300;
 /** How long making a worktree ahead waits after its task became upcoming (see prepareAhead). */
 const AHEAD_PAUSE_MS = 200;
-
-export interface TaskWorkspace {
-  repo: ResolvedRepo;
-  worktree: string;
-  branch: string;
-  /** The integration branch's commit the task started from. */
-  base: string;
-}
 
 export type FinishResult =
   | { ok: true; commits: string[]; filesEdited: string[]; tip: string }
@@ -51,11 +43,13 @@ export class Workspace {
   /** Worktree removals under way (off the path from one task's end to the next one's start). */
   private readonly removals = new Set<Promise<unknown>>();
   /** Per repo: branches of removed worktrees, deleted together when the run settles. */
-  private readonly deletions = new Map<string, { ref: string; tip: string }[]>();
+  private readonly deletions = new BranchDeletions();
   /** Pauses not over yet (see pause), each as the function that ends it. */
   private readonly pauses = new Set<() => void>();
   /** Worktrees made ahead of their task's start, by task id. */
   private readonly ahead = new Map<string, AheadEntry>();
+  /** Merged, clean task worktrees waiting to be reused by the next task (see release). */
+  private readonly pool = new WorktreePool();
 
   constructor(
     readonly planId: string,
@@ -162,34 +156,15 @@ export class Workspace {
     this.track(this.worktreeQueue(ws.repo).run(() => this.remove(ws, ws.base), 'idle'));
   }
 
-  /** Branch deletions wait for the end of the run, where one git call makes them all. */
-  private deleteBranchLater(repo: ResolvedRepo, branch: string, tip: string): void {
-    let list = this.deletions.get(repo.path);
-    if (list === undefined) {
-      list = [];
-      this.deletions.set(repo.path, list);
-    }
-    list.push({ ref: `refs/heads/${branch}`, tip });
-  }
-
-  /** Deletes the branches of removed worktrees, each only while it still points where it did. */
-  private async deleteBranches(): Promise<void> {
-    for (const [repoPath, list] of this.deletions) {
-      this.deletions.delete(repoPath);
-      const lines = list.map(({ ref, tip }) => `delete ${ref} ${tip}\n`).join('');
-      const background = { background: true };
-      if ((await git(repoPath, ['update-ref', '--stdin'], { input: lines, ...background })).ok)
-        continue;
-      // One of them moved (the transaction is all or nothing): delete the others one by one.
-      for (const { ref, tip } of list)
-        await git(repoPath, ['update-ref', '-d', ref, tip], background);
-    }
-  }
-
-  private track(work: Promise<unknown>): void {
-    const settled = work.catch(() => false);
+  /** Background work `settled()` waits for; the promise returned never rejects. */
+  private track(work: Promise<unknown>): Promise<void> {
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
     this.removals.add(settled);
     void settled.finally(() => this.removals.delete(settled));
+    return settled;
   }
 
   private async prepareTaskNow(
@@ -211,6 +186,8 @@ export class Workspace {
     const first = this.taskFolder(taskId, repo);
     if (!existsSync(first)) {
       mkdirSync(path.dirname(first), { recursive: true });
+      const reused = await this.pool.take(repo, first, wanted, base, this.deletions);
+      if (reused !== undefined) return reused;
       const add = ['worktree', 'add', '-b', wanted, first, base];
       if ((await git(repo.path, add, { background: ahead })).ok)
         return { repo, worktree: first, branch: wanted, base };
@@ -271,38 +248,20 @@ export class Workspace {
 
   /**
    * After the agent exited 0: commits? merge into the integration branch. The merged worktree is
-   * removed later (`removeLater`), off the path to the next task.
+   * released (`release`): reused by a later task, or removed at the end.
    */
   async finishTask(ws: TaskWorkspace, title: string, awaited = true): Promise<FinishResult> {
-    // What the task did is read in this process (git objects, no git start-up), beside the merge's
-    // first step; git log and git diff only where that cannot tell. (The agent has exited: its
-    // branch no longer moves.)
-    const diff =
-      this.isolation === 'task'
-        ? this.integration.taskDiff(ws.repo, ws.base, ws.branch)
-        : Promise.resolve(undefined);
-    const log = diff.then((read) =>
-      read?.history !== undefined && read.commits !== undefined
-        ? { tip: read.tip === ws.base ? undefined : read.tip, commits: read.commits }
-        : branchCommits(ws.repo.path, ws.base, ws.branch),
-    );
+    // What the task did (the agent has exited: its branch no longer moves): its commits, which the
+    // merge needs, and the files it edited, read beside the merge.
+    const log = branchCommits(ws.repo.path, ws.base, ws.branch);
     log.catch(() => undefined); // awaited below; a failure is reported there
-    const files = diff
-      .then((read) =>
-        // A deletion may be half of a rename, which git diff names by its new path only.
-        read?.history !== undefined && !read.deletes
-          ? read.files
-          : filesChanged(ws.repo.path, ws.base, ws.branch, { background: true }),
-      )
-      .catch(() => [] as string[]);
+    const files = filesChanged(ws.repo.path, ws.base, ws.branch, { background: true }).catch(
+      () => [] as string[],
+    );
     const merge =
       this.isolation === 'repo'
         ? ({ ok: true } as const)
-        : await this.integration.merge(
-            ws.repo,
-            { message: `Merge ${title}`, base: ws.base, log, diff },
-            awaited,
-          );
+        : await this.integration.merge(ws.repo, { message: `Merge ${title}`, log }, awaited);
     const { tip, commits } = await log;
     if (tip === undefined)
       return {
@@ -324,24 +283,18 @@ export class Workspace {
   }
 
   /**
-   * Removes a merged task's worktree and branch in the background, when no task is waiting for a
-   * worktree of that repo. `settled()` waits for all of them. What could not be removed is kept
-   * (`ccglm clean` removes it later when it is merged or empty).
+   * A merged task's worktree goes back to its repo's pool (worktree-pool.ts) for the next task of
+   * that repo, when clean; one with changes or untracked files is kept as it is. What is left in
+   * the pool is removed when the run settles.
    */
-  removeLater(ws: TaskWorkspace, tip: string, nothingToStart = false): void {
-    if (this.isolation === 'repo') return;
-    // A task's end is when its dependents start: the cleanup waits for the quiet that follows
-    // (when no task is left to start, there is none to wait for: the run is ending).
-    this.track(
-      this.pause(nothingToStart ? 0 : REMOVAL_PAUSE_MS).over.then(() =>
-        this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle'),
-      ),
-    );
+  release(ws: TaskWorkspace, tip: string): Promise<void> {
+    if (this.isolation === 'repo' || ws.branch === this.integration.name) return Promise.resolve();
+    return this.track(this.pool.add(ws, tip));
   }
 
   /**
    * A Completed task's worktree and branch that an earlier run left (it died before removing them):
-   * removed as `removeLater` does, only when the branch is merged into the integration branch; a
+   * removed as a released worktree is at the end, only when the branch is merged into the integration branch; a
    * worktree with changes or untracked files is kept (git refuses to remove it), and so its branch.
    */
   removeMerged(ws: TaskWorkspace): void {
@@ -360,15 +313,19 @@ export class Workspace {
     }
     // Its worktree is gone already: only git's note of it (pruned) and the branch are left.
     await git(ws.repo.path, ['worktree', 'prune'], { background: true });
-    this.deleteBranchLater(ws.repo, ws.branch, tip);
+    this.deletions.add(ws.repo, ws.branch, tip);
   }
 
   /** Waits for every removal, cutting their pauses short. */
   async settled(): Promise<void> {
     for (const end of [...this.pauses]) end();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
-    await this.deleteBranches();
-    await this.integration.close();
+    await Promise.all(
+      this.pool
+        .drain()
+        .map(({ ws, tip }) => this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle')),
+    );
+    await this.deletions.run();
     // Task folders left empty (an earlier attempt's `T3-2`, a checkout that could not be made) go,
     // and the plan's folder under the worktree root too once nothing is left in it.
     const planFolder = path.join(this.worktreeRoot, this.planId);
@@ -383,7 +340,7 @@ export class Workspace {
     });
     if (!removed.ok) return false;
     // Deleted only while it still points at the merged commit.
-    this.deleteBranchLater(ws.repo, ws.branch, tip);
+    this.deletions.add(ws.repo, ws.branch, tip);
     removeIfEmpty(path.dirname(ws.worktree));
     return true;
   }
@@ -396,28 +353,4 @@ interface AheadEntry {
   hurry: () => void;
   /** Its task will not start: not made, or removed once made. */
   dropped: boolean;
-}
-
-/** Files outside every declared location (paths, folders, globs). */
-export function scopeDrift(files: string[], locations: string[]): string[] {
-  if (locations.length === 0) return [];
-  const matchers = locations.map(locationMatcher);
-  return files.filter((file) => !matchers.some((match) => match(file)));
-}
-
-function readdirOrNone(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-/** Removes a folder when nothing is in it (a task's or the plan's folder of worktrees). */
-function removeIfEmpty(dir: string): void {
-  try {
-    if (readdirSync(dir).length === 0) rmdirSync(dir);
-  } catch {
-    /* not empty or gone: leave it */
-  }
 }

@@ -20,7 +20,11 @@ function job(...args: string[]) {
 }
 
 function jobWithEnv(extra: NodeJS.ProcessEnv, ...args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, CCGLM_STATE_DIR: path.join(root, 'state') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CCGLM_STATE_DIR: path.join(root, 'state'),
+    CCGLM_SHARED_TMP: path.join(root, 'tmp'),
+  };
   delete env['CC_GLM_LOG_DIR'];
   Object.assign(env, extra);
   const result = spawnSync(process.execPath, [ccglmBin, 'job', ...args], {
@@ -268,11 +272,12 @@ describe('reading commands', () => {
     const main = path.join(root, 'cc-glm-jobs');
     fs.mkdirSync(main);
     fs.mkdirSync(path.join(root, 'cc-glm-jobs-alt1'));
+    fs.mkdirSync(path.join(root, 'tmp', 'cc-glm-jobs-old'), { recursive: true });
     const byEnv = (...args: string[]) => jobWithEnv({ CC_GLM_LOG_DIR: main }, ...args);
     expect(job('status', '--log-dir', main).stderr).not.toContain('WARN');
     const first = byEnv('status').stderr;
     expect(first).toContain(
-      `WARN: Multiple log directories detected. Using: ${main}\nWARN: Alternative dirs found:\n  - ${root}/cc-glm-jobs-alt1\n`,
+      `WARN: Multiple log directories detected. Using: ${main}\nWARN: Alternative dirs found:\n  - ${root}/cc-glm-jobs-alt1\n  - ${root}/tmp/cc-glm-jobs-old\n`,
     );
     expect(byEnv('status').stderr).not.toContain('WARN');
   });

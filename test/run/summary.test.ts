@@ -7,8 +7,22 @@ const facts = Promise.resolve(
     [
       '/r/app',
       {
-        log: { ok: true, code: 0, stdout: 'abc Merge T1\n', stderr: '' },
-        remote: { ok: true, code: 0, stdout: 'origin\n', stderr: '' },
+        log: {
+          ok: true,
+          code: 0,
+          signal: null,
+          command: 'git log',
+          stdout: 'abc Merge T1\n',
+          stderr: '',
+        },
+        remote: {
+          ok: true,
+          code: 0,
+          signal: null,
+          command: 'git remote',
+          stdout: 'origin\n',
+          stderr: '',
+        },
       },
     ],
   ]),

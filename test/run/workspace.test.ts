@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkedOutBranches } from '../../src/run/git.js';
-import { Workspace, type TaskWorkspace } from '../../src/run/workspace.js';
+import { branchState } from '../../src/run/git.js';
+import { Workspace } from '../../src/run/workspace.js';
+import type { TaskWorkspace } from '../../src/run/worktree-pool.js';
 
 let dir: string;
 let repo: { name: string; path: string };
@@ -44,8 +45,12 @@ describe('Workspace (task isolation, real git)', () => {
     expect(git(repo.path, 'log', '-1', '--format=%s %p', 'feature-demo')).toMatch(
       /^Merge T1: one \w+ \w+$/,
     );
+    expect(git(repo.path, 'log', '-1', '--format=%B', 'feature-demo')).toBe('Merge T1: one');
+    expect(git(repo.path, 'reflog', '-1', '--format=%gs', 'feature-demo')).toBe(
+      'ccglm run: merge into feature-demo',
+    );
     expect(existsSync(path.join(dir, 'wt', 'demo', '_integration'))).toBe(false);
-    ws.removeLater(t1, done.ok ? done.tip : '');
+    ws.release(t1, done.ok ? done.tip : '');
     await ws.settled();
     expect(existsSync(t1.worktree)).toBe(false);
     expect(git(repo.path, 'branch', '--list', 'feature-demo--T1')).toBe('');
@@ -74,6 +79,34 @@ describe('Workspace (task isolation, real git)', () => {
     commitIn(t1, 'one.txt');
     expect(await ws.finishTask(t1, 'T1: one')).toMatchObject({ ok: true });
     expect(filesOn('feature-demo')).toEqual(expect.arrayContaining(['human.txt', 'one.txt']));
+  });
+
+  it("a merged task's worktree is reused by the next task (moved, new branch); a dirty one is kept", async () => {
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const t1 = await ws.prepareTask('T1', repo);
+    const dirty = await ws.prepareTask('T9', repo);
+    commitIn(t1, 'one.txt');
+    writeFileSync(path.join(t1.worktree, 'build.log'), 'ignored output\n');
+    writeFileSync(path.join(repo.path, '.git', 'info', 'exclude'), '*.log\n');
+    const done = await ws.finishTask(t1, 'T1: one');
+    commitIn(dirty, 'nine.txt');
+    const nine = await ws.finishTask(dirty, 'T9: nine');
+    writeFileSync(path.join(dirty.worktree, 'left.txt'), 'uncommitted\n');
+    // Released (in the background: awaited here), the clean one goes to the pool.
+    await ws.release(t1, done.ok ? done.tip : '');
+    await ws.release(dirty, nine.ok ? nine.tip : '');
+    const t2 = await ws.prepareTask('T2', repo);
+    expect(t2.worktree).toBe(path.join(dir, 'wt', 'demo', 'T2', 'app'));
+    expect(t2.branch).toBe('feature-demo--T2');
+    expect(existsSync(t1.worktree)).toBe(false);
+    expect(git(t2.worktree, 'rev-parse', 'HEAD')).toBe(git(repo.path, 'rev-parse', 'feature-demo'));
+    expect(git(t2.worktree, 'status', '--porcelain', '--ignored')).toBe('');
+    expect(existsSync(path.join(t2.worktree, 'nine.txt'))).toBe(true);
+    await ws.settled();
+    // The reused worktree's old branch went at the end; the dirty worktree and its branch stay.
+    expect(git(repo.path, 'branch', '--list', 'feature-demo--T1')).toBe('');
+    expect(existsSync(path.join(dirty.worktree, 'left.txt'))).toBe(true);
+    expect(git(repo.path, 'branch', '--list', 'feature-demo--T9')).not.toBe('');
   });
 
   it('a worktree made ahead moves to the dependency merge when its task starts; unused ones are removed', async () => {
@@ -166,28 +199,17 @@ describe('Workspace (task isolation, real git)', () => {
   });
 });
 
-describe('checkedOutBranches (read from the repository files)', () => {
-  it('sees the main checkout, linked worktrees and a branch under rebase; not a worktree whose folder is gone', () => {
-    const common = path.join(repo.path, '.git');
+describe('branchState (git for-each-ref)', () => {
+  it("gives a branch's tip and where it is checked out; nothing for a branch that does not exist", async () => {
     git(repo.path, 'worktree', 'add', '-q', '-b', 'linked', path.join(dir, 'linked'));
-    git(repo.path, 'worktree', 'add', '-q', '-b', 'gone', path.join(dir, 'gone'));
-    rmSync(path.join(dir, 'gone'), { recursive: true, force: true });
-    git(repo.path, 'worktree', 'add', '-q', '--detach', path.join(dir, 'rebasing'));
-    const admin = path.join(common, 'worktrees', 'rebasing');
-    mkdirSync(path.join(admin, 'rebase-merge'));
-    writeFileSync(path.join(admin, 'rebase-merge', 'head-name'), 'refs/heads/under-rebase\n');
-    const map = checkedOutBranches(common, repo.path);
-    expect(map?.get('main')).toBe(repo.path);
-    expect(map?.get('linked')).toBe(path.join(dir, 'linked'));
-    expect(map?.get('under-rebase')).toBe(path.join(dir, 'rebasing'));
-    expect(map?.has('gone')).toBe(false);
-    // Asked about one branch: that one only.
-    expect([...(checkedOutBranches(common, repo.path, 'under-rebase') ?? [])]).toEqual([
-      ['under-rebase', path.join(dir, 'rebasing')],
-    ]);
-    expect(checkedOutBranches(common, repo.path, 'gone')?.size).toBe(0);
-    // A bisect holds its branch too.
-    writeFileSync(path.join(common, 'worktrees', 'linked', 'BISECT_START'), 'bisected\n');
-    expect(checkedOutBranches(common, repo.path)?.get('bisected')).toBe(path.join(dir, 'linked'));
+    git(repo.path, 'branch', 'free');
+    const head = git(repo.path, 'rev-parse', 'HEAD');
+    expect(await branchState(repo.path, 'main')).toEqual({ tip: head, worktree: repo.path });
+    expect(await branchState(repo.path, 'linked')).toEqual({
+      tip: head,
+      worktree: path.join(dir, 'linked'),
+    });
+    expect(await branchState(repo.path, 'free')).toEqual({ tip: head, worktree: undefined });
+    expect(await branchState(repo.path, 'none')).toEqual({ tip: undefined, worktree: undefined });
   });
 });

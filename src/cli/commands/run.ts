@@ -109,7 +109,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('pty', {
         type: 'boolean',
         describe:
-          "run agents in a pseudo-terminal (--no-pty: pipes; default: a pty, with --resume the resumed run's)",
+          "run agents in a pseudo-terminal (default: pipes, as the shell runner's; with --resume the resumed run's)",
       })
       .option('stall-minutes', { type: 'number', default: 20 }) as never,
   handler: async (args) => {

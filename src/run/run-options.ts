@@ -1,0 +1,104 @@
+/**
+ * What `ccglm run` is given, and what it goes with: the options given, else (`--resume`) the dead
+ * run's settings from its state, else the defaults; and the plan's id from its file name.
+ */
+import path from 'node:path';
+import type { Provider } from '../agent/provider.js';
+import { resolveLogDir } from '../jobs/index.js';
+import type { ContinueMode, Strategy } from '../schedule/scheduler.js';
+import type { RunEvent } from './events.js';
+import type { RunSettings } from './run-state.js';
+
+export interface RunOptions {
+  plan: string;
+  dryRun?: boolean;
+  strategy?: Strategy;
+  concurrency?: number;
+  continue?: ContinueMode;
+  only?: string[];
+  from?: string;
+  agent?: string;
+  agentCmd?: string;
+  model?: string;
+  /** The claude agent's provider (default: auto-detected by the preflight, see provider.ts). */
+  provider?: Provider;
+  /** Only the preflight: print each check, start and change nothing. */
+  check?: boolean;
+  /** Where the jobs' files go (default: with --resume the dead run's, else $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs). */
+  logDir?: string;
+  /** Where task worktrees go (default: with --resume the dead run's, else /tmp/agents). */
+  worktreeRoot?: string;
+  isolation?: 'task' | 'repo';
+  repos?: string;
+  resume?: boolean;
+  detach?: boolean;
+  push?: boolean;
+  pty?: boolean;
+  stallMinutes?: number;
+  maxRetries?: number;
+  /** Health-check interval (default 5 s). */
+  checkIntervalMs?: number;
+  emit: (event: RunEvent) => void;
+  /** Where the summary and diagnostics go. */
+  print: (text: string) => void;
+  now?: () => number;
+  /** Resolves when the user interrupts (SIGINT/SIGTERM). */
+  interrupted?: Promise<'SIGINT' | 'SIGTERM'>;
+  /** Resolves on a second interrupt: every agent is killed at once, the plan recorded, the run ends. */
+  forced?: Promise<'SIGINT' | 'SIGTERM'>;
+}
+
+/** The options a run goes with: those given, else (--resume) the dead run's, else the defaults. */
+export type ResolvedOptions = RunOptions & { logDir: string; worktreeRoot: string };
+
+/**
+ * `--resume` goes on with the settings of the run it takes over (its state's), except those given:
+ * the command a refused re-run prints works as typed, whatever flags the dead run had.
+ */
+export function resolveOptions(given: RunOptions, saved: RunSettings | undefined): ResolvedOptions {
+  const agentGiven = given.agent !== undefined || given.agentCmd !== undefined;
+  const agent = agentGiven ? given.agent : saved?.agent;
+  const agentCmd = agentGiven ? given.agentCmd : saved?.agentCmd;
+  const model = given.model ?? saved?.model;
+  const repos = given.repos ?? saved?.repos;
+  const savedConcurrency = saved?.concurrency === 0 ? Infinity : saved?.concurrency;
+  return {
+    ...given,
+    logDir: given.logDir ?? saved?.logDir ?? resolveLogDir(undefined, process.env),
+    worktreeRoot: given.worktreeRoot ?? saved?.worktreeRoot ?? path.resolve('/tmp/agents'),
+    ...(agent !== undefined ? { agent } : {}),
+    ...(agentCmd !== undefined ? { agentCmd } : {}),
+    ...(model !== undefined ? { model } : {}),
+    ...(repos !== undefined ? { repos } : {}),
+    pty: given.pty ?? saved?.pty ?? false,
+    strategy: given.strategy ?? saved?.strategy ?? 'waves',
+    concurrency: given.concurrency ?? savedConcurrency ?? 3,
+    isolation: given.isolation ?? saved?.isolation ?? 'task',
+  };
+}
+
+/** What the run state keeps of a run's options (see resolveOptions). */
+export function settingsOf(options: ResolvedOptions): RunSettings {
+  const concurrency = options.concurrency ?? 3;
+  return {
+    logDir: options.logDir,
+    worktreeRoot: options.worktreeRoot,
+    ...(options.agent !== undefined ? { agent: options.agent } : {}),
+    ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.repos !== undefined ? { repos: options.repos } : {}),
+    pty: options.pty ?? false,
+    strategy: options.strategy ?? 'waves',
+    concurrency: Number.isFinite(concurrency) ? concurrency : 0,
+    isolation: options.isolation ?? 'task',
+  };
+}
+
+export function planIdOf(planPath: string): string {
+  const base = path
+    .basename(planPath)
+    .replace(/\.md$/i, '')
+    .replace(/[-_.]?plan$/i, '');
+  const clean = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return clean.length > 0 ? clean : 'plan';
+}
