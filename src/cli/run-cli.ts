@@ -25,6 +25,7 @@ function parseConcurrency(value: string): number {
  */
 export async function runFromCli(
   args: RunArgs,
+  _given: ReadonlySet<string> = new Set(),
 ): Promise<{ exitCode: number; interrupted: boolean }> {
   const write = (text: string) => process.stdout.write(text);
   const renderer = args.json
@@ -63,7 +64,12 @@ export async function runFromCli(
         : {}),
       continue: args.continue as ContinueMode,
       ...(args.only !== undefined
-        ? { only: args.only.flatMap((id) => id.split(',')).filter(Boolean) }
+        ? {
+            only: [args.only]
+              .flat()
+              .flatMap((id) => id.split(','))
+              .filter(Boolean),
+          }
         : {}),
       ...(args.from !== undefined ? { from: args.from } : {}),
       ...(args.agent !== undefined ? { agent: args.agent } : {}),

@@ -13,8 +13,7 @@ import { repoRootsOf } from '../paths.js';
 export async function printWaves(
   file: string,
   format: string,
-  concurrency?: number,
-  ignore?: string[],
+  { concurrency, ignore }: { concurrency?: number; ignore?: string[]; config?: string } = {},
 ): Promise<number> {
   const chosen = parseFormat<WavesFormat>(format, ['text', 'json', 'mermaid', 'dot']);
   const report = await resolveReportOptions(ignore !== undefined ? { ignore } : {}, process.cwd());

@@ -449,9 +449,11 @@ function applyField(
       return;
     case 'description':
       task.description = field.value;
+      checkTemplateText(field, report);
       return;
     case 'validation':
       task.validation = field.value;
+      checkTemplateText(field, report);
       return;
     case 'log':
       if (!isPlaceholder(field.value)) task.log = field.value;
@@ -493,11 +495,34 @@ function applyField(
   }
 }
 
+/** `[describe …]`: the `ccglm init` template's text, not edited; such a plan must not run. */
+function checkTemplateText(field: Field, report: Report): void {
+  if (/^\[describe\b/i.test(field.value.trim()))
+    report(
+      'CCG313',
+      'error',
+      `Placeholder left in the plan: \`${field.label}\` is still the template's \`${field.value.trim().split('\n')[0]}\``,
+      field.valueSpan,
+      'Replace it with what the task is to do (or how to check it).',
+    );
+}
+
+/** `path/to/file1`: the template's example locations. */
+const TEMPLATE_LOCATION = /^path\/to\/file\d*$/;
+
 /** Absolute locations inside a known repository become relative (info + fix); others are errors. */
 function checkLocations(task: Task, context: ReadContext, report: Report, notes: Notes): void {
   const roots = [...context.roots];
   if (task.repo !== undefined && task.repo.startsWith('/')) roots.push(task.repo);
   for (const entry of task.location ?? []) {
+    if (TEMPLATE_LOCATION.test(entry.path))
+      report(
+        'CCG313',
+        'error',
+        `Placeholder left in the plan: location \`${entry.path}\` is the template's example`,
+        entry.span,
+        'List the files or folders the task may change.',
+      );
     const problem = checkRepoPath(entry.path);
     if (problem === 'absolute') {
       // `/repo/src/../../etc/x` is not inside `/repo`: compare the normalised path.

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import type { CommandSpec } from '../spec.js';
 import { validateCommand } from './validate.js';
 import { compileCommand } from './compile.js';
 import { wavesCommand } from './waves.js';
@@ -10,16 +11,35 @@ import { headlessCommand } from './headless.js';
 import { cleanCommand } from './clean.js';
 import { demoCommand } from './demo.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [
+/** The commands described by a table (src/cli/spec.ts), in the order of the command list. */
+export const specs: CommandSpec[] = [
+  initCommand,
   validateCommand,
-  compileCommand,
   wavesCommand,
   runCommand,
   promptCommand,
-  initCommand,
-  jobCommand,
-  headlessCommand,
+  compileCommand,
   cleanCommand,
   demoCommand,
+];
+
+/** Commands kept as yargs modules (their own subcommands and options), with their list line. */
+export const modules: {
+  name: string;
+  usage: string;
+  summary: string;
+  module: CommandModule;
+}[] = [
+  {
+    name: 'job',
+    usage: 'job <command>',
+    summary: 'Detached, supervised agent jobs: start, status, tail, watchdog… (cc-glm-job.sh)',
+    module: jobCommand,
+  },
+  {
+    name: 'headless',
+    usage: 'headless',
+    summary: 'Resolve auth and run one headless agent with a prompt (cc-glm-headless.sh)',
+    module: headlessCommand,
+  },
 ];
