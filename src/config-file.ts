@@ -9,7 +9,7 @@ import type { AgentProfile } from './agent/profiles.js';
 import { CcglmError, ExitCode } from './errors.js';
 import { packageRoot } from './paths.js';
 
-/** ccglm.config.json: found in the working folder or the nearest folder above it. */
+/** ccglm.config.json: found in the plan's folder or the nearest folder above it (or --config FILE). */
 export interface CcglmConfig {
   /** The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json */
   $schema?: string;
@@ -19,6 +19,64 @@ export interface CcglmConfig {
   defaultAgent?: string;
   /** Defaults for `ccglm validate` (its flags override them). */
   validate?: ValidateConfig;
+  /** Defaults for `ccglm run` (its flags override them; --resume keeps the resumed run's). */
+  run?: RunConfig;
+  /** Remote machines by name. */
+  targets?: Record<string, TargetConfig>;
+}
+
+/** Defaults for `ccglm run`; relative paths are read from the config file's folder. */
+export interface RunConfig {
+  /** As --strategy. */
+  strategy?: 'waves' | 'eager';
+  /** As --concurrency: tasks at once, or "unlimited". */
+  concurrency?: ConcurrencySetting;
+  /** As --continue. */
+  continue?: 'never' | 'dependencies-successful' | 'always';
+  /** As --agent: a built-in profile or one of `agents`. */
+  agent?: string;
+  /** As --model. */
+  model?: string;
+  /** As --provider. */
+  provider?: 'zai' | 'anthropic';
+  /** As --worktree-root. */
+  worktreeRoot?: string;
+  /** As --log-dir. */
+  logDir?: string;
+  /** As --repos: the repository, or a folder holding the repositories by name. */
+  repos?: string;
+  /** As --isolation. */
+  isolation?: 'task' | 'repo';
+  /** As --pty / --no-pty. */
+  pty?: boolean;
+  /**
+   * As --stall-minutes.
+   * @exclusiveMinimum 0
+   */
+  stallMinutes?: number;
+}
+
+/** A whole number of tasks at once (at least 1), or "unlimited". */
+export type ConcurrencySetting = PositiveInteger | 'unlimited';
+
+/**
+ * @asType integer
+ * @minimum 1
+ */
+export type PositiveInteger = number;
+
+/** A machine jobs can run on, reached over ssh. */
+export interface TargetConfig {
+  /** The ssh destination, e.g. user@host. */
+  ssh: string;
+  /** The command line that reaches the machine, instead of plain ssh. */
+  transport?: string[];
+  /** The folder jobs run in on the machine. */
+  workdir?: string;
+  /** false: known but not used. */
+  enabled?: boolean;
+  /** A command the machine must pass before jobs go there. */
+  gate?: string;
 }
 
 export type AgentProfileConfig = Partial<Omit<AgentProfile, 'name' | 'demo'>>;
@@ -38,14 +96,27 @@ export interface ValidateConfig {
  */
 export type DiagnosticCode = string;
 
-/** The `validate` section of the nearest ccglm.config.json (none: {}), checked against the schema. */
+/** Where to look: --config FILE, else the nearest ccglm.config.json from `start` (a folder) upward. */
+export interface ConfigLookup {
+  config?: string;
+  start: string;
+}
+
+/** The config file that applies (none: {}), checked against the schema. */
+export async function resolveConfig(
+  lookup: ConfigLookup,
+): Promise<{ file?: string; config: CcglmConfig }> {
+  const file = lookup.config !== undefined ? path.resolve(lookup.config) : findConfig(lookup.start);
+  if (file === undefined) return { config: {} };
+  return { file, config: await loadConfig(file) };
+}
+
+/** The `validate` section of the config that applies (none: {}). */
 export async function readValidateConfig(
-  cwd: string,
+  lookup: ConfigLookup,
 ): Promise<{ file?: string; validate: ValidateConfig }> {
-  const file = findConfig(cwd);
-  if (file === undefined) return { validate: {} };
-  const config = await loadConfig(file);
-  return { file, validate: config.validate ?? {} };
+  const { file, config } = await resolveConfig(lookup);
+  return { ...(file !== undefined ? { file } : {}), validate: config.validate ?? {} };
 }
 
 /** Reads a config file and checks it against schemas/config.schema.json; one line per problem. */

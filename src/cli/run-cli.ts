@@ -6,6 +6,8 @@ import { runPlan } from '../run/run.js';
 import type { ContinueMode, Strategy } from '../schedule/scheduler.js';
 import type { Provider } from '../agent/provider.js';
 import type { RunArgs } from './commands/run.js';
+import { resolveConfig } from '../config-file.js';
+import { withRunConfig } from './run-settings.js';
 
 /** `unlimited` (or 0, as `xargs -P 0` and `parallel -j 0`) means no limit. */
 function parseConcurrency(value: string): number {
@@ -24,9 +26,18 @@ function parseConcurrency(value: string): number {
  * still under way, a launch or a git command, is not waited for).
  */
 export async function runFromCli(
-  args: RunArgs,
-  _given: ReadonlySet<string> = new Set(),
+  given: RunArgs,
+  typed: ReadonlySet<string> = new Set(),
 ): Promise<{ exitCode: number; interrupted: boolean }> {
+  // ccglm.config.json from the plan's folder upward (or --config): its run section under the flags;
+  // --resume keeps the resumed run's settings instead.
+  const { file, config } = await resolveConfig({
+    ...(given.config !== undefined ? { config: given.config } : {}),
+    start: path.dirname(path.resolve(given.plan)),
+  });
+  const args = (
+    given.resume ? given : withRunConfig({ ...given }, typed, file, config.run ?? {})
+  ) as RunArgs;
   const write = (text: string) => process.stdout.write(text);
   const renderer = args.json
     ? createNdjsonRenderer(write)
@@ -85,6 +96,7 @@ export async function runFromCli(
         : {}),
       ...(args.isolation !== undefined ? { isolation: args.isolation as 'task' | 'repo' } : {}),
       ...(args.repos !== undefined ? { repos: path.resolve(args.repos) } : {}),
+      ...(file !== undefined ? { configPath: file } : {}),
       resume: args.resume,
       detach: args.detach,
       push: args.push,

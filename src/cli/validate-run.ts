@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { compilePlan } from '../graph/compile.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../plan/render.js';
 import type { Diagnostic } from '../plan/types.js';
@@ -14,13 +15,18 @@ export interface ValidateOptions {
   ignore?: string[];
   fix?: boolean;
   concurrency?: number;
+  config?: string;
 }
 
 /** Checks every plan (fixing first with --fix), prints the diagnostics in one report, returns the exit code. */
 export async function runValidate(options: ValidateOptions): Promise<number> {
   const format = parseFormat<DiagnosticFormat>(options.format, ['text', 'json', 'github', 'sarif']);
-  const report = await resolveReportOptions(options, process.cwd());
   const files = await expandPlanArgs(options.plans);
+  // The config of the first plan's folder (or --config) applies to the whole report.
+  const report = await resolveReportOptions(options, {
+    ...(options.config !== undefined ? { config: options.config } : {}),
+    start: path.dirname(path.resolve(files[0] ?? '.')),
+  });
   const compileOptions =
     options.concurrency !== undefined ? { concurrency: options.concurrency } : {};
   const diagnostics: Diagnostic[] = [];

@@ -72,6 +72,8 @@ export interface RunOptions {
   worktreeRoot?: string;
   isolation?: 'task' | 'repo';
   repos?: string;
+  /** The ccglm.config.json whose agents the run's agents use (found by the CLI from the plan's folder). */
+  configPath?: string;
   resume?: boolean;
   detach?: boolean;
   push?: boolean;
@@ -400,6 +402,7 @@ class Run {
         ...(agent !== undefined ? { agent } : {}),
         ...(agentCmd !== undefined ? { agentCmd } : {}),
         ...(provider !== undefined ? { provider } : {}),
+        ...(this.options.configPath !== undefined ? { configPath: this.options.configPath } : {}),
       },
       ...(this.options.model !== undefined ? { model: this.options.model } : {}),
       ...(provider !== this.options.provider ? { providerResumed: true } : {}),
@@ -549,6 +552,7 @@ class Run {
       ...(this.options.agent !== undefined ? { agent: this.options.agent } : {}),
       ...(this.options.agentCmd !== undefined ? { agentCmd: this.options.agentCmd } : {}),
       ...(this.options.model !== undefined ? { model: this.options.model } : {}),
+      ...(this.options.configPath !== undefined ? { configPath: this.options.configPath } : {}),
       promptFile,
       taskId: id,
       planPath: this.planPath,

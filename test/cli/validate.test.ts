@@ -211,7 +211,9 @@ describe('ccglm validate: --ignore, --quiet, the config and --fix', () => {
   });
 
   it('ccglm waves leaves ignored findings out of the preview (its overlaps)', () => {
-    const plan = path.resolve('fixtures/plans/overlaps.md');
+    // The config is found from the plan's folder upward: the fixture is copied under it.
+    const plan = path.join(dir, 'plans', 'overlaps.md');
+    writeFileSync(plan, readFileSync('fixtures/plans/overlaps.md'));
     expect(cli('waves', plan).stdout).toContain('Overlaps (2):');
     try {
       config({ validate: { ignore: ['CCG401'] } });

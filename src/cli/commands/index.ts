@@ -10,6 +10,7 @@ import { jobCommand } from './job.js';
 import { headlessCommand } from './headless.js';
 import { cleanCommand } from './clean.js';
 import { demoCommand } from './demo.js';
+import { configCommand } from './config.js';
 
 /** The commands described by a table (src/cli/spec.ts), in the order of the command list. */
 export const specs: CommandSpec[] = [
@@ -21,6 +22,7 @@ export const specs: CommandSpec[] = [
   compileCommand,
   cleanCommand,
   demoCommand,
+  configCommand,
 ];
 
 /** Commands kept as yargs modules (their own subcommands and options), with their list line. */
