@@ -88,6 +88,13 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
+  if (first === '__complete') {
+    // The shell's completion function asking (see complete.ts); never an error.
+    const { complete } = await import('./complete.js');
+    const out = complete(rest);
+    if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+    return;
+  }
   if (first === 'help') {
     const [command] = rest;
     if (command === undefined) process.stdout.write(topLevelHelp(packageVersion()));

@@ -11,6 +11,7 @@ import { headlessCommand } from './headless.js';
 import { cleanCommand } from './clean.js';
 import { demoCommand } from './demo.js';
 import { configCommand } from './config.js';
+import { completionCommand } from './completion.js';
 
 /** The commands described by a table (src/cli/spec.ts), in the order of the command list. */
 export const specs: CommandSpec[] = [
@@ -23,6 +24,7 @@ export const specs: CommandSpec[] = [
   cleanCommand,
   demoCommand,
   configCommand,
+  completionCommand,
 ];
 
 /** Commands kept as yargs modules (their own subcommands and options), with their list line. */
