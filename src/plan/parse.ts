@@ -449,11 +449,11 @@ function applyField(
       return;
     case 'description':
       task.description = field.value;
-      checkTemplateText(field, report);
+      checkTemplateText(field, raw, source, report);
       return;
     case 'validation':
       task.validation = field.value;
-      checkTemplateText(field, report);
+      checkTemplateText(field, raw, source, report);
       return;
     case 'log':
       if (!isPlaceholder(field.value)) task.log = field.value;
@@ -496,15 +496,22 @@ function applyField(
 }
 
 /** `[describe …]`: the `ccglm init` template's text, not edited; such a plan must not run. */
-function checkTemplateText(field: Field, report: Report): void {
-  if (/^\[describe\b/i.test(field.value.trim()))
-    report(
-      'CCG313',
-      'error',
-      `Placeholder left in the plan: \`${field.label}\` is still the template's \`${field.value.trim().split('\n')[0]}\``,
-      field.valueSpan,
-      'Replace it with what the task is to do (or how to check it).',
-    );
+function checkTemplateText(
+  field: Field,
+  raw: string,
+  source: ReadContext['source'],
+  report: Report,
+): void {
+  const text = raw.trimStart().split(/\r?\n/)[0]?.trimEnd() ?? '';
+  if (!/^\[describe\b/i.test(text)) return;
+  const at = field.valueSpan.start.offset + raw.length - raw.trimStart().length;
+  report(
+    'CCG313',
+    'error',
+    `Placeholder left in the plan: \`${field.label}\` is still the template's \`${text}\``,
+    source.span(at, at + text.length),
+    'Replace it with what the task is to do (or how to check it).',
+  );
 }
 
 /** `path/to/file1`: the template's example locations. */
