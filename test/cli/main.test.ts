@@ -46,6 +46,18 @@ describe('ccglm CLI', () => {
     expect(cli(['--help']).stdout).toBe(alone.stdout);
   });
 
+  it('help text snapshots: the command list and run’s options (review the diff when they change)', () => {
+    const wide = { ...env, COLUMNS: '100' };
+    const show = (args: string[]) =>
+      spawnSync(process.execPath, [bin, ...args], {
+        encoding: 'utf8',
+        cwd: dir,
+        env: wide,
+      }).stdout.replace(version, 'VERSION');
+    expect(show([])).toMatchSnapshot();
+    expect(show(['help', 'run'])).toMatchSnapshot();
+  });
+
   it('`ccglm help COMMAND` is that command’s help: every option with a description', () => {
     const help = cli(['help', 'run']);
     expect(help.status).toBe(0);

@@ -3,7 +3,7 @@ import type { CommandSpec } from '../spec.js';
 
 export const configCommand: CommandSpec = {
   name: 'config',
-  summary: 'Print the effective settings (run, validate, agents, targets) and where each came from',
+  summary: 'Print the effective settings (run, validate, agents…) and where each came from',
   detail:
     "ccglm.config.json is found from the plan's folder upward (or given with --config); its schema is schemas/config.schema.json. Flags override it.",
   positionals: [
