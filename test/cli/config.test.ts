@@ -92,6 +92,10 @@ describe('ccglm.config.json', () => {
     const result = ccglm('run', plan, '--agent', 'demo', '--concurrency', '1');
     expect(result.stdout).toContain('2 tasks in 1 wave (strategy eager, concurrency 1)');
     expect(result.status, result.stderr).toBe(0);
+    // clean looks where the config says the plan's runs put things (its repos, from elsewhere).
+    const clean = ccglm('clean', plan, '--dry-run');
+    expect(clean.stderr).toBe('');
+    expect(clean.status).toBe(0);
   });
 
   it('ccglm config prints each setting and where it came from', () => {

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { CcglmError, ExitCode } from '../../errors.js';
+import { configOption } from './shared.js';
 import { ageCheck, existingDir, type CommandSpec } from '../spec.js';
 
 interface CleanArgs {
@@ -25,13 +27,14 @@ export const cleanCommand: CommandSpec = {
       default: '/tmp/agents',
       complete: 'dir',
       describe:
-        'also look at every worktree under ROOT/<plan> (task worktrees are found by their branch wherever they are)',
+        'also look at every worktree under ROOT/<plan> (default run.worktreeRoot, else /tmp/agents; task worktrees are found by their branch wherever they are)',
     },
     repos: {
       type: 'string',
       check: existingDir,
       complete: 'dir',
-      describe: "a folder holding the tasks' repositories by name",
+      describe:
+        "the tasks' repository, or a folder holding them by name (default run.repos, else found from the plan)",
     },
     'dry-run': {
       type: 'boolean',
@@ -53,12 +56,23 @@ export const cleanCommand: CommandSpec = {
     'log-dir': {
       type: 'string',
       complete: 'dir',
-      describe: 'with --logs: the job artifacts (default $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs)',
+      describe:
+        'with --logs: the job artifacts (default run.logDir, else $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs)',
     },
+    config: configOption,
   },
   examples: [['ccglm clean --logs --older-than 2w', 'prune job files older than two weeks']],
-  run: async (raw) => {
-    const args = raw as unknown as CleanArgs;
+  run: async (raw, given) => {
+    // The plan's config (run.worktreeRoot, run.repos, run.logDir) where no flag is given: clean
+    // looks where the plan's runs put things.
+    const { resolveConfig } = await import('../../config-file.js');
+    const { withRunConfig } = await import('../run-settings.js');
+    const plan = raw['plan'] as string | undefined;
+    const { file, config } = await resolveConfig({
+      ...(raw['config'] !== undefined ? { config: raw['config'] as string } : {}),
+      start: path.dirname(path.resolve(plan ?? 'x')),
+    });
+    const args = withRunConfig(raw, given, file, config.run ?? {}) as unknown as CleanArgs;
     if (args.logs !== true && args.plan === undefined)
       throw new CcglmError(
         'Give the plan whose worktrees to clean (or --logs to prune job files).',
