@@ -97,7 +97,8 @@ async function main(argv: string[]): Promise<void> {
   }
   if (first === 'help') {
     const [command] = rest;
-    if (command === undefined) process.stdout.write(topLevelHelp(packageVersion()));
+    if (command === undefined || command === 'help')
+      process.stdout.write(topLevelHelp(packageVersion()));
     else await dispatch(command, ['--help']);
     return;
   }

@@ -43,6 +43,7 @@ describe('ccglm CLI', () => {
       expect(alone.stdout).toMatch(new RegExp(`^ {2}${name}\\b.* {2,}[A-Z].*$`, 'm'));
     expect(alone.stdout).toMatch(/^Examples:\n {2}ccglm init auth {2,}write auth-plan\.md/m);
     expect(cli(['help']).stdout).toBe(alone.stdout);
+    expect(cli(['help', 'help']).stdout).toBe(alone.stdout);
     expect(cli(['--help']).stdout).toBe(alone.stdout);
   });
 
