@@ -17,7 +17,7 @@ function quietWhenClosed(stream: NodeJS.WriteStream): void {
 }
 
 /** yargs set up the same way for every command: strict, help, usage errors as CcglmError (exit 2). */
-function parser(args: readonly string[], scriptName: string): Argv {
+function parser(args: readonly string[], scriptName: string, help = `${scriptName} --help`): Argv {
   return yargs([...args])
     .scriptName(scriptName)
     .parserConfiguration({ 'populate--': true })
@@ -26,7 +26,7 @@ function parser(args: readonly string[], scriptName: string): Argv {
     .fail((message, error) => {
       if (error) throw error;
       throw new CcglmError(
-        `${message} (see ccglm ${scriptName.replace(/^ccglm ?/, '')} --help)`,
+        message.includes(' --help') ? message : `${message} (see ${help})`,
         ExitCode.usage,
       );
     })
@@ -70,7 +70,7 @@ async function dispatch(name: string, args: readonly string[]): Promise<void> {
   if (spec !== undefined) return runSpec(spec, args);
   const kept = modules.find((m) => m.name === name);
   if (kept === undefined) throw unknownCommand(name);
-  await parser([name, ...args], 'ccglm')
+  await parser([name, ...args], 'ccglm', `ccglm ${name} --help`)
     .command(kept.module)
     .parseAsync();
 }
