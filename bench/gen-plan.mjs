@@ -1,5 +1,9 @@
 // Deterministic synthetic plans for the benchmarks: N tasks in waves of ~10, each with a few deps,
 // locations, a status and a short log (about 370 bytes a task, like real plans).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
 export function generatePlan(count, { logLines = 1 } = {}) {
   const lines = [
     `# Plan: Synthetic ${count}`,
@@ -37,4 +41,48 @@ export function generatePlan(count, { logLines = 1 } = {}) {
     );
   }
   return lines.join('\n');
+}
+
+/** The run benchmark's depth (bench/run.mjs; the ETA test, test/report/eta-run.test.ts). */
+export const LEVELS = 8;
+
+/** Deterministic DAG: 8 levels of ~N/8 tasks; each task depends on 1–3 tasks of the level before. */
+export function makeDag(count = 100) {
+  const tasks = [];
+  const perLevel = Array.from(
+    { length: LEVELS },
+    (_, l) => Math.floor(count / LEVELS) + (l < count % LEVELS ? 1 : 0),
+  );
+  let seed = 42;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let previous = [];
+  for (let level = 0; level < LEVELS; level += 1) {
+    const current = [];
+    for (let i = 0; i < perLevel[level]; i += 1) {
+      const id = `T${tasks.length + 1}`;
+      const deps = new Set();
+      if (previous.length > 0) {
+        const picks = 1 + Math.floor(random() * 3);
+        for (let k = 0; k < picks; k += 1)
+          deps.add(previous[Math.floor(random() * previous.length)]);
+      }
+      tasks.push({ id, deps: [...deps] });
+      current.push(id);
+    }
+    previous = current;
+  }
+  return tasks;
+}
+
+/** A git repository `app` in `dir` with one commit (the benchmarks' and the report fixtures'). */
+export function makeRepo(dir) {
+  const repo = path.join(dir, 'app');
+  mkdirSync(repo, { recursive: true });
+  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'bench');
+  git('config', 'user.email', 'bench@example.invalid');
+  writeFileSync(path.join(repo, 'README.md'), '# app\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'init');
 }

@@ -8,18 +8,11 @@
 // BENCH_AGENT=node, BENCH_COMMIT=after (the agent commits after its second, not during it: see
 // bench/agent.sh), BENCH_DETAIL=1 (where the time goes), BENCH_PROFILE=DIR (CPU profile of the run).
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LEVELS, makeDag, makeRepo } from './gen-plan.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'ccglm.js');
@@ -33,36 +26,7 @@ const agentCmd =
 // journal, where creating a file right after deleting many scans the inode table: git's lock files
 // and worktrees pay for it). BENCH_DIR=/tmp measures on the disk instead.
 const benchRoot = process.env.BENCH_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
-const LEVELS = 8;
 const TASKS = Number(process.env.TASKS ?? 100);
-
-/** Deterministic DAG: 8 levels of 12–13 tasks; each task depends on 1–3 tasks of the level before. */
-function makeDag() {
-  const tasks = [];
-  const perLevel = Array.from(
-    { length: LEVELS },
-    (_, l) => Math.floor(TASKS / LEVELS) + (l < TASKS % LEVELS ? 1 : 0),
-  );
-  let seed = 42;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  let previous = [];
-  for (let level = 0; level < LEVELS; level += 1) {
-    const current = [];
-    for (let i = 0; i < perLevel[level]; i += 1) {
-      const id = `T${tasks.length + 1}`;
-      const deps = new Set();
-      if (previous.length > 0) {
-        const count = 1 + Math.floor(random() * 3);
-        for (let k = 0; k < count; k += 1)
-          deps.add(previous[Math.floor(random() * previous.length)]);
-      }
-      tasks.push({ id, deps: [...deps] });
-      current.push(id);
-    }
-    previous = current;
-  }
-  return tasks;
-}
 
 function planText(tasks) {
   const lines = ['# Plan: Bench DAG', '', '## Tasks', ''];
@@ -77,18 +41,6 @@ function planText(tasks) {
       '',
     );
   return lines.join('\n');
-}
-
-function makeRepo(dir) {
-  const repo = path.join(dir, 'app');
-  mkdirSync(repo, { recursive: true });
-  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'bench');
-  git('config', 'user.email', 'bench@example.invalid');
-  writeFileSync(path.join(repo, 'README.md'), '# app\n');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
 }
 
 const median = (values) =>
@@ -246,7 +198,7 @@ function runMake(tasks) {
   return makespan;
 }
 
-const tasks = makeDag();
+const tasks = makeDag(TASKS);
 const critical = LEVELS * 1;
 // Each side runs BENCH_REPEAT times (default 3), alternating, and is judged by its best run: on a
 // shared 2-core VM a single run can lose a second to a neighbour (make itself varies by ~1 s).

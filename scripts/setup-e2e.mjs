@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Installs the real Claude Code CLI for the end-to-end tests into .cache/claude-code (gitignored),
+// Installs Debian's chromium for the report's browser test when missing (as root), and
+// the real Claude Code CLI for the end-to-end tests into .cache/claude-code (gitignored),
 // unless a working copy is already there. Not a runtime dependency of ccglm: it is large, and only
 // test/e2e/claude*.test.ts uses it. Prints the binary's path and version; exit 1 when it cannot run.
 import { spawnSync } from 'node:child_process';
@@ -37,6 +38,30 @@ function findWorking() {
   }
   return undefined;
 }
+
+/**
+ * Debian packages the end-to-end tests drive for real (openssh-server for the targets tests, chromium
+ * for the report's browser test), installed when missing and when this runs as root (CI does);
+ * otherwise those tests skip and say why.
+ */
+function aptInstall(pkg, binary) {
+  if (existsSync(binary)) return;
+  if (process.getuid?.() !== 0) {
+    console.error(`setup-e2e: ${binary} missing and not root: the tests that need ${pkg} skip`);
+    return;
+  }
+  console.log(`setup-e2e: installing ${pkg}`);
+  const apt = (args) =>
+    spawnSync('apt-get', args, {
+      stdio: 'inherit',
+      timeout: 600_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status;
+  if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', pkg]) !== 0)
+    console.error(`setup-e2e: apt-get install ${pkg} failed: the tests that need it skip`);
+}
+aptInstall('openssh-server', '/usr/sbin/sshd');
+aptInstall('chromium', '/usr/bin/chromium');
 
 let found = findWorking();
 if (found === undefined) {

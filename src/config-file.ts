@@ -8,6 +8,9 @@ import { findConfig, readConfigJson } from './agent/config.js';
 import type { AgentProfile } from './agent/profiles.js';
 import { CcglmError, ExitCode } from './errors.js';
 import { packageRoot } from './paths.js';
+import type { TargetConfig } from './targets/config.js';
+
+export type { TargetConfig };
 
 /** ccglm.config.json: found in the plan's folder or the nearest folder above it (or --config FILE). */
 export interface CcglmConfig {
@@ -21,7 +24,7 @@ export interface CcglmConfig {
   validate?: ValidateConfig;
   /** Defaults for `ccglm run` (its flags override them; --resume keeps the resumed run's). */
   run?: RunConfig;
-  /** Remote machines by name. */
+  /** Other machines tasks can run on, by name, reached over SSH (`local` is this one). */
   targets?: Record<string, TargetConfig>;
 }
 
@@ -64,20 +67,6 @@ export type ConcurrencySetting = PositiveInteger | 'unlimited';
  * @minimum 1
  */
 export type PositiveInteger = number;
-
-/** A machine jobs can run on, reached over ssh. */
-export interface TargetConfig {
-  /** The ssh destination, e.g. user@host. */
-  ssh: string;
-  /** The command line that reaches the machine, instead of plain ssh. */
-  transport?: string[];
-  /** The folder jobs run in on the machine. */
-  workdir?: string;
-  /** false: known but not used. */
-  enabled?: boolean;
-  /** A command the machine must pass before jobs go there. */
-  gate?: string;
-}
 
 export type AgentProfileConfig = Partial<Omit<AgentProfile, 'name' | 'demo'>>;
 

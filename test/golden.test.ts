@@ -11,10 +11,21 @@ import type { Span } from '../src/plan/types.js';
 
 const dir = new URL('../fixtures/plans/', import.meta.url);
 const cases = readdirSync(dir).filter((file) => file.endsWith('.md'));
+/** Every fixture is read as if ccglm.config.json declared these targets. */
+const options = {
+  concurrency: 3,
+  targets: {
+    names: new Map([
+      ['macmini', { enabled: true }],
+      ['epyc6', { enabled: false }],
+    ]),
+    file: 'ccglm.config.json',
+  },
+};
 
 function describeCase(file: string): string {
   const text = readFileSync(new URL(file, dir), 'utf8');
-  const compiled = compilePlan(text, file, { concurrency: 3 });
+  const compiled = compilePlan(text, file, options);
   const lines = [
     `title: ${compiled.plan.title ?? '(none)'}`,
     `eol: ${JSON.stringify(compiled.plan.eol)}`,
@@ -35,6 +46,7 @@ function describeCase(file: string): string {
     );
     lines.push(`    depends_on: ${deps}`, `    location: ${loc}`);
     if (task.repo !== undefined) lines.push(`    repo: ${task.repo}`);
+    if (task.target !== undefined) lines.push(`    target: ${task.target}`);
     if (task.log !== undefined) lines.push(`    log: ${JSON.stringify(task.log)}`);
     if (task.filesEdited.length > 0) lines.push(`    files edited: ${task.filesEdited.join(', ')}`);
     lines.push(`    fields: ${task.fields.map((f) => f.key).join(', ')}`);
@@ -56,7 +68,7 @@ function describeCase(file: string): string {
 /** The same facts as JSON, as a program reading `ccglm compile` / `validate --format json` sees them. */
 function describeCaseJson(file: string): string {
   const text = readFileSync(new URL(file, dir), 'utf8');
-  const compiled = compilePlan(text, file, { concurrency: 3 });
+  const compiled = compilePlan(text, file, options);
   const at = (span: Span) => `${span.start.line}:${span.start.column}`;
   const facts = {
     tasks: compiled.plan.tasks.map((task) => ({

@@ -55,6 +55,7 @@ export async function runDemo(dir: string | undefined, json: boolean): Promise<n
       `  cat ${plan}                     # status, log and files edited, filled in`,
       `  git -C ${repo} log --oneline --graph feature-demo   # the integration branch with each task merged`,
       `  node ${path.join(packageRoot, 'bin', 'ccglm.js')} job status --log-dir ${path.join(root, 'jobs')}`,
+      `  node ${path.join(packageRoot, 'bin', 'ccglm.js')} report ${plan} -o ${path.join(root, 'report.html')}   # timeline and metrics`,
       '',
     ].join('\n'),
   );

@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { CcglmError } from '../errors.js';
 import { resolveLogDir } from '../jobs/index.js';
-import { createNdjsonRenderer, createPlainRenderer, createTtyRenderer } from '../run/render.js';
+import {
+  createNdjsonRenderer,
+  createPlainRenderer,
+  createTtyRenderer,
+  REDRAW_MS,
+} from '../run/render.js';
+import { openRunRecord } from '../report/locate.js';
 import { runPlan } from '../run/run.js';
 import type { ContinueMode, Strategy } from '../schedule/scheduler.js';
 import type { Provider } from '../agent/provider.js';
@@ -39,6 +45,8 @@ export async function runFromCli(
     given.resume ? given : withRunConfig({ ...given }, typed, file, config.run ?? {})
   ) as RunArgs;
   const write = (text: string) => process.stdout.write(text);
+  // The run's event record (for status, report and the ETA), and what earlier runs took.
+  const record = openRunRecord(args.plan, process.env);
   const renderer = args.json
     ? createNdjsonRenderer(write)
     : process.stdout.isTTY === true
@@ -47,10 +55,13 @@ export async function runFromCli(
           () => process.stdout.columns ?? 100,
           Date.now,
           () => process.stdout.rows ?? 50,
+          record.history,
         )
-      : createPlainRenderer(write);
+      : createPlainRenderer(write, record.history);
   const ticker =
-    renderer.tick !== undefined ? setInterval(() => renderer.tick?.(Date.now()), 1000) : undefined;
+    renderer.tick !== undefined
+      ? setInterval(() => renderer.tick?.(Date.now()), REDRAW_MS)
+      : undefined;
   // The first Ctrl-C (or TERM) stops gracefully (or leaves the jobs running with --detach); a second
   // one stops everything at once.
   let signals = 0;
@@ -102,7 +113,10 @@ export async function runFromCli(
       push: args.push,
       ...(args.pty !== undefined ? { pty: args.pty } : {}),
       stallMinutes: args['stall-minutes'],
-      emit: (event) => renderer.onEvent(event),
+      emit: (event) => {
+        record.append(event);
+        renderer.onEvent(event);
+      },
       print: (text) => (args.json ? process.stderr : process.stdout).write(text),
       interrupted,
       forced,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { compilePlan } from '../graph/compile.js';
+import { compilePlan, type CompileOptions } from '../graph/compile.js';
 import { renderDiagnostics, type DiagnosticFormat } from '../plan/render.js';
 import type { Diagnostic } from '../plan/types.js';
 import { failed, resolveReportOptions, selectDiagnostics } from './diagnostic-filter.js';
@@ -41,14 +41,14 @@ export async function runValidate(options: ValidateOptions): Promise<number> {
     }
     let text = read.text;
     const fileOptions = { ...compileOptions, ...repoRootsOf(file) };
-    let compiled = compilePlan(text, file, fileOptions);
+    let compiled = await compileWithTargets(text, file, fileOptions, options.config);
     if (options.fix === true) {
       const fixed = await fixPlan(file, text, selectDiagnostics(compiled.diagnostics, report));
       // Fix lines go where they do not mix with a machine-readable report.
       (format === 'text' ? process.stdout : process.stderr).write(fixed.lines.join(''));
       if (fixed.text !== text) {
         text = fixed.text;
-        compiled = compilePlan(text, file, fileOptions);
+        compiled = await compileWithTargets(text, file, fileOptions, options.config);
       }
     }
     sources.set(file, text);
@@ -92,3 +92,30 @@ const show = (text: string) =>
     : /^\s|\s$/.test(text)
       ? `'${text.replace(/\r?\n/g, '⏎')}'`
       : text.replace(/\r?\n/g, '⏎');
+
+/**
+ * A plan compiled with its `target` fields checked against the declared targets (config from the
+ * plan's folder upward); a disabled target the plan uses counts as enabled when its gate passes now
+ * (asked over SSH only then).
+ */
+async function compileWithTargets(
+  text: string,
+  file: string,
+  options: CompileOptions,
+  configPath?: string,
+): Promise<ReturnType<typeof compilePlan>> {
+  const { loadTargets } = await import('../targets/load.js');
+  const { file: config, targets } = await loadTargets(
+    path.dirname(path.resolve(file)),
+    configPath !== undefined ? path.resolve(configPath) : undefined,
+  );
+  const { namesOf, openGates } = await import('../targets/gates.js');
+  const withNames = (names: ReadonlyMap<string, { enabled: boolean }>) =>
+    compilePlan(text, file, {
+      ...options,
+      targets: { names, ...(config !== undefined ? { file: config } : {}) },
+    });
+  const compiled = withNames(namesOf(targets));
+  if (!compiled.diagnostics.some((diagnostic) => diagnostic.code === 'CCG321')) return compiled;
+  return withNames(await openGates(compiled.plan.tasks, targets));
+}

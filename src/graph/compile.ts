@@ -2,7 +2,7 @@
  * The compiler facade every command goes through: parse, then the graph and lint checks, then the
  * waves and critical path. Pure: text in, compiled plan out.
  */
-import { parsePlan } from '../plan/parse.js';
+import { parsePlan, type ParseOptions } from '../plan/parse.js';
 import type { CompileResult, Diagnostic, Task } from '../plan/types.js';
 import { buildGraph, computeWaves, criticalPath, topologicalOrder, type TaskGraph } from './dag.js';
 import {
@@ -32,6 +32,8 @@ export interface CompileOptions {
   concurrency?: number;
   /** The repositories the plan's tasks work in (absolute locations inside them are relative). */
   repoRoots?: string[];
+  /** The declared targets, to check each task's `target` against (see ParseOptions). */
+  targets?: ParseOptions['targets'];
 }
 
 const RULES = [
@@ -49,11 +51,10 @@ export function compilePlan(
   file: string,
   options: CompileOptions = {},
 ): CompiledPlan {
-  const { plan, diagnostics } = parsePlan(
-    text,
-    file,
-    options.repoRoots !== undefined ? { repoRoots: options.repoRoots } : {},
-  );
+  const { plan, diagnostics } = parsePlan(text, file, {
+    ...(options.repoRoots !== undefined ? { repoRoots: options.repoRoots } : {}),
+    ...(options.targets !== undefined ? { targets: options.targets } : {}),
+  });
   const graph = buildGraph(plan.tasks);
   const { order, acyclic } = topologicalOrder(graph);
   const waves = acyclic ? computeWaves(graph, order) : [];

@@ -1,7 +1,10 @@
 /** Flag reading shared by the `ccglm job` handlers (yargs hands flags over in kebab-case). */
+import fs from 'node:fs';
+import path from 'node:path';
 import { CcglmError, ExitCode } from '../errors.js';
 import { assertJobId, resolveLogDir } from './ids.js';
 import type { HealthOptions } from './inspect.js';
+import { readMeta } from './store.js';
 
 export interface JobIo {
   /** One line (a newline is added). */
@@ -10,6 +13,8 @@ export interface JobIo {
   write: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** The folder the command was run from (gates and preflight default to it). */
+  cwd: string;
 }
 
 /** Flags as yargs hands them over (kebab-case keys). */
@@ -23,8 +28,9 @@ export const num = (args: JobArgs, key: string): number | undefined => {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0)
+    // yargs has turned a word into NaN by now: the word itself is gone.
     throw new CcglmError(
-      `--${key} expects a non-negative number, got '${String(value)}'`,
+      `--${key} expects a non-negative number${Number.isNaN(n) ? '' : `, got '${String(value)}'`}`,
       ExitCode.usage,
     );
   return n;
@@ -55,4 +61,33 @@ export function healthOptions(args: JobArgs): HealthOptions {
   };
 }
 
-export const json = (value: unknown) => JSON.stringify(value, null, 2);
+/**
+ * A `--json` document: compact on one line, as the shell runner prints it (scripts grep it, e.g.
+ * `grep -q '"health":"silent_mutation"'`); `--pretty` indents it for reading.
+ */
+export const json = (value: unknown, args: JobArgs) =>
+  flag(args, 'pretty') ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+
+const real = (folder: string) => {
+  try {
+    return fs.realpathSync(folder);
+  } catch {
+    return path.resolve(folder);
+  }
+};
+
+/**
+ * The runner's target check, when `--worktree W` is given: W must be the job's recorded worktree or
+ * a folder inside it, else exit 1 before anything is touched. (The runner also checks the current
+ * folder when --worktree is absent; ccglm acts on the job wherever it is called from.)
+ */
+export function assertTarget(logDir: string, id: string, args: JobArgs, command: string): void {
+  const given = str(args, 'worktree');
+  const recorded = readMeta(logDir, id)?.['worktree'];
+  if (given === undefined || recorded === undefined || recorded === '') return;
+  const [job, wanted] = [real(recorded), real(given)];
+  if (wanted === job || wanted.startsWith(`${job}${path.sep}`)) return;
+  throw new CcglmError(
+    `Target identity mismatch for job ${id} (${command}): job worktree ${job}, --worktree ${wanted}`,
+  );
+}

@@ -30,23 +30,33 @@ function table(rows: string[][], minimums: number[]): string {
     .join('\n');
 }
 
-export function formatStatusTable(jobs: JobStatus[], showOverrides: boolean, now: number): string {
+export interface StatusColumns {
+  /** The `override` column (`--show-overrides`). */
+  overrides?: boolean;
+  /** The `mut` column (`--mutations`): changed files in the job's worktree. */
+  mutations?: boolean;
+}
+
+export function formatStatusTable(jobs: JobStatus[], columns: StatusColumns, now: number): string {
+  // The runner's column order and minimum widths: retry, then mut, then override, then outcome.
+  const extra = (mut: string, override: string) => [
+    ...(columns.mutations === true ? [mut] : []),
+    ...(columns.overrides === true ? [override] : []),
+  ];
   const head = ['bead', 'pid', 'state', 'elapsed', 'bytes', 'last_update', 'retry'];
-  const widths = [14, 8, 12, 9, 9, 16, 6, 10];
-  const rows = jobs.map((job) => {
-    const row = [
-      job.beads,
-      job.pid === null ? '-' : String(job.pid),
-      job.state,
-      formatDuration(job.elapsed),
-      String(job.log_bytes),
-      job.last_update === '' ? '-' : formatAgo(job.last_update, now),
-      String(job.retry_count),
-    ];
-    return showOverrides ? [...row, job.override, job.outcome] : [...row, job.outcome];
-  });
-  const header = showOverrides ? [...head, 'override', 'outcome'] : [...head, 'outcome'];
-  return table([header, ...rows], showOverrides ? widths : [...widths.slice(0, 7)]);
+  const widths = [14, 8, 12, 9, 9, 16, 6, ...extra('9', '10').map(Number)];
+  const rows = jobs.map((job) => [
+    job.beads,
+    job.pid === null ? '-' : String(job.pid),
+    job.state,
+    formatDuration(job.elapsed),
+    String(job.log_bytes),
+    job.last_update === '' ? '-' : formatAgo(job.last_update, now),
+    String(job.retry_count),
+    ...extra(String(job.mutation_count), job.override),
+    job.outcome,
+  ]);
+  return table([[...head, ...extra('mut', 'override'), 'outcome'], ...rows], widths);
 }
 
 export function formatHealthTable(jobs: JobHealth[], showOverrides: boolean, now: number): string {
@@ -64,6 +74,24 @@ export function formatHealthTable(jobs: JobHealth[], showOverrides: boolean, now
   });
   const header = showOverrides ? [...head, 'override', 'outcome'] : [...head, 'outcome'];
   return table([header, ...rows], showOverrides ? widths : widths.slice(0, 5));
+}
+
+/** `check`'s text line, the runner's: `job ID healthy: running with progress reason=… cpu_time=Ns`. */
+export function formatCheckLine(job: JobHealth): string {
+  const id = job.beads;
+  const says: Record<string, string> = {
+    healthy: `job ${id} healthy: running with progress`,
+    starting: `job ${id} launching: waiting for first output`,
+    launching: `job ${id} launching: waiting for first output`,
+    waiting_first_output: `job ${id} waiting_first_output: process active but no output yet`,
+    silent_mutation: `job ${id} silent_mutation: worktree changed while log is empty (inspect mutations)`,
+    stalled: `job ${id} stalled: no progress detected`,
+    exited_ok: `job ${id} completed successfully (exit 0)`,
+    exited_err: `job ${id} exited with error`,
+    blocked: `job ${id} blocked: max retries exhausted`,
+    missing: `job ${id} missing: no job state found`,
+  };
+  return `${says[job.health] ?? `job ${id} state=${job.health}`} reason=${job.reason_code} mutation_count=${job.mutation_count} log_bytes=${job.log_bytes} cpu_time=${job.cpu_time_seconds}s`;
 }
 
 /** The `check` JSON (the reference's field names). */

@@ -33,11 +33,11 @@ export { restartJob, type RestartJobOptions } from './restart.js';
 export {
   readJob,
   jobHealth,
-  countMutations,
   type JobRecord,
   type JobHealth,
   type HealthOptions,
 } from './inspect.js';
+export { changedEntries, countMutations } from './mutations.js';
 export { listJobs, listJobHealth, jobStatus, type JobStatus, type ListOptions } from './status.js';
 export {
   decideHealth,

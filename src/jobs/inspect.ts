@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { jobFiles } from './ids.js';
+import { countMutations } from './mutations.js';
 import type { KeyValues } from './kv.js';
 import {
   indexByPid,
@@ -133,22 +133,6 @@ export function outcomeOf(outcome: JobOutcome | undefined): string {
   return outcome === undefined ? '-' : `${outcome.state}:${outcome.exit_code}`;
 }
 
-/** Changed paths in the worktree (`git status --porcelain`; works where `.git` is a file). */
-export function countMutations(worktree: string | undefined): number {
-  if (worktree === undefined || worktree === '' || !fs.existsSync(worktree)) return 0;
-  try {
-    const out = execFileSync('git', ['status', '--porcelain'], {
-      cwd: worktree,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 10_000,
-    });
-    return out.split('\n').filter((line) => line.trim() !== '').length;
-  } catch {
-    return 0;
-  }
-}
-
 /** Measures one job and decides its health (see health.ts for the table). */
 export function jobHealth(logDir: string, id: string, options: HealthOptions = {}): JobHealth {
   const processes = options.processes ?? scanProcesses();
@@ -189,7 +173,7 @@ export function jobHealth(logDir: string, id: string, options: HealthOptions = {
   let measuredMutations = false;
   // git status costs a process: only ask when the answer could change the verdict.
   if (alive && (verdict.health === 'stalled' || verdict.health === 'waiting_first_output')) {
-    input.mutationCount = countMutations(meta?.['worktree']);
+    input.mutationCount = countMutations(meta?.['worktree'], meta?.['start_commit']);
     measuredMutations = true;
     verdict = decideHealth(input);
   }

@@ -42,11 +42,13 @@ export async function restartJob(
       reason: options.reason ?? 'restart',
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
     });
-  let command: string[];
+  // A job the shell runner started has no command= line: it ran the headless wrapper, so the
+  // relaunch runs `ccglm headless --prompt-file F` (startJob's default).
+  let command: string[] | undefined;
   let jobEnv: Record<string, string>;
   let headless: HeadlessOptions | undefined;
   try {
-    command = JSON.parse(meta['command'] ?? '') as string[];
+    command = meta['command'] === undefined ? undefined : (JSON.parse(meta['command']) as string[]);
     jobEnv = JSON.parse(meta['job_env'] ?? '{}') as Record<string, string>;
     headless = meta['headless'] ? (JSON.parse(meta['headless']) as HeadlessOptions) : undefined;
   } catch {
@@ -61,7 +63,7 @@ export async function restartJob(
     ...(meta['repo'] ? { repo: meta['repo'] } : {}),
     ...(meta['worktree'] ? { worktree: meta['worktree'] } : {}),
     pty: usePty,
-    command,
+    ...(command !== undefined ? { command } : {}),
     env: jobEnv,
     ...(headless !== undefined ? { headless } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),

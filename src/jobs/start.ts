@@ -15,7 +15,7 @@ import {
   type JobOutcome,
 } from './store.js';
 import { waitFor } from './watch.js';
-import { countMutations } from './inspect.js';
+import { countMutations, headCommit } from './mutations.js';
 import { writeContract } from './contract.js';
 import type { HeadlessOptions } from '../agent/headless.js';
 
@@ -126,7 +126,7 @@ async function prepareSlot(logDir: string, id: string): Promise<void> {
     meta['launch_state'] !== 'exited' &&
     isProcessAlive(pid, meta['pid_start_time'])
   ) {
-    throw new CcglmError(`job ${id} is already running (pid ${pid}); stop it first`);
+    throw new CcglmError(`job ${id} already running (pid=${pid}); stop it first`);
   }
   // A host whose agent just ended is about to write the outcome: let it, so that outcome is rotated
   // with its attempt instead of landing on the new one.
@@ -141,6 +141,12 @@ async function prepareSlot(logDir: string, id: string): Promise<void> {
   }
   rotateAttempt(logDir, id);
   fs.rmSync(jobFiles(logDir, id).pid, { force: true });
+}
+
+/** The commit a job's worktree was at when it first started (absent outside git). */
+function startCommitOf(kept: string | undefined, worktree: string | undefined) {
+  const commit = kept ?? headCommit(worktree ?? process.cwd());
+  return commit !== undefined ? { start_commit: commit } : {};
 }
 
 /**
@@ -200,6 +206,8 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     command: JSON.stringify(command),
     job_env: JSON.stringify(jobEnv),
     ...(options.headless !== undefined ? { headless: JSON.stringify(options.headless) } : {}),
+    // Where "changed since the job started" counts from (kept across restarts, as started_at).
+    ...startCommitOf(options.retries ? previous?.['start_commit'] : undefined, worktree),
     // The baseline for "the worktree changed": a tree that was already dirty is not progress.
     last_mutation_count: String(
       options.mutationBaseline ?? countMutations(worktree ?? process.cwd()),

@@ -20,7 +20,13 @@ export interface StopJobOptions {
 }
 
 export type StopJobResult =
-  | { kind: 'stopped'; outcome: JobOutcome; forced: boolean; signalled: number }
+  | {
+      kind: 'stopped';
+      pid: number | undefined;
+      outcome: JobOutcome;
+      forced: boolean;
+      signalled: number;
+    }
   | { kind: 'not_running'; outcome: JobOutcome | undefined; message: string };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -151,7 +157,8 @@ export async function stopJob(
       timeoutMs: 5000,
       check: () => readOutcome(logDir, id),
     });
-    if (outcome !== undefined) return { kind: 'stopped', outcome, forced: false, signalled: 0 };
+    if (outcome !== undefined)
+      return { kind: 'stopped', pid: record.pid, outcome, forced: false, signalled: 0 };
     // Launched after all (the request came too late): stop the agent like any running one.
     if (readJob(logDir, id).agentAlive) return stopJob(logDir, id, options);
     return {
@@ -163,12 +170,17 @@ export async function stopJob(
   if (!record.agentAlive) {
     const foreign =
       record.pid !== undefined && record.outcome === undefined && isProcessAlive(record.pid)
-        ? ` (pid ${record.pid} belongs to another process; left alone)`
+        ? ' (that pid belongs to another process; left alone)'
         : '';
     let outcome = record.outcome;
     if (outcome === undefined && !record.hostAlive)
       outcome = writeStopOutcome(record, 137, `${reason}_not_running`);
-    return { kind: 'not_running', outcome, message: `job ${id} is not running${foreign}` };
+    // The runner's words (scripts grep "already not running").
+    return {
+      kind: 'not_running',
+      outcome,
+      message: `job ${id} already not running (pid=${record.pid ?? '-'})${foreign}`,
+    };
   }
   const leader = record.pid as number;
   updateMeta(logDir, id, { stop_requested_at: formatUtc(Date.now()), stop_reason: reason });
@@ -196,6 +208,7 @@ export async function stopJob(
   await stopHost(record);
   return {
     kind: 'stopped',
+    pid: leader,
     outcome: written,
     forced,
     signalled,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { formatUtc } from './ids.js';
 import { jobHealth, type HealthOptions } from './inspect.js';
 import { indexByPid, isProcessAlive, scanProcesses } from './proc.js';
@@ -24,6 +25,8 @@ export interface WatchdogOptions {
   pidfile?: string;
   /** Where the iteration lines go. */
   print: (line: string) => void;
+  /** Printed under `(no jobs found in DIR)` on the first pass (where else jobs may be). */
+  emptyHints?: string[];
   signal?: AbortSignal;
 }
 
@@ -103,8 +106,35 @@ export async function runWatchdogPass(options: WatchdogOptions): Promise<Watchdo
     options.print(
       `[${id}] health=${decision.health} reason=${decision.reason_code} retries=${decision.retries} action=${decision.action}${detail}`,
     );
+    const said = runnerLine(decision, maxRetries);
+    if (said !== undefined) options.print(`[${id}] ${said}`);
   }
+  if (decisions.length === 0) options.print(`(no jobs found in ${options.logDir})`);
   return decisions;
+}
+
+/** The shell runner's action line for a decision (scripts grep them), if it prints one. */
+function runnerLine(decision: WatchdogDecision, maxRetries: number): string | undefined {
+  switch (decision.action) {
+    case 'observe':
+      return 'OBSERVE-ONLY: would restart but observing only';
+    case 'blocked':
+      return decision.detail === 'no_auto_restart'
+        ? 'NO-AUTO-RESTART: stalled but restart disabled'
+        : `BLOCKED: max retries (${maxRetries}) exhausted`;
+    case 'restart':
+      return 'restart succeeded';
+    case 'restart_failed':
+      return `restart FAILED: ${decision.detail ?? ''}`;
+    default:
+      break;
+  }
+  if (decision.health === 'silent_mutation')
+    return `SILENT_MUTATION: worktree changed with no output; inspect via 'ccglm job mutations --beads ${decision.id}'`;
+  if (decision.health === 'exited_err') return 'exited with error - check logs';
+  if (decision.health === 'blocked') return 'BLOCKED: manual intervention required';
+  if (decision.health === 'missing') return 'missing: incomplete job state';
+  return undefined;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -141,16 +171,26 @@ export async function runWatchdog(options: WatchdogOptions): Promise<void> {
     options.stallSeconds !== undefined
       ? `${options.stallSeconds}s`
       : `${options.stallMinutes ?? 20}m`;
-  if (options.pidfile !== undefined) claimPidfile(options.pidfile);
+  if (options.pidfile !== undefined) {
+    claimPidfile(options.pidfile);
+    options.print(`watchdog pid=${process.pid} written to ${options.pidfile}`);
+  }
   options.print(
     `watchdog started: mode=${options.mode ?? 'normal'} interval=${intervalMs / 1000}s stall=${stall} ` +
       `max-retries=${options.maxRetries ?? 1} once=${options.once === true} beads=${options.ids?.join(',') ?? 'all'}`,
   );
+  options.print('press Ctrl+C to stop');
+  options.print(`hint: logs on ${os.hostname()} at ${options.logDir}`);
   try {
     for (let iteration = 1; !options.signal?.aborted; iteration++) {
       options.print(`=== watchdog iteration ${iteration} at ${formatUtc(Date.now())} ===`);
-      await runWatchdogPass(options);
-      if (options.once === true) break;
+      const decisions = await runWatchdogPass(options);
+      if (decisions.length === 0 && iteration === 1)
+        for (const line of options.emptyHints ?? []) options.print(line);
+      if (options.once === true) {
+        options.print('watchdog completed single iteration (--once)');
+        break;
+      }
       await sleep(intervalMs, options.signal);
     }
   } finally {

@@ -45,6 +45,11 @@ export const PARSE_CODES = {
     severity: 'error',
     meaning: 'a placeholder left from the `ccglm init` template (`path/to/file1`, `[describe …]`)',
   },
+  CCG320: { severity: 'error', meaning: 'a `target` that ccglm.config.json does not declare' },
+  CCG321: {
+    severity: 'error',
+    meaning: 'a `target` that is disabled (until its gate passes, checked at validate and run)',
+  },
 } as const satisfies Record<string, { severity: Severity; meaning: string }>;
 
 export type ParseCode = keyof typeof PARSE_CODES;

@@ -34,6 +34,11 @@ export interface ParseResult {
 export interface ParseOptions extends MarkdownOptions {
   /** Absolute paths of repositories the plan's tasks work in: absolute locations inside them are read as relative. */
   repoRoots?: string[];
+  /**
+   * The declared targets (ccglm.config.json) by name, and the file that declares them: a task's
+   * `target` is checked against them. Not given: `target` is read, not checked.
+   */
+  targets?: { names: ReadonlyMap<string, { enabled: boolean }>; file?: string };
 }
 
 /** `T1: Name`, `**T1**: Name`, `T3 - Name`, `T3. Name`, `Task 3: Name`: the id, the separator, the name. */
@@ -74,6 +79,7 @@ export function parsePlan(text: string, file: string, options: ParseOptions = {}
     file,
     diagnostics,
     roots: options.repoRoots ?? [],
+    ...(options.targets !== undefined ? { targets: options.targets } : {}),
   });
 
   const declared = readDeclaredWaves(source, blocks);
@@ -107,6 +113,7 @@ interface ReadContext {
   file: string;
   diagnostics: Diagnostic[];
   roots: string[];
+  targets?: ParseOptions['targets'];
 }
 
 /** The heading's own text as written (no `#`s), without markup that wraps all of it (`**T1: Name**`). */
@@ -447,6 +454,9 @@ function applyField(
     case 'repo':
       if (!isPlaceholder(field.value)) task.repo = field.value.replace(/^\[|\]$/g, '').trim();
       return;
+    case 'target':
+      readTarget(task, field, context, report);
+      return;
     case 'description':
       task.description = field.value;
       checkTemplateText(field, raw, source, report);
@@ -565,4 +575,35 @@ function checkLocations(task: Task, context: ReadContext, report: Report, notes:
         entry.span,
       );
   }
+}
+
+/** `target: macmini`: where the task runs; checked against the declared targets when known. */
+function readTarget(task: Task, field: Field, context: ReadContext, report: Report): void {
+  if (isPlaceholder(field.value)) return;
+  const name = field.value.replace(/[`[\]]/g, '').trim();
+  if (name === '') return;
+  const lead = field.valueSpan.start.offset + Math.max(0, field.value.indexOf(name));
+  const span = context.source.span(lead, lead + name.length);
+  task.target = name;
+  task.targetSpan = span;
+  const { targets } = context;
+  if (targets === undefined || name === 'local') return;
+  const where = targets.file ?? 'ccglm.config.json';
+  const declared = targets.names.get(name);
+  if (declared === undefined)
+    report(
+      'CCG320',
+      'error',
+      `Unknown target \`${name}\`; ${targets.names.size > 0 ? `${where} declares: local, ${[...targets.names.keys()].join(', ')}` : `no ${targets.file ?? 'ccglm.config.json'} declares targets`}`,
+      span,
+      'Declare it under "targets" in ccglm.config.json (see `ccglm targets`), or write `local`.',
+    );
+  else if (!declared.enabled)
+    report(
+      'CCG321',
+      'error',
+      `Target \`${name}\` is disabled in ${where} until its gate passes`,
+      span,
+      `Run \`ccglm targets check ${name}\` to see the gate's state; validate accepts the task once the gate passes.`,
+    );
 }

@@ -58,7 +58,8 @@ export type FieldKey =
   | 'validation'
   | 'status'
   | 'log'
-  | 'files_edited';
+  | 'files_edited'
+  | 'target';
 
 export interface Field {
   /** Canonical key for known fields, else the label normalised (lower case, `_` separators). */
@@ -98,6 +99,9 @@ export interface Task {
   /** null when the field is missing (an error); [] for `[]` / `none`. */
   dependsOn: Dependency[] | null;
   repo?: string;
+  /** The machine the task runs on (a target of ccglm.config.json); absent: `local`. */
+  target?: string;
+  targetSpan?: Span;
   /** null when the field is missing (a warning: scope unknown). */
   location: LocationEntry[] | null;
   description?: string;

@@ -59,6 +59,8 @@ const ALIASES: Record<string, FieldKey> = {
   edited_files: 'files_edited',
   changed_files: 'files_edited',
   files: 'files_edited',
+  target: 'target',
+  runs_on: 'target',
 };
 
 export function canonicalKey(label: string): { key: string; known: boolean } {
@@ -77,6 +79,7 @@ export const CANONICAL_LABEL: Record<FieldKey, string> = {
   status: 'status',
   log: 'log',
   files_edited: 'files edited',
+  target: 'target',
 };
 
 /** Values that mean "nothing yet". */

@@ -12,6 +12,10 @@ export type RunEvent =
       strategy: string;
       concurrency: number;
       resume: boolean;
+      /** The plan's dependencies (from = dependency, to = dependent): what the ETA walks. */
+      edges?: { from: string; to: string }[];
+      /** The tasks this run is to run (the others are done, or not selected). */
+      pending?: string[];
     }
   | {
       type: 'task.start';
@@ -26,6 +30,10 @@ export type RunEvent =
       /** Its agent completed in an earlier run: only its merge is retried (no job). */
       mergeRetry?: boolean;
     }
+  /** The scheduler picked the task: its worktree is prepared and its job launched until task.start. */
+  | { type: 'task.launch'; t: number; id: string }
+  /** Its job ended (before its end is judged and its branch merged, until task.end). */
+  | { type: 'task.exit'; t: number; id: string; exitCode: number }
   | { type: 'task.output'; t: number; id: string; line: string }
   | { type: 'task.restart'; t: number; id: string; job: string; reason: string; attempt: number }
   | {

@@ -69,6 +69,14 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
     // The state of a live run is its own: only a dead run's jobs are left to take over.
     ...(holder === undefined ? [checkEarlierRun(input)] : []),
   ];
+  // Never run locally a task meant for another machine.
+  for (const task of input.tasks)
+    if (task.target !== undefined && task.target !== 'local')
+      checks.push(
+        fail(
+          `target: ${task.id} is to run on \`${task.target}\`; ccglm run starts tasks on this machine only (tasks on targets come next); fix: run the plan on ${task.target}, or set its target to local`,
+        ),
+      );
   const found = await findRepos(input.tasks, input.planPath, input.reposDir);
   if (found.missing !== undefined) checks.push(fail(found.missing));
   const repos = [...new Map([...found.repos.values()].map((r) => [r.path, r])).values()];
@@ -206,9 +214,14 @@ function checkWritable(what: string, dir: string, option: string): Check {
 }
 
 /** The credential the agent's launch will resolve, named by its source (never the secret). */
-async function checkCredentials(
+export async function checkCredentials(
   profile: AgentProfile,
-  { agent: choice, deps, model, providerResumed }: PreflightInput,
+  {
+    agent: choice,
+    deps,
+    model,
+    providerResumed,
+  }: Pick<PreflightInput, 'agent' | 'deps' | 'model' | 'providerResumed'>,
 ): Promise<{ check: Check; provider?: Provider }> {
   if (profile.name === 'claude' && choice.agentCmd === undefined) {
     const chosen = await chooseProvider(choice.provider, deps);

@@ -3,6 +3,10 @@
  * that redraws one line per task in place.
  */
 import type { RunEvent } from './events.js';
+import { Progress } from '../report/progress.js';
+
+/** A TTY view redraws at most this often (events such as output lines come faster). */
+export const REDRAW_MS = 250;
 
 export interface Renderer {
   onEvent(event: RunEvent): void;
@@ -54,13 +58,29 @@ export function formatPlain(event: RunEvent, startedAt: number): string | undefi
   }
 }
 
-export function createPlainRenderer(write: Write): Renderer {
+/**
+ * `history`: what each task took in earlier runs of the plan (for the ETA). After each task's end,
+ * while tasks are left, one plain progress line.
+ */
+export function createPlainRenderer(
+  write: Write,
+  history: ReadonlyMap<string, number> = new Map(),
+): Renderer {
   let startedAt = 0;
+  const progress = new Progress(history);
   return {
     onEvent(event) {
       if (event.type === 'run.start') startedAt = event.t;
+      progress.onEvent(event);
       const line = formatPlain(event, startedAt);
       if (line !== undefined) write(`${line}\n`);
+      if (event.type === 'task.end') {
+        const counts = progress.counts();
+        if (counts.running + counts.waiting > 0)
+          write(
+            `[${seconds(event.t - startedAt).padStart(7)}] progress: ${progress.line(event.t)}\n`,
+          );
+      }
     },
     close: () => {},
   };
@@ -105,16 +125,27 @@ export function createTtyRenderer(
   columns: () => number,
   now: () => number,
   height: () => number = () => Infinity,
+  history: ReadonlyMap<string, number> = new Map(),
 ): Renderer {
   const rows = new Map<string, Row>();
+  const progress = new Progress(history);
   let drawn = 0;
   let startedAt = 0;
+  let lastDraw = -Infinity;
+  let dirty = false;
+  /** Draws now, unless it drew less than REDRAW_MS ago (then the next tick does). */
+  const request = () => {
+    if (now() - lastDraw >= REDRAW_MS) draw();
+    else dirty = true;
+  };
   const draw = () => {
+    lastDraw = now();
+    dirty = false;
     const width = Math.max(40, columns());
     let out = drawn > 0 ? `\u001b[${drawn}A` : '';
     const { shown, hidden, hiddenCompleted } = visibleRows(
       [...rows.values()],
-      Math.max(3, height() - 2),
+      Math.max(3, height() - 3),
     );
     const lines = shown.map((row) => {
       const elapsed = seconds((row.until ?? now()) - row.since);
@@ -130,6 +161,8 @@ export function createTtyRenderer(
       return line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line;
     });
     if (hidden > 0) lines.unshift(`  … ${hidden} more task(s) (${hiddenCompleted} completed)`);
+    const overall = progress.line(now());
+    lines.push(overall.length > width - 1 ? `${overall.slice(0, width - 2)}…` : overall);
     for (const line of lines) out += `\u001b[2K${line}\n`;
     // Fewer lines than last time (the terminal got shorter): clear the ones left below.
     const extra = drawn - lines.length;
@@ -139,6 +172,7 @@ export function createTtyRenderer(
   };
   return {
     onEvent(event) {
+      progress.onEvent(event);
       switch (event.type) {
         case 'run.start':
           startedAt = event.t;
@@ -193,10 +227,11 @@ export function createTtyRenderer(
           return;
         }
       }
-      draw();
+      request();
     },
+    /** Every REDRAW_MS or so: what was held back, and each second the elapsed times. */
     tick: () => {
-      if (rows.size > 0) draw();
+      if (rows.size > 0 && (dirty || now() - lastDraw >= 1000)) draw();
     },
     close: () => {},
   };

@@ -426,6 +426,11 @@ class Run {
       strategy: this.options.strategy ?? 'waves',
       concurrency: this.options.concurrency ?? 3,
       resume: this.options.resume === true,
+      edges: this.compiled.graph.edges,
+      pending: this.scheduler
+        .state()
+        .filter((t) => t.state === 'pending' || t.state === 'blocked')
+        .map((t) => t.id),
     });
     if (this.options.resume === true) await this.adoptPrevious();
     else this.saveState();
@@ -517,6 +522,7 @@ class Run {
     const task = this.tasks.get(id) as Task;
     const repo = this.repos.get(id) as ResolvedRepo;
     this.scheduler.start(id);
+    this.options.emit({ type: 'task.launch', t: this.now(), id }); // for the report (src/report)
     const unmerged = this.mergeRetries.get(id);
     this.mergeRetries.delete(id);
     if (unmerged !== undefined && (await this.retryMerge(task, repo, unmerged))) return;
@@ -711,6 +717,12 @@ class Run {
     // Claimed synchronously: a second waiter for the same job (after a restart) finds it gone.
     this.running.delete(running.id);
     if (outcome.extra['ccglm_restarting'] === 'true') return;
+    this.options.emit({
+      type: 'task.exit',
+      t: this.now(),
+      id: running.id,
+      exitCode: outcome.exit_code,
+    }); // for the report
     const output = logTail(this.options.logDir, running.jobId, 400);
     const rate = detectRateLimit(output);
     if (rate !== null && outcome.exit_code !== 0) {

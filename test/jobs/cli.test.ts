@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,11 +132,11 @@ describe('bad input: one line, the reference exit code', () => {
     fs.writeFileSync(path.join(logDir, 'f.pid'), `${process.pid}\n`);
     expect(job('check', '--beads', 'f', '--log-dir', logDir)).toMatchObject({
       code: 3,
-      stdout: expect.stringContaining('reason_code=process_exited_without_outcome\n'),
+      stdout: expect.stringContaining(' reason=process_exited_without_outcome '),
     });
     expect(job('stop', '--beads', 'f', '--log-dir', logDir)).toMatchObject({
       code: 0,
-      stdout: `job f is not running (pid ${process.pid} belongs to another process; left alone)\n`,
+      stdout: `job f already not running (pid=${process.pid}) (that pid belongs to another process; left alone)\n`,
     });
   });
 });
@@ -256,11 +256,13 @@ describe('reading commands', () => {
     );
     expect(lines[2]).toBe(`hint: logs on ${os.hostname()} at ${logDir}`);
   });
-  it('with no jobs, suggests --log-dir', () => {
-    expect(job('health', '--log-dir', logDir).stdout).toBe(
+  it('with no jobs, says the local folder is empty and how to name remote targets', () => {
+    const { stdout } = job('health', '--log-dir', logDir);
+    expect(stdout).toContain(
       `bead           pid      health               last_update      retry  outcome\n` +
-        `no jobs found in ${logDir}; use --log-dir DIR to read another folder\nhint: logs on ${os.hostname()} at ${logDir}\n`,
+        `(no jobs found in ${logDir})\n`,
     );
+    expect(stdout).toContain(`hint: local logs on ${os.hostname()} at ${logDir} are empty\n`);
   });
   it('warns about other cc-glm-jobs folders at most once an hour, unless --log-dir names one', () => {
     const main = path.join(root, 'cc-glm-jobs');
@@ -289,94 +291,5 @@ describe('reading commands', () => {
     expect(job('set-override', '--beads', 'a', '--log-dir', logDir).stdout).toBe(
       'override for a:\n  no_auto_restart=true\n',
     );
-  });
-});
-
-describe('preflight', () => {
-  it('passes with a token in the environment and reports the reference JSON fields', () => {
-    const result = jobWithEnv(
-      { CC_GLM_AUTH_TOKEN: 'x' },
-      'preflight',
-      '--json',
-      '--log-dir',
-      logDir,
-    );
-    expect(result.code).toBe(0);
-    const out = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(Object.keys(out)).toEqual(['generated_at', 'beads', 'passed', 'exit_code', 'output']);
-    expect(out).toMatchObject({ beads: '', passed: true, exit_code: 0 });
-    expect(out['output']).toContain(`PASS log dir writable: ${logDir}`);
-  });
-  it('fails (exit 1) for a job whose prompt file is gone', () => {
-    writeFinished('p', 0, `prompt_file=${root}/gone.prompt\n`);
-    const result = jobWithEnv(
-      { CC_GLM_AUTH_TOKEN: 'x' },
-      'preflight',
-      '--beads',
-      'p',
-      '--log-dir',
-      logDir,
-    );
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`FAIL prompt file: ${root}/gone.prompt\n`);
-    expect(result.stdout.endsWith('preflight: failed\n')).toBe(true);
-  });
-});
-
-describe('gates', () => {
-  it('exit 0 on pass and 4 on fail', () => {
-    const repo = path.join(root, 'repo');
-    fs.mkdirSync(repo);
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
-        cwd: repo,
-        encoding: 'utf8',
-      }).trim();
-    git('init', '-q', '-b', 'main');
-    git('commit', '-q', '--allow-empty', '-m', 'base');
-    const base = git('rev-parse', 'HEAD');
-    git('checkout', '-q', '-b', 'feature');
-    git('commit', '-q', '--allow-empty', '-m', 'work', '-m', 'Feature-Key: bd-1');
-    const head = git('rev-parse', 'HEAD');
-    const at = ['--worktree', repo];
-    expect(job('baseline-gate', '--required-baseline', base, ...at)).toMatchObject({
-      code: 0,
-      stdout: expect.stringMatching(/^baseline-gate: PASS\n/),
-    });
-    git('checkout', '-q', 'main');
-    expect(job('baseline-gate', '--required-baseline', head, ...at).code).toBe(4);
-    expect(
-      job('integrity-gate', '--reported-commit', head, '--branch', 'feature', ...at).code,
-    ).toBe(0);
-    expect(job('integrity-gate', '--reported-commit', head, ...at).code).toBe(4);
-    expect(
-      job(
-        'feature-key-gate',
-        '--feature-key',
-        'bd-1',
-        '--branch',
-        'feature',
-        '--base-branch',
-        'main',
-        ...at,
-      ).code,
-    ).toBe(0);
-    const fail = job(
-      'feature-key-gate',
-      '--feature-key',
-      'bd-2',
-      '--branch',
-      'feature',
-      '--base-branch',
-      'main',
-      '--json',
-      ...at,
-    );
-    expect(fail.code).toBe(4);
-    expect(JSON.parse(fail.stdout)).toMatchObject({
-      gate: 'feature-key-gate',
-      passed: false,
-      exit_code: 4,
-    });
   });
 });

@@ -77,7 +77,7 @@ describe('jobs in a git worktree (.git is a file)', () => {
       );
     expect(gate('bd-9')).toMatchObject({
       status: 0,
-      stdout: 'feature-key-gate: PASS\n  1 commit(s) in main..HEAD carry Feature-Key: bd-9\n',
+      stdout: 'feature-key gate passed: feature_key=bd-9 branch=feature base=main commits=1\n',
     });
     expect(gate('bd-1').status).toBe(4);
   });

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -38,7 +39,7 @@ describe('restart', () => {
         encoding: 'utf8',
       },
     );
-    expect(restarted.stdout).toMatch(/^restarted r pid=\d+ retries=1\n$/);
+    expect(restarted.stdout).toMatch(/^restarted beads=r pid=\d+ retries=1 log=\S+ pty=false\n$/);
     await waitForJobEnd(job.logDir, 'r');
     const files = jobFiles(job.logDir, 'r');
     expect(fs.readFileSync(`${files.log}.1`, 'utf8')).toBe('fake agent: exiting 4\n');
@@ -93,7 +94,9 @@ describe('watchdog', () => {
     });
     expect(lines).toEqual([
       '[w] health=stalled reason=stale_log_and_no_cpu_progress retries=0 action=restart',
+      '[w] restart succeeded',
       '[w] health=stalled reason=stale_log_and_no_cpu_progress retries=1 action=blocked (max_retries)',
+      '[w] BLOCKED: max retries (1) exhausted',
     ]);
     expect(readMeta(job.logDir, 'w')).toMatchObject({
       blocked: 'true',
@@ -151,7 +154,9 @@ describe('detachment', () => {
       { encoding: 'utf8', cwd: path.dirname(job.logDir) },
     );
     expect(started.status).toBe(0);
-    expect(started.stdout).toMatch(new RegExp(`^started d pid=\\d+ log=${job.logDir}/d\\.log\\n$`));
+    expect(started.stdout).toMatch(
+      new RegExp(`^started beads=d pid=\\d+ log=${job.logDir}/d\\.log pty=true\\n$`),
+    );
     // the starting command has exited (spawnSync returned); the job is still running
     expect(readJob(job.logDir, 'd').agentAlive).toBe(true);
     expect(readOutcome(job.logDir, 'd')).toBeUndefined();
@@ -205,14 +210,17 @@ describe('CLI over live jobs', () => {
     );
     expect(run.status).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe(
+    expect(lines.slice(0, 4)).toEqual([
+      `watchdog pid=${lines[0]?.match(/pid=(\d+)/)?.[1] ?? '?'} written to ${pidfile}`,
       'watchdog started: mode=observe-only interval=60s stall=20m max-retries=1 once=true beads=all',
-    );
-    expect(lines[1]).toMatch(/^=== watchdog iteration 1 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ===$/);
-    expect(lines[2]).toBe(
+      'press Ctrl+C to stop',
+      `hint: logs on ${os.hostname()} at ${job.logDir}`,
+    ]);
+    expect(lines[4]).toMatch(/^=== watchdog iteration 1 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ===$/);
+    expect(lines.slice(5)).toEqual([
       '[w1] health=launching reason=no_output_within_grace retries=0 action=none',
-    );
-    expect(lines).toHaveLength(3);
+      'watchdog completed single iteration (--once)',
+    ]);
     expect(fs.existsSync(pidfile)).toBe(false);
   });
 });

@@ -206,7 +206,7 @@ describe('a job in a real PTY', () => {
     const result = await stopJob(job.logDir, 'reused');
     expect(result).toMatchObject({
       kind: 'not_running',
-      message: `job reused is not running (pid ${process.pid} belongs to another process; left alone)`,
+      message: `job reused already not running (pid=${process.pid}) (that pid belongs to another process; left alone)`,
     });
     expect(isProcessAlive(process.pid)).toBe(true);
   });

@@ -150,6 +150,19 @@ describe('ccglm run preflight: credentials and providers', () => {
   });
 });
 
+describe('a task meant for another machine', () => {
+  it('is never run here: the preflight refuses it (exit 78) and nothing starts', async () => {
+    const text = twoWaves.replace('- **repo**: app\n', '- **repo**: app\n- **target**: macmini\n');
+    sandbox = makeSandbox(text);
+    const result = runSync(sandbox, []);
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain(
+      'FAIL target: T1 is to run on `macmini`; ccglm run starts tasks on this machine only',
+    );
+    await expectNothingStarted(sandbox, text);
+  });
+});
+
 describe('ccglm run --check', () => {
   it('prints every check, PASS or FAIL, and changes nothing', async () => {
     sandbox = makeSandbox(twoWaves);

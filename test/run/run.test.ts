@@ -435,12 +435,17 @@ describe('run renderers', () => {
     let tty = '';
     const p = createPlainRenderer((s) => (plain += s));
     const j = createNdjsonRenderer((s) => (json += s));
+    // The TTY view redraws at most every REDRAW_MS: its clock moves a second per event here.
+    let clock = 0;
     const t = createTtyRenderer(
       (s) => (tty += s),
       () => 80,
-      () => 3000,
+      () => clock,
     );
-    for (const e of events) for (const r of [p, j, t]) r.onEvent(e as never);
+    for (const e of events) {
+      clock += 1000;
+      for (const r of [p, j, t]) r.onEvent(e as never);
+    }
     expect(plain).toBe(
       [
         '[   0.0s] run p.md: 1 task in 1 wave (strategy waves, concurrency 3)',
@@ -458,7 +463,9 @@ describe('run renderers', () => {
     ).toEqual(['run.start', 'task.start', 'task.output', 'task.end', 'run.end']);
     expect(tty).toContain('… w1 T1       Running');
     expect(tty).toContain('working on it');
-    expect(tty).toContain('\u001b[1A\u001b[2K✓ w1 T1       Completed');
+    // The task's line and the overall progress line below it.
+    expect(tty).toContain('\u001b[2A\u001b[2K✓ w1 T1       Completed');
+    expect(tty).toContain('1/1 done · 0 running · 0 waiting');
   });
 });
 
@@ -470,7 +477,7 @@ describe('TTY view on a short terminal', () => {
       (s) => (tty += s),
       () => 80,
       () => 5000,
-      () => 6, // room for 4 lines
+      () => 7, // room for 4 lines and the progress line
     );
     const start = (id: string) =>
       t.onEvent({
@@ -491,8 +498,9 @@ describe('TTY view on a short terminal', () => {
     tty = '';
     t.tick?.(5000);
     const lines = tty.split('\n').filter(Boolean);
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     expect(lines[0]).toContain('… 3 more task(s) (3 completed)');
+    expect(lines[4]).toContain('ETA');
     expect(tty).toContain('✗ w1 T4');
     expect(tty).toContain('… w1 T5');
     expect(tty).toContain('… w1 T6');

@@ -33,37 +33,54 @@ export const headlessCommand: CommandModule = {
           `10 auth resolution failed, 11 token file missing, unreadable or empty).\n\nAgents:\n${agents}`,
       )
       .version(false)
-      .option('prompt', { type: 'string', describe: 'the prompt text' })
-      .option('prompt-file', { type: 'string', describe: 'read the prompt from this file' })
+      .option('prompt', {
+        type: 'string',
+        describe: 'the prompt text',
+        defaultDescription: 'stdin',
+      })
+      .option('prompt-file', {
+        type: 'string',
+        describe: 'read the prompt from this file',
+        defaultDescription: 'stdin',
+      })
       .option('auth-check', {
         type: 'boolean',
+        default: false,
         describe:
           'only resolve the token: AUTH_CHECK_OK source_category=… (0) or AUTH_CHECK_FAILED (10/11)',
       })
-      .option('version', { type: 'boolean', describe: 'print the headless version' })
+      .option('version', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the headless version',
+      })
       .option('agent', {
         type: 'string',
-        describe: 'agent profile (default claude, or defaultAgent of ccglm.config.json)',
+        describe: 'agent profile (see Agents above)',
+        defaultDescription: 'defaultAgent of ccglm.config.json, else claude',
       })
       .option('agent-cmd', {
         type: 'string',
         describe:
           'custom agent command line, split into argv without a shell; prompt on stdin and in $CCGLM_PROMPT_FILE',
+        defaultDescription: 'none (the --agent profile)',
       })
       .option('model', {
         type: 'string',
-        describe: 'model (default CC_GLM_MODEL, else glm-5 for claude)',
+        describe: 'model',
+        defaultDescription: '$CC_GLM_MODEL, else glm-5 for claude',
       })
       .option('provider', {
         type: 'string',
         choices: ['zai', 'anthropic'],
         describe:
-          "claude's API: zai (default; z.ai endpoint, glm-5, the token below) or anthropic (Claude Code's own key or login, no base URL or model override); default $CCGLM_PROVIDER, else zai",
+          "claude's API: zai (z.ai endpoint, glm-5, the token below) or anthropic (Claude Code's own key or login, no base URL or model override)",
+        defaultDescription: '$CCGLM_PROVIDER, else zai',
       })
       .option('config', {
         type: 'string',
-        describe:
-          'ccglm.config.json with custom agents (default: found from the current folder up)',
+        describe: 'ccglm.config.json with custom agents',
+        defaultDescription: 'found from the current folder up',
       })
       .conflicts('prompt', 'prompt-file')
       .conflicts('agent', 'agent-cmd'),

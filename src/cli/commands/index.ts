@@ -12,6 +12,9 @@ import { cleanCommand } from './clean.js';
 import { demoCommand } from './demo.js';
 import { configCommand } from './config.js';
 import { completionCommand } from './completion.js';
+import { targetsCommand } from './targets.js';
+import { statusCommand } from './status.js';
+import { reportCommand } from './report.js';
 
 /** The commands described by a table (src/cli/spec.ts), in the order of the command list. */
 export const specs: CommandSpec[] = [
@@ -32,7 +35,8 @@ export const modules: {
   name: string;
   usage: string;
   summary: string;
-  module: CommandModule;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  module: CommandModule<any, any>;
 }[] = [
   {
     name: 'job',
@@ -45,5 +49,23 @@ export const modules: {
     usage: 'headless',
     summary: 'Resolve auth and run one headless agent with a prompt (cc-glm-headless.sh)',
     module: headlessCommand,
+  },
+  {
+    name: 'status',
+    usage: 'status <plan>',
+    summary: 'Where a plan stands: each task’s state, time, health, what blocks what',
+    module: statusCommand,
+  },
+  {
+    name: 'report',
+    usage: 'report <plan>',
+    summary: "A plan's run as an HTML page, its timeline as SVG, or metrics as JSON",
+    module: reportCommand,
+  },
+  {
+    name: 'targets',
+    usage: 'targets [action] [name]',
+    summary: 'The machines tasks can run on (this one, ccglm.config.json targets)',
+    module: targetsCommand,
   },
 ];

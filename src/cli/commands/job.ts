@@ -18,6 +18,7 @@ async function run(
     write: (text: string) => process.stdout.write(text),
     err: (text: string) => process.stderr.write(`${text}\n`),
     env: process.env,
+    cwd: process.cwd(),
   };
   try {
     process.exitCode = await pick(handlers)(argv, io);
@@ -34,40 +35,68 @@ async function run(
 const logDir = (y: Argv) =>
   y.option('log-dir', {
     type: 'string',
-    describe: 'artifact folder (default $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs)',
+    describe: 'artifact folder',
+    defaultDescription: '$CC_GLM_LOG_DIR, else /tmp/cc-glm-jobs',
   });
-const beads = (y: Argv, demand = false) =>
-  y.option('beads', { type: 'string', describe: 'job id ([A-Za-z0-9._-])', demandOption: demand });
+// Required flags are checked by the handlers, not yargs: a missing one is one line and exit 2.
+const beads = (y: Argv, demand = false, otherwise = 'every job') =>
+  y.option('beads', {
+    type: 'string',
+    describe: demand ? 'job id ([A-Za-z0-9._-]) (required)' : 'job id ([A-Za-z0-9._-])',
+    ...(demand ? {} : { defaultDescription: otherwise }),
+  });
+/** As in the runner: a script passing the folder it means refuses to act on another job's. */
+const target = (y: Argv) =>
+  y.option('worktree', {
+    type: 'string',
+    describe: "refuse (exit 1) unless this is the job's worktree or a folder inside it",
+    defaultDescription: 'no check',
+  });
 const stall = (y: Argv) =>
   y
     .option('stall-minutes', {
       type: 'number',
-      describe:
-        'no log growth and no CPU progress for this long = stalled (default 20; fractions allowed)',
+      default: 20,
+      describe: 'no log growth and no CPU progress for this long = stalled (fractions allowed)',
     })
     .option('stall-seconds', {
       type: 'number',
       describe: 'the stall threshold in seconds (overrides --stall-minutes)',
+      defaultDescription: 'none',
     })
     .option('grace-seconds', {
       type: 'number',
-      describe: 'silence allowed after launch (default: the stall threshold)',
+      describe: 'silence allowed after launch',
+      defaultDescription: 'the stall threshold',
     });
-const reading = (y: Argv) =>
+const jsonOut = (y: Argv) =>
   y
-    .option('json', { type: 'boolean', describe: 'machine-readable output' })
-    .option('no-ansi', {
+    .option('json', {
       type: 'boolean',
-      describe: 'strip ANSI escapes (CSI, OSC, cursor movement)',
+      default: false,
+      describe: 'machine-readable output: one compact JSON line',
     })
-    .option('show-overrides', { type: 'boolean', describe: 'add the override column' });
+    .option('pretty', { type: 'boolean', default: false, describe: 'indent the --json output' });
+const noAnsi = (y: Argv) =>
+  y.option('no-ansi', {
+    type: 'boolean',
+    default: false,
+    describe: 'strip ANSI escapes (CSI, OSC, cursor movement)',
+  });
+const reading = (y: Argv) =>
+  noAnsi(jsonOut(y)).option('show-overrides', {
+    type: 'boolean',
+    default: false,
+    describe: 'add the override column',
+  });
 const gateTarget = (y: Argv) =>
-  beads(logDir(y))
-    .option('worktree', {
+  jsonOut(
+    beads(logDir(y), false, 'none').option('worktree', {
       type: 'string',
-      describe: 'the worktree to check (instead of the job’s)',
-    })
-    .option('json', { type: 'boolean', describe: 'machine-readable output' });
+      describe: 'the worktree to check',
+      defaultDescription: "the job's (--beads), else the current folder",
+    }),
+  );
 // `--no-ansi` and `--no-auto-restart` are flags of their own, not negations (as in the shell runner).
 const noNegation = (y: Argv) =>
   y.parserConfiguration({ 'boolean-negation': false, 'populate--': true });
@@ -80,24 +109,36 @@ const subcommands: CommandModule[] = [
       beads(logDir(y), true)
         .option('prompt-file', {
           type: 'string',
-          demandOption: true,
-          describe: 'the prompt file ($CCGLM_PROMPT_FILE for the agent)',
+          describe: 'the prompt file ($CCGLM_PROMPT_FILE for the agent) (required)',
         })
-        .option('repo', { type: 'string', describe: 'repo label kept in meta' })
-        .option('worktree', { type: 'string', describe: 'folder the agent runs in' })
-        .option('pty', { type: 'boolean', describe: 'run the agent in a pseudo-terminal' }),
+        .option('repo', { type: 'string', describe: 'repo label kept in meta', default: '' })
+        .option('worktree', {
+          type: 'string',
+          describe: 'folder the agent runs in',
+          defaultDescription: 'the current folder',
+        })
+        .option('pty', {
+          type: 'boolean',
+          default: false,
+          describe: 'run the agent in a pseudo-terminal',
+        }),
     handler: (argv) => run((h) => h.start, argv),
   },
   {
     command: 'status',
     describe: 'table of jobs: state, elapsed, log bytes, retries, outcome',
-    builder: (y) => reading(beads(logDir(y))),
+    builder: (y) =>
+      reading(beads(logDir(y))).option('mutations', {
+        type: 'boolean',
+        default: false,
+        describe: "add the mut column: files changed in the job's worktree since it started",
+      }),
     handler: (argv) => run((h) => h.status, argv),
   },
   {
     command: 'check',
     describe: 'one job’s health; exit 0 ok, 1 missing, 2 stalled, 3 exited_err/blocked',
-    builder: (y) => stall(beads(logDir(y), true)).option('json', { type: 'boolean' }),
+    builder: (y) => target(noAnsi(jsonOut(stall(beads(logDir(y), true))))),
     handler: (argv) => run((h) => h.check, argv),
   },
   {
@@ -107,15 +148,21 @@ const subcommands: CommandModule[] = [
     handler: (argv) => run((h) => h.health, argv),
   },
   {
+    command: 'mutations',
+    describe: "files changed in the job's worktree since it started (mutation_count: N)",
+    builder: (y) => target(beads(logDir(y), true)),
+    handler: (argv) => run((h) => h.mutations, argv),
+  },
+  {
     command: 'tail',
     describe: 'the end of a job’s log',
     builder: (y) =>
-      beads(logDir(y), true)
+      target(noAnsi(beads(logDir(y), true)))
         .option('lines', { type: 'number', default: 20, describe: 'how many lines' })
-        .option('no-ansi', { type: 'boolean', describe: 'strip ANSI escapes' })
         .option('follow', {
           alias: 'f',
           type: 'boolean',
+          default: false,
           describe: 'keep printing until the job ends',
         }),
     handler: (argv) => run((h) => h.tail, argv),
@@ -124,10 +171,15 @@ const subcommands: CommandModule[] = [
     command: 'restart',
     describe: 'stop, rotate log and outcome, relaunch with retries+1',
     builder: (y) =>
-      beads(logDir(y), true)
-        .option('pty', { type: 'boolean', describe: 'run the new attempt in a PTY' })
+      target(beads(logDir(y), true))
+        .option('pty', {
+          type: 'boolean',
+          describe: 'run the new attempt in a PTY',
+          defaultDescription: 'as the last attempt',
+        })
         .option('preserve-contract', {
           type: 'boolean',
+          default: false,
           describe: 'refuse if model/base_url/timeout_ms changed',
         }),
     handler: (argv) => run((h) => h.restart, argv),
@@ -135,7 +187,7 @@ const subcommands: CommandModule[] = [
   {
     command: 'stop',
     describe: 'TERM the job’s process group, KILL after a second; records the outcome',
-    builder: (y) => beads(logDir(y), true),
+    builder: (y) => target(beads(logDir(y), true)),
     handler: (argv) => run((h) => h.stop, argv),
   },
   {
@@ -145,15 +197,21 @@ const subcommands: CommandModule[] = [
       stall(beads(logDir(y)))
         .option('interval', { type: 'number', default: 60, describe: 'seconds between passes' })
         .option('max-retries', { type: 'number', default: 1, describe: 'restarts before blocked' })
-        .option('once', { type: 'boolean', describe: 'one pass, then exit' })
-        .option('observe-only', { type: 'boolean', describe: 'report, never restart or block' })
+        .option('once', { type: 'boolean', default: false, describe: 'one pass, then exit' })
+        .option('observe-only', {
+          type: 'boolean',
+          default: false,
+          describe: 'report, never restart or block',
+        })
         .option('no-auto-restart', {
           type: 'boolean',
+          default: false,
           describe: 'block stalled jobs instead of restarting',
         })
         .option('pidfile', {
           type: 'string',
           describe: 'write the watchdog pid here while it runs',
+          defaultDescription: 'none',
         }),
     handler: (argv) => run((h) => h.watchdog, argv),
   },
@@ -161,42 +219,61 @@ const subcommands: CommandModule[] = [
     command: 'set-override',
     describe: 'per-job no-auto-restart (no value: print the setting)',
     builder: (y) =>
-      beads(logDir(y), true).option('no-auto-restart', {
+      target(beads(logDir(y), true)).option('no-auto-restart', {
         type: 'string',
-        describe: 'true or false',
+        describe: 'true: block instead of restarting this job when stalled; false: restart it',
+        defaultDescription: 'print the setting',
       }),
     handler: (argv) => run((h) => h.setOverride, argv),
   },
   {
     command: 'preflight',
-    describe: 'can jobs start here (log dir, git, PTY, auth, job files)',
-    builder: (y) => beads(logDir(y)).option('json', { type: 'boolean' }),
+    describe: 'can jobs start here (claude, auth, model, backend, worktree, log dir, git, PTY)',
+    builder: (y) => jsonOut(beads(logDir(y), false, 'none (no job checks)')),
     handler: (argv) => run((h) => h.preflight, argv),
   },
   {
     command: 'baseline-gate',
     describe: 'exit 0 when the worktree contains --required-baseline SHA, else 4',
     builder: (y) =>
-      gateTarget(y).option('required-baseline', { type: 'string', demandOption: true }),
+      gateTarget(y).option('required-baseline', {
+        type: 'string',
+        describe: 'the commit HEAD must contain (required)',
+      }),
     handler: (argv) => run((h) => (a, io) => h.gate('baseline-gate', a, io), argv),
   },
   {
     command: 'integrity-gate',
-    describe: 'exit 0 when --reported-commit exists on --branch (default HEAD), else 4',
+    describe: 'exit 0 when --reported-commit is an ancestor of --branch, else 4',
     builder: (y) =>
       gateTarget(y)
-        .option('reported-commit', { type: 'string', demandOption: true })
-        .option('branch', { type: 'string' }),
+        .option('reported-commit', {
+          type: 'string',
+          describe: 'the commit an agent reported (required)',
+        })
+        .option('branch', {
+          type: 'string',
+          describe: 'branch whose head must contain it',
+          defaultDescription: 'the current branch',
+        }),
     handler: (argv) => run((h) => (a, io) => h.gate('integrity-gate', a, io), argv),
   },
   {
     command: 'feature-key-gate',
-    describe: 'exit 0 when every commit in base..branch has the Feature-Key trailer, else 4',
+    describe: 'exit 0 when every commit in base..branch has a Feature-Key: ID line, else 4',
     builder: (y) =>
       gateTarget(y)
-        .option('feature-key', { type: 'string', demandOption: true })
-        .option('branch', { type: 'string' })
-        .option('base-branch', { type: 'string' }),
+        .option('feature-key', { type: 'string', describe: 'the Feature-Key value (required)' })
+        .option('branch', {
+          type: 'string',
+          describe: 'the branch checked',
+          defaultDescription: 'the current branch',
+        })
+        .option('base-branch', {
+          type: 'string',
+          describe: 'commits after this one are checked',
+          defaultDescription: '$CC_GLM_BASE_BRANCH, else master (main when there is no master)',
+        }),
     handler: (argv) => run((h) => (a, io) => h.gate('feature-key-gate', a, io), argv),
   },
 ];

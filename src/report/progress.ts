@@ -1,0 +1,143 @@
+/**
+ * A run's overall progress from its events: done / running / waiting / failed counts, the time
+ * since it started and the ETA of what is left (eta.ts). Pure: `now` is passed in.
+ */
+import type { RunEvent } from '../run/events.js';
+import { estimateRemainingMs, formatDuration, type EtaState, type EtaTask } from './eta.js';
+
+/** How many of the latest ends the ETA of a task not seen before goes by. */
+const RECENT = 10;
+
+export interface ProgressCounts {
+  done: number;
+  running: number;
+  waiting: number;
+  failed: number;
+  blocked: number;
+  total: number;
+}
+
+export class Progress {
+  private startedAt: number | undefined;
+  private readonly deps = new Map<string, string[]>();
+  private readonly waves = new Map<string, number>();
+  private readonly states = new Map<string, EtaState>();
+  /** When each running task was launched (its span counts launch and merge too). */
+  private readonly since = new Map<string, number>();
+  /** What each task took in this run, else before (`history`). */
+  private readonly durations: Map<string, number>;
+  /** What the tasks that ended in this run took, in the order they ended. */
+  private readonly recent: number[] = [];
+  private concurrency = Infinity;
+  private strategy: 'waves' | 'eager' = 'waves';
+
+  constructor(history: ReadonlyMap<string, number> = new Map()) {
+    this.durations = new Map(history);
+  }
+
+  onEvent(event: RunEvent): void {
+    switch (event.type) {
+      case 'run.start': {
+        this.startedAt = event.t;
+        this.concurrency = event.concurrency;
+        this.strategy = event.strategy === 'eager' ? 'eager' : 'waves';
+        event.waves.forEach((ids, index) => {
+          for (const id of ids) this.waves.set(id, index + 1);
+        });
+        for (const id of event.tasks) this.deps.set(id, []);
+        for (const edge of event.edges ?? []) this.deps.get(edge.to)?.push(edge.from);
+        const pending = new Set(event.pending ?? event.tasks);
+        for (const id of event.tasks) this.states.set(id, pending.has(id) ? 'waiting' : 'done');
+        this.inRun = pending;
+        return;
+      }
+      case 'task.launch':
+        this.states.set(event.id, 'running');
+        this.since.set(event.id, event.t);
+        return;
+      case 'task.start':
+        this.states.set(event.id, 'running');
+        if (!this.since.has(event.id)) this.since.set(event.id, event.t);
+        return;
+      case 'task.restart':
+        // Started again now (a stall), or later (a rate limit: it waits again); its time so far is lost.
+        if (event.reason.startsWith('rate limited')) {
+          this.states.set(event.id, 'waiting');
+          this.since.delete(event.id);
+        } else this.since.set(event.id, event.t);
+        return;
+      case 'task.end': {
+        const state =
+          event.status === 'Completed' ? 'done' : event.status === 'Failed' ? 'failed' : 'blocked';
+        this.states.set(event.id, state);
+        const since = this.since.get(event.id);
+        if (state === 'done' && since !== undefined) {
+          this.durations.set(event.id, event.t - since);
+          this.recent.push(event.t - since);
+        }
+        this.since.delete(event.id);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The tasks this run is to run (the others were done before it, or not selected). */
+  private inRun = new Set<string>();
+
+  counts(): ProgressCounts {
+    const counts = {
+      done: 0,
+      running: 0,
+      waiting: 0,
+      failed: 0,
+      blocked: 0,
+      total: this.inRun.size,
+    };
+    for (const id of this.inRun) counts[this.states.get(id) ?? 'waiting'] += 1;
+    return counts;
+  }
+
+  /** Milliseconds left (undefined: nothing known to estimate from yet). */
+  remainingMs(now: number): number | undefined {
+    const tasks: EtaTask[] = [...this.states].map(([id, state]) => ({
+      id,
+      deps: this.deps.get(id) ?? [],
+      state,
+      ...(this.waves.has(id) ? { wave: this.waves.get(id) as number } : {}),
+      ...(this.since.has(id) ? { elapsedMs: now - (this.since.get(id) as number) } : {}),
+    }));
+    return estimateRemainingMs(tasks, {
+      durations: this.durations,
+      concurrency: this.concurrency,
+      strategy: this.strategy,
+      // A task not seen before: like the last ones that ended here (a run's first tasks also pay
+      // for its start: worktrees made at launch, later ones are made while the agents before work);
+      // their upper quartile, as a batch ends with its slowest task (its launch queued the longest).
+      ...(this.recent.length > 0 ? { typicalMs: quantile(this.recent.slice(-RECENT), 0.75) } : {}),
+    });
+  }
+
+  /** `3/10 done · 2 running · 4 waiting · 1 failed · 1m02s elapsed · ETA 2m10s` */
+  line(now: number): string {
+    const c = this.counts();
+    const parts = [
+      `${c.done}/${c.total} done`,
+      `${c.running} running`,
+      `${c.waiting} waiting`,
+      ...(c.failed > 0 ? [`${c.failed} failed`] : []),
+      ...(c.blocked > 0 ? [`${c.blocked} blocked`] : []),
+      `${formatDuration(now - (this.startedAt ?? now))} elapsed`,
+    ];
+    const left = this.remainingMs(now);
+    parts.push(left === undefined ? 'ETA unknown' : `ETA ${formatDuration(left)}`);
+    return parts.join(' · ');
+  }
+}
+
+/** The value below which a share `q` of `values` lies. */
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}

@@ -1,0 +1,279 @@
+/**
+ * One task on a target, step by step, every step a git or ccglm command: the base commit goes there
+ * by `git push` over the target's transport to a ref of ccglm's in a clone under `workdir`; the task
+ * runs there as an ordinary detached `ccglm job` in a worktree of that clone; its work is committed
+ * there and comes back by `git fetch` to a local ref, to be merged as any task's branch. The job is
+ * detached on the target: a lost connection loses nothing, the next call reads the same job.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { CcglmError, ExitCode } from '../errors.js';
+import { shellQuote } from '../run/summary.js';
+import type { Target } from './config.js';
+import {
+  lastLine,
+  openSshOptions,
+  remoteLine,
+  runOnTarget,
+  SSH_FAILED,
+  type RemoteResult,
+} from './ssh.js';
+
+/** Where a target keeps ccglm's things: `root` is `workdir`, made absolute there. */
+export interface RemotePlace {
+  target: Target;
+  root: string;
+  /** The folder of control sockets when calls share one connection (see ssh.ts muxFolder). */
+  mux?: string;
+}
+
+export interface RemoteTask {
+  /** The job id there (`<plan>--<task>`, as the local job's). */
+  jobId: string;
+  /** The repository's name under `<root>/repos/`. */
+  repoName: string;
+  /** The task's branch there and in the local repository's fetched ref. */
+  branch: string;
+}
+
+const step = async (place: RemotePlace, what: string, line: string, input?: string) => {
+  const result = await runOnTarget(place.target, line, {
+    ...(input !== undefined ? { input } : {}),
+    ...(place.mux !== undefined ? { mux: place.mux } : {}),
+  });
+  if (result.code !== 0) throw remoteError(place.target, what, result);
+  return result.stdout.trim();
+};
+
+function remoteError(target: Target, what: string, result: RemoteResult): CcglmError {
+  const why = lastLine(result.stderr) || lastLine(result.stdout) || `exit ${result.code}`;
+  return new CcglmError(
+    result.code === SSH_FAILED
+      ? `target ${target.name} unreachable while it ${what}: ${why}`
+      : `target ${target.name} could not ${what}: ${why}`,
+  );
+}
+
+/** Makes `workdir` there (with repos/, worktrees/, logs/, prompts/) and returns its absolute path. */
+export async function openPlace(target: Target, mux?: string): Promise<RemotePlace> {
+  const dir = remoteLine([target.workdir]);
+  const line = `mkdir -p ${dir} && cd ${dir} && mkdir -p repos worktrees logs prompts && pwd -P`;
+  const muxed = mux !== undefined ? { mux } : {};
+  const root = await step({ target, root: '', ...muxed }, `prepare ${target.workdir}`, line);
+  if (!root.startsWith('/'))
+    throw new CcglmError(
+      `target ${target.name}: ${target.workdir} is not a folder there (${root})`,
+    );
+  return { target, root, ...muxed };
+}
+
+const repoDir = (place: RemotePlace, task: RemoteTask) =>
+  path.posix.join(place.root, 'repos', task.repoName);
+const worktreeDir = (place: RemotePlace, task: RemoteTask) =>
+  path.posix.join(place.root, 'worktrees', task.jobId);
+const baseRef = (task: RemoteTask) => `refs/ccglm/base/${task.branch}`;
+/** The local ref a target's task branch is fetched to. */
+export const fetchedRef = (target: Target, task: RemoteTask) =>
+  `refs/ccglm/targets/${target.name}/${task.branch}`;
+
+/** git's environment for talking to the target: its transport (and shared connection), no prompts. */
+export function gitTransportEnv(place: RemotePlace): Record<string, string> {
+  const options = openSshOptions(place.target, place.mux);
+  const words = [...place.target.transport, ...options];
+  return {
+    GIT_SSH_COMMAND: words.map(shellQuote).join(' '),
+    ...(options.length > 0 ? {} : { GIT_SSH_VARIANT: 'simple' }),
+  };
+}
+
+const url = (place: RemotePlace, task: RemoteTask) =>
+  `ssh://${place.target.ssh}${repoDir(place, task)}`;
+
+function localGit(cwd: string, args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      'git',
+      args,
+      { cwd, env: { ...process.env, ...env }, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) =>
+        error === null
+          ? resolve(stdout.trim())
+          : reject(
+              new CcglmError(
+                `git ${args[0]} (${args.slice(1, 3).join(' ')}) failed: ${lastLine(stderr) || error.message}`,
+                ExitCode.failure,
+              ),
+            ),
+    ),
+  );
+}
+
+/** Pushes `commit` to the target's clone of the repository (made on first use) as the task's base. */
+export async function pushBase(
+  place: RemotePlace,
+  task: RemoteTask,
+  localRepo: string,
+  commit: string,
+): Promise<void> {
+  const repo = remoteLine([repoDir(place, task)]);
+  await step(place, `make its clone ${repoDir(place, task)}`, `git init -q ${repo}`);
+  await localGit(
+    localRepo,
+    ['push', '-q', '--force', url(place, task), `${commit}:${baseRef(task)}`],
+    gitTransportEnv(place),
+  );
+}
+
+export interface StartOptions {
+  prompt: string;
+  /** The agent's argv there; default: ccglm's default (`ccglm headless --prompt-file F`). */
+  agent?: string[];
+}
+
+/**
+ * Makes the task's worktree on its base (a fresh branch), writes the prompt there from stdin (never
+ * in an argument) and starts the detached job. Starting a job that exists already is refused by
+ * `ccglm job start` there: an agent is never started twice for one attempt.
+ */
+export async function startTask(
+  place: RemotePlace,
+  task: RemoteTask,
+  options: StartOptions,
+): Promise<void> {
+  const worktree = worktreeDir(place, task);
+  const prompt = path.posix.join(place.root, 'prompts', `${task.jobId}.txt`);
+  await step(
+    place,
+    `make the worktree of ${task.jobId}`,
+    [
+      remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'prune']),
+      remoteLine([
+        'git',
+        '-C',
+        repoDir(place, task),
+        'worktree',
+        'add',
+        '-q',
+        '-B',
+        task.branch,
+        worktree,
+        baseRef(task),
+      ]),
+    ].join(' && '),
+  );
+  await step(
+    place,
+    `write the prompt of ${task.jobId}`,
+    remoteLine(['sh', '-c', 'cat > "$1"', 'sh', prompt]),
+    options.prompt,
+  );
+  await step(
+    place,
+    `start ${task.jobId}`,
+    remoteLine([
+      place.target.ccglm,
+      'job',
+      'start',
+      '--log-dir',
+      path.posix.join(place.root, 'logs'),
+      '--beads',
+      task.jobId,
+      '--prompt-file',
+      prompt,
+      '--worktree',
+      worktree,
+      '--repo',
+      task.repoName,
+      ...(options.agent !== undefined ? ['--', ...options.agent] : []),
+    ]),
+  );
+}
+
+export interface RemoteJobState {
+  state: string;
+  outcome: string;
+}
+
+/** The job's state there (`running`, `exited_ok`, `exited_err`…), or undefined when it is unknown. */
+export async function jobState(
+  place: RemotePlace,
+  task: RemoteTask,
+): Promise<RemoteJobState | undefined> {
+  const text = await step(
+    place,
+    `read the state of ${task.jobId}`,
+    remoteLine([
+      place.target.ccglm,
+      'job',
+      'status',
+      '--log-dir',
+      path.posix.join(place.root, 'logs'),
+      '--beads',
+      task.jobId,
+      '--json',
+    ]),
+  );
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new CcglmError(`target ${place.target.name}: job status was not JSON: ${lastLine(text)}`);
+  }
+  const jobs = (data as { jobs?: unknown }).jobs;
+  const job = Array.isArray(jobs)
+    ? (jobs as unknown[]).find(
+        (entry) =>
+          typeof entry === 'object' &&
+          entry !== null &&
+          (entry as { beads?: unknown }).beads === task.jobId,
+      )
+    : undefined;
+  if (job === undefined) return undefined;
+  const { state, outcome } = job as { state?: unknown; outcome?: unknown };
+  if (typeof state !== 'string') return undefined;
+  return { state, outcome: typeof outcome === 'string' ? outcome : '' };
+}
+
+/**
+ * Commits what the task left uncommitted there (as `author`, the local run's identity), fetches the
+ * branch to `fetchedRef` locally and returns its commit. The remote worktree is removed only after
+ * the fetch succeeded, so nothing the task did is lost.
+ */
+export async function collect(
+  place: RemotePlace,
+  task: RemoteTask,
+  localRepo: string,
+  commit: { message: string; name: string; email: string },
+): Promise<string> {
+  const worktree = worktreeDir(place, task);
+  const g = (...args: string[]) =>
+    remoteLine([
+      'git',
+      '-c',
+      `user.name=${commit.name}`,
+      '-c',
+      `user.email=${commit.email}`,
+      '-C',
+      worktree,
+      ...args,
+    ]);
+  await step(
+    place,
+    `commit the work of ${task.jobId}`,
+    `${g('add', '-A')} && { ${g('diff', '--cached', '--quiet')} || ${g('commit', '-q', '-F', '-')}; }`,
+    commit.message,
+  );
+  const ref = fetchedRef(place.target, task);
+  await localGit(
+    localRepo,
+    ['fetch', '-q', url(place, task), `+refs/heads/${task.branch}:${ref}`],
+    gitTransportEnv(place),
+  );
+  const tip = await localGit(localRepo, ['rev-parse', ref], {});
+  await step(
+    place,
+    `remove the worktree of ${task.jobId}`,
+    remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'remove', '--force', worktree]),
+  );
+  return tip;
+}
