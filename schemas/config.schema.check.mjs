@@ -3,10 +3,10 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/ccglm/ccglm/schemas/config.schema.json","title":"ccglm.config.json","$ref":"#/$defs/CcglmConfig","$defs":{"CcglmConfig":{"type":"object","properties":{"$schema":{"type":"string","description":"The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json"},"agents":{"type":"object","additionalProperties":{"$ref":"#/$defs/AgentProfileConfig"},"description":"Custom agent profiles (or overrides of built-in ones) by name."},"defaultAgent":{"type":"string","description":"The profile used when --agent is not given."},"validate":{"$ref":"#/$defs/ValidateConfig","description":"Defaults for `ccglm validate` (its flags override them)."},"targets":{"type":"object","additionalProperties":{"$ref":"#/$defs/TargetConfig"},"description":"Other machines tasks can run on, by name, reached over SSH (`local` is this one)."}},"additionalProperties":false,"description":"ccglm.config.json: found in the working folder or the nearest folder above it."},"AgentProfileConfig":{"type":"object","properties":{"description":{"type":"string","description":"One line shown in `ccglm headless --help` and errors."},"command":{"type":"string","description":"argv[0]: a name looked up on PATH, an absolute path, or `{node}` (this Node binary)."},"args":{"type":"array","items":{"type":"string"},"description":"Arguments; `{model}`, `{promptFile}` and `{demoAgent}` are replaced per element (no shell); an element `{modelArgs}` is replaced by modelArgs (or dropped when no model is known)."},"modelArgs":{"type":"array","items":{"type":"string"},"description":"Inserted at `{modelArgs}` (or appended) when a model is known, e.g. `['--model', '{model}']`."},"defaultModel":{"type":"string","description":"The model when neither --model nor CC_GLM_MODEL says one."},"prompt":{"type":"string","enum":["stdin","file"],"description":"`stdin`: the prompt is piped to the agent's stdin. `file`: stdin is empty and the agent reads `$CCGLM_PROMPT_FILE` (or `{promptFile}` in args). Either way the prompt is never in argv."},"auth":{"type":"string","enum":["required","optional","none"],"description":"`required`: resolve a token (exit 10/11 on failure); `optional`: only from an explicitly set source; `none`."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Environment for the agent. Values may use `{token}`, `{baseUrl}`, `{model}`, `{timeoutMs}`; an entry whose placeholder has no value (no token, no model) is left out."},"rootEnv":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment when ccglm runs as root. Claude Code refuses --dangerously-skip-permissions as root unless IS_SANDBOX=1 says the machine is a sandbox (as these CI/agent machines are)."},"exit":{"type":"string","const":"code","description":"How to read the agent's exit: `code` = its exit code is the task's result (0 success)."}},"additionalProperties":false},"ValidateConfig":{"type":"object","properties":{"ignore":{"type":"array","items":{"$ref":"#/$defs/DiagnosticCode"},"description":"Diagnostic codes not to report, e.g. [\"CCG309\", \"CCG404\"] (as --ignore)."},"strict":{"type":"boolean","description":"Warnings fail too (as --strict)."},"quiet":{"type":"boolean","description":"Report errors only (as --quiet)."}},"additionalProperties":false},"DiagnosticCode":{"type":"string","description":"A diagnostic code such as CCG309.","pattern":"^[Cc][Cc][Gg][1-4][0-9]{2}$"},"TargetConfig":{"type":"object","properties":{"ssh":{"type":"string","description":"Where to log in, as the transport takes it: `me@macmini`, or a Host alias of ~/.ssh/config."},"transport":{"type":"array","items":{"type":"string"},"description":"The command that behaves like `ssh HOST COMMAND`: [\"ssh\"] (default), [\"tailscale\", \"ssh\"], or ssh with options such as [\"ssh\", \"-F\", \"/path/to/config\"]."},"workdir":{"type":"string","description":"The folder on the target that holds ccglm's clones and worktrees (default `~/ccglm-work`)."},"enabled":{"type":"boolean","description":"A disabled target runs nothing until its gate passes (default true)."},"gate":{"type":"string","description":"A command run on the target (by its login shell) that must exit 0 before a disabled target is used."},"ccglm":{"type":"string","description":"How to start ccglm on the target (default `ccglm`, found on the target's PATH)."}},"required":["ssh"],"additionalProperties":false,"description":"One target as written in ccglm.config.json."}}};
-const schema32 = {"type":"object","properties":{"$schema":{"type":"string","description":"The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json"},"agents":{"type":"object","additionalProperties":{"$ref":"#/$defs/AgentProfileConfig"},"description":"Custom agent profiles (or overrides of built-in ones) by name."},"defaultAgent":{"type":"string","description":"The profile used when --agent is not given."},"validate":{"$ref":"#/$defs/ValidateConfig","description":"Defaults for `ccglm validate` (its flags override them)."},"targets":{"type":"object","additionalProperties":{"$ref":"#/$defs/TargetConfig"},"description":"Other machines tasks can run on, by name, reached over SSH (`local` is this one)."}},"additionalProperties":false,"description":"ccglm.config.json: found in the working folder or the nearest folder above it."};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/ccglm/ccglm/schemas/config.schema.json","title":"ccglm.config.json","$ref":"#/$defs/CcglmConfig","$defs":{"CcglmConfig":{"type":"object","properties":{"$schema":{"type":"string","description":"The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json"},"agents":{"type":"object","additionalProperties":{"$ref":"#/$defs/AgentProfileConfig"},"description":"Custom agent profiles (or overrides of built-in ones) by name."},"defaultAgent":{"type":"string","description":"The profile used when --agent is not given."},"validate":{"$ref":"#/$defs/ValidateConfig","description":"Defaults for `ccglm validate` (its flags override them)."},"run":{"$ref":"#/$defs/RunConfig","description":"Defaults for `ccglm run` (its flags override them; --resume keeps the resumed run's)."},"targets":{"type":"object","additionalProperties":{"$ref":"#/$defs/TargetConfig"},"description":"Other machines tasks can run on, by name, reached over SSH (`local` is this one)."}},"additionalProperties":false,"description":"ccglm.config.json: found in the plan's folder or the nearest folder above it (or --config FILE)."},"AgentProfileConfig":{"type":"object","properties":{"description":{"type":"string","description":"One line shown in `ccglm headless --help` and errors."},"command":{"type":"string","description":"argv[0]: a name looked up on PATH, an absolute path, or `{node}` (this Node binary)."},"args":{"type":"array","items":{"type":"string"},"description":"Arguments; `{model}`, `{promptFile}` and `{demoAgent}` are replaced per element (no shell); an element `{modelArgs}` is replaced by modelArgs (or dropped when no model is known)."},"modelArgs":{"type":"array","items":{"type":"string"},"description":"Inserted at `{modelArgs}` (or appended) when a model is known, e.g. `['--model', '{model}']`."},"defaultModel":{"type":"string","description":"The model when neither --model nor CC_GLM_MODEL says one."},"prompt":{"type":"string","enum":["stdin","file"],"description":"`stdin`: the prompt is piped to the agent's stdin. `file`: stdin is empty and the agent reads `$CCGLM_PROMPT_FILE` (or `{promptFile}` in args). Either way the prompt is never in argv."},"auth":{"type":"string","enum":["required","optional","none"],"description":"`required`: resolve a token (exit 10/11 on failure); `optional`: only from an explicitly set source; `none`."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Environment for the agent. Values may use `{token}`, `{baseUrl}`, `{model}`, `{timeoutMs}`; an entry whose placeholder has no value (no token, no model) is left out."},"rootEnv":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment when ccglm runs as root. Claude Code refuses --dangerously-skip-permissions as root unless IS_SANDBOX=1 says the machine is a sandbox (as these CI/agent machines are)."},"exit":{"type":"string","const":"code","description":"How to read the agent's exit: `code` = its exit code is the task's result (0 success)."}},"additionalProperties":false},"ValidateConfig":{"type":"object","properties":{"ignore":{"type":"array","items":{"$ref":"#/$defs/DiagnosticCode"},"description":"Diagnostic codes not to report, e.g. [\"CCG309\", \"CCG404\"] (as --ignore)."},"strict":{"type":"boolean","description":"Warnings fail too (as --strict)."},"quiet":{"type":"boolean","description":"Report errors only (as --quiet)."}},"additionalProperties":false},"DiagnosticCode":{"type":"string","description":"A diagnostic code such as CCG309.","pattern":"^[Cc][Cc][Gg][1-4][0-9]{2}$"},"RunConfig":{"type":"object","properties":{"strategy":{"type":"string","enum":["waves","eager"],"description":"As --strategy."},"concurrency":{"$ref":"#/$defs/ConcurrencySetting","description":"As --concurrency: tasks at once, or \"unlimited\"."},"continue":{"type":"string","enum":["never","dependencies-successful","always"],"description":"As --continue."},"agent":{"type":"string","description":"As --agent: a built-in profile or one of `agents`."},"model":{"type":"string","description":"As --model."},"provider":{"type":"string","enum":["zai","anthropic"],"description":"As --provider."},"worktreeRoot":{"type":"string","description":"As --worktree-root."},"logDir":{"type":"string","description":"As --log-dir."},"repos":{"type":"string","description":"As --repos: the repository, or a folder holding the repositories by name."},"isolation":{"type":"string","enum":["task","repo"],"description":"As --isolation."},"pty":{"type":"boolean","description":"As --pty / --no-pty."},"stallMinutes":{"type":"number","description":"As --stall-minutes.","exclusiveMinimum":0}},"additionalProperties":false,"description":"Defaults for `ccglm run`; relative paths are read from the config file's folder."},"ConcurrencySetting":{"anyOf":[{"$ref":"#/$defs/PositiveInteger"},{"type":"string","const":"unlimited"}],"description":"A whole number of tasks at once (at least 1), or \"unlimited\"."},"PositiveInteger":{"type":"integer","minimum":1},"TargetConfig":{"type":"object","properties":{"ssh":{"type":"string","description":"Where to log in, as the transport takes it: `me@macmini`, or a Host alias of ~/.ssh/config."},"transport":{"type":"array","items":{"type":"string"},"description":"The command that behaves like `ssh HOST COMMAND`: [\"ssh\"] (default), [\"tailscale\", \"ssh\"], or ssh with options such as [\"ssh\", \"-F\", \"/path/to/config\"]."},"workdir":{"type":"string","description":"The folder on the target that holds ccglm's clones and worktrees (default `~/ccglm-work`)."},"enabled":{"type":"boolean","description":"A disabled target runs nothing until its gate passes (default true)."},"gate":{"type":"string","description":"A command run on the target (by its login shell) that must exit 0 before a disabled target is used."},"ccglm":{"type":"string","description":"How to start ccglm on the target (default `ccglm`, found on the target's PATH)."}},"required":["ssh"],"additionalProperties":false,"description":"One target as written in ccglm.config.json."}}};
+const schema32 = {"type":"object","properties":{"$schema":{"type":"string","description":"The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json"},"agents":{"type":"object","additionalProperties":{"$ref":"#/$defs/AgentProfileConfig"},"description":"Custom agent profiles (or overrides of built-in ones) by name."},"defaultAgent":{"type":"string","description":"The profile used when --agent is not given."},"validate":{"$ref":"#/$defs/ValidateConfig","description":"Defaults for `ccglm validate` (its flags override them)."},"run":{"$ref":"#/$defs/RunConfig","description":"Defaults for `ccglm run` (its flags override them; --resume keeps the resumed run's)."},"targets":{"type":"object","additionalProperties":{"$ref":"#/$defs/TargetConfig"},"description":"Other machines tasks can run on, by name, reached over SSH (`local` is this one)."}},"additionalProperties":false,"description":"ccglm.config.json: found in the plan's folder or the nearest folder above it (or --config FILE)."};
 const schema33 = {"type":"object","properties":{"description":{"type":"string","description":"One line shown in `ccglm headless --help` and errors."},"command":{"type":"string","description":"argv[0]: a name looked up on PATH, an absolute path, or `{node}` (this Node binary)."},"args":{"type":"array","items":{"type":"string"},"description":"Arguments; `{model}`, `{promptFile}` and `{demoAgent}` are replaced per element (no shell); an element `{modelArgs}` is replaced by modelArgs (or dropped when no model is known)."},"modelArgs":{"type":"array","items":{"type":"string"},"description":"Inserted at `{modelArgs}` (or appended) when a model is known, e.g. `['--model', '{model}']`."},"defaultModel":{"type":"string","description":"The model when neither --model nor CC_GLM_MODEL says one."},"prompt":{"type":"string","enum":["stdin","file"],"description":"`stdin`: the prompt is piped to the agent's stdin. `file`: stdin is empty and the agent reads `$CCGLM_PROMPT_FILE` (or `{promptFile}` in args). Either way the prompt is never in argv."},"auth":{"type":"string","enum":["required","optional","none"],"description":"`required`: resolve a token (exit 10/11 on failure); `optional`: only from an explicitly set source; `none`."},"env":{"type":"object","additionalProperties":{"type":"string"},"description":"Environment for the agent. Values may use `{token}`, `{baseUrl}`, `{model}`, `{timeoutMs}`; an entry whose placeholder has no value (no token, no model) is left out."},"rootEnv":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra environment when ccglm runs as root. Claude Code refuses --dangerously-skip-permissions as root unless IS_SANDBOX=1 says the machine is a sandbox (as these CI/agent machines are)."},"exit":{"type":"string","const":"code","description":"How to read the agent's exit: `code` = its exit code is the task's result (0 success)."}},"additionalProperties":false};
-const schema36 = {"type":"object","properties":{"ssh":{"type":"string","description":"Where to log in, as the transport takes it: `me@macmini`, or a Host alias of ~/.ssh/config."},"transport":{"type":"array","items":{"type":"string"},"description":"The command that behaves like `ssh HOST COMMAND`: [\"ssh\"] (default), [\"tailscale\", \"ssh\"], or ssh with options such as [\"ssh\", \"-F\", \"/path/to/config\"]."},"workdir":{"type":"string","description":"The folder on the target that holds ccglm's clones and worktrees (default `~/ccglm-work`)."},"enabled":{"type":"boolean","description":"A disabled target runs nothing until its gate passes (default true)."},"gate":{"type":"string","description":"A command run on the target (by its login shell) that must exit 0 before a disabled target is used."},"ccglm":{"type":"string","description":"How to start ccglm on the target (default `ccglm`, found on the target's PATH)."}},"required":["ssh"],"additionalProperties":false,"description":"One target as written in ccglm.config.json."};
+const schema39 = {"type":"object","properties":{"ssh":{"type":"string","description":"Where to log in, as the transport takes it: `me@macmini`, or a Host alias of ~/.ssh/config."},"transport":{"type":"array","items":{"type":"string"},"description":"The command that behaves like `ssh HOST COMMAND`: [\"ssh\"] (default), [\"tailscale\", \"ssh\"], or ssh with options such as [\"ssh\", \"-F\", \"/path/to/config\"]."},"workdir":{"type":"string","description":"The folder on the target that holds ccglm's clones and worktrees (default `~/ccglm-work`)."},"enabled":{"type":"boolean","description":"A disabled target runs nothing until its gate passes (default true)."},"gate":{"type":"string","description":"A command run on the target (by its login shell) that must exit 0 before a disabled target is used."},"ccglm":{"type":"string","description":"How to start ccglm on the target (default `ccglm`, found on the target's PATH)."}},"required":["ssh"],"additionalProperties":false,"description":"One target as written in ccglm.config.json."};
 const func1 = Object.prototype.hasOwnProperty;
 const schema34 = {"type":"object","properties":{"ignore":{"type":"array","items":{"$ref":"#/$defs/DiagnosticCode"},"description":"Diagnostic codes not to report, e.g. [\"CCG309\", \"CCG404\"] (as --ignore)."},"strict":{"type":"boolean","description":"Warnings fail too (as --strict)."},"quiet":{"type":"boolean","description":"Report errors only (as --quiet)."}},"additionalProperties":false};
 const schema35 = {"type":"string","description":"A diagnostic code such as CCG309.","pattern":"^[Cc][Cc][Gg][1-4][0-9]{2}$"};
@@ -118,6 +118,337 @@ return errors === 0;
 }
 validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const schema36 = {"type":"object","properties":{"strategy":{"type":"string","enum":["waves","eager"],"description":"As --strategy."},"concurrency":{"$ref":"#/$defs/ConcurrencySetting","description":"As --concurrency: tasks at once, or \"unlimited\"."},"continue":{"type":"string","enum":["never","dependencies-successful","always"],"description":"As --continue."},"agent":{"type":"string","description":"As --agent: a built-in profile or one of `agents`."},"model":{"type":"string","description":"As --model."},"provider":{"type":"string","enum":["zai","anthropic"],"description":"As --provider."},"worktreeRoot":{"type":"string","description":"As --worktree-root."},"logDir":{"type":"string","description":"As --log-dir."},"repos":{"type":"string","description":"As --repos: the repository, or a folder holding the repositories by name."},"isolation":{"type":"string","enum":["task","repo"],"description":"As --isolation."},"pty":{"type":"boolean","description":"As --pty / --no-pty."},"stallMinutes":{"type":"number","description":"As --stall-minutes.","exclusiveMinimum":0}},"additionalProperties":false,"description":"Defaults for `ccglm run`; relative paths are read from the config file's folder."};
+const schema37 = {"anyOf":[{"$ref":"#/$defs/PositiveInteger"},{"type":"string","const":"unlimited"}],"description":"A whole number of tasks at once (at least 1), or \"unlimited\"."};
+const schema38 = {"type":"integer","minimum":1};
+
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate25.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!((typeof data == "number") && (!(data % 1) && !isNaN(data)))){
+const err0 = {instancePath,schemaPath:"#/$defs/PositiveInteger/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema38.type,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(typeof data == "number"){
+if(data < 1 || isNaN(data)){
+const err1 = {instancePath,schemaPath:"#/$defs/PositiveInteger/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema38,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+const _errs4 = errors;
+if(typeof data !== "string"){
+const err2 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.anyOf[1].type,parentSchema:schema37.anyOf[1],data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if("unlimited" !== data){
+const err3 = {instancePath,schemaPath:"#/anyOf/1/const",keyword:"const",params:{allowedValue: "unlimited"},message:"must be equal to constant",schema:"unlimited",parentSchema:schema37.anyOf[1],data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+var _valid0 = _errs4 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const err4 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema37.anyOf,parentSchema:schema37,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate25.errors = vErrors;
+return errors === 0;
+}
+validate25.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate24.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func1.call(schema36.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.strategy !== undefined){
+let data0 = data.strategy;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/strategy",schemaPath:"#/properties/strategy/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.strategy.type,parentSchema:schema36.properties.strategy,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!((data0 === "waves") || (data0 === "eager"))){
+const err2 = {instancePath:instancePath+"/strategy",schemaPath:"#/properties/strategy/enum",keyword:"enum",params:{allowedValues: schema36.properties.strategy.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.strategy.enum,parentSchema:schema36.properties.strategy,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.concurrency !== undefined){
+if(!(validate25(data.concurrency, {instancePath:instancePath+"/concurrency",parentData:data,parentDataProperty:"concurrency",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+errors = vErrors.length;
+}
+}
+if(data.continue !== undefined){
+let data2 = data.continue;
+if(typeof data2 !== "string"){
+const err3 = {instancePath:instancePath+"/continue",schemaPath:"#/properties/continue/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.continue.type,parentSchema:schema36.properties.continue,data:data2};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!(((data2 === "never") || (data2 === "dependencies-successful")) || (data2 === "always"))){
+const err4 = {instancePath:instancePath+"/continue",schemaPath:"#/properties/continue/enum",keyword:"enum",params:{allowedValues: schema36.properties.continue.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.continue.enum,parentSchema:schema36.properties.continue,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.agent !== undefined){
+let data3 = data.agent;
+if(typeof data3 !== "string"){
+const err5 = {instancePath:instancePath+"/agent",schemaPath:"#/properties/agent/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.agent.type,parentSchema:schema36.properties.agent,data:data3};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.model !== undefined){
+let data4 = data.model;
+if(typeof data4 !== "string"){
+const err6 = {instancePath:instancePath+"/model",schemaPath:"#/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.model.type,parentSchema:schema36.properties.model,data:data4};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.provider !== undefined){
+let data5 = data.provider;
+if(typeof data5 !== "string"){
+const err7 = {instancePath:instancePath+"/provider",schemaPath:"#/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.provider.type,parentSchema:schema36.properties.provider,data:data5};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(!((data5 === "zai") || (data5 === "anthropic"))){
+const err8 = {instancePath:instancePath+"/provider",schemaPath:"#/properties/provider/enum",keyword:"enum",params:{allowedValues: schema36.properties.provider.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.provider.enum,parentSchema:schema36.properties.provider,data:data5};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.worktreeRoot !== undefined){
+let data6 = data.worktreeRoot;
+if(typeof data6 !== "string"){
+const err9 = {instancePath:instancePath+"/worktreeRoot",schemaPath:"#/properties/worktreeRoot/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.worktreeRoot.type,parentSchema:schema36.properties.worktreeRoot,data:data6};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.logDir !== undefined){
+let data7 = data.logDir;
+if(typeof data7 !== "string"){
+const err10 = {instancePath:instancePath+"/logDir",schemaPath:"#/properties/logDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.logDir.type,parentSchema:schema36.properties.logDir,data:data7};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.repos !== undefined){
+let data8 = data.repos;
+if(typeof data8 !== "string"){
+const err11 = {instancePath:instancePath+"/repos",schemaPath:"#/properties/repos/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.repos.type,parentSchema:schema36.properties.repos,data:data8};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.isolation !== undefined){
+let data9 = data.isolation;
+if(typeof data9 !== "string"){
+const err12 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.isolation.type,parentSchema:schema36.properties.isolation,data:data9};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!((data9 === "task") || (data9 === "repo"))){
+const err13 = {instancePath:instancePath+"/isolation",schemaPath:"#/properties/isolation/enum",keyword:"enum",params:{allowedValues: schema36.properties.isolation.enum},message:"must be equal to one of the allowed values",schema:schema36.properties.isolation.enum,parentSchema:schema36.properties.isolation,data:data9};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.pty !== undefined){
+let data10 = data.pty;
+if(typeof data10 !== "boolean"){
+const err14 = {instancePath:instancePath+"/pty",schemaPath:"#/properties/pty/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.pty.type,parentSchema:schema36.properties.pty,data:data10};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.stallMinutes !== undefined){
+let data11 = data.stallMinutes;
+if(typeof data11 == "number"){
+if(data11 <= 0 || isNaN(data11)){
+const err15 = {instancePath:instancePath+"/stallMinutes",schemaPath:"#/properties/stallMinutes/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema36.properties.stallMinutes,data:data11};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/stallMinutes",schemaPath:"#/properties/stallMinutes/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema36.properties.stallMinutes.type,parentSchema:schema36.properties.stallMinutes,data:data11};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate24.errors = vErrors;
+return errors === 0;
+}
+validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -131,7 +462,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "$schema") || (key0 === "agents")) || (key0 === "defaultAgent")) || (key0 === "validate")) || (key0 === "targets"))){
+if(!((((((key0 === "$schema") || (key0 === "agents")) || (key0 === "defaultAgent")) || (key0 === "validate")) || (key0 === "run")) || (key0 === "targets"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -438,14 +769,20 @@ vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.error
 errors = vErrors.length;
 }
 }
+if(data.run !== undefined){
+if(!(validate24(data.run, {instancePath:instancePath+"/run",parentData:data,parentDataProperty:"run",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+errors = vErrors.length;
+}
+}
 if(data.targets !== undefined){
-let data19 = data.targets;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key5 in data19){
-let data20 = data19[key5];
+let data20 = data.targets;
 if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.ssh === undefined){
-const err23 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/TargetConfig/required",keyword:"required",params:{missingProperty: "ssh"},message:"must have required property '"+"ssh"+"'",schema:schema36.required,parentSchema:schema36,data:data20};
+for(const key5 in data20){
+let data21 = data20[key5];
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.ssh === undefined){
+const err23 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/TargetConfig/required",keyword:"required",params:{missingProperty: "ssh"},message:"must have required property '"+"ssh"+"'",schema:schema39.required,parentSchema:schema39,data:data21};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -454,9 +791,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-for(const key6 in data20){
+for(const key6 in data21){
 if(!((((((key6 === "ssh") || (key6 === "transport")) || (key6 === "workdir")) || (key6 === "enabled")) || (key6 === "gate")) || (key6 === "ccglm"))){
-const err24 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/TargetConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data:data20};
+const err24 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/TargetConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data21};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -466,10 +803,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data20.ssh !== undefined){
-let data21 = data20.ssh;
-if(typeof data21 !== "string"){
-const err25 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/ssh",schemaPath:"#/$defs/TargetConfig/properties/ssh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.ssh.type,parentSchema:schema36.properties.ssh,data:data21};
+if(data21.ssh !== undefined){
+let data22 = data21.ssh;
+if(typeof data22 !== "string"){
+const err25 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/ssh",schemaPath:"#/$defs/TargetConfig/properties/ssh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.ssh.type,parentSchema:schema39.properties.ssh,data:data22};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -479,14 +816,14 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data20.transport !== undefined){
-let data22 = data20.transport;
-if(Array.isArray(data22)){
-const len2 = data22.length;
+if(data21.transport !== undefined){
+let data23 = data21.transport;
+if(Array.isArray(data23)){
+const len2 = data23.length;
 for(let i2=0; i2<len2; i2++){
-let data23 = data22[i2];
-if(typeof data23 !== "string"){
-const err26 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/transport/" + i2,schemaPath:"#/$defs/TargetConfig/properties/transport/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.transport.items.type,parentSchema:schema36.properties.transport.items,data:data23};
+let data24 = data23[i2];
+if(typeof data24 !== "string"){
+const err26 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/transport/" + i2,schemaPath:"#/$defs/TargetConfig/properties/transport/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.transport.items.type,parentSchema:schema39.properties.transport.items,data:data24};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -498,7 +835,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/transport",schemaPath:"#/$defs/TargetConfig/properties/transport/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema36.properties.transport.type,parentSchema:schema36.properties.transport,data:data22};
+const err27 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/transport",schemaPath:"#/$defs/TargetConfig/properties/transport/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.transport.type,parentSchema:schema39.properties.transport,data:data23};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -508,10 +845,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data20.workdir !== undefined){
-let data24 = data20.workdir;
-if(typeof data24 !== "string"){
-const err28 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/workdir",schemaPath:"#/$defs/TargetConfig/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.workdir.type,parentSchema:schema36.properties.workdir,data:data24};
+if(data21.workdir !== undefined){
+let data25 = data21.workdir;
+if(typeof data25 !== "string"){
+const err28 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/workdir",schemaPath:"#/$defs/TargetConfig/properties/workdir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workdir.type,parentSchema:schema39.properties.workdir,data:data25};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -521,10 +858,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data20.enabled !== undefined){
-let data25 = data20.enabled;
-if(typeof data25 !== "boolean"){
-const err29 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enabled",schemaPath:"#/$defs/TargetConfig/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema36.properties.enabled.type,parentSchema:schema36.properties.enabled,data:data25};
+if(data21.enabled !== undefined){
+let data26 = data21.enabled;
+if(typeof data26 !== "boolean"){
+const err29 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/enabled",schemaPath:"#/$defs/TargetConfig/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.enabled.type,parentSchema:schema39.properties.enabled,data:data26};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -534,10 +871,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data20.gate !== undefined){
-let data26 = data20.gate;
-if(typeof data26 !== "string"){
-const err30 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/gate",schemaPath:"#/$defs/TargetConfig/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.gate.type,parentSchema:schema36.properties.gate,data:data26};
+if(data21.gate !== undefined){
+let data27 = data21.gate;
+if(typeof data27 !== "string"){
+const err30 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/gate",schemaPath:"#/$defs/TargetConfig/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.gate.type,parentSchema:schema39.properties.gate,data:data27};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -547,10 +884,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data20.ccglm !== undefined){
-let data27 = data20.ccglm;
-if(typeof data27 !== "string"){
-const err31 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/ccglm",schemaPath:"#/$defs/TargetConfig/properties/ccglm/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.ccglm.type,parentSchema:schema36.properties.ccglm,data:data27};
+if(data21.ccglm !== undefined){
+let data28 = data21.ccglm;
+if(typeof data28 !== "string"){
+const err31 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/ccglm",schemaPath:"#/$defs/TargetConfig/properties/ccglm/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.ccglm.type,parentSchema:schema39.properties.ccglm,data:data28};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -562,7 +899,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/TargetConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data:data20};
+const err32 = {instancePath:instancePath+"/targets/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/TargetConfig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data21};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -574,7 +911,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.targets.type,parentSchema:schema32.properties.targets,data:data19};
+const err33 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.targets.type,parentSchema:schema32.properties.targets,data:data20};
 if(vErrors === null){
 vErrors = [err33];
 }

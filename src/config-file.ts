@@ -12,7 +12,7 @@ import type { TargetConfig } from './targets/config.js';
 
 export type { TargetConfig };
 
-/** ccglm.config.json: found in the working folder or the nearest folder above it. */
+/** ccglm.config.json: found in the plan's folder or the nearest folder above it (or --config FILE). */
 export interface CcglmConfig {
   /** The schema, for editors: https://github.com/ccglm/ccglm/schemas/config.schema.json */
   $schema?: string;
@@ -22,9 +22,51 @@ export interface CcglmConfig {
   defaultAgent?: string;
   /** Defaults for `ccglm validate` (its flags override them). */
   validate?: ValidateConfig;
+  /** Defaults for `ccglm run` (its flags override them; --resume keeps the resumed run's). */
+  run?: RunConfig;
   /** Other machines tasks can run on, by name, reached over SSH (`local` is this one). */
   targets?: Record<string, TargetConfig>;
 }
+
+/** Defaults for `ccglm run`; relative paths are read from the config file's folder. */
+export interface RunConfig {
+  /** As --strategy. */
+  strategy?: 'waves' | 'eager';
+  /** As --concurrency: tasks at once, or "unlimited". */
+  concurrency?: ConcurrencySetting;
+  /** As --continue. */
+  continue?: 'never' | 'dependencies-successful' | 'always';
+  /** As --agent: a built-in profile or one of `agents`. */
+  agent?: string;
+  /** As --model. */
+  model?: string;
+  /** As --provider. */
+  provider?: 'zai' | 'anthropic';
+  /** As --worktree-root. */
+  worktreeRoot?: string;
+  /** As --log-dir. */
+  logDir?: string;
+  /** As --repos: the repository, or a folder holding the repositories by name. */
+  repos?: string;
+  /** As --isolation. */
+  isolation?: 'task' | 'repo';
+  /** As --pty / --no-pty. */
+  pty?: boolean;
+  /**
+   * As --stall-minutes.
+   * @exclusiveMinimum 0
+   */
+  stallMinutes?: number;
+}
+
+/** A whole number of tasks at once (at least 1), or "unlimited". */
+export type ConcurrencySetting = PositiveInteger | 'unlimited';
+
+/**
+ * @asType integer
+ * @minimum 1
+ */
+export type PositiveInteger = number;
 
 export type AgentProfileConfig = Partial<Omit<AgentProfile, 'name' | 'demo'>>;
 
@@ -43,14 +85,27 @@ export interface ValidateConfig {
  */
 export type DiagnosticCode = string;
 
-/** The `validate` section of the nearest ccglm.config.json (none: {}), checked against the schema. */
+/** Where to look: --config FILE, else the nearest ccglm.config.json from `start` (a folder) upward. */
+export interface ConfigLookup {
+  config?: string;
+  start: string;
+}
+
+/** The config file that applies (none: {}), checked against the schema. */
+export async function resolveConfig(
+  lookup: ConfigLookup,
+): Promise<{ file?: string; config: CcglmConfig }> {
+  const file = lookup.config !== undefined ? path.resolve(lookup.config) : findConfig(lookup.start);
+  if (file === undefined) return { config: {} };
+  return { file, config: await loadConfig(file) };
+}
+
+/** The `validate` section of the config that applies (none: {}). */
 export async function readValidateConfig(
-  cwd: string,
+  lookup: ConfigLookup,
 ): Promise<{ file?: string; validate: ValidateConfig }> {
-  const file = findConfig(cwd);
-  if (file === undefined) return { validate: {} };
-  const config = await loadConfig(file);
-  return { file, validate: config.validate ?? {} };
+  const { file, config } = await resolveConfig(lookup);
+  return { ...(file !== undefined ? { file } : {}), validate: config.validate ?? {} };
 }
 
 /** Reads a config file and checks it against schemas/config.schema.json; one line per problem. */

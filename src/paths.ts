@@ -42,3 +42,16 @@ export function repoRootsOf(file: string): { repoRoots: string[] } {
   const root = findRepoRoot(file);
   return { repoRoots: root === undefined ? [] : [root] };
 }
+
+/** ccglm's version, from its package.json: the one version `--version` and `headless --version` print. */
+export function packageVersion(): string {
+  try {
+    return (
+      JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+  } catch {
+    return 'unknown';
+  }
+}

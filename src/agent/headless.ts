@@ -20,8 +20,9 @@ import {
   type Provider,
 } from './provider.js';
 import { explainAgentFailure } from './failure.js';
+import { packageVersion } from '../paths.js';
 
-export const HEADLESS_VERSION = '1.0.0';
+export const HEADLESS_VERSION = packageVersion();
 const TAG = '[cc-glm-headless]';
 
 export interface HeadlessOptions {

@@ -5,6 +5,7 @@ import { CcglmError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { gitOrThrow } from '../run/git.js';
 import { runFromCli } from './run-cli.js';
+import type { RunArgs } from './commands/run.js';
 
 /** Creates the demo repository and plan, then runs the real `ccglm run` on them with the demo agent. */
 export async function runDemo(dir: string | undefined, json: boolean): Promise<number> {
@@ -27,7 +28,7 @@ export async function runDemo(dir: string | undefined, json: boolean): Promise<n
   say(
     `ccglm demo: the demo repository is ${repo}, the plan ${plan}; the agent is the offline demo agent (no API key needed)\n\n`,
   );
-  const { exitCode: code } = await runFromCli({
+  const demo: RunArgs = {
     plan,
     'dry-run': false,
     strategy: 'waves',
@@ -44,7 +45,9 @@ export async function runDemo(dir: string | undefined, json: boolean): Promise<n
     json,
     pty: true,
     'stall-minutes': 20,
-  });
+  };
+  // Every setting is the demo's own: none comes from a ccglm.config.json above the demo folder.
+  const { exitCode: code } = await runFromCli(demo, new Set(Object.keys(demo)));
   say(
     [
       '',

@@ -3,7 +3,7 @@
  * `validate` section of ccglm.config.json (a flag given overrides its setting).
  */
 import { knownCodes } from '../graph/codes.js';
-import { readValidateConfig } from '../config-file.js';
+import { readValidateConfig, type ConfigLookup } from '../config-file.js';
 import { CcglmError, ExitCode } from '../errors.js';
 import type { Diagnostic } from '../plan/types.js';
 
@@ -43,9 +43,9 @@ export function parseCodes(values: readonly string[], where: string, exitCode: n
 /** The flags over the config's `validate` section; reads the config only when there is one. */
 export async function resolveReportOptions(
   flags: ReportFlags,
-  cwd: string,
+  lookup: ConfigLookup,
 ): Promise<ReportOptions> {
-  const { file, validate } = await readValidateConfig(cwd);
+  const { file, validate } = await readValidateConfig(lookup);
   const ignore =
     flags.ignore !== undefined
       ? parseCodes(flags.ignore, '--ignore', ExitCode.usage)

@@ -3,18 +3,21 @@ import path from 'node:path';
 import { CcglmError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 
+/** A plain topic: letters, digits, `.`, `_`, `-`; no path separator, no leading dot or dash. */
+export function topicCheck(topic: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(topic)
+    ? undefined
+    : 'a plain topic name: letters, digits, ".", "_" or "-", no path separator, no leading dot';
+}
+
 /** Writes `<topic>-plan.md` from templates/plan.md; refuses to overwrite. Returns a one-line report. */
 export async function initPlan(topic: string, dir: string, repo?: string): Promise<string> {
-  const slug = topic
-    .trim()
-    .replace(/-?plan(\.md)?$/i, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+  const expected = topicCheck(topic);
+  if (expected !== undefined)
+    throw new CcglmError(`init: TOPIC ${JSON.stringify(topic)}: expected ${expected}`, 2);
+  const slug = topic.replace(/[-_.]?plan(\.md)?$/i, '');
   if (slug.length === 0)
-    throw new CcglmError(
-      `'${topic}' is not a usable topic; use letters, digits, '-', '_' or '.'`,
-      2,
-    );
+    throw new CcglmError(`init: TOPIC ${JSON.stringify(topic)}: expected a topic before -plan`, 2);
   const file = path.resolve(dir, `${slug}-plan.md`);
   const title = slug.replace(/[-_]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
   const text = readFileSync(path.join(packageRoot, 'templates', 'plan.md'), 'utf8')

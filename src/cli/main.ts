@@ -1,36 +1,11 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CcglmError, ExitCode } from '../errors.js';
-import { commands } from './commands/index.js';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { packageRoot } from '../paths.js';
-
-function packageVersion(): string {
-  try {
-    return (
-      JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
-        version: string;
-      }
-    ).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-/**
- * yargs renders the command's whole help text right after starting its handler, in case the handler
- * later asks for it (showHelp); ccglm's handlers never do, and the rendering held up every command's
- * start by ~13 ms (a run's first agents wait for it). Help itself (--help, and the usage errors,
- * which name `ccglm --help`) does not use the cache. yargs 18's usage instance, reached through its
- * internal methods; left alone if that ever changes.
- */
-function skipHelpCache(cli: unknown): void {
-  const internal = cli as { getInternalMethods?: () => { getUsageInstance?: () => unknown } };
-  const usage = internal.getInternalMethods?.().getUsageInstance?.() as
-    { cacheHelpMessage?: () => void } | undefined;
-  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
-}
+import { packageVersion } from '../paths.js';
+import { closest, scanArgs } from './argv-check.js';
+import { modules, specs } from './commands/index.js';
+import { topLevelHelp } from './help.js';
+import { buildCommand, usageOf, type Args, type CommandSpec } from './spec.js';
 
 /**
  * A reader that went away (`| head -2`, `| less` then q) silences that stream; the command goes on
@@ -41,30 +16,98 @@ function quietWhenClosed(stream: NodeJS.WriteStream): void {
   stream.on('error', () => undefined);
 }
 
+/** yargs set up the same way for every command: strict, help, usage errors as CcglmError (exit 2). */
+function parser(args: readonly string[], scriptName: string, help = `${scriptName} --help`): Argv {
+  return yargs([...args])
+    .scriptName(scriptName)
+    .parserConfiguration({ 'populate--': true })
+    .strict()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new CcglmError(
+        message.includes(' --help') ? message : `${message} (see ${help})`,
+        ExitCode.usage,
+      );
+    })
+    .help()
+    .alias('h', 'help')
+    .version(false);
+}
+
+/**
+ * A table command: the arguments checked against its table (argv-check.ts), then parsed by yargs as
+ * the default command (`$0`) of a parser of its own: yargs caches no help text for a default command,
+ * and only this command's builder runs. The command runs once yargs has returned.
+ */
+async function runSpec(spec: CommandSpec, args: readonly string[]): Promise<void> {
+  const end = args.indexOf('--');
+  const wantsHelp = (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+  const { given } = wantsHelp ? { given: new Set<string>() } : scanArgs(spec, args);
+  const describe = spec.detail !== undefined ? `${spec.summary}\n\n${spec.detail}` : spec.summary;
+  const parsed = (await parser(args, `ccglm ${spec.name}`)
+    .command({
+      command: `$0 ${usageOf(spec).slice(spec.name.length).trim()}`.trim(),
+      describe,
+      builder: (y) => buildCommand(spec, y),
+      handler: () => undefined,
+    })
+    .parseAsync()) as Args;
+  await spec.run(parsed, given);
+}
+
+function unknownCommand(name: string): CcglmError {
+  const names = [...specs.map((s) => s.name), ...modules.map((m) => m.name), 'help'];
+  const hint = closest(name, names);
+  return new CcglmError(
+    `unknown command ${name}${hint !== undefined ? `; did you mean ${hint}?` : ''} (see ccglm --help)`,
+    ExitCode.usage,
+  );
+}
+
+async function dispatch(name: string, args: readonly string[]): Promise<void> {
+  const spec = specs.find((s) => s.name === name);
+  if (spec !== undefined) return runSpec(spec, args);
+  const kept = modules.find((m) => m.name === name);
+  if (kept === undefined) throw unknownCommand(name);
+  await parser([name, ...args], 'ccglm', `ccglm ${name} --help`)
+    .command(kept.module)
+    .parseAsync();
+}
+
 /** The only place that exits: errors carry their exit code up to here. */
 async function main(argv: string[]): Promise<void> {
   quietWhenClosed(process.stdout);
   quietWhenClosed(process.stderr);
-  let cli = yargs(argv)
-    .scriptName('ccglm')
-    .usage(
-      'ccglm <command> [options]\n\nCompile, check, preview and run <topic>-plan.md task plans with headless coding agents.',
-    )
-    .parserConfiguration({ 'populate--': true })
-    .strict()
-    .demandCommand(1, 'Give a command; see ccglm --help.')
-    .recommendCommands()
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((message, error) => {
-      if (error) throw error;
-      throw new CcglmError(`${message}\nRun 'ccglm --help' for usage.`, ExitCode.usage);
-    })
-    .help()
-    .alias('h', 'help')
-    .version(packageVersion());
-  for (const command of commands) cli = cli.command(command);
-  skipHelpCache(cli);
-  await cli.parseAsync();
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') {
+    process.stdout.write(topLevelHelp(packageVersion()));
+    return;
+  }
+  if (first === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  if (first === '__complete') {
+    // The shell's completion function asking (see complete.ts); never an error.
+    const { complete } = await import('./complete.js');
+    const out = complete(rest);
+    if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+    return;
+  }
+  if (first === 'help') {
+    const [command] = rest;
+    if (command === undefined || command === 'help')
+      process.stdout.write(topLevelHelp(packageVersion()));
+    else await dispatch(command, ['--help']);
+    return;
+  }
+  if (first.startsWith('-'))
+    throw new CcglmError(
+      `unknown option ${first}: give a command first (see ccglm --help)`,
+      ExitCode.usage,
+    );
+  await dispatch(first, rest);
 }
 
 main(hideBin(process.argv)).catch((error: unknown) => {

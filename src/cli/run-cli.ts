@@ -12,6 +12,8 @@ import { runPlan } from '../run/run.js';
 import type { ContinueMode, Strategy } from '../schedule/scheduler.js';
 import type { Provider } from '../agent/provider.js';
 import type { RunArgs } from './commands/run.js';
+import { resolveConfig } from '../config-file.js';
+import { withRunConfig } from './run-settings.js';
 
 /** `unlimited` (or 0, as `xargs -P 0` and `parallel -j 0`) means no limit. */
 function parseConcurrency(value: string): number {
@@ -30,8 +32,18 @@ function parseConcurrency(value: string): number {
  * still under way, a launch or a git command, is not waited for).
  */
 export async function runFromCli(
-  args: RunArgs,
+  given: RunArgs,
+  typed: ReadonlySet<string> = new Set(),
 ): Promise<{ exitCode: number; interrupted: boolean }> {
+  // ccglm.config.json from the plan's folder upward (or --config): its run section under the flags;
+  // --resume keeps the resumed run's settings instead.
+  const { file, config } = await resolveConfig({
+    ...(given.config !== undefined ? { config: given.config } : {}),
+    start: path.dirname(path.resolve(given.plan)),
+  });
+  const args = (
+    given.resume ? given : withRunConfig({ ...given }, typed, file, config.run ?? {})
+  ) as RunArgs;
   const write = (text: string) => process.stdout.write(text);
   // The run's event record (for status, report and the ETA), and what earlier runs took.
   const record = openRunRecord(args.plan, process.env);
@@ -74,7 +86,12 @@ export async function runFromCli(
         : {}),
       continue: args.continue as ContinueMode,
       ...(args.only !== undefined
-        ? { only: args.only.flatMap((id) => id.split(',')).filter(Boolean) }
+        ? {
+            only: [args.only]
+              .flat()
+              .flatMap((id) => id.split(','))
+              .filter(Boolean),
+          }
         : {}),
       ...(args.from !== undefined ? { from: args.from } : {}),
       ...(args.agent !== undefined ? { agent: args.agent } : {}),
@@ -90,6 +107,7 @@ export async function runFromCli(
         : {}),
       ...(args.isolation !== undefined ? { isolation: args.isolation as 'task' | 'repo' } : {}),
       ...(args.repos !== undefined ? { repos: path.resolve(args.repos) } : {}),
+      ...(file !== undefined ? { configPath: file } : {}),
       resume: args.resume,
       detach: args.detach,
       push: args.push,

@@ -15,13 +15,18 @@ export interface ValidateOptions {
   ignore?: string[];
   fix?: boolean;
   concurrency?: number;
+  config?: string;
 }
 
 /** Checks every plan (fixing first with --fix), prints the diagnostics in one report, returns the exit code. */
 export async function runValidate(options: ValidateOptions): Promise<number> {
   const format = parseFormat<DiagnosticFormat>(options.format, ['text', 'json', 'github', 'sarif']);
-  const report = await resolveReportOptions(options, process.cwd());
   const files = await expandPlanArgs(options.plans);
+  // The config of the first plan's folder (or --config) applies to the whole report.
+  const report = await resolveReportOptions(options, {
+    ...(options.config !== undefined ? { config: options.config } : {}),
+    start: path.dirname(path.resolve(files[0] ?? '.')),
+  });
   const compileOptions =
     options.concurrency !== undefined ? { concurrency: options.concurrency } : {};
   const diagnostics: Diagnostic[] = [];
@@ -36,14 +41,14 @@ export async function runValidate(options: ValidateOptions): Promise<number> {
     }
     let text = read.text;
     const fileOptions = { ...compileOptions, ...repoRootsOf(file) };
-    let compiled = await compileWithTargets(text, file, fileOptions);
+    let compiled = await compileWithTargets(text, file, fileOptions, options.config);
     if (options.fix === true) {
       const fixed = await fixPlan(file, text, selectDiagnostics(compiled.diagnostics, report));
       // Fix lines go where they do not mix with a machine-readable report.
       (format === 'text' ? process.stdout : process.stderr).write(fixed.lines.join(''));
       if (fixed.text !== text) {
         text = fixed.text;
-        compiled = await compileWithTargets(text, file, fileOptions);
+        compiled = await compileWithTargets(text, file, fileOptions, options.config);
       }
     }
     sources.set(file, text);
@@ -97,9 +102,13 @@ async function compileWithTargets(
   text: string,
   file: string,
   options: CompileOptions,
+  configPath?: string,
 ): Promise<ReturnType<typeof compilePlan>> {
   const { loadTargets } = await import('../targets/load.js');
-  const { file: config, targets } = await loadTargets(path.dirname(path.resolve(file)));
+  const { file: config, targets } = await loadTargets(
+    path.dirname(path.resolve(file)),
+    configPath !== undefined ? path.resolve(configPath) : undefined,
+  );
   const { namesOf, openGates } = await import('../targets/gates.js');
   const withNames = (names: ReadonlyMap<string, { enabled: boolean }>) =>
     compilePlan(text, file, {

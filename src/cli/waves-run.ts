@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { compilePlan } from '../graph/compile.js';
 import { renderWaves, type WavesFormat } from '../graph/render-waves.js';
 import { renderDiagnostics } from '../plan/render.js';
@@ -13,11 +14,17 @@ import { repoRootsOf } from '../paths.js';
 export async function printWaves(
   file: string,
   format: string,
-  concurrency?: number,
-  ignore?: string[],
+  {
+    concurrency,
+    ignore,
+    config,
+  }: { concurrency?: number; ignore?: string[]; config?: string } = {},
 ): Promise<number> {
   const chosen = parseFormat<WavesFormat>(format, ['text', 'json', 'mermaid', 'dot']);
-  const report = await resolveReportOptions(ignore !== undefined ? { ignore } : {}, process.cwd());
+  const report = await resolveReportOptions(ignore !== undefined ? { ignore } : {}, {
+    ...(config !== undefined ? { config } : {}),
+    start: path.dirname(path.resolve(file)),
+  });
   const text = await readPlanOrThrow(file);
   const compiled = compilePlan(text, file, {
     ...repoRootsOf(file),

@@ -41,6 +41,10 @@ export const PARSE_CODES = {
     severity: 'info',
     meaning: 'absolute locations inside the repository, read as relative (once per plan)',
   },
+  CCG313: {
+    severity: 'error',
+    meaning: 'a placeholder left from the `ccglm init` template (`path/to/file1`, `[describe …]`)',
+  },
   CCG320: { severity: 'error', meaning: 'a `target` that ccglm.config.json does not declare' },
   CCG321: {
     severity: 'error',

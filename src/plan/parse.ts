@@ -459,9 +459,11 @@ function applyField(
       return;
     case 'description':
       task.description = field.value;
+      checkTemplateText(field, raw, source, report);
       return;
     case 'validation':
       task.validation = field.value;
+      checkTemplateText(field, raw, source, report);
       return;
     case 'log':
       if (!isPlaceholder(field.value)) task.log = field.value;
@@ -503,11 +505,41 @@ function applyField(
   }
 }
 
+/** `[describe …]`: the `ccglm init` template's text, not edited; such a plan must not run. */
+function checkTemplateText(
+  field: Field,
+  raw: string,
+  source: ReadContext['source'],
+  report: Report,
+): void {
+  const text = raw.trimStart().split(/\r?\n/)[0]?.trimEnd() ?? '';
+  if (!/^\[describe\b/i.test(text)) return;
+  const at = field.valueSpan.start.offset + raw.length - raw.trimStart().length;
+  report(
+    'CCG313',
+    'error',
+    `Placeholder left in the plan: \`${field.label}\` is still the template's \`${text}\``,
+    source.span(at, at + text.length),
+    'Replace it with what the task is to do (or how to check it).',
+  );
+}
+
+/** `path/to/file1`: the template's example locations. */
+const TEMPLATE_LOCATION = /^path\/to\/file\d*$/;
+
 /** Absolute locations inside a known repository become relative (info + fix); others are errors. */
 function checkLocations(task: Task, context: ReadContext, report: Report, notes: Notes): void {
   const roots = [...context.roots];
   if (task.repo !== undefined && task.repo.startsWith('/')) roots.push(task.repo);
   for (const entry of task.location ?? []) {
+    if (TEMPLATE_LOCATION.test(entry.path))
+      report(
+        'CCG313',
+        'error',
+        `Placeholder left in the plan: location \`${entry.path}\` is the template's example`,
+        entry.span,
+        'List the files or folders the task may change.',
+      );
     const problem = checkRepoPath(entry.path);
     if (problem === 'absolute') {
       // `/repo/src/../../etc/x` is not inside `/repo`: compare the normalised path.

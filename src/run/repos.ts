@@ -29,15 +29,33 @@ export async function findRepos(
   tasks: Task[],
   planPath: string,
   reposDir?: string,
+  cwd = process.cwd(),
 ): Promise<{ repos: Map<string, ResolvedRepo>; missing?: string }> {
   const planRepo = await repoTop(path.dirname(planPath));
+  // A plan kept outside any repository: the repository --repos is (or is in), else the one the
+  // command runs in, is the repository of its tasks without a repo field or with its name. A
+  // repository given as --repos is also the one of the tasks found nowhere else.
+  const givenRepo = reposDir !== undefined ? await repoTop(reposDir) : undefined;
+  const hostRepo = planRepo === undefined ? (givenRepo ?? (await repoTop(cwd))) : undefined;
+  const fallback = (name: string | undefined): ResolvedRepo | undefined => {
+    if (hostRepo !== undefined && (name === undefined || name === path.basename(hostRepo)))
+      return { name: path.basename(hostRepo), path: hostRepo };
+    return givenRepo !== undefined
+      ? { name: path.basename(givenRepo), path: givenRepo }
+      : undefined;
+  };
   const byTask = new Map<string, ResolvedRepo>();
   const cache = new Map<string, ResolvedRepo | undefined>();
   const missing: string[] = [];
   for (const task of tasks) {
     const name = task.repo?.trim();
     const key = name ?? '';
-    if (!cache.has(key)) cache.set(key, await findRepo(name, planRepo, reposDir, planPath));
+    if (!cache.has(key))
+      cache.set(
+        key,
+        (await findRepo(name || undefined, planRepo, reposDir, planPath)) ??
+          fallback(name || undefined),
+      );
     const found = cache.get(key);
     if (found === undefined) missing.push(`${task.id} (repo ${name ?? '(none)'})`);
     else byTask.set(task.id, found);
@@ -47,13 +65,15 @@ export async function findRepos(
       reposDir !== undefined ? `--repos ${reposDir}` : undefined,
       planRepo !== undefined
         ? `the plan's repository ${planRepo} and its sibling folders`
-        : undefined,
+        : hostRepo !== undefined
+          ? `the repository ${hostRepo}`
+          : 'the current folder (not in a git repository)',
       `the plan's folder ${path.dirname(path.resolve(planPath))}`,
     ].filter((part) => part !== undefined);
     const where = `looked in ${looked.join(', ')}`;
     return {
       repos: byTask,
-      missing: `cannot find the git repository of ${missing.join(', ')} (${where}); pass --repos DIR, a folder holding the repositories by name`,
+      missing: `cannot find the git repository of ${missing.join(', ')} (${where}); pass --repos DIR (the repository, or a folder holding the repositories by name), or run from inside the repository`,
     };
   }
   return { repos: byTask };

@@ -83,6 +83,40 @@ interface TaskEndDetails {
 /** How often one task is started again after its agent hit a rate limit. */
 const MAX_RATE_LIMIT_RETRIES = 3;
 
+/** The scheduler's view of the plan's tasks: dependencies from the graph, done when Completed or Skipped. */
+function schedulerTasks(compiled: CompiledPlan, tasks: readonly Task[] = compiled.plan.tasks) {
+  const byId = new Map(compiled.graph.edges.map((e) => [e.to, [] as string[]]));
+  for (const edge of compiled.graph.edges) byId.get(edge.to)?.push(edge.from);
+  return tasks.map((task) => ({
+    id: task.id,
+    deps: byId.get(task.id) ?? [],
+    done: task.status === 'Completed' || task.status === 'Skipped',
+  }));
+}
+
+/** What `--only`/`--from` would start, and the chosen tasks that could not start (none given: undefined). */
+function selectionOf(
+  compiled: CompiledPlan,
+  options: Pick<RunOptions, 'only' | 'from'>,
+): { flag: string; starts: string[]; blocked: { id: string; reason: string }[] } | undefined {
+  if (options.only === undefined && options.from === undefined) return undefined;
+  const seen = new Set<string>();
+  const unique = compiled.plan.tasks.filter((t) => !seen.has(t.id) && seen.add(t.id));
+  const scheduler = new Scheduler(schedulerTasks(compiled, unique), {
+    ...(options.only !== undefined ? { only: options.only } : {}),
+    ...(options.from !== undefined ? { from: options.from } : {}),
+  });
+  const states = scheduler.state();
+  return {
+    flag:
+      options.only !== undefined ? `--only ${options.only.join(',')}` : `--from ${options.from}`,
+    starts: states.filter((t) => t.state === 'pending').map((t) => t.id),
+    blocked: states
+      .filter((t) => t.state === 'blocked')
+      .map((t) => ({ id: t.id, reason: t.reason ?? 'blocked' })),
+  };
+}
+
 export async function runPlan(options: RunOptions): Promise<number> {
   // The job host (a Node start-up) starts first, beside reading the plan: the first agents wait
   // for it. A dry run or --check does not start it; a refused plan ends the host unused.
@@ -125,16 +159,28 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     );
     return 1;
   }
-  if (options.dryRun === true) {
-    options.print(renderWaves(compiled, 'text'));
-    return 0;
-  }
   for (const id of [...(options.only ?? []), ...(options.from !== undefined ? [options.from] : [])])
     if (!compiled.plan.tasks.some((task) => task.id === id))
       throw new CcglmError(
         `unknown task ${id} in ${options.plan}, expected one of: ${compiled.plan.tasks.map((t) => t.id).join(', ')}`,
         2,
       );
+  const selection = selectionOf(compiled, options);
+  if (options.dryRun === true) {
+    options.print(renderWaves(compiled, 'text'));
+    if (selection !== undefined)
+      options.print(
+        `\nThis run (${selection.flag}) would start: ${selection.starts.join(', ') || 'nothing'}\n`,
+      );
+  }
+  // A chosen task that could not start (a dependency neither Completed nor chosen) is refused
+  // before anything is written: no Blocked in the plan for a typo in the choice.
+  if (selection !== undefined && selection.blocked.length > 0)
+    throw new CcglmError(
+      `${selection.flag}: ${selection.blocked.map(({ id, reason }) => `${id} cannot start (${reason})`).join('; ')}; add the dependency to --only, or use --from`,
+      2,
+    );
+  if (options.dryRun === true) return 0;
 
   const run = new Run(options, compiled, planPath, home, now, host);
   // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
@@ -213,22 +259,13 @@ class Run {
       const branch = failedMergeBranch(task);
       if (branch !== undefined) this.mergeRetries.set(task.id, branch);
     }
-    const byId = new Map(compiled.graph.edges.map((e) => [e.to, [] as string[]]));
-    for (const edge of compiled.graph.edges) byId.get(edge.to)?.push(edge.from);
-    this.scheduler = new Scheduler(
-      [...this.tasks.values()].map((task) => ({
-        id: task.id,
-        deps: byId.get(task.id) ?? [],
-        done: task.status === 'Completed' || task.status === 'Skipped',
-      })),
-      {
-        strategy: options.strategy ?? 'waves',
-        concurrency: options.concurrency ?? 3,
-        continue: options.continue ?? 'dependencies-successful',
-        ...(options.only !== undefined ? { only: options.only } : {}),
-        ...(options.from !== undefined ? { from: options.from } : {}),
-      },
-    );
+    this.scheduler = new Scheduler(schedulerTasks(compiled, [...this.tasks.values()]), {
+      strategy: options.strategy ?? 'waves',
+      concurrency: options.concurrency ?? 3,
+      continue: options.continue ?? 'dependencies-successful',
+      ...(options.only !== undefined ? { only: options.only } : {}),
+      ...(options.from !== undefined ? { from: options.from } : {}),
+    });
     this.stateFile = new RunStateFile(home.state);
     this.state = {
       plan: planPath,
@@ -263,6 +300,7 @@ class Run {
         ...(agent !== undefined ? { agent } : {}),
         ...(agentCmd !== undefined ? { agentCmd } : {}),
         ...(provider !== undefined ? { provider } : {}),
+        ...(this.options.configPath !== undefined ? { configPath: this.options.configPath } : {}),
       },
       ...(this.options.model !== undefined ? { model: this.options.model } : {}),
       ...(provider !== this.options.provider ? { providerResumed: true } : {}),
@@ -407,6 +445,7 @@ class Run {
       ...(this.options.agent !== undefined ? { agent: this.options.agent } : {}),
       ...(this.options.agentCmd !== undefined ? { agentCmd: this.options.agentCmd } : {}),
       ...(this.options.model !== undefined ? { model: this.options.model } : {}),
+      ...(this.options.configPath !== undefined ? { configPath: this.options.configPath } : {}),
       promptFile,
       taskId: id,
       planPath: this.planPath,

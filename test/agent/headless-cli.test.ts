@@ -172,7 +172,10 @@ describe('ccglm headless launches claude', () => {
 
   it('--version', async () => {
     const result = await runCcglm(['headless', '--version'], { cwd: work, env: env() });
-    expect(result).toMatchObject({ code: 0, stdout: 'ccglm headless version 1.0.0\n' });
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: `ccglm headless version ${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`,
+    });
   });
 });
 

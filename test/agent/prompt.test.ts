@@ -168,6 +168,8 @@ describe('ccglm prompt CLI errors that need no parser', () => {
       env: { PATH: process.env['PATH'] ?? '' },
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Not enough non-option arguments');
+    expect(result.stderr).toContain(
+      'ccglm prompt needs TASK: ccglm prompt <plan> <task> [options]',
+    );
   });
 });

@@ -86,7 +86,8 @@ describe('ccglm clean --logs', () => {
   it('a bad age is a usage error; without --logs a plan is needed', () => {
     expect(clean('--log-dir', logDir, '--older-than', 'soon')).toMatchObject({
       code: 2,
-      stderr: 'ccglm: --older-than takes an age like 7d, 12h, 30m or 2w, not soon\n',
+      stderr:
+        'ccglm: --older-than "soon": expected an age like 7d, 12h, 30m or 2w (see ccglm help clean)\n',
     });
     const noPlan = spawnSync(process.execPath, [ccglmBin, 'clean'], { encoding: 'utf8' });
     expect(noPlan.status).toBe(2);

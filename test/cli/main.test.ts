@@ -1,29 +1,149 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 
+const bin = path.resolve('bin/ccglm.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'ccglm-main-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const env = { ...process.env, HOME: dir, XDG_STATE_HOME: path.join(dir, 'state'), NO_COLOR: '1' };
 const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['bin/ccglm.js', ...args], { encoding: 'utf8' });
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env });
+const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+
+const plan = path.join(dir, 'chain-plan.md');
+writeFileSync(
+  plan,
+  ['T1', 'T2', 'T3']
+    .map(
+      (id, i) =>
+        `### ${id}: Step ${i + 1}\n- **depends_on**: [${i === 0 ? '' : `T${i}`}]\n- **location**: src/${id}.ts\n- **description**: do ${id}\n- **status**: Not Started\n`,
+    )
+    .join('\n'),
+);
 
 describe('ccglm CLI', () => {
-  it('prints help listing its commands', () => {
-    const out = execFileSync(process.execPath, ['bin/ccglm.js', '--help'], { encoding: 'utf8' });
-    expect(out).toContain('ccglm');
-    // Laid out in columns (cliui and string-width, which the bundle loads on first use only).
-    expect(out).toMatch(/^ {2}ccglm validate <plans\.\.> +Check plan files/m);
+  it('`ccglm` alone and `ccglm help` print the command list, one line each, and examples', () => {
+    const alone = cli([]);
+    expect(alone.status).toBe(0);
+    expect(alone.stdout).toContain(`ccglm ${version}: compile, check`);
+    for (const name of [
+      'init',
+      'validate',
+      'waves',
+      'run',
+      'prompt',
+      'compile',
+      'clean',
+      'demo',
+      'job',
+      'headless',
+    ])
+      expect(alone.stdout).toMatch(new RegExp(`^ {2}${name}\\b.* {2,}[A-Z].*$`, 'm'));
+    expect(alone.stdout).toMatch(/^Examples:\n {2}ccglm init auth {2,}write auth-plan\.md/m);
+    expect(cli(['help']).stdout).toBe(alone.stdout);
+    expect(cli(['help', 'help']).stdout).toBe(alone.stdout);
+    expect(cli(['--help']).stdout).toBe(alone.stdout);
   });
 
-  it("prints a command's help with its options in columns", () => {
-    const out = execFileSync(process.execPath, ['bin/ccglm.js', 'run', '--help'], {
-      encoding: 'utf8',
+  it('help text snapshots: the command list and run’s options (review the diff when they change)', () => {
+    const wide = { ...env, COLUMNS: '100' };
+    const show = (args: string[]) =>
+      spawnSync(process.execPath, [bin, ...args], {
+        encoding: 'utf8',
+        cwd: dir,
+        env: wide,
+      }).stdout.replace(version, 'VERSION');
+    expect(show([])).toMatchSnapshot();
+    expect(show(['help', 'run'])).toMatchSnapshot();
+  });
+
+  it('`ccglm help COMMAND` is that command’s help: every option with a description', () => {
+    const help = cli(['help', 'run']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^ccglm run <plan>\n/);
+    expect(help.stdout).toMatch(/^ {6}--strategy +waves: a wave starts/m);
+    expect(help.stdout).toMatch(/\[choices: "waves", "eager"\]/);
+    expect(cli(['run', '--help']).stdout).toBe(help.stdout);
+    // Every option line has a description (no bare `--flag   [type]`).
+    expect(help.stdout).not.toMatch(/^ +--[a-z-]+ +\[(string|boolean|number)\]/m);
+    expect(cli(['help', 'job']).stdout).toMatch(/^ccglm job <command>/);
+    expect(cli(['help', 'rn'])).toMatchObject({
+      status: 2,
+      stderr: 'ccglm: unknown command rn; did you mean run? (see ccglm --help)\n',
     });
-    expect(out).toMatch(/^ {6}--strategy +\[string\] \[choices: "waves", "eager"\]/m);
-    expect(out).toMatch(/^ {6}--dry-run {8}print the wave preview/m);
   });
 
-  it('exits 2 with a one-line usage message for an unknown command', () => {
-    const result = cli(['no-such-command']);
+  it('an unknown flag is named as such, with the closest known one (exit 2)', () => {
+    expect(cli(['run', '--dryrun', 'plan.md'])).toMatchObject({
+      status: 2,
+      stderr:
+        'ccglm: unknown option --dryrun for ccglm run; did you mean --dry-run? (see ccglm help run)\n',
+    });
+    expect(cli(['validate', '--quite', 'plan.md']).stderr).toBe(
+      'ccglm: unknown option --quite for ccglm validate; did you mean --quiet? (see ccglm help validate)\n',
+    );
+    expect(cli(['no-such-command'])).toMatchObject({
+      status: 2,
+      stderr: 'ccglm: unknown command no-such-command (see ccglm --help)\n',
+    });
+  });
+
+  it.each([
+    [['waves', plan, '--concurrency', 'abc'], '--concurrency "abc": expected a whole number ≥ 1'],
+    [['validate', plan, '--concurrency', '0'], '--concurrency "0": expected a whole number ≥ 1'],
+    [
+      ['run', plan, '--concurrency', 'lots'],
+      '--concurrency "lots": expected a whole number ≥ 1, or "unlimited"',
+    ],
+    [['run', plan, '--stall-minutes', 'x'], '--stall-minutes "x": expected a number > 0'],
+    [['run', plan, '--strategy', 'fast'], '--strategy "fast": expected one of waves, eager'],
+    [['waves', plan, '--format=svg'], '--format "svg": expected one of text, json, mermaid, dot'],
+    [['run', plan, '--only', 'T1,../x'], '--only "T1,../x": expected task ids such as T2'],
+    [['run', plan, '--from', 'first'], '--from "first": expected a task id such as T2'],
+    [
+      ['run', plan, '--repos', path.join(dir, 'nope')],
+      `--repos "${path.join(dir, 'nope')}": expected an existing folder`,
+    ],
+    [['clean', '--logs', '--older-than', 'soon'], '--older-than "soon": expected an age like 7d'],
+    [['prompt', plan, 'first'], 'TASK "first": expected a task id such as T2'],
+    [['run', plan, '--dry-run=3'], '--dry-run is a switch'],
+    [['run', plan, '--agent'], '--agent needs a value'],
+    [['run'], 'ccglm run needs PLAN: ccglm run <plan> [options]'],
+  ])('%j: one line naming the flag, the value and what is expected, exit 2', (args, message) => {
+    const result = cli(args);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^ccglm: /);
-    expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    expect(result.stderr.startsWith(`ccglm: ${message}`)).toBe(true);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('one version everywhere: --version and headless --version', () => {
+    expect(cli(['--version']).stdout).toBe(`${version}\n`);
+    expect(cli(['headless', '--version']).stdout).toBe(`ccglm headless version ${version}\n`);
+  });
+
+  it('run --only refuses a task whose dependency is not Completed, and the plan is untouched', () => {
+    const before = readFileSync(plan, 'utf8');
+    const result = cli(['run', plan, '--only', 'T2', '--agent', 'demo']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      'ccglm: --only T2: T2 cannot start (dependency T1 is not Completed and not part of this run); add the dependency to --only, or use --from\n',
+    );
+    expect(readFileSync(plan, 'utf8')).toBe(before);
+  });
+
+  it('run --from T2 --dry-run says what that run would start', () => {
+    const from = cli(['run', plan, '--from', 'T2', '--dry-run']);
+    expect(from.stdout).toContain('Wave 1');
+    // T2 waits for T1, which is neither Completed nor chosen: refused, as a real run would be.
+    expect(from.status).toBe(2);
+    writeFileSync(plan, readFileSync(plan, 'utf8').replace('Not Started', 'Completed'));
+    const ok = cli(['run', plan, '--from', 'T2', '--dry-run']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('This run (--from T2) would start: T2, T3\n');
+    expect(cli(['run', plan, '--only', 'T2', '--dry-run']).stdout).toContain(
+      'This run (--only T2) would start: T2\n',
+    );
   });
 });

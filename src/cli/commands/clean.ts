@@ -1,5 +1,7 @@
-import type { CommandModule } from 'yargs';
+import path from 'node:path';
 import { CcglmError, ExitCode } from '../../errors.js';
+import { configOption } from './shared.js';
+import { ageCheck, existingDir, type CommandSpec } from '../spec.js';
 
 interface CleanArgs {
   plan?: string;
@@ -11,49 +13,71 @@ interface CleanArgs {
   'log-dir'?: string;
 }
 
-export const cleanCommand: CommandModule<object, CleanArgs> = {
-  command: 'clean [plan]',
-  describe:
-    "Remove the plan's task worktrees that are merged or empty; keep (and name) any with work in them. --logs: prune old files of finished jobs",
-  builder: (yargs) =>
-    yargs
-      .positional('plan', { type: 'string' })
-      .option('worktree-root', {
-        type: 'string',
-        default: '/tmp/agents',
-        describe:
-          'Also look at every worktree under ROOT/<plan> (task worktrees are found by their branch wherever they are)',
-      })
-      .option('repos', { type: 'string' })
-      .option('dry-run', {
-        type: 'boolean',
-        default: false,
-        describe: 'say what would go, remove nothing',
-      })
-      .option('logs', {
-        type: 'boolean',
-        default: false,
-        describe:
-          "prune the log folder instead: the files of finished jobs (the plan's only, given a plan) older than --older-than; a running job's files are never touched",
-      })
-      .option('older-than', {
-        type: 'string',
-        default: '7d',
-        describe: 'with --logs: 7d, 12h, 30m, 2w, 0',
-      })
-      .option('log-dir', {
-        type: 'string',
-        describe: 'with --logs: the job artifacts (default $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs)',
-      })
-      .check((args) => {
-        if (args.logs !== true && args.plan === undefined)
-          throw new CcglmError(
-            'Give the plan whose worktrees to clean (or --logs to prune job files).',
-            ExitCode.usage,
-          );
-        return true;
-      }) as never,
-  handler: async (args) => {
+export const cleanCommand: CommandSpec = {
+  name: 'clean',
+  summary: "Remove the plan's merged or empty task worktrees (--logs: old job files)",
+  detail:
+    'Worktrees with work in them are kept and named. --logs prunes the files of finished jobs instead.',
+  positionals: [
+    { name: 'plan', type: 'string', complete: 'plan', describe: 'the <topic>-plan.md file' },
+  ],
+  options: {
+    'worktree-root': {
+      type: 'string',
+      default: '/tmp/agents',
+      complete: 'dir',
+      describe:
+        'also look at every worktree under ROOT/<plan> (default run.worktreeRoot, else /tmp/agents; task worktrees are found by their branch wherever they are)',
+    },
+    repos: {
+      type: 'string',
+      check: existingDir,
+      complete: 'dir',
+      describe:
+        "the tasks' repository, or a folder holding them by name (default run.repos, else found from the plan)",
+    },
+    'dry-run': {
+      type: 'boolean',
+      default: false,
+      describe: 'say what would go, remove nothing',
+    },
+    logs: {
+      type: 'boolean',
+      default: false,
+      describe:
+        "prune the log folder instead: the files of finished jobs (the plan's only, given a plan) older than --older-than; a running job's files are never touched",
+    },
+    'older-than': {
+      type: 'string',
+      default: '7d',
+      check: ageCheck,
+      describe: 'with --logs: an age such as 7d, 12h, 30m, 2w, 0',
+    },
+    'log-dir': {
+      type: 'string',
+      complete: 'dir',
+      describe:
+        'with --logs: the job artifacts (default run.logDir, else $CC_GLM_LOG_DIR or /tmp/cc-glm-jobs)',
+    },
+    config: configOption,
+  },
+  examples: [['ccglm clean --logs --older-than 2w', 'prune job files older than two weeks']],
+  run: async (raw, given) => {
+    // The plan's config (run.worktreeRoot, run.repos, run.logDir) where no flag is given: clean
+    // looks where the plan's runs put things.
+    const { resolveConfig } = await import('../../config-file.js');
+    const { withRunConfig } = await import('../run-settings.js');
+    const plan = raw['plan'] as string | undefined;
+    const { file, config } = await resolveConfig({
+      ...(raw['config'] !== undefined ? { config: raw['config'] as string } : {}),
+      start: path.dirname(path.resolve(plan ?? 'x')),
+    });
+    const args = withRunConfig(raw, given, file, config.run ?? {}) as unknown as CleanArgs;
+    if (args.logs !== true && args.plan === undefined)
+      throw new CcglmError(
+        'Give the plan whose worktrees to clean (or --logs to prune job files).',
+        ExitCode.usage,
+      );
     const { cleanLogs, cleanWorktrees } = await import('../clean-run.js');
     process.exitCode = args.logs
       ? cleanLogs(args.plan, args['log-dir'], args['older-than'], args['dry-run'])

@@ -1,18 +1,19 @@
-import type { CommandModule } from 'yargs';
+import type { CommandSpec } from '../spec.js';
 
-export const demoCommand: CommandModule<object, { dir?: string; json: boolean }> = {
-  command: 'demo [dir]',
-  describe:
-    'Run the shipped demo plan offline with the demo agent, in a demo repository made on the fly',
-  builder: (yargs) =>
-    yargs
-      .positional('dir', {
-        type: 'string',
-        describe: 'where to create the demo (default: a new temp folder)',
-      })
-      .option('json', { type: 'boolean', default: false }) as never,
-  handler: async (args) => {
+export const demoCommand: CommandSpec = {
+  name: 'demo',
+  summary: 'Run the shipped demo plan offline, in a demo repository made on the fly',
+  positionals: [
+    {
+      name: 'dir',
+      type: 'string',
+      complete: 'dir',
+      describe: 'where to create the demo (default: a new temp folder)',
+    },
+  ],
+  options: { json: { type: 'boolean', default: false, describe: 'NDJSON events on stdout' } },
+  run: async (args) => {
     const { runDemo } = await import('../demo-run.js');
-    process.exitCode = await runDemo(args.dir, args.json);
+    process.exitCode = await runDemo(args['dir'] as string | undefined, args['json'] === true);
   },
 };

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import type { CommandSpec } from '../spec.js';
 import { validateCommand } from './validate.js';
 import { compileCommand } from './compile.js';
 import { wavesCommand } from './waves.js';
@@ -9,23 +10,62 @@ import { jobCommand } from './job.js';
 import { headlessCommand } from './headless.js';
 import { cleanCommand } from './clean.js';
 import { demoCommand } from './demo.js';
+import { configCommand } from './config.js';
+import { completionCommand } from './completion.js';
 import { targetsCommand } from './targets.js';
 import { statusCommand } from './status.js';
 import { reportCommand } from './report.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [
+/** The commands described by a table (src/cli/spec.ts), in the order of the command list. */
+export const specs: CommandSpec[] = [
+  initCommand,
   validateCommand,
-  compileCommand,
   wavesCommand,
   runCommand,
   promptCommand,
-  initCommand,
-  jobCommand,
-  headlessCommand,
+  compileCommand,
   cleanCommand,
   demoCommand,
-  targetsCommand,
-  statusCommand,
-  reportCommand,
+  configCommand,
+  completionCommand,
+];
+
+/** Commands kept as yargs modules (their own subcommands and options), with their list line. */
+export const modules: {
+  name: string;
+  usage: string;
+  summary: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  module: CommandModule<any, any>;
+}[] = [
+  {
+    name: 'job',
+    usage: 'job <command>',
+    summary: 'Detached, supervised agent jobs: start, status, tail, watchdog… (cc-glm-job.sh)',
+    module: jobCommand,
+  },
+  {
+    name: 'headless',
+    usage: 'headless',
+    summary: 'Resolve auth and run one headless agent with a prompt (cc-glm-headless.sh)',
+    module: headlessCommand,
+  },
+  {
+    name: 'status',
+    usage: 'status <plan>',
+    summary: 'Where a plan stands: each task’s state, time, health, what blocks what',
+    module: statusCommand,
+  },
+  {
+    name: 'report',
+    usage: 'report <plan>',
+    summary: "A plan's run as an HTML page, its timeline as SVG, or metrics as JSON",
+    module: reportCommand,
+  },
+  {
+    name: 'targets',
+    usage: 'targets [action] [name]',
+    summary: 'The machines tasks can run on (this one, ccglm.config.json targets)',
+    module: targetsCommand,
+  },
 ];

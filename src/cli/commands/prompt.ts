@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { CommandModule } from 'yargs';
 import { loadPlan } from '../../agent/load-plan.js';
 import { promptPlaceholders, renderPrompt } from '../../agent/prompt.js';
 import { CcglmError, ExitCode } from '../../errors.js';
+import { existingFile, taskIdCheck, type CommandSpec } from '../spec.js';
+import { planPositional } from './shared.js';
 
 interface PromptArgs {
   plan: string;
@@ -20,34 +21,39 @@ const placeholderHelp = Object.entries(promptPlaceholders)
   .join('\n');
 
 // Thin shell over src/agent/prompt.ts.
-export const promptCommand: CommandModule = {
-  command: 'prompt <plan> <task>',
-  describe: 'Print the exact prompt an agent gets for one task',
-  builder: (yargs) =>
-    yargs
-      .usage(
-        `ccglm prompt PLAN TASK [--template FILE]\n\nPrints the prompt ccglm run gives the agent for TASK. ` +
-          `A --template file may use these placeholders:\n${placeholderHelp}`,
-      )
-      .positional('plan', {
-        type: 'string',
-        describe: 'the <topic>-plan.md file',
-        demandOption: true,
-      })
-      .positional('task', { type: 'string', describe: 'the task id, e.g. T2', demandOption: true })
-      .option('template', {
-        type: 'string',
-        describe: 'a prompt template file with {{placeholders}}',
-      })
-      .option('worktree', { type: 'string', describe: 'the folder the agent runs in' })
-      .option('repo', { type: 'string', describe: 'repository, when the task has no repo field' })
-      .option('branch', { type: 'string', describe: 'the branch the agent commits to' })
-      .option('feature-key', {
-        type: 'string',
-        describe: 'Feature-Key trailer value (default: the task id)',
-      })
-      .option('agent', { type: 'string', describe: 'Agent trailer value (default: claude)' }),
-  handler: async (argv) => {
+export const promptCommand: CommandSpec = {
+  name: 'prompt',
+  summary: 'Print the exact prompt an agent gets for one task',
+  detail: `A --template file may use these placeholders:\n${placeholderHelp}`,
+  positionals: [
+    planPositional,
+    {
+      name: 'task',
+      type: 'string',
+      required: true,
+      check: taskIdCheck,
+      complete: 'task',
+      describe: 'the task id, e.g. T2',
+    },
+  ],
+  options: {
+    template: {
+      type: 'string',
+      check: existingFile,
+      complete: 'file',
+      describe: 'a prompt template file with {{placeholders}}',
+    },
+    worktree: { type: 'string', complete: 'dir', describe: 'the folder the agent runs in' },
+    repo: { type: 'string', describe: 'repository, when the task has no repo field' },
+    branch: { type: 'string', describe: 'the branch the agent commits to' },
+    'feature-key': {
+      type: 'string',
+      describe: 'Feature-Key trailer value (default: the task id)',
+    },
+    agent: { type: 'string', describe: 'Agent trailer value (default: claude)' },
+  },
+  examples: [['ccglm prompt auth-plan.md T2', "T2's prompt"]],
+  run: async (argv) => {
     const args = argv as unknown as PromptArgs;
     let template: string | undefined;
     if (args.template !== undefined) {
