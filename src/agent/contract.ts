@@ -1,6 +1,6 @@
 import { authMode, describeAuthSource, type Env } from './auth.js';
 import { agentNeedsAuth } from './profiles.js';
-import { providerFromEnv } from './provider.js';
+import { providerFromEnv } from './provider-name.js';
 
 export const DEFAULT_BASE_URL = 'https://api.z.ai/api/anthropic';
 /** Claude Code's own endpoint (--provider anthropic, unless ANTHROPIC_BASE_URL says another). */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { CcglmError, ExitCode } from '../errors.js';
-import type { Provider } from './provider.js';
+import type { Provider } from './provider-name.js';
 import { splitCommand } from './split-command.js';
 
 export interface AgentProfile {

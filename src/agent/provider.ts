@@ -17,20 +17,11 @@ import path from 'node:path';
 import { failureCause, hasExplicitSource, resolveAuth, type AuthDeps, type Env } from './auth.js';
 import { DEFAULT_BASE_URL, DEFAULT_MODEL } from './contract.js';
 import { runOpCli } from './op.js';
+import type { Provider } from './provider-name.js';
 
-export const PROVIDERS = ['zai', 'anthropic'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
-/** The job environment variable that pins a run's provider for `ccglm headless` and the contract. */
-export const PROVIDER_ENV = 'CCGLM_PROVIDER';
+export { PROVIDER_ENV, PROVIDERS, providerFromEnv, type Provider } from './provider-name.js';
 
 const set = (value: string | undefined): value is string => value !== undefined && value !== '';
-
-/** The provider a job's environment names (`ccglm run` sets it), else undefined. */
-export function providerFromEnv(env: Env): Provider | undefined {
-  const value = env[PROVIDER_ENV];
-  return PROVIDERS.find((provider) => provider === value);
-}
 
 export interface AnthropicDeps {
   env: Env;
