@@ -106,35 +106,38 @@ export async function runWatchdogPass(options: WatchdogOptions): Promise<Watchdo
     options.print(
       `[${id}] health=${decision.health} reason=${decision.reason_code} retries=${decision.retries} action=${decision.action}${detail}`,
     );
-    const said = runnerLine(decision, maxRetries);
-    if (said !== undefined) options.print(`[${id}] ${said}`);
+    for (const said of runnerLines(decision, maxRetries)) options.print(`[${id}] ${said}`);
   }
   if (decisions.length === 0) options.print(`(no jobs found in ${options.logDir})`);
   return decisions;
 }
 
-/** The shell runner's action line for a decision (scripts grep them), if it prints one. */
-function runnerLine(decision: WatchdogDecision, maxRetries: number): string | undefined {
+/** The shell runner's action lines for a decision (scripts grep them), in its order. */
+function runnerLines(decision: WatchdogDecision, maxRetries: number): string[] {
+  // The runner announces the retry count before it restarts or blocks for max_retries.
+  const stalled = `stalled, retries=${decision.retries}/${maxRetries}`;
   switch (decision.action) {
     case 'observe':
-      return 'OBSERVE-ONLY: would restart but observing only';
+      return ['OBSERVE-ONLY: would restart but observing only'];
     case 'blocked':
       return decision.detail === 'no_auto_restart'
-        ? 'NO-AUTO-RESTART: stalled but restart disabled'
-        : `BLOCKED: max retries (${maxRetries}) exhausted`;
+        ? ['NO-AUTO-RESTART: stalled but restart disabled']
+        : [stalled, `BLOCKED: max retries (${maxRetries}) exhausted`];
     case 'restart':
-      return 'restart succeeded';
+      return [stalled, 'restarting...', 'restart succeeded'];
     case 'restart_failed':
-      return `restart FAILED: ${decision.detail ?? ''}`;
+      return [stalled, 'restarting...', `restart FAILED: ${decision.detail ?? ''}`];
     default:
       break;
   }
   if (decision.health === 'silent_mutation')
-    return `SILENT_MUTATION: worktree changed with no output; inspect via 'ccglm job mutations --beads ${decision.id}'`;
-  if (decision.health === 'exited_err') return 'exited with error - check logs';
-  if (decision.health === 'blocked') return 'BLOCKED: manual intervention required';
-  if (decision.health === 'missing') return 'missing: incomplete job state';
-  return undefined;
+    return [
+      `SILENT_MUTATION: worktree changed with no output; inspect via 'ccglm job mutations --beads ${decision.id}'`,
+    ];
+  if (decision.health === 'exited_err') return ['exited with error - check logs'];
+  if (decision.health === 'blocked') return ['BLOCKED: manual intervention required'];
+  if (decision.health === 'missing') return ['missing: incomplete job state'];
+  return [];
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>

@@ -249,6 +249,12 @@ describe('set-override', () => {
       /^no_auto_restart=true$/m,
     );
     expect(box.job(['status', '--show-overrides']).stdout).toContain(' no-restart ');
+    // A bare --no-auto-restart (no true/false after it) prints the setting, as the runner.
+    expect(box.job(['set-override', '--beads', 'a', '--no-auto-restart'])).toEqual({
+      code: 0,
+      stdout: 'override for a:\n  no_auto_restart=true\n',
+      stderr: '',
+    });
     expect(box.job(['set-override', '--beads', 'a', '--no-auto-restart', 'maybe'])).toEqual({
       code: 2,
       stdout: '',
