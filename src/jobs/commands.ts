@@ -12,6 +12,7 @@ import {
   removeAnsi,
   toCheckJson,
   toHealthJson,
+  toStatusJson,
 } from './format.js';
 import { formatUtc, jobFiles } from './ids.js';
 import { jobHealth, stallMsOf } from './inspect.js';
@@ -118,7 +119,9 @@ export async function status(args: JobArgs, io: JobIo): Promise<number> {
     : listed;
   const now = Date.now();
   if (flag(args, 'json')) {
-    io.out(json({ generated_at: formatUtc(now), log_dir: logDir, jobs }, args));
+    io.out(
+      json({ generated_at: formatUtc(now), log_dir: logDir, jobs: jobs.map(toStatusJson) }, args),
+    );
     return 0;
   }
   const table = formatStatusTable(

@@ -32,8 +32,14 @@ describe('status', () => {
     expect(lines[0]).toBe(
       'bead           pid      state        elapsed   bytes     last_update      retry  outcome',
     );
-    expect(lines[1]).toMatch(/^a {14}999999 {3}exited_ok {4}\S+ +18 +\S+ ago +0 +success:0$/);
+    // The runner's durations (`5m0s`, `Ns ago`; `2h5m` past an hour) and `state:code (Ns)`.
+    expect(lines[1]).toMatch(
+      /^a {14}999999 {3}exited_ok {4}5m0s {6}18 {8}\d+s ago +0 {6}success:0 \(300s\)$/,
+    );
     expect(lines[2]).toBe(`hint: logs on ${host} at ${box.logDir}`);
+    const old = new Date(Date.now() - (2 * 3600 + 5 * 60 + 7) * 1000);
+    fs.utimesSync(path.join(box.logDir, 'a.log'), old, old);
+    expect(box.job(['status']).stdout.split('\n')[1]).toMatch(/ 2h5m ago /);
   });
   it('runner: --json is one compact line {generated_at, log_dir, jobs:[{beads, pid, state, reason_code, elapsed, log_bytes, last_update, retry_count, mutation_count, override, outcome}]}', () => {
     writeJob(box.logDir, 'a', { exitCode: 1 });
@@ -66,7 +72,7 @@ describe('status', () => {
     expect(lines[0]).toBe(
       'bead           pid      state        elapsed   bytes     last_update      retry  mut       override   outcome',
     );
-    expect(lines[1]).toMatch(/ 0 {6}1 {9}- {10}success:0$/);
+    expect(lines[1]).toMatch(/ 0 {6}1 {9}- {10}success:0 \(300s\)$/);
     expect(compactJson(box.job(['status', '--mutations', '--json']).stdout)).toMatchObject({
       jobs: [{ beads: 'm', mutation_count: 1 }],
     });
@@ -189,7 +195,7 @@ describe('health', () => {
     writeJob(box.logDir, 'a', { exitCode: 0 });
     const lines = box.job(['health']).stdout.split('\n');
     expect(lines[0]).toMatch(/^bead {11}pid {6}health +last_update {6}retry {2}outcome$/);
-    expect(lines[1]).toMatch(/^a +999999 +exited_ok +\S+ ago +0 +success:0$/);
+    expect(lines[1]).toMatch(/^a +999999 +exited_ok +\d+s ago +0 +success:0 \(300s\)$/);
     expect(lines[2]).toBe(`hint: logs on ${host} at ${box.logDir}`);
     const doc = compactJson(box.job(['health', '--json']).stdout);
     expect(Object.keys(doc)).toEqual([
