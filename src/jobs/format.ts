@@ -97,7 +97,7 @@ export function formatCheckLine(job: JobHealth): string {
   const id = job.beads;
   const says: Record<string, string> = {
     healthy: `job ${id} healthy: running with progress`,
-    starting: `job ${id} launching: waiting for first output`,
+    starting: `job ${id} starting: within grace window`,
     launching: `job ${id} launching: waiting for first output`,
     waiting_first_output: `job ${id} waiting_first_output: process active but no output yet`,
     silent_mutation: `job ${id} silent_mutation: worktree changed while log is empty (inspect mutations)`,

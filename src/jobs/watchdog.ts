@@ -30,7 +30,7 @@ export interface WatchdogOptions {
   signal?: AbortSignal;
 }
 
-export type WatchdogAction = 'none' | 'observe' | 'restart' | 'blocked' | 'restart_failed';
+export type WatchdogAction = 'none' | 'observe' | 'restart' | 'blocked' | 'restart_failed' | 'skip';
 
 export interface WatchdogDecision {
   id: string;
@@ -58,6 +58,18 @@ export async function runWatchdogPass(options: WatchdogOptions): Promise<Watchdo
   };
   const decisions: WatchdogDecision[] = [];
   for (const id of options.ids ?? listJobIds(options.logDir, names)) {
+    // As the runner: a job with no meta (a stray pid file, an unknown --beads) is skipped, not restarted.
+    if (!names.has(`${id}.meta`)) {
+      decisions.push({
+        id,
+        health: 'missing',
+        reason_code: 'no_metadata',
+        retries: 0,
+        action: 'skip',
+      });
+      options.print(`[${id}] SKIP: no metadata file`);
+      continue;
+    }
     let decision: WatchdogDecision;
     try {
       const report = jobHealth(options.logDir, id, healthOptions);

@@ -229,6 +229,12 @@ describe('watchdog', () => {
     expect(
       box.job(['watchdog', '--once', '--max-retries', '0', '--beads', 'spent']).stdout,
     ).toContain('[spent] stalled, retries=0/0\n[spent] BLOCKED: max retries (0) exhausted\n');
+    // A pid file with no meta is skipped (`[ID] SKIP: no metadata file`), never restarted.
+    fs.writeFileSync(path.join(box.logDir, 'stray.pid'), '999999\n');
+    const skip = box.job(['watchdog', '--once', '--beads', 'stray']);
+    expect(skip).toMatchObject({ code: 0, stderr: '' });
+    expect(skip.stdout).toContain('\n[stray] SKIP: no metadata file\n');
+    expect(fs.existsSync(path.join(box.logDir, 'stray.meta'))).toBe(false);
   });
   it('runner: no jobs prints `(no jobs found in <dir>)` and the empty-locality hints; bad --interval is usage (2)', () => {
     const empty = box.job(['watchdog', '--once']).stdout;

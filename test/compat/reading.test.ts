@@ -144,6 +144,17 @@ describe('check', () => {
         /^job dead stalled: no progress detected reason=process_exited_no_output /,
       ),
     });
+    // A job still being launched (within the grace window) reads as the runner's `starting` line.
+    fs.writeFileSync(
+      path.join(box.logDir, 'new.meta'),
+      `beads=new\nworktree=\nstarted_at=${new Date().toISOString().slice(0, 19)}Z\nretries=0\nlaunch_state=starting\n`,
+    );
+    expect(box.job(['check', '--beads', 'new'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^job new starting: within grace window reason=launch_in_progress /,
+      ),
+    });
   });
   it('runner: --json one compact line {beads, health, reason_code, stall_threshold_seconds, mutation_count, log_bytes, cpu_time_seconds, pid_age_seconds, log_age_seconds}', () => {
     writeJob(box.logDir, 'err', { exitCode: 1 });
