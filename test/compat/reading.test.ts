@@ -369,23 +369,38 @@ describe('preflight', () => {
 });
 
 describe('a deleted working directory', () => {
-  it('gives one line and exit 1, not a Node stack trace', () => {
+  /** `cc-glm-job.sh ARGS` from a folder removed under the shell. */
+  const fromGone = (args: string) => {
     const gone = path.join(box.root, 'gone-wt');
-    fs.mkdirSync(gone);
-    const run = spawnSync(
+    fs.mkdirSync(gone, { recursive: true });
+    return spawnSync(
       bash,
-      ['-c', `cd "${gone}" && rmdir "${gone}" && exec bash "${shim}" status`],
+      ['-c', `cd "${gone}" && rmdir "${gone}" && exec bash "${shim}" ${args}`],
       {
         env: box.env,
         encoding: 'utf8',
       },
     );
-    expect(run.status).toBe(1);
-    expect(run.stdout).toBe('');
-    // bash itself warns first (shell-init: … getcwd); ccglm adds one line and no stack trace.
-    expect(run.stderr).toMatch(
-      /\nccglm: the current folder no longer exists \(deleted under this shell\?\); cd to an existing folder and retry\n$/,
-    );
-    expect(run.stderr).not.toMatch(/uv_cwd|cachedCwd|node:internal/);
+  };
+  it('runner: status and check still read the (absolute) log dir, as bash does there', () => {
+    writeJob(box.logDir, 'a', { exitCode: 2 });
+    const status = fromGone('status');
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/^a +999999 +exited_err /m);
+    const check = fromGone('check --beads a --json');
+    expect(check.status).toBe(3);
+    expect(compactJson(check.stdout)).toMatchObject({ beads: 'a', health: 'exited_err' });
+  });
+  it('a command that needs the current folder gives one line and exit 1, not a Node stack trace', () => {
+    for (const args of ['preflight', 'status --log-dir relative-dir']) {
+      const run = fromGone(args);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      // bash itself warns first (shell-init: … getcwd); ccglm adds one line and no stack trace.
+      expect(run.stderr).toMatch(
+        /\nccglm: the current folder no longer exists \(deleted under this shell\?\); cd to an existing folder and retry\n$/,
+      );
+      expect(run.stderr).not.toMatch(/uv_cwd|cachedCwd|node:internal/);
+    }
   });
 });
