@@ -64,7 +64,8 @@ export function formatStatusTable(jobs: JobStatus[], columns: StatusColumns, now
     job.beads,
     job.pid === null ? '-' : String(job.pid),
     job.state,
-    formatElapsed(job.elapsed),
+    // The runner's elapsed is the pid file's age: `-` when there is none.
+    job.pid === null ? '-' : formatElapsed(job.elapsed),
     String(job.log_bytes),
     job.last_update === '' ? '-' : formatAgo(job.last_update, now),
     String(job.retry_count),

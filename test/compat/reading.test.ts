@@ -40,6 +40,10 @@ describe('status', () => {
     const old = new Date(Date.now() - (2 * 3600 + 5 * 60 + 7) * 1000);
     fs.utimesSync(path.join(box.logDir, 'a.log'), old, old);
     expect(box.job(['status']).stdout.split('\n')[1]).toMatch(/ 2h5m ago /);
+    // An id with no files: the runner's row of dashes and zeros.
+    expect(box.job(['status', '--beads', 'nope']).stdout.split('\n')[1]).toBe(
+      'nope           -        missing      -         0         -                0      -',
+    );
   });
   it('runner: --json is one compact line {generated_at, log_dir, jobs:[{beads, pid, state, reason_code, elapsed, log_bytes, last_update, retry_count, mutation_count, override, outcome}]}', () => {
     writeJob(box.logDir, 'a', { exitCode: 1 });
