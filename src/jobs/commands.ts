@@ -12,6 +12,7 @@ import {
   removeAnsi,
   toCheckJson,
   toHealthJson,
+  toStatusJson,
 } from './format.js';
 import { formatUtc, jobFiles } from './ids.js';
 import { jobHealth, stallMsOf } from './inspect.js';
@@ -118,7 +119,9 @@ export async function status(args: JobArgs, io: JobIo): Promise<number> {
     : listed;
   const now = Date.now();
   if (flag(args, 'json')) {
-    io.out(json({ generated_at: formatUtc(now), log_dir: logDir, jobs }, args));
+    io.out(
+      json({ generated_at: formatUtc(now), log_dir: logDir, jobs: jobs.map(toStatusJson) }, args),
+    );
     return 0;
   }
   const table = formatStatusTable(
@@ -140,6 +143,8 @@ export async function health(args: JobArgs, io: JobIo): Promise<number> {
   const jobs = listJobHealth(logDir, {
     ...healthOptions(args),
     record: true,
+    // The live jobs' mutation_count is counted now (git status each); finished ones keep theirs.
+    measureMutations: 'alive',
     now,
     ...(beads !== undefined ? { ids: [beads] } : {}),
   });
@@ -175,7 +180,12 @@ export async function check(args: JobArgs, io: JobIo): Promise<number> {
     for (const line of hints) io.err(line);
     return 1;
   }
-  const report = jobHealth(logDir, id, { ...healthOptions(args), record: true });
+  // One job: ask git now, so mutation_count is the worktree's count, not the last one recorded.
+  const report = jobHealth(logDir, id, {
+    ...healthOptions(args),
+    record: true,
+    measureMutations: true,
+  });
   if (flag(args, 'json')) io.out(json(toCheckJson(report), args));
   else {
     const line = formatCheckLine(report);
@@ -289,7 +299,8 @@ export function setOverride(args: JobArgs, io: JobIo): number {
   const logDir = logDirOf(args, io);
   requireJob(logDir, id);
   assertTarget(logDir, id, args, 'set-override');
-  const value = str(args, 'no-auto-restart');
+  // The runner reads a bare `--no-auto-restart` (no true/false after it) as "print the setting".
+  const value = str(args, 'no-auto-restart') || undefined;
   const current = readMeta(logDir, id)?.['no_auto_restart'] ?? 'false';
   if (value === undefined) {
     io.out(`override for ${id}:\n  no_auto_restart=${current}`);

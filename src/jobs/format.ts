@@ -10,9 +10,24 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(seconds / 86_400)}d`;
 }
 
+/** The runner's table durations: `45s`, `5m12s`, `2h5m` (hours past a day stay hours). */
+export function formatElapsed(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
 export function formatAgo(iso: string, now: number): string {
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? '-' : `${formatDuration((now - ms) / 1000)} ago`;
+  return Number.isNaN(ms) ? '-' : `${formatElapsed((now - ms) / 1000)} ago`;
+}
+
+/** The runner's outcome cell: `success:0 (42s)` when the outcome has a duration, else `state:code`. */
+function outcomeCell(outcome: string, durationSec: number | null | undefined): string {
+  return outcome === '-' || durationSec === null || durationSec === undefined
+    ? outcome
+    : `${outcome} (${durationSec}s)`;
 }
 
 /** Columns as wide as the reference's, wider where a cell needs it (a run's long job ids). */
@@ -49,12 +64,13 @@ export function formatStatusTable(jobs: JobStatus[], columns: StatusColumns, now
     job.beads,
     job.pid === null ? '-' : String(job.pid),
     job.state,
-    formatDuration(job.elapsed),
+    // The runner's elapsed is the pid file's age: `-` when there is none.
+    job.pid === null ? '-' : formatElapsed(job.elapsed),
     String(job.log_bytes),
     job.last_update === '' ? '-' : formatAgo(job.last_update, now),
     String(job.retry_count),
     ...extra(String(job.mutation_count), job.override),
-    job.outcome,
+    outcomeCell(job.outcome, job.outcome_duration_sec),
   ]);
   return table([[...head, ...extra('mut', 'override'), 'outcome'], ...rows], widths);
 }
@@ -70,7 +86,8 @@ export function formatHealthTable(jobs: JobHealth[], showOverrides: boolean, now
       job.last_update === '' ? '-' : formatAgo(job.last_update, now),
       String(job.retry_count),
     ];
-    return showOverrides ? [...row, job.override, job.outcome] : [...row, job.outcome];
+    const outcome = outcomeCell(job.outcome, job.record.outcome?.duration_sec);
+    return showOverrides ? [...row, job.override, outcome] : [...row, outcome];
   });
   const header = showOverrides ? [...head, 'override', 'outcome'] : [...head, 'outcome'];
   return table([header, ...rows], showOverrides ? widths : widths.slice(0, 5));
@@ -81,7 +98,7 @@ export function formatCheckLine(job: JobHealth): string {
   const id = job.beads;
   const says: Record<string, string> = {
     healthy: `job ${id} healthy: running with progress`,
-    starting: `job ${id} launching: waiting for first output`,
+    starting: `job ${id} starting: within grace window`,
     launching: `job ${id} launching: waiting for first output`,
     waiting_first_output: `job ${id} waiting_first_output: process active but no output yet`,
     silent_mutation: `job ${id} silent_mutation: worktree changed while log is empty (inspect mutations)`,
@@ -106,6 +123,23 @@ export function toCheckJson(job: JobHealth): Record<string, string | number> {
     cpu_time_seconds: job.cpu_time_seconds,
     pid_age_seconds: job.pid_age_seconds,
     log_age_seconds: job.log_age_seconds,
+  };
+}
+
+/** The `status` JSON row: the reference's keys (the table's duration is left out). */
+export function toStatusJson(job: JobStatus): Record<string, string | number | null> {
+  return {
+    beads: job.beads,
+    pid: job.pid,
+    state: job.state,
+    reason_code: job.reason_code,
+    elapsed: job.elapsed,
+    log_bytes: job.log_bytes,
+    last_update: job.last_update,
+    retry_count: job.retry_count,
+    mutation_count: job.mutation_count,
+    override: job.override,
+    outcome: job.outcome,
   };
 }
 

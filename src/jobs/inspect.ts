@@ -93,6 +93,9 @@ export interface HealthOptions {
   graceSeconds?: number;
   /** A /proc scan to share across many jobs (default: scanned on demand). */
   processes?: ProcStat[];
+  /** Count the worktree's changes now (one git run) even when the verdict does not need it:
+   * always, or only for a job whose process is alive (`health` over many jobs). */
+  measureMutations?: boolean | 'alive';
   /** Record this check's CPU and mutation count in meta (the watchdog does). */
   record?: boolean;
   /** The log dir's names from one readdir (for many jobs at once). */
@@ -172,7 +175,11 @@ export function jobHealth(logDir: string, id: string, options: HealthOptions = {
   let verdict = decideHealth(input);
   let measuredMutations = false;
   // git status costs a process: only ask when the answer could change the verdict.
-  if (alive && (verdict.health === 'stalled' || verdict.health === 'waiting_first_output')) {
+  const needed =
+    alive && (verdict.health === 'stalled' || verdict.health === 'waiting_first_output');
+  const asked =
+    options.measureMutations === true || (options.measureMutations === 'alive' && alive);
+  if (needed || asked) {
     input.mutationCount = countMutations(meta?.['worktree'], meta?.['start_commit']);
     measuredMutations = true;
     verdict = decideHealth(input);

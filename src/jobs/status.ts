@@ -23,6 +23,8 @@ export interface JobStatus {
   mutation_count: number;
   override: string;
   outcome: string;
+  /** The outcome's duration_sec (the tables print `state:code (Ns)`); not in the JSON. */
+  outcome_duration_sec: number | null;
 }
 
 /**
@@ -69,6 +71,7 @@ export function jobStatus(
     mutation_count: Number(meta?.['last_mutation_count'] ?? 0) || 0,
     override: overrideOf(meta),
     outcome: outcomeOf(outcome),
+    outcome_duration_sec: outcome?.duration_sec ?? null,
   };
 }
 

@@ -30,7 +30,7 @@ export interface WatchdogOptions {
   signal?: AbortSignal;
 }
 
-export type WatchdogAction = 'none' | 'observe' | 'restart' | 'blocked' | 'restart_failed';
+export type WatchdogAction = 'none' | 'observe' | 'restart' | 'blocked' | 'restart_failed' | 'skip';
 
 export interface WatchdogDecision {
   id: string;
@@ -58,6 +58,18 @@ export async function runWatchdogPass(options: WatchdogOptions): Promise<Watchdo
   };
   const decisions: WatchdogDecision[] = [];
   for (const id of options.ids ?? listJobIds(options.logDir, names)) {
+    // As the runner: a job with no meta (a stray pid file, an unknown --beads) is skipped, not restarted.
+    if (!names.has(`${id}.meta`)) {
+      decisions.push({
+        id,
+        health: 'missing',
+        reason_code: 'no_metadata',
+        retries: 0,
+        action: 'skip',
+      });
+      options.print(`[${id}] SKIP: no metadata file`);
+      continue;
+    }
     let decision: WatchdogDecision;
     try {
       const report = jobHealth(options.logDir, id, healthOptions);
@@ -106,35 +118,38 @@ export async function runWatchdogPass(options: WatchdogOptions): Promise<Watchdo
     options.print(
       `[${id}] health=${decision.health} reason=${decision.reason_code} retries=${decision.retries} action=${decision.action}${detail}`,
     );
-    const said = runnerLine(decision, maxRetries);
-    if (said !== undefined) options.print(`[${id}] ${said}`);
+    for (const said of runnerLines(decision, maxRetries)) options.print(`[${id}] ${said}`);
   }
   if (decisions.length === 0) options.print(`(no jobs found in ${options.logDir})`);
   return decisions;
 }
 
-/** The shell runner's action line for a decision (scripts grep them), if it prints one. */
-function runnerLine(decision: WatchdogDecision, maxRetries: number): string | undefined {
+/** The shell runner's action lines for a decision (scripts grep them), in its order. */
+function runnerLines(decision: WatchdogDecision, maxRetries: number): string[] {
+  // The runner announces the retry count before it restarts or blocks for max_retries.
+  const stalled = `stalled, retries=${decision.retries}/${maxRetries}`;
   switch (decision.action) {
     case 'observe':
-      return 'OBSERVE-ONLY: would restart but observing only';
+      return ['OBSERVE-ONLY: would restart but observing only'];
     case 'blocked':
       return decision.detail === 'no_auto_restart'
-        ? 'NO-AUTO-RESTART: stalled but restart disabled'
-        : `BLOCKED: max retries (${maxRetries}) exhausted`;
+        ? ['NO-AUTO-RESTART: stalled but restart disabled']
+        : [stalled, `BLOCKED: max retries (${maxRetries}) exhausted`];
     case 'restart':
-      return 'restart succeeded';
+      return [stalled, 'restarting...', 'restart succeeded'];
     case 'restart_failed':
-      return `restart FAILED: ${decision.detail ?? ''}`;
+      return [stalled, 'restarting...', `restart FAILED: ${decision.detail ?? ''}`];
     default:
       break;
   }
   if (decision.health === 'silent_mutation')
-    return `SILENT_MUTATION: worktree changed with no output; inspect via 'ccglm job mutations --beads ${decision.id}'`;
-  if (decision.health === 'exited_err') return 'exited with error - check logs';
-  if (decision.health === 'blocked') return 'BLOCKED: manual intervention required';
-  if (decision.health === 'missing') return 'missing: incomplete job state';
-  return undefined;
+    return [
+      `SILENT_MUTATION: worktree changed with no output; inspect via 'ccglm job mutations --beads ${decision.id}'`,
+    ];
+  if (decision.health === 'exited_err') return ['exited with error - check logs'];
+  if (decision.health === 'blocked') return ['BLOCKED: manual intervention required'];
+  if (decision.health === 'missing') return ['missing: incomplete job state'];
+  return [];
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeRepo, makeSandbox, until, writeJob, type Sandbox } from './helpers.js';
+import { compactJson, makeRepo, makeSandbox, until, writeJob, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
 let prompt: string;
@@ -21,6 +21,21 @@ const keysOf = (text: string) =>
     .split('\n')
     .filter((line) => line.includes('=') && !line.startsWith('#'))
     .map((line) => line.slice(0, line.indexOf('=')));
+/** A new repo under the sandbox and a job `id` running `sh -c SCRIPT` in it; returns the repo. */
+function startInRepo(id: string, script: string): string {
+  const repo = path.join(box.root, `${id}-repo`);
+  makeRepo(repo);
+  const started = box.job(
+    ['start', '--beads', id, '--prompt-file', prompt, '--worktree', repo].concat([
+      '--',
+      'sh',
+      '-c',
+      script,
+    ]),
+  );
+  expect(started.code).toBe(0);
+  return repo;
+}
 
 describe('start', () => {
   it('runner: `started beads=ID pid=N log=DIR/ID.log pty=false`; pid, meta, contract files; a finished job gets an outcome and checks ok', async () => {
@@ -84,22 +99,7 @@ describe('start', () => {
 
 describe('silent mutation', () => {
   it('runner: a silent job that changes files reads silent_mutation (ccglm: changed since the last check); `grep -q \'"health":"silent_mutation"\'` on check --json matches; mutations counts the file', async () => {
-    const repo = path.join(box.root, 'repo');
-    makeRepo(repo);
-    const started = box.job([
-      'start',
-      '--beads',
-      'quiet',
-      '--prompt-file',
-      prompt,
-      '--worktree',
-      repo,
-      '--',
-      'sh',
-      '-c',
-      'echo x > new-file.txt; exec sleep 600',
-    ]);
-    expect(started.code).toBe(0);
+    const repo = startInRepo('quiet', 'echo x > new-file.txt; exec sleep 600');
     await until(() => fs.existsSync(path.join(repo, 'new-file.txt')));
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const check = box.job(['check', '--beads', 'quiet', '--stall-seconds', '1', '--json']);
@@ -115,6 +115,20 @@ describe('silent mutation', () => {
     ).toContain(
       "[quiet] SILENT_MUTATION: worktree changed with no output; inspect via 'ccglm job mutations --beads quiet'\n",
     );
+  });
+  it("runner: check --json and health --json give the worktree's mutation_count now, also while the job is healthy (`jq .mutation_count` in scripts)", async () => {
+    const repo = startInRepo(
+      'busy',
+      'echo working; echo x > a.txt; echo y > b.txt; exec sleep 600',
+    );
+    await until(() => fs.existsSync(path.join(repo, 'b.txt')));
+    const check = compactJson(box.job(['check', '--beads', 'busy', '--json']).stdout);
+    expect(check).toMatchObject({ health: 'healthy', mutation_count: 2 });
+    const health = compactJson(box.job(['health', '--json']).stdout);
+    expect(health['jobs']).toEqual([
+      expect.objectContaining({ beads: 'busy', health: 'healthy', mutation_count: 2 }),
+    ]);
+    expect(box.job(['check', '--beads', 'busy']).stdout).toContain(' mutation_count=2 ');
   });
 });
 
@@ -210,6 +224,17 @@ describe('watchdog', () => {
     expect(block.stdout).toContain('[dead] NO-AUTO-RESTART: stalled but restart disabled\n');
     expect(read(path.join(box.logDir, 'dead.meta'))).toMatch(/^blocked_reason=no_auto_restart$/m);
     expect(box.job(['check', '--beads', 'dead']).code).toBe(3);
+    // The runner announces the retry count before it blocks (or restarts: `restarting...`).
+    writeJob(box.logDir, 'spent', { log: '' });
+    expect(
+      box.job(['watchdog', '--once', '--max-retries', '0', '--beads', 'spent']).stdout,
+    ).toContain('[spent] stalled, retries=0/0\n[spent] BLOCKED: max retries (0) exhausted\n');
+    // A pid file with no meta is skipped (`[ID] SKIP: no metadata file`), never restarted.
+    fs.writeFileSync(path.join(box.logDir, 'stray.pid'), '999999\n');
+    const skip = box.job(['watchdog', '--once', '--beads', 'stray']);
+    expect(skip).toMatchObject({ code: 0, stderr: '' });
+    expect(skip.stdout).toContain('\n[stray] SKIP: no metadata file\n');
+    expect(fs.existsSync(path.join(box.logDir, 'stray.meta'))).toBe(false);
   });
   it('runner: no jobs prints `(no jobs found in <dir>)` and the empty-locality hints; bad --interval is usage (2)', () => {
     const empty = box.job(['watchdog', '--once']).stdout;

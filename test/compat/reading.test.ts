@@ -32,8 +32,18 @@ describe('status', () => {
     expect(lines[0]).toBe(
       'bead           pid      state        elapsed   bytes     last_update      retry  outcome',
     );
-    expect(lines[1]).toMatch(/^a {14}999999 {3}exited_ok {4}\S+ +18 +\S+ ago +0 +success:0$/);
+    // The runner's durations (`5m0s`, `Ns ago`; `2h5m` past an hour) and `state:code (Ns)`.
+    expect(lines[1]).toMatch(
+      /^a {14}999999 {3}exited_ok {4}5m0s {6}18 {8}\d+s ago +0 {6}success:0 \(300s\)$/,
+    );
     expect(lines[2]).toBe(`hint: logs on ${host} at ${box.logDir}`);
+    const old = new Date(Date.now() - (2 * 3600 + 5 * 60 + 7) * 1000);
+    fs.utimesSync(path.join(box.logDir, 'a.log'), old, old);
+    expect(box.job(['status']).stdout.split('\n')[1]).toMatch(/ 2h5m ago /);
+    // An id with no files: the runner's row of dashes and zeros.
+    expect(box.job(['status', '--beads', 'nope']).stdout.split('\n')[1]).toBe(
+      'nope           -        missing      -         0         -                0      -',
+    );
   });
   it('runner: --json is one compact line {generated_at, log_dir, jobs:[{beads, pid, state, reason_code, elapsed, log_bytes, last_update, retry_count, mutation_count, override, outcome}]}', () => {
     writeJob(box.logDir, 'a', { exitCode: 1 });
@@ -66,7 +76,7 @@ describe('status', () => {
     expect(lines[0]).toBe(
       'bead           pid      state        elapsed   bytes     last_update      retry  mut       override   outcome',
     );
-    expect(lines[1]).toMatch(/ 0 {6}1 {9}- {10}success:0$/);
+    expect(lines[1]).toMatch(/ 0 {6}1 {9}- {10}success:0 \(300s\)$/);
     expect(compactJson(box.job(['status', '--mutations', '--json']).stdout)).toMatchObject({
       jobs: [{ beads: 'm', mutation_count: 1 }],
     });
@@ -138,6 +148,17 @@ describe('check', () => {
         /^job dead stalled: no progress detected reason=process_exited_no_output /,
       ),
     });
+    // A job still being launched (within the grace window) reads as the runner's `starting` line.
+    fs.writeFileSync(
+      path.join(box.logDir, 'new.meta'),
+      `beads=new\nworktree=\nstarted_at=${new Date().toISOString().slice(0, 19)}Z\nretries=0\nlaunch_state=starting\n`,
+    );
+    expect(box.job(['check', '--beads', 'new'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^job new starting: within grace window reason=launch_in_progress /,
+      ),
+    });
   });
   it('runner: --json one compact line {beads, health, reason_code, stall_threshold_seconds, mutation_count, log_bytes, cpu_time_seconds, pid_age_seconds, log_age_seconds}', () => {
     writeJob(box.logDir, 'err', { exitCode: 1 });
@@ -189,7 +210,7 @@ describe('health', () => {
     writeJob(box.logDir, 'a', { exitCode: 0 });
     const lines = box.job(['health']).stdout.split('\n');
     expect(lines[0]).toMatch(/^bead {11}pid {6}health +last_update {6}retry {2}outcome$/);
-    expect(lines[1]).toMatch(/^a +999999 +exited_ok +\S+ ago +0 +success:0$/);
+    expect(lines[1]).toMatch(/^a +999999 +exited_ok +\d+s ago +0 +success:0 \(300s\)$/);
     expect(lines[2]).toBe(`hint: logs on ${host} at ${box.logDir}`);
     const doc = compactJson(box.job(['health', '--json']).stdout);
     expect(Object.keys(doc)).toEqual([
@@ -249,6 +270,12 @@ describe('set-override', () => {
       /^no_auto_restart=true$/m,
     );
     expect(box.job(['status', '--show-overrides']).stdout).toContain(' no-restart ');
+    // A bare --no-auto-restart (no true/false after it) prints the setting, as the runner.
+    expect(box.job(['set-override', '--beads', 'a', '--no-auto-restart'])).toEqual({
+      code: 0,
+      stdout: 'override for a:\n  no_auto_restart=true\n',
+      stderr: '',
+    });
     expect(box.job(['set-override', '--beads', 'a', '--no-auto-restart', 'maybe'])).toEqual({
       code: 2,
       stdout: '',
@@ -346,23 +373,38 @@ describe('preflight', () => {
 });
 
 describe('a deleted working directory', () => {
-  it('gives one line and exit 1, not a Node stack trace', () => {
+  /** `cc-glm-job.sh ARGS` from a folder removed under the shell. */
+  const fromGone = (args: string) => {
     const gone = path.join(box.root, 'gone-wt');
-    fs.mkdirSync(gone);
-    const run = spawnSync(
+    fs.mkdirSync(gone, { recursive: true });
+    return spawnSync(
       bash,
-      ['-c', `cd "${gone}" && rmdir "${gone}" && exec bash "${shim}" status`],
+      ['-c', `cd "${gone}" && rmdir "${gone}" && exec bash "${shim}" ${args}`],
       {
         env: box.env,
         encoding: 'utf8',
       },
     );
-    expect(run.status).toBe(1);
-    expect(run.stdout).toBe('');
-    // bash itself warns first (shell-init: … getcwd); ccglm adds one line and no stack trace.
-    expect(run.stderr).toMatch(
-      /\nccglm: the current folder no longer exists \(deleted under this shell\?\); cd to an existing folder and retry\n$/,
-    );
-    expect(run.stderr).not.toMatch(/uv_cwd|cachedCwd|node:internal/);
+  };
+  it('runner: status and check still read the (absolute) log dir, as bash does there', () => {
+    writeJob(box.logDir, 'a', { exitCode: 2 });
+    const status = fromGone('status');
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/^a +999999 +exited_err /m);
+    const check = fromGone('check --beads a --json');
+    expect(check.status).toBe(3);
+    expect(compactJson(check.stdout)).toMatchObject({ beads: 'a', health: 'exited_err' });
+  });
+  it('a command that needs the current folder gives one line and exit 1, not a Node stack trace', () => {
+    for (const args of ['preflight', 'status --log-dir relative-dir']) {
+      const run = fromGone(args);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      // bash itself warns first (shell-init: … getcwd); ccglm adds one line and no stack trace.
+      expect(run.stderr).toMatch(
+        /\nccglm: the current folder no longer exists \(deleted under this shell\?\); cd to an existing folder and retry\n$/,
+      );
+      expect(run.stderr).not.toMatch(/uv_cwd|cachedCwd|node:internal/);
+    }
   });
 });

@@ -256,7 +256,7 @@ describe('reading commands', () => {
       'bead           pid      state        elapsed   bytes     last_update      retry  override   outcome',
     );
     expect(lines[1]).toMatch(
-      /^a {14}999999 {3}exited_ok {4}5m {8}20 {8}\S+ ago +0 {6}no-restart success:0$/,
+      /^a {14}999999 {3}exited_ok {4}5m0s {6}20 {8}\S+ ago +0 {6}no-restart success:0 \(\d+s\)$/,
     );
     expect(lines[2]).toBe(`hint: logs on ${os.hostname()} at ${logDir}`);
   });

@@ -94,8 +94,11 @@ describe('watchdog', () => {
     });
     expect(lines).toEqual([
       '[w] health=stalled reason=stale_log_and_no_cpu_progress retries=0 action=restart',
+      '[w] stalled, retries=0/1',
+      '[w] restarting...',
       '[w] restart succeeded',
       '[w] health=stalled reason=stale_log_and_no_cpu_progress retries=1 action=blocked (max_retries)',
+      '[w] stalled, retries=1/1',
       '[w] BLOCKED: max retries (1) exhausted',
     ]);
     expect(readMeta(job.logDir, 'w')).toMatchObject({
