@@ -66,6 +66,13 @@ function unknownCommand(name: string): CcglmError {
 }
 
 async function dispatch(name: string, args: readonly string[]): Promise<void> {
+  // `--version` is known everywhere (as in gh and turbo): one version, whatever the command
+  // (headless prints it in the line of cc-glm-headless.sh).
+  const end = args.indexOf('--');
+  if (name !== 'headless' && (end < 0 ? args : args.slice(0, end)).includes('--version')) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   const spec = specs.find((s) => s.name === name);
   if (spec !== undefined) return runSpec(spec, args);
   const kept = modules.find((m) => m.name === name);

@@ -85,7 +85,9 @@ describe.skipIf(!hasScript)('the live view in a terminal of unknown size (the bu
       { encoding: 'utf8', env: sandboxEnv(sandbox, { FAKE_SLEEP_MS: '600' }), timeout: 60_000 },
     );
     expect(result.status).toBe(0);
-    const lines = result.stdout.split(/\r?\n/).map((line) => line.replace(/\u001b\[\d*[AK]/g, ''));
+    const lines = result.stdout
+      .split(/\r?\n/)
+      .map((line) => line.replace(new RegExp(String.raw`\u001b\[\d*[AK]`, 'g'), ''));
     // The progress line is whole (with its elapsed time), not cut at 40 columns.
     expect(
       lines.some((line) => /^4\/4 done · 0 running · 0 waiting · [\d.]+s elapsed/.test(line)),
