@@ -125,6 +125,20 @@ describe('ccglm CLI', () => {
       `--config "${path.join(dir, 'nope.json')}": expected an existing file`,
     ],
     [['targets', 'check'], 'targets check needs the target name'],
+    [['demo', plan], `DIR "${plan}": expected a new or empty folder`],
+    [['demo', dir], `DIR "${dir}": expected a new or empty folder`],
+    [
+      ['demo', path.join(plan, 'sub')],
+      `DIR "${path.join(plan, 'sub')}": expected a new or empty folder, in an existing folder`,
+    ],
+    [
+      ['init', 'x', '--dir', path.join(dir, 'nope')],
+      `--dir "${path.join(dir, 'nope')}": expected an existing folder`,
+    ],
+    [
+      ['config', path.join(dir, 'nope')],
+      `PLAN "${path.join(dir, 'nope')}": expected an existing plan file or folder`,
+    ],
   ])('%j: one line naming the flag, the value and what is expected, exit 2', (args, message) => {
     const result = cli(args);
     expect(result.status).toBe(2);
