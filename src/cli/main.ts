@@ -16,6 +16,19 @@ function quietWhenClosed(stream: NodeJS.WriteStream): void {
   stream.on('error', () => undefined);
 }
 
+/**
+ * yargs' `Unknown arguments: max-retries, maxRetries` (an option, in both spellings) as
+ * `unknown option --max-retries`, and an extra word as `unexpected argument "x"`.
+ */
+function unknownArgument(message: string, args: readonly string[]): string | undefined {
+  const name = /^Unknown arguments?: ([^,\s]+)/.exec(message)?.[1];
+  if (name === undefined) return undefined;
+  const flag = args.find((a) => [`--${name}`, `-${name}`].includes(a.split('=')[0] as string));
+  return flag !== undefined
+    ? `unknown option ${flag.split('=')[0]}`
+    : `unexpected argument ${JSON.stringify(name)}`;
+}
+
 /** yargs set up the same way for every command: strict, help, usage errors as CcglmError (exit 2). */
 function parser(args: readonly string[], scriptName: string, help = `${scriptName} --help`): Argv {
   return yargs([...args])
@@ -25,8 +38,9 @@ function parser(args: readonly string[], scriptName: string, help = `${scriptNam
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error) throw error;
+      const line = unknownArgument(message, args) ?? message;
       throw new CcglmError(
-        message.includes(' --help') ? message : `${message} (see ${help})`,
+        line.includes(' --help') ? line : `${line} (see ${help})`,
         ExitCode.usage,
       );
     })

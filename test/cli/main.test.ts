@@ -84,6 +84,14 @@ describe('ccglm CLI', () => {
     expect(cli(['validate', '--quite', 'plan.md']).stderr).toBe(
       'ccglm: unknown option --quite for ccglm validate; did you mean --quiet? (see ccglm help validate)\n',
     );
+    // job and headless (yargs modules): the option in its typed spelling, once.
+    expect(cli(['job', 'start', '--max-retries', '3', '--', 'true'])).toMatchObject({
+      status: 2,
+      stderr: 'ccglm: unknown option --max-retries (see ccglm job --help)\n',
+    });
+    expect(cli(['job', 'tail', '--beads', 'x', 'extra']).stderr).toBe(
+      'ccglm: unexpected argument "extra" (see ccglm job --help)\n',
+    );
     expect(cli(['no-such-command'])).toMatchObject({
       status: 2,
       stderr: 'ccglm: unknown command no-such-command (see ccglm --help)\n',
