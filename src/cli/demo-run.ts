@@ -15,7 +15,14 @@ export async function runDemo(dir: string | undefined, json: boolean): Promise<n
     throw new CcglmError(`${root} is not empty; give a new or empty folder for the demo`, 1);
   const fixtures = path.join(packageRoot, 'fixtures', 'demo');
   const repo = path.join(root, 'greeter');
-  mkdirSync(repo, { recursive: true });
+  // Not recursive: the folder above exists (checked with DIR), and a recursive mkdir can spin on
+  // paths such as /proc/x instead of failing.
+  try {
+    if (!existsSync(root)) mkdirSync(root);
+    mkdirSync(repo);
+  } catch (error) {
+    throw new CcglmError(`cannot create the demo in ${root}: ${(error as Error).message}`, 1);
+  }
   cpSync(path.join(fixtures, 'repo'), repo, { recursive: true });
   await gitOrThrow(repo, ['init', '-q', '-b', 'main']);
   await gitOrThrow(repo, ['config', 'user.name', 'ccglm demo']);

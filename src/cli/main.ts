@@ -16,6 +16,19 @@ function quietWhenClosed(stream: NodeJS.WriteStream): void {
   stream.on('error', () => undefined);
 }
 
+/**
+ * yargs' `Unknown arguments: max-retries, maxRetries` (an option, in both spellings) as
+ * `unknown option --max-retries`, and an extra word as `unexpected argument "x"`.
+ */
+function unknownArgument(message: string, args: readonly string[]): string | undefined {
+  const name = /^Unknown arguments?: ([^,\s]+)/.exec(message)?.[1];
+  if (name === undefined) return undefined;
+  const flag = args.find((a) => [`--${name}`, `-${name}`].includes(a.split('=')[0] as string));
+  return flag !== undefined
+    ? `unknown option ${flag.split('=')[0]}`
+    : `unexpected argument ${JSON.stringify(name)}`;
+}
+
 /** yargs set up the same way for every command: strict, help, usage errors as CcglmError (exit 2). */
 function parser(args: readonly string[], scriptName: string, help = `${scriptName} --help`): Argv {
   return yargs([...args])
@@ -25,8 +38,9 @@ function parser(args: readonly string[], scriptName: string, help = `${scriptNam
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error) throw error;
+      const line = unknownArgument(message, args) ?? message;
       throw new CcglmError(
-        message.includes(' --help') ? message : `${message} (see ${help})`,
+        line.includes(' --help') ? line : `${line} (see ${help})`,
         ExitCode.usage,
       );
     })
@@ -66,6 +80,13 @@ function unknownCommand(name: string): CcglmError {
 }
 
 async function dispatch(name: string, args: readonly string[]): Promise<void> {
+  // `--version` is known everywhere (as in gh and turbo): one version, whatever the command
+  // (headless prints it in the line of cc-glm-headless.sh).
+  const end = args.indexOf('--');
+  if (name !== 'headless' && (end < 0 ? args : args.slice(0, end)).includes('--version')) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   const spec = specs.find((s) => s.name === name);
   if (spec !== undefined) return runSpec(spec, args);
   const kept = modules.find((m) => m.name === name);

@@ -52,9 +52,10 @@ export async function runFromCli(
     : process.stdout.isTTY === true
       ? createTtyRenderer(
           write,
-          () => process.stdout.columns ?? 100,
+          // A terminal of unknown size (0 × 0: `script`, some CI and container TTYs) gets the usual one.
+          () => process.stdout.columns || 100,
           Date.now,
-          () => process.stdout.rows ?? 50,
+          () => process.stdout.rows || 50,
           record.history,
         )
       : createPlainRenderer(write, record.history);

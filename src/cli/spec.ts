@@ -4,7 +4,8 @@
  * drives the parser (yargs), the value checks (argv-check.ts), the help, shell completion and the
  * README's command reference (checked by test/cli/reference.test.ts).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Argv, Options, PositionalOptions } from 'yargs';
 import { isTaskId } from '../plan/values.js';
 
@@ -111,6 +112,17 @@ export const taskIdCheck: Check = (value) => (isTaskId(value) ? undefined : 'a t
 
 export const existingDir: Check = (value) =>
   existsSync(value) && statSync(value).isDirectory() ? undefined : 'an existing folder';
+
+/** A folder to create things in: an empty one, or a new one in an existing folder. */
+export const newOrEmptyDir: Check = (value) => {
+  if (existsSync(value))
+    return statSync(value).isDirectory() && readdirSync(value).length === 0
+      ? undefined
+      : 'a new or empty folder';
+  return existingDir(path.dirname(path.resolve(value))) === undefined
+    ? undefined
+    : 'a new or empty folder, in an existing folder';
+};
 
 export const existingFile: Check = (value) =>
   existsSync(value) && statSync(value).isFile() ? undefined : 'an existing file';

@@ -159,7 +159,7 @@ describe('ccglm headless launches claude', () => {
       env: env(),
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Unknown argument: nope');
+    expect(result.stderr).toContain('unknown option --nope (see ccglm headless --help)');
     const unknown = await runCcglm(['headless', '--prompt', 'x', '--agent', 'gpt'], {
       cwd: work,
       env: env(),

@@ -84,6 +84,14 @@ describe('ccglm CLI', () => {
     expect(cli(['validate', '--quite', 'plan.md']).stderr).toBe(
       'ccglm: unknown option --quite for ccglm validate; did you mean --quiet? (see ccglm help validate)\n',
     );
+    // job and headless (yargs modules): the option in its typed spelling, once.
+    expect(cli(['job', 'start', '--max-retries', '3', '--', 'true'])).toMatchObject({
+      status: 2,
+      stderr: 'ccglm: unknown option --max-retries (see ccglm job --help)\n',
+    });
+    expect(cli(['job', 'tail', '--beads', 'x', 'extra']).stderr).toBe(
+      'ccglm: unexpected argument "extra" (see ccglm job --help)\n',
+    );
     expect(cli(['no-such-command'])).toMatchObject({
       status: 2,
       stderr: 'ccglm: unknown command no-such-command (see ccglm --help)\n',
@@ -111,6 +119,34 @@ describe('ccglm CLI', () => {
     [['run', plan, '--dry-run=3'], '--dry-run is a switch'],
     [['run', plan, '--agent'], '--agent needs a value'],
     [['run'], 'ccglm run needs PLAN: ccglm run <plan> [options]'],
+    [['report', plan, '--format', 'pdf'], '--format "pdf": expected one of html, svg, json'],
+    [
+      ['report', plan, '--ouput', 'r.html'],
+      'unknown option --ouput for ccglm report; did you mean --output?',
+    ],
+    [['status'], 'ccglm status needs PLAN: ccglm status <plan> [options]'],
+    [['status', plan, '--watch'], 'unknown option --watch for ccglm status'],
+    [['targets', 'nosuch'], 'ACTION "nosuch": expected one of list, check, here'],
+    [['targets', '--timeout', 'abc'], '--timeout "abc": expected a number > 0'],
+    [
+      ['targets', '--config', path.join(dir, 'nope.json')],
+      `--config "${path.join(dir, 'nope.json')}": expected an existing file`,
+    ],
+    [['targets', 'check'], 'targets check needs the target name'],
+    [['demo', plan], `DIR "${plan}": expected a new or empty folder`],
+    [['demo', dir], `DIR "${dir}": expected a new or empty folder`],
+    [
+      ['demo', path.join(plan, 'sub')],
+      `DIR "${path.join(plan, 'sub')}": expected a new or empty folder, in an existing folder`,
+    ],
+    [
+      ['init', 'x', '--dir', path.join(dir, 'nope')],
+      `--dir "${path.join(dir, 'nope')}": expected an existing folder`,
+    ],
+    [
+      ['config', path.join(dir, 'nope')],
+      `PLAN "${path.join(dir, 'nope')}": expected an existing plan file or folder`,
+    ],
   ])('%j: one line naming the flag, the value and what is expected, exit 2', (args, message) => {
     const result = cli(args);
     expect(result.status).toBe(2);
@@ -121,6 +157,12 @@ describe('ccglm CLI', () => {
   it('one version everywhere: --version and headless --version', () => {
     expect(cli(['--version']).stdout).toBe(`${version}\n`);
     expect(cli(['headless', '--version']).stdout).toBe(`ccglm headless version ${version}\n`);
+    for (const args of [
+      ['run', '--version'],
+      ['status', plan, '--version'],
+      ['job', 'status', '--version'],
+    ])
+      expect(cli(args)).toMatchObject({ status: 0, stdout: `${version}\n` });
   });
 
   it('run --only refuses a task whose dependency is not Completed, and the plan is untouched', () => {

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createPlainRenderer, createTtyRenderer, REDRAW_MS } from '../../src/run/render.js';
 import type { RunEvent } from '../../src/run/events.js';
+import { makeSandbox, plan, planTask, runArgs, sandboxEnv, type Sandbox } from '../run/helpers.js';
 
 const start: RunEvent = {
   type: 'run.start',
@@ -61,5 +63,37 @@ describe('the live view progress line', () => {
     expect(progress).toEqual([
       '[   2.0s] progress: 1/2 done · 0 running · 1 waiting · 2.0s elapsed · ETA 2.0s',
     ]);
+  });
+});
+
+let sandbox: Sandbox | undefined;
+afterEach(() => {
+  sandbox?.cleanup();
+  sandbox = undefined;
+});
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+describe.skipIf(!hasScript)('the live view in a terminal of unknown size (the built CLI)', () => {
+  it('a TTY reporting 0 columns and 0 rows (script, some CI and container TTYs): whole lines, every task shown', () => {
+    sandbox = makeSandbox(plan(['T1', 'T2', 'T3', 'T4'].map((id) => planTask(id, []))));
+    const args = runArgs(sandbox, ['--concurrency', 'unlimited']).filter((a) => a !== '--json');
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    // `script` runs the CLI on a pseudo-terminal of its own, whose size is 0 × 0.
+    const result = spawnSync(
+      'script',
+      ['-qec', [process.execPath, ...args].map(quote).join(' '), '/dev/null'],
+      { encoding: 'utf8', env: sandboxEnv(sandbox, { FAKE_SLEEP_MS: '600' }), timeout: 60_000 },
+    );
+    expect(result.status).toBe(0);
+    const lines = result.stdout
+      .split(/\r?\n/)
+      .map((line) => line.replace(new RegExp(String.raw`\u001b\[\d*[AK]`, 'g'), ''));
+    // The progress line is whole (with its elapsed time), not cut at 40 columns.
+    expect(
+      lines.some((line) => /^4\/4 done · 0 running · 0 waiting · [\d.]+s elapsed/.test(line)),
+    ).toBe(true);
+    // All four tasks fit (no "… N more task(s)" line as on a 3-row terminal).
+    expect(lines.some((line) => line.includes('more task(s)'))).toBe(false);
+    expect(lines.some((line) => /^✓ w1 T4 +Completed/.test(line))).toBe(true);
   });
 });

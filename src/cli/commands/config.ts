@@ -1,4 +1,5 @@
 import { configOption } from './shared.js';
+import { existsSync } from 'node:fs';
 import type { CommandSpec } from '../spec.js';
 
 export const configCommand: CommandSpec = {
@@ -11,6 +12,7 @@ export const configCommand: CommandSpec = {
       name: 'plan',
       type: 'string',
       complete: 'plan',
+      check: (value) => (existsSync(value) ? undefined : 'an existing plan file or folder'),
       describe: 'a plan file or folder to look from (default: the current folder)',
     },
   ],

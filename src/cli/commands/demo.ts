@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../spec.js';
+import { newOrEmptyDir, type CommandSpec } from '../spec.js';
 
 export const demoCommand: CommandSpec = {
   name: 'demo',
@@ -8,6 +8,7 @@ export const demoCommand: CommandSpec = {
       name: 'dir',
       type: 'string',
       complete: 'dir',
+      check: newOrEmptyDir,
       describe: 'where to create the demo (default: a new temp folder)',
     },
   ],

@@ -28,6 +28,9 @@ export const specs: CommandSpec[] = [
   demoCommand,
   configCommand,
   completionCommand,
+  statusCommand,
+  reportCommand,
+  targetsCommand,
 ];
 
 /** Commands kept as yargs modules (their own subcommands and options), with their list line. */
@@ -49,23 +52,5 @@ export const modules: {
     usage: 'headless',
     summary: 'Resolve auth and run one headless agent with a prompt (cc-glm-headless.sh)',
     module: headlessCommand,
-  },
-  {
-    name: 'status',
-    usage: 'status <plan>',
-    summary: 'Where a plan stands: each task’s state, time, health, what blocks what',
-    module: statusCommand,
-  },
-  {
-    name: 'report',
-    usage: 'report <plan>',
-    summary: "A plan's run as an HTML page, its timeline as SVG, or metrics as JSON",
-    module: reportCommand,
-  },
-  {
-    name: 'targets',
-    usage: 'targets [action] [name]',
-    summary: 'The machines tasks can run on (this one, ccglm.config.json targets)',
-    module: targetsCommand,
   },
 ];

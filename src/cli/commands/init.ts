@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../spec.js';
+import { existingDir, type CommandSpec } from '../spec.js';
 import { topicCheck } from '../init-run.js';
 
 export const initCommand: CommandSpec = {
@@ -14,7 +14,13 @@ export const initCommand: CommandSpec = {
     },
   ],
   options: {
-    dir: { type: 'string', default: '.', complete: 'dir', describe: 'folder to write the plan in' },
+    dir: {
+      type: 'string',
+      default: '.',
+      complete: 'dir',
+      check: existingDir,
+      describe: 'folder to write the plan in',
+    },
     repo: {
       type: 'string',
       describe: 'repo name for the tasks (default: the folder’s name)',

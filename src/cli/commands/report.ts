@@ -1,4 +1,5 @@
-import type { CommandModule } from 'yargs';
+import type { CommandSpec } from '../spec.js';
+import { planPositional } from './shared.js';
 
 export interface ReportArgs {
   plan: string;
@@ -7,27 +8,37 @@ export interface ReportArgs {
   watch: boolean;
 }
 
-export const reportCommand: CommandModule<object, ReportArgs> = {
-  command: 'report <plan>',
-  describe:
-    "A plan's run as one self-contained HTML page (timeline, metrics, each task's log tail), the timeline alone as SVG, or the metrics as JSON",
-  builder: (yargs) =>
-    yargs
-      .positional('plan', { type: 'string', demandOption: true })
-      .option('output', {
-        alias: 'o',
-        type: 'string',
-        requiresArg: true,
-        describe: 'write to this file (default: standard output)',
-      })
-      .option('format', { type: 'string', default: 'html', choices: ['html', 'svg', 'json'] })
-      .option('watch', {
-        type: 'boolean',
-        default: false,
-        describe: 'rewrite the file (-o) as the run records events, until the run ends',
-      }) as never,
-  handler: async (args) => {
+export const reportCommand: CommandSpec = {
+  name: 'report',
+  summary: "A plan's run as an HTML page, its timeline as SVG, or metrics as JSON",
+  detail:
+    "One self-contained HTML page (timeline, metrics, each task's log tail), the timeline alone as SVG, or the metrics as JSON; for a finished, interrupted or running run.",
+  positionals: [planPositional],
+  options: {
+    output: {
+      alias: 'o',
+      type: 'string',
+      complete: 'file',
+      describe: 'write to this file (default: standard output)',
+    },
+    format: {
+      type: 'string',
+      default: 'html',
+      choices: ['html', 'svg', 'json'],
+      describe: 'html: the whole page; svg: the timeline alone; json: the metrics',
+    },
+    watch: {
+      type: 'boolean',
+      default: false,
+      describe: 'rewrite the file (-o) as the run records events, until the run ends',
+    },
+  },
+  examples: [
+    ['ccglm report auth-plan.md -o report.html', 'the run as a page'],
+    ['ccglm report auth-plan.md --format svg -o timeline.svg', 'the timeline for a README'],
+  ],
+  run: async (args) => {
     const { writeReport } = await import('../report-run.js');
-    process.exitCode = await writeReport(args);
+    process.exitCode = await writeReport(args as unknown as ReportArgs);
   },
 };

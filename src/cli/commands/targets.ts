@@ -1,67 +1,61 @@
-import type { CommandModule } from 'yargs';
 import { CcglmError, ExitCode } from '../../errors.js';
-
-interface TargetsArgs {
-  action: string;
-  name?: string;
-  json: boolean;
-  config?: string;
-  timeout: number;
-}
+import { existingFile, positiveNumber, type CommandSpec } from '../spec.js';
 
 const ACTIONS = ['list', 'check', 'here'] as const;
 
-export const targetsCommand: CommandModule<object, TargetsArgs> = {
-  command: 'targets [action] [name]',
-  describe:
-    'The machines tasks can run on: this one and the targets in ccglm.config.json, with reachability, ccglm and agent there, and gate state',
-  builder: (yargs) =>
-    yargs
-      .positional('action', {
-        type: 'string',
-        choices: ACTIONS,
-        default: 'list',
-        describe:
-          'list: probe every target; check NAME: probe one and run its gate; here: what this machine says of itself (what list asks a target over SSH)',
-      })
-      .positional('name', { type: 'string', describe: 'the target, for check' })
-      .option('json', { type: 'boolean', default: false, describe: 'one line of JSON' })
-      .option('config', {
-        type: 'string',
-        describe: 'the config file (default: ccglm.config.json here or in a folder above)',
-      })
-      .option('timeout', {
-        type: 'number',
-        default: 20,
-        describe: 'seconds to wait for each target',
-      })
-      .check((args) => {
-        if (args.action === 'check' && args.name === undefined)
-          throw new CcglmError(
-            'targets check needs the target name: ccglm targets check NAME',
-            ExitCode.usage,
-          );
-        if (!(args.timeout > 0))
-          throw new CcglmError(
-            `--timeout: expected seconds > 0, got ${String(args.timeout)}`,
-            ExitCode.usage,
-          );
-        return true;
-      }) as never,
-  handler: async (args) => {
+export const targetsCommand: CommandSpec = {
+  name: 'targets',
+  summary: 'The machines tasks can run on (this one, ccglm.config.json targets)',
+  detail:
+    'This machine and the targets in ccglm.config.json, with reachability, ccglm and agent there, and gate state.',
+  positionals: [
+    {
+      name: 'action',
+      type: 'string',
+      choices: ACTIONS,
+      default: 'list',
+      describe:
+        'list: probe every target; check NAME: probe one and run its gate; here: what this machine says of itself (what list asks a target over SSH)',
+    },
+    { name: 'name', type: 'string', describe: 'the target, for check' },
+  ],
+  options: {
+    json: { type: 'boolean', default: false, describe: 'one line of JSON' },
+    config: {
+      type: 'string',
+      check: existingFile,
+      complete: 'file',
+      describe: 'the config file (default: ccglm.config.json here or in a folder above)',
+    },
+    timeout: {
+      type: 'number',
+      default: 20,
+      check: positiveNumber,
+      describe: 'seconds to wait for each target',
+    },
+  },
+  examples: [['ccglm targets check macmini', 'probe one target and run its gate']],
+  run: async (args) => {
+    const action = args['action'] as (typeof ACTIONS)[number];
+    const name = args['name'] as string | undefined;
+    if (action === 'check' && name === undefined)
+      throw new CcglmError(
+        'targets check needs the target name: ccglm targets check NAME',
+        ExitCode.usage,
+      );
     const { checkTarget, listTargets, printHere } = await import('../targets-run.js');
     const input = {
       cwd: process.cwd(),
       env: process.env,
-      ...(args.config !== undefined ? { configPath: args.config } : {}),
-      json: args.json,
-      timeoutMs: args.timeout * 1000,
+      ...(args['config'] !== undefined ? { configPath: args['config'] as string } : {}),
+      json: args['json'] === true,
+      timeoutMs: (args['timeout'] as number) * 1000,
       write: (text: string) => void process.stdout.write(text),
     };
     process.exitCode =
-      args.action === 'check'
-        ? await checkTarget(args.name as string, input)
-        : args.action === 'here'
+      action === 'check'
+        ? await checkTarget(name as string, input)
+        : action === 'here'
           ? await printHere(input)
           : await listTargets(input);
   },
