@@ -49,6 +49,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   external: ['@lydell/node-pty'],
+  // Prefer a package's ES module build (jsonc-parser's UMD main requires its files at run time).
+  mainFields: ['module', 'main'],
   plugins: [lazyHelpLayout],
   // CommonJS dependencies call require(); give the ESM bundle one.
   banner: {

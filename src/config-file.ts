@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { findConfig, readConfigJson } from './agent/config.js';
+import { findConfig, parseConfigJson, readConfigText } from './agent/config.js';
+import { describeSchemaErrors, type SchemaError } from './config-problems.js';
 import type { AgentProfile } from './agent/profiles.js';
 import { CcglmError, ExitCode } from './errors.js';
 import { packageRoot } from './paths.js';
@@ -110,35 +111,20 @@ export async function readValidateConfig(
 
 /** Reads a config file and checks it against schemas/config.schema.json; one line per problem. */
 export async function loadConfig(file: string): Promise<CcglmConfig> {
-  const data = readConfigJson(file);
+  const text = readConfigText(file);
+  const data = parseConfigJson(file, text);
   const check = await loadChecker();
-  if (!check(data)) {
-    const problems = (check.errors ?? []).map((error) => {
-      const where = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'top level';
-      const extra =
-        error.keyword === 'additionalProperties'
-          ? ` (\`${String(error.params['additionalProperty'])}\`)`
-          : error.keyword === 'enum'
-            ? `: ${(error.params['allowedValues'] as unknown[]).join(', ')}`
-            : '';
-      const got = typeof error.data === 'object' ? '' : `, got ${JSON.stringify(error.data)}`;
-      return `${where}: ${error.message ?? 'invalid'}${extra}${got}`;
-    });
+  if (!check(data))
     throw new CcglmError(
-      `${file}: ${problems.join('; ')} (schema: schemas/config.schema.json)`,
+      [
+        ...describeSchemaErrors(file, text, check.errors ?? []),
+        '(the schema: schemas/config.schema.json)',
+      ].join('\n'),
       ExitCode.failure,
     );
-  }
   return data as CcglmConfig;
 }
 
-interface SchemaError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-  data?: unknown;
-}
 type Checker = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 
 /** The schema compiled by scripts/gen-schema.mjs (ajv at build time, none at start-up). */

@@ -66,16 +66,38 @@ describe('schemas/config.schema.json (ccglm.config.json)', () => {
       };
       await expect(load(good)).resolves.toEqual(good);
       await expect(load({ validate: { strict: 'yes' } })).rejects.toThrow(
-        'validate.strict: must be boolean, got "yes"',
+        'validate.strict: expected true or false, got "yes"',
       );
       await expect(load({ validate: { ignore: ['W001'] } })).rejects.toThrow(
-        'validate.ignore.0: must match pattern',
+        'validate.ignore.0: expected a diagnostic code such as CCG309, got "W001"',
       );
       await expect(load({ agents: { x: { prompt: 'pipe' } } })).rejects.toThrow(
-        'agents.x.prompt: must be equal to one of the allowed values: stdin, file, got "pipe"',
+        'agents.x.prompt: expected one of stdin, file, got "pipe"',
       );
       await expect(load({ validat: {} })).rejects.toThrow(
-        'top level: must NOT have additional properties (`validat`)',
+        'validat: unknown key (did you mean "validate"?)',
+      );
+      // Each problem on its own line with the line it is on, in file order; an `anyOf` is one line.
+      writeFileSync(
+        file,
+        '{\n  "run": {\n    "strategy": "x",\n    "concurrency": "abc"\n  },\n  "bogus": 1\n}\n',
+      );
+      await expect(loadConfig(file)).rejects.toThrow(
+        [
+          `${file}:3: run.strategy: expected one of waves, eager, got "x"`,
+          `${file}:4: run.concurrency: expected a whole number of tasks at once (at least 1), or "unlimited", got "abc"`,
+          `${file}:6: bogus: unknown key; expected one of agents, defaultAgent, validate, run, targets`,
+          '(the schema: schemas/config.schema.json)',
+        ].join('\n'),
+      );
+      // A syntax error names its line and column and says what was expected.
+      writeFileSync(file, '{\n  "run": {\n    "concurrency": 2,\n  }\n}\n');
+      await expect(loadConfig(file)).rejects.toThrow(
+        `${file}:4:3: expected a "key" in quotes (a comma after the last entry is not allowed)`,
+      );
+      writeFileSync(file, '{\n  // a comment\n}\n');
+      await expect(loadConfig(file)).rejects.toThrow(
+        `${file}:2:3: comments are not allowed in JSON`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { syntaxProblem } from '../config-problems.js';
 import { CcglmError, ExitCode } from '../errors.js';
 import type { AgentProfile } from './profiles.js';
 
@@ -63,11 +64,27 @@ function checkValue(key: string, value: unknown): string | undefined {
 
 /** A config file's JSON, or one clear error naming the file. */
 export function readConfigJson(file: string): unknown {
+  return parseConfigJson(file, readConfigText(file));
+}
+
+export function readConfigText(file: string): string {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return readFileSync(file, 'utf8');
   } catch (error) {
     throw new CcglmError(
       `${file}: cannot read config: ${(error as Error).message}`,
+      ExitCode.failure,
+    );
+  }
+}
+
+/** JSON.parse, with a syntax error's line and column in the message. */
+export function parseConfigJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CcglmError(
+      `${file}:${syntaxProblem(text) ?? '1:1: not JSON'} (ccglm.config.json is plain JSON)`,
       ExitCode.failure,
     );
   }

@@ -5,6 +5,7 @@
  * durations, ids, paths), positionals are counted. One line, exit 2.
  */
 import { CcglmError, ExitCode } from '../errors.js';
+import { closest } from '../closest.js';
 import { usageOf, type CommandSpec, type OptionSpec } from './spec.js';
 
 export interface Scanned {
@@ -14,35 +15,6 @@ export interface Scanned {
 }
 
 const camelToKebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-/** Edit distance, for "did you mean". */
-export function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j += 1)
-      next[j] = Math.min(
-        (row[j] as number) + 1,
-        (next[j - 1] as number) + 1,
-        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    row = next;
-  }
-  return row[b.length] as number;
-}
-
-/** The known name closest to `name`, when close enough to be a likely typo. */
-export function closest(name: string, known: readonly string[]): string | undefined {
-  const flat = (s: string) => s.replace(/[-_]/g, '').toLowerCase();
-  let best: { name: string; d: number } | undefined;
-  for (const candidate of known) {
-    const d = flat(candidate) === flat(name) ? 0 : distance(name, candidate);
-    if (best === undefined || d < best.d) best = { name: candidate, d };
-  }
-  return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 3))
-    ? best.name
-    : undefined;
-}
 
 const usage = (spec: CommandSpec, message: string) =>
   new CcglmError(`${message} (see ccglm help ${spec.name})`, ExitCode.usage);

@@ -1,4 +1,6 @@
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { CcglmError, ExitCode } from '../errors.js';
 import { compilePlan } from '../graph/compile.js';
 import { resolveLogDir } from '../jobs/ids.js';
 import { parseAge, pruneJobs } from '../jobs/prune.js';
@@ -53,6 +55,17 @@ export function cleanLogs(
   const dir = resolveLogDir(logDir, process.env);
   const now = Date.now();
   const prefix = plan === undefined ? undefined : `${planIdOf(path.resolve(plan))}-`;
+  // A plan deleted since its runs may still have jobs to prune; a name matching neither is a typo.
+  if (
+    plan !== undefined &&
+    prefix !== undefined &&
+    !existsSync(plan) &&
+    !(existsSync(dir) && readdirSync(dir).some((name) => name.startsWith(prefix)))
+  )
+    throw new CcglmError(
+      `${plan}: no such plan file, and no job of it in ${dir} (jobs are named ${prefix}<task>-…)`,
+      ExitCode.usage,
+    );
   const result = pruneJobs({
     logDir: dir,
     olderThanMs: parseAge(olderThan),

@@ -2,6 +2,7 @@
  * Graph and lint checks over a parsed plan: each a small rule that pushes diagnostics.
  * CCG2xx: the graph is wrong (errors). CCG4xx: the plan will run, but probably not as meant.
  */
+import { distance } from 'fastest-levenshtein';
 import type { Diagnostic, PlanDoc, Task } from '../plan/types.js';
 import { dependencyClosure, findCycles, reaches, type TaskGraph } from './dag.js';
 import { looksLikePath } from './path-match.js';
@@ -180,29 +181,11 @@ function closestId(id: string, ids: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of ids) {
-    const distance = editDistance(id.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
+    const d = distance(id.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
       best = candidate;
-      bestDistance = distance;
+      bestDistance = d;
     }
   }
   return bestDistance <= Math.max(1, Math.floor(id.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const current = row[j] as number;
-      row[j] = Math.min(
-        (row[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        previous + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      previous = current;
-    }
-  }
-  return row[b.length] as number;
 }

@@ -28,11 +28,8 @@ export const num = (args: JobArgs, key: string): number | undefined => {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0)
-    // yargs has turned a word into NaN by now: the word itself is gone.
-    throw new CcglmError(
-      `--${key} expects a non-negative number${Number.isNaN(n) ? '' : `, got '${String(value)}'`}`,
-      ExitCode.usage,
-    );
+    // A word is caught before (src/cli/commands/job.ts says it); here a negative or endless number.
+    throw new CcglmError(`--${key} "${String(value)}": expected a number ≥ 0`, ExitCode.usage);
   return n;
 };
 

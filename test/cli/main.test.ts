@@ -115,6 +115,10 @@ describe('ccglm CLI', () => {
       `--repos "${path.join(dir, 'nope')}": expected an existing folder`,
     ],
     [['clean', '--logs', '--older-than', 'soon'], '--older-than "soon": expected an age like 7d'],
+    [
+      ['clean', '--logs', 'nosuch-plan.md', '--log-dir', dir],
+      `nosuch-plan.md: no such plan file, and no job of it in ${dir} (jobs are named nosuch-<task>-…)`,
+    ],
     [['prompt', plan, 'first'], 'TASK "first": expected a task id such as T2'],
     [['run', plan, '--dry-run=3'], '--dry-run is a switch'],
     [['run', plan, '--agent'], '--agent needs a value'],

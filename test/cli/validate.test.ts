@@ -150,7 +150,7 @@ describe('ccglm validate: --ignore, --quiet, the config and --fix', () => {
       const extra = cli('validate', 'plans/good-plan.md');
       expect(extra.status).toBe(1);
       expect(extra.stderr).toMatch(
-        /^ccglm: .*ccglm\.config\.json: validate: must NOT have additional properties \(`strikt`\) \(schema: schemas\/config\.schema\.json\)\n$/,
+        /^ccglm: .*ccglm\.config\.json:\d+: validate\.strikt: unknown key \(did you mean "strict"\?\); expected one of ignore, strict, quiet\n\(the schema: schemas\/config\.schema\.json\)\n$/,
       );
       config({ validate: { ignore: ['CCG199'] } });
       const unknown = cli('validate', 'plans/good-plan.md');

@@ -194,7 +194,7 @@ describe('check', () => {
     writeJob(box.logDir, 'ok', { exitCode: 0 });
     expect(box.job(['check', '--beads', 'ok', '--stall-minutes', 'soon'])).toMatchObject({
       code: 2,
-      stderr: 'ccglm: --stall-minutes expects a non-negative number\n',
+      stderr: 'ccglm: --stall-minutes "soon": expected a number ≥ 0\n',
     });
     for (const sub of ['check', 'tail', 'stop', 'restart', 'mutations', 'set-override'])
       expect(box.job([sub])).toEqual({

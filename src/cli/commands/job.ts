@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { CcglmError } from '../../errors.js';
+import { CcglmError, ExitCode } from '../../errors.js';
 import type * as JobHandlers from '../../jobs/commands.js';
 import type { JobIo } from '../../jobs/commands.js';
 
@@ -12,6 +12,7 @@ async function run(
   ) => (args: Record<string, unknown>, io: JobIo) => number | Promise<number>,
   argv: Record<string, unknown>,
 ): Promise<void> {
+  checkNumbers(argv, process.argv.slice(2));
   const handlers = await import('../../jobs/commands.js');
   const io = {
     out: (text: string) => process.stdout.write(`${text}\n`),
@@ -29,6 +30,23 @@ async function run(
       throw new CcglmError((error as Error).message);
     }
     throw error;
+  }
+}
+
+/**
+ * yargs turns a word given to a number option into NaN, losing it: find the word on the command
+ * line and say it, as the command tables do (`--interval "abc": expected a number ≥ 0`, exit 2).
+ */
+function checkNumbers(argv: Record<string, unknown>, raw: string[]): void {
+  for (const [key, value] of Object.entries(argv)) {
+    if (typeof value !== 'number' || !Number.isNaN(value) || /[A-Z]/.test(key)) continue;
+    const at = raw.findIndex((arg) => arg === `--${key}` || arg.startsWith(`--${key}=`));
+    const token = raw[at] ?? '';
+    const given = token.includes('=') ? token.slice(token.indexOf('=') + 1) : raw[at + 1];
+    throw new CcglmError(
+      `--${key}${given !== undefined ? ` "${given}"` : ''}: expected a number ≥ 0`,
+      ExitCode.usage,
+    );
   }
 }
 
