@@ -5,6 +5,7 @@ import { packageVersion } from '../paths.js';
 import { closest } from '../closest.js';
 import { scanArgs } from './argv-check.js';
 import { modules, specs } from './commands/index.js';
+import { jobSubcommandNames } from './commands/job.js';
 import { topLevelHelp } from './help.js';
 import { buildCommand, usageOf, type Args, type CommandSpec } from './spec.js';
 
@@ -80,7 +81,8 @@ function unknownCommand(name: string): CcglmError {
   );
 }
 
-async function dispatch(name: string, args: readonly string[]): Promise<void> {
+async function dispatch(name: string, given: readonly string[]): Promise<void> {
+  let args = given;
   // `--version` is known everywhere (as in gh and turbo): one version, whatever the command
   // (headless prints it in the line of cc-glm-headless.sh).
   const end = args.indexOf('--');
@@ -92,6 +94,23 @@ async function dispatch(name: string, args: readonly string[]): Promise<void> {
   if (spec !== undefined) return runSpec(spec, args);
   const kept = modules.find((m) => m.name === name);
   if (kept === undefined) throw unknownCommand(name);
+  if (name === 'job') {
+    // As cc-glm-job.sh: no command or `help` prints the usage (exit 0), an unknown one is exit 2.
+    const [sub] = args;
+    if (sub === undefined || sub === 'help') args = ['--help'];
+    else if (sub.startsWith('-') && sub !== '--help' && sub !== '-h')
+      throw new CcglmError(
+        `ccglm job needs its command first: ccglm job <command> [options] (see ccglm job --help)`,
+        ExitCode.usage,
+      );
+    else if (!sub.startsWith('-') && !jobSubcommandNames.includes(sub)) {
+      const hint = closest(sub, jobSubcommandNames);
+      throw new CcglmError(
+        `unknown command: ${sub}${hint !== undefined ? `; did you mean ${hint}?` : ''} (see ccglm job --help)`,
+        ExitCode.usage,
+      );
+    }
+  }
   await parser([name, ...args], 'ccglm', `ccglm ${name} --help`)
     .command(kept.module)
     .parseAsync();

@@ -203,6 +203,20 @@ describe('check', () => {
         stderr: 'ccglm: missing required option --beads ID\n',
       });
   });
+  it('runner: no command or `help` prints the usage, exit 0; an unknown command is exit 2', () => {
+    for (const args of [[], ['help']]) {
+      const usage = box.job(args);
+      expect(usage.code).toBe(0);
+      expect(usage.stdout).toMatch(/^ccglm job <command> \[options\]\n/);
+      expect(usage.stdout).toContain('ccglm job watchdog');
+    }
+    expect(box.job(['statsu'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'ccglm: unknown command: statsu; did you mean status? (see ccglm job --help)\n',
+    });
+    expect(box.job(['--beads', 'x'])).toMatchObject({ code: 2, stdout: '' });
+  });
 });
 
 describe('health', () => {

@@ -296,6 +296,9 @@ const subcommands: CommandModule[] = [
   },
 ];
 
+/** The job commands' names (`start`, `status`…). */
+export const jobSubcommandNames = subcommands.map((sub) => String(sub.command));
+
 export const jobCommand: CommandModule = {
   command: 'job <command>',
   describe: 'the job runner: detached, supervised agent jobs (drop-in for cc-glm-job.sh)',
