@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LEVELS, makeDag, makeRepo } from './gen-plan.mjs';
+import { Progress } from '../dist/report/progress.js';
 import { ccglmRunArgs } from './run-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -170,6 +171,14 @@ function runCcglm(tasks, strategy, side, variant) {
     finishAt.set(t.id, own + Math.max(0, ...t.deps.map((d) => finishAt.get(d) ?? 0)));
   }
   detail.agentsPath = Math.max(...finishAt.values()) / 1000;
+  // BENCH_EVENTS=DIR keeps each run's events (NDJSON) there, for a look at where an ETA went wrong.
+  if (process.env.BENCH_EVENTS)
+    writeFileSync(
+      path.join(process.env.BENCH_EVENTS, `${strategy}-${variant}-${start}.events.jsonl`),
+      events.map((e) => JSON.stringify(e)).join('\n') + '\n',
+    );
+  // The live view's ETA once the first and the second wave had ended, against the time then left.
+  const eta = [0, 1].map((wave) => etaAfterWave(events, wave));
   // A failed run's files stay, for a look at why (their folder is in the stderr line printed).
   if (result.status === 0) rmSync(dir, { recursive: true, force: true });
   return {
@@ -177,9 +186,22 @@ function runCcglm(tasks, strategy, side, variant) {
     completed,
     exit: result.status,
     handoffs,
+    eta,
     detail,
     stderr: result.stderr.slice(-500),
   };
+}
+
+/** The ETA the live view showed when wave `wave` (0 first) had ended, and the time that was left. */
+function etaAfterWave(events, wave) {
+  const ids = new Set(events.find((e) => e.type === 'run.start')?.waves[wave] ?? []);
+  const cut = events.findLastIndex((e) => e.type === 'task.end' && ids.has(e.id));
+  const lastEnd = events.findLast((e) => e.type === 'task.end');
+  if (cut < 0 || lastEnd === undefined) return NaN;
+  const progress = new Progress();
+  for (const event of events.slice(0, cut + 1)) progress.onEvent(event);
+  const left = lastEnd.t - events[cut].t;
+  return (progress.remainingMs(events[cut].t) - left) / left;
 }
 
 function runMake(tasks) {
@@ -232,6 +254,10 @@ for (const { side, variant, strategy, runs: all } of configs) {
   console.log(
     `  ${name.padEnd(30)} makespan ${r.makespan.toFixed(2)} s   ${(r.makespan / critical).toFixed(2)}× critical path   ${makes.length > 0 ? `${(r.makespan / make).toFixed(2)}× make   ` : ''}` +
       `handoff median ${median(r.handoffs).toFixed(0)} ms, p90 ${p90(r.handoffs).toFixed(0)} ms   (${r.completed}/${tasks.length} completed, exit ${r.exit}; ${where}; runs: ${list(all.map((x) => x.makespan))})`,
+  );
+  const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
+  console.log(
+    `    ETA error once wave 1 / wave 2 had ended: ${all.map((x) => `${pct(x.eta[0])} / ${pct(x.eta[1])}`).join(', ')} (target: within 20 % after wave 1)`,
   );
   if (r.detail.finish.length > 0)
     console.log(

@@ -3,10 +3,7 @@
  * since it started and the ETA of what is left (eta.ts). Pure: `now` is passed in.
  */
 import type { RunEvent } from '../run/events.js';
-import { estimateRemainingMs, formatDuration, type EtaState, type EtaTask } from './eta.js';
-
-/** How many of the latest ends the ETA of a task not seen before goes by. */
-const RECENT = 10;
+import { estimateRemainingMs, formatDuration, median, type EtaState, type EtaTask } from './eta.js';
 
 export interface ProgressCounts {
   done: number;
@@ -26,8 +23,18 @@ export class Progress {
   private readonly since = new Map<string, number>();
   /** What each task took in this run, else before (`history`). */
   private readonly durations: Map<string, number>;
-  /** What the tasks that ended in this run took, in the order they ended. */
+  /** What the tasks that ended in this run took, launch to end (when their agent's start is unknown). */
   private readonly recent: number[] = [];
+  /** When each running task's agent started (task.start). */
+  private readonly agentSince = new Map<string, number>();
+  /** This run's ended tasks: agent start to end (the work, the merge). */
+  private readonly work: number[] = [];
+  /** Launch to agent start, of tasks launched once the run was under way, and of its first batch. */
+  private readonly launchDelays: number[] = [];
+  private readonly firstBatchDelays: number[] = [];
+  /** Tasks launched before any task ended: the run's first batch, which also paid for its start. */
+  private readonly firstBatch = new Set<string>();
+  private anyEnded = false;
   private concurrency = Infinity;
   private strategy: 'waves' | 'eager' = 'waves';
 
@@ -54,10 +61,12 @@ export class Progress {
       case 'task.launch':
         this.states.set(event.id, 'running');
         this.since.set(event.id, event.t);
+        if (!this.anyEnded) this.firstBatch.add(event.id);
         return;
       case 'task.start':
         this.states.set(event.id, 'running');
         if (!this.since.has(event.id)) this.since.set(event.id, event.t);
+        this.agentSince.set(event.id, event.t);
         return;
       case 'task.restart':
         // Started again now (a stall), or later (a rate limit: it waits again); its time so far is lost.
@@ -65,17 +74,27 @@ export class Progress {
           this.states.set(event.id, 'waiting');
           this.since.delete(event.id);
         } else this.since.set(event.id, event.t);
+        this.agentSince.delete(event.id);
         return;
       case 'task.end': {
         const state =
           event.status === 'Completed' ? 'done' : event.status === 'Failed' ? 'failed' : 'blocked';
         this.states.set(event.id, state);
         const since = this.since.get(event.id);
+        const agentSince = this.agentSince.get(event.id);
         if (state === 'done' && since !== undefined) {
           this.durations.set(event.id, event.t - since);
           this.recent.push(event.t - since);
+          if (agentSince !== undefined) {
+            this.work.push(event.t - agentSince);
+            (this.firstBatch.has(event.id) ? this.firstBatchDelays : this.launchDelays).push(
+              agentSince - since,
+            );
+          }
         }
+        this.anyEnded = true;
         this.since.delete(event.id);
+        this.agentSince.delete(event.id);
         return;
       }
       default:
@@ -112,11 +131,22 @@ export class Progress {
       durations: this.durations,
       concurrency: this.concurrency,
       strategy: this.strategy,
-      // A task not seen before: like the last ones that ended here (a run's first tasks also pay
-      // for its start: worktrees made at launch, later ones are made while the agents before work);
-      // their upper quartile, as a batch ends with its slowest task (its launch queued the longest).
-      ...(this.recent.length > 0 ? { typicalMs: quantile(this.recent.slice(-RECENT), 0.75) } : {}),
+      ...(this.typicalMs() !== undefined ? { typicalMs: this.typicalMs() as number } : {}),
     });
+  }
+
+  /**
+   * What a task not seen before is expected to take: its work (agent start to end, the upper
+   * quartile of this run's: a batch ends with its slower tasks) after a launch delay (the median of
+   * tasks launched once the run was under way). The run's first batch waited for its worktrees to be
+   * made one after another (later tasks mostly reuse them), so its delays do not count, but for the
+   * shortest (one launch that did not queue) until a later task has started. Without agent starts
+   * (an older record): the median span.
+   */
+  private typicalMs(): number | undefined {
+    if (this.work.length === 0) return median(this.recent);
+    const delay = median(this.launchDelays) ?? Math.min(...this.firstBatchDelays);
+    return quantile(this.work, 0.75) + delay;
   }
 
   /** `3/10 done · 2 running · 4 waiting · 1 failed · 1m02s elapsed · ETA 2m10s` */

@@ -1,38 +1,26 @@
-import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module of the benchmarks, without types
-import { makeDag } from '../../bench/gen-plan.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { Progress } from '../../src/report/progress.js';
 import type { RunEvent } from '../../src/run/events.js';
-import { makeSandbox, plan, planTask, runArgs, sandboxEnv, type Sandbox } from '../run/helpers.js';
 
-let sandbox: Sandbox | undefined;
-afterEach(() => {
-  sandbox?.cleanup();
-  sandbox = undefined;
-});
+/**
+ * The ETA on recorded runs of the 100-task benchmark DAG (bench/gen-plan.mjs: depth 8, 1 s fake
+ * agents — the tests' Node agent or bench/agent.sh —, unlimited concurrency, the default strategy;
+ * events kept by a real `ccglm run --json`, times from its start, `BENCH_EVENTS=DIR node
+ * bench/run.mjs` records more). Recorded, so the check does not depend on this machine's load;
+ * bench/run.mjs measures the same on live runs.
+ */
+const dir = new URL('./fixtures/eta/', import.meta.url);
+const recordings = readdirSync(dir).filter((name) => name.endsWith('.events.jsonl'));
 
-/** The run's NDJSON events, once it has ended (the fake agents take a second each). */
-function runEvents(sb: Sandbox): Promise<RunEvent[]> {
-  const child = spawn(process.execPath, runArgs(sb, ['--concurrency', 'unlimited']), {
-    env: sandboxEnv(sb, { FAKE_SLEEP_MS: '1000' }),
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve) =>
-    child.on('exit', () =>
-      resolve(
-        out
-          .split('\n')
-          .filter((line) => line.startsWith('{'))
-          .map((line) => JSON.parse(line) as RunEvent),
-      ),
-    ),
-  );
+function eventsOf(name: string): RunEvent[] {
+  return readFileSync(new URL(name, dir), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as RunEvent);
 }
 
-/** The ETA the live view had when wave `wave` (0 first) had ended, and the time that was actually left. */
+/** The ETA the live view had when wave `wave` (0 first) had ended, and the time that was left. */
 function etaAfterWave(events: RunEvent[], wave: number): { eta: number; actual: number } {
   const start = events[0];
   if (start?.type !== 'run.start') throw new Error('no run.start');
@@ -48,23 +36,22 @@ function etaAfterWave(events: RunEvent[], wave: number): { eta: number; actual: 
   return { eta: progress.remainingMs(at) as number, actual: lastEnd.t - at };
 }
 
-describe('the ETA of a run', () => {
-  it('on the 100-task benchmark DAG (1 s agents, unlimited concurrency): within 30 % of the time left once two waves ended', async () => {
-    const dag = makeDag(100) as { id: string; deps: string[] }[];
-    sandbox = makeSandbox(plan(dag.map((task) => planTask(task.id, task.deps))));
-    const events = await runEvents(sandbox);
-    expect(events.filter((e) => e.type === 'task.end' && e.status === 'Completed')).toHaveLength(
-      100,
-    );
-    const first = etaAfterWave(events, 0);
-    const second = etaAfterWave(events, 1);
-    const off = ({ eta, actual }: { eta: number; actual: number }) =>
-      Math.abs(eta - actual) / actual;
-    // After the first wave the ETA is known but pessimistic: that wave also paid for the run's start.
-    expect(first.eta).toBeGreaterThan(0);
-    expect(
-      off(second),
-      `after wave 2: ETA ${second.eta} ms, actual ${second.actual} ms; after wave 1: ETA ${first.eta} ms, actual ${first.actual} ms`,
-    ).toBeLessThanOrEqual(0.3);
-  }, 180_000);
+describe('the ETA of a run of the 100-task benchmark DAG (recorded)', () => {
+  it('has recordings to check', () => {
+    expect(recordings.length).toBeGreaterThanOrEqual(2);
+  });
+  for (const name of recordings)
+    it(`${name}: within 20 % of the time left once the first wave ended, and the second`, () => {
+      const events = eventsOf(name);
+      expect(events.filter((e) => e.type === 'task.end' && e.status === 'Completed')).toHaveLength(
+        100,
+      );
+      for (const wave of [0, 1]) {
+        const { eta, actual } = etaAfterWave(events, wave);
+        expect(
+          Math.abs(eta - actual) / actual,
+          `after wave ${wave + 1}: ETA ${eta} ms, actual ${actual} ms`,
+        ).toBeLessThanOrEqual(0.2);
+      }
+    });
 });
