@@ -11,7 +11,7 @@ import { decideAuth, hasExplicitSource, resolveAuth, type Env } from './auth.js'
 import { ANTHROPIC_BASE_URL, DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS } from './contract.js';
 import { checkAgent } from './preflight.js';
 import { planLaunch } from './launch-plan.js';
-import { runOpCli } from './op.js';
+import { runOpCli, runOpCliShared } from './op.js';
 import { demoAgentScript, type AgentProfile } from './profiles.js';
 import {
   findAnthropicCredential,
@@ -51,6 +51,8 @@ export interface HeadlessIO {
   onSpawn?: (child: ChildProcess) => void;
   /** Asked right before the agent is spawned; false: it is not (its job was stopped meanwhile). */
   mayLaunch?: () => boolean;
+  /** A job host hosting many jobs: one `op read` per reference for its life (op.ts). */
+  shareOpReads?: boolean;
 }
 
 const orDefault = (value: string | undefined, fallback: string) =>
@@ -106,7 +108,7 @@ async function authenticate(
     await resolveAuth({
       env: io.env,
       readFile: (f) => readFileSync(f, 'utf8'),
-      runOp: runOpCli(io.env),
+      runOp: io.shareOpReads === true ? runOpCliShared(io.env) : runOpCli(io.env),
     }),
   );
   if (decision.action === 'exit') {

@@ -37,3 +37,29 @@ export function runOpCli(env: Env, timeoutMs = 30_000): (args: string[]) => Prom
       });
     });
 }
+
+const reads = new Map<string, Promise<OpResult>>();
+
+/**
+ * `op read` once per reference (and 1Password account settings) for this process's life: the
+ * shared job host of a run resolves the token once, not once per task (a read may take seconds and
+ * ask for a fingerprint). Tasks that launch together wait for the same read; a failed read is not
+ * kept, so the next launch tries again.
+ */
+export function runOpCliShared(env: Env): (args: string[]) => Promise<OpResult> {
+  const run = runOpCli(env);
+  const account = Object.entries(env)
+    .filter(([key]) => key.startsWith('OP_'))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return (args) => {
+    const key = JSON.stringify([args, account]);
+    const known = reads.get(key);
+    if (known !== undefined) return known;
+    const read = run(args);
+    reads.set(key, read);
+    void read.then((result) => {
+      if (!result.ok) reads.delete(key);
+    });
+    return read;
+  };
+}

@@ -268,6 +268,7 @@ async function launchHeadless(options: HeadlessOptions, hooks: HeadlessHooks): P
     stdout: sink(false),
     stderr: sink(true),
     isRoot: process.getuid?.() === 0,
+    shareOpReads: true,
     mayLaunch: () => !hooks.stopRequested(),
     onSpawn: (spawned) => {
       child = spawned;

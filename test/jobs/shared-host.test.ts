@@ -154,3 +154,45 @@ describe('a job stopped while its host is still launching it (in-host auth)', ()
     expect(fs.existsSync(mark)).toBe(false);
   });
 });
+
+describe('credentials in a shared host (ccglm run)', () => {
+  it('reads the 1Password reference once for the jobs it hosts, not once per job', async () => {
+    const bin = path.join(job.logDir, 'bin');
+    fs.mkdirSync(bin);
+    const reads = path.join(job.logDir, 'op-reads');
+    // A slow `op read` that counts its calls, and a `claude` that says which token it got.
+    fs.writeFileSync(
+      path.join(bin, 'op'),
+      `#!/bin/sh\necho read >> ${reads}\nsleep 1\necho token-from-op\n`,
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(path.join(bin, 'claude'), '#!/bin/sh\necho "token=$ANTHROPIC_AUTH_TOKEN"\n', {
+      mode: 0o755,
+    });
+    const env = { PATH: `${bin}:${process.env['PATH'] ?? ''}`, CC_GLM_OP_URI: 'op://v/i/f' };
+    const ids = ['one', 'two', 'three'];
+    const started = await Promise.all(
+      ids.map((id) =>
+        start(id, ['false'], { headless: { agent: 'claude', promptFile: job.promptFile }, env }),
+      ),
+    );
+    expect(started.every((s) => s.ok)).toBe(true);
+    for (const id of ids) {
+      expect(await waitForJobEnd(job.logDir, id)).toMatchObject({
+        kind: 'outcome',
+        outcome: { exit_code: 0 },
+      });
+      expect(fs.readFileSync(jobFiles(job.logDir, id).log, 'utf8')).toContain(
+        'token=token-from-op',
+      );
+    }
+    expect(fs.readFileSync(reads, 'utf8')).toBe('read\n');
+    // A later job of the same host reads no more.
+    await start('four', ['false'], {
+      headless: { agent: 'claude', promptFile: job.promptFile },
+      env,
+    });
+    await waitForJobEnd(job.logDir, 'four');
+    expect(fs.readFileSync(reads, 'utf8')).toBe('read\n');
+  });
+});
