@@ -75,10 +75,15 @@ export function describeSchemaErrors(
             : error.keyword === 'type'
               ? `expected ${typeNames[String(error.params['type'])] ?? String(error.params['type'])}`
               : (error.message ?? 'invalid');
-      const got = typeof error.data === 'object' ? '' : `, got ${JSON.stringify(error.data)}`;
+      const got =
+        typeof error.data === 'object' && error.data !== null
+          ? ''
+          : `, got ${JSON.stringify(error.data)}`;
       what = `${expected}${got}`;
     }
-    const node = tree === undefined ? undefined : findNodeAtLocation(tree, segments);
+    // An array's items are found by number (`validate.ignore.0`).
+    const location = segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+    const node = tree === undefined ? undefined : findNodeAtLocation(tree, location);
     const offset = node?.parent?.type === 'property' ? node.parent.offset : node?.offset;
     const where = segments.join('.') || 'top level';
     lines.push({

@@ -80,13 +80,15 @@ describe('schemas/config.schema.json (ccglm.config.json)', () => {
       // Each problem on its own line with the line it is on, in file order; an `anyOf` is one line.
       writeFileSync(
         file,
-        '{\n  "run": {\n    "strategy": "x",\n    "concurrency": "abc"\n  },\n  "bogus": 1\n}\n',
+        '{\n  "run": {\n    "strategy": "x",\n    "concurrency": "abc"\n  },\n  "bogus": 1,\n  "validate": { "ignore": ["CCG309",\n    "W1"], "strict": null }\n}\n',
       );
       await expect(loadConfig(file)).rejects.toThrow(
         [
           `${file}:3: run.strategy: expected one of waves, eager, got "x"`,
           `${file}:4: run.concurrency: expected a whole number of tasks at once (at least 1), or "unlimited", got "abc"`,
           `${file}:6: bogus: unknown key; expected one of agents, defaultAgent, validate, run, targets`,
+          `${file}:8: validate.ignore.1: expected a diagnostic code such as CCG309, got "W1"`,
+          `${file}:8: validate.strict: expected true or false, got null`,
           '(the schema: schemas/config.schema.json)',
         ].join('\n'),
       );
