@@ -97,6 +97,10 @@ describe('schemas/config.schema.json (ccglm.config.json)', () => {
       await expect(loadConfig(file)).rejects.toThrow(
         `${file}:4:3: expected a "key" in quotes (a comma after the last entry is not allowed)`,
       );
+      writeFileSync(file, '\n');
+      await expect(loadConfig(file)).rejects.toThrow(
+        `${file}: the file is empty (write {} for no settings)`,
+      );
       writeFileSync(file, '{\n  // a comment\n}\n');
       await expect(loadConfig(file)).rejects.toThrow(
         `${file}:2:3: comments are not allowed in JSON`,

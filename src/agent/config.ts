@@ -80,6 +80,8 @@ export function readConfigText(file: string): string {
 
 /** JSON.parse, with a syntax error's line and column in the message. */
 export function parseConfigJson(file: string, text: string): unknown {
+  if (text.trim() === '')
+    throw new CcglmError(`${file}: the file is empty (write {} for no settings)`, ExitCode.failure);
   try {
     return JSON.parse(text);
   } catch {

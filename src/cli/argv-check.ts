@@ -23,14 +23,19 @@ const usage = (spec: CommandSpec, message: string) =>
 function checkValue(
   spec: CommandSpec,
   flag: string,
-  option: Pick<OptionSpec, 'choices' | 'check'>,
+  option: Pick<OptionSpec, 'choices' | 'check' | 'complete'>,
   value: string,
 ): void {
   const choices = option.choices as readonly unknown[] | undefined;
+  // A path given empty (`--log-dir ''`) would silently mean the current folder or the default.
+  const emptyPath =
+    option.complete !== undefined && option.complete !== 'task' && value.trim() === ''
+      ? 'a path, not an empty value'
+      : undefined;
   const expected =
     choices !== undefined && !choices.map(String).includes(value)
       ? `one of ${choices.join(', ')}`
-      : option.check?.(value);
+      : (emptyPath ?? option.check?.(value));
   if (expected !== undefined)
     throw usage(spec, `${flag} ${JSON.stringify(value)}: expected ${expected}`);
 }

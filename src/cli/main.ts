@@ -22,25 +22,48 @@ function quietWhenClosed(stream: NodeJS.WriteStream): void {
  * yargs' `Unknown arguments: max-retries, maxRetries` (an option, in both spellings) as
  * `unknown option --max-retries`, and an extra word as `unexpected argument "x"`.
  */
-function unknownArgument(message: string, args: readonly string[]): string | undefined {
+function unknownArgument(
+  message: string,
+  args: readonly string[],
+  known: readonly string[],
+): string | undefined {
   const name = /^Unknown arguments?: ([^,\s]+)/.exec(message)?.[1];
   if (name === undefined) return undefined;
   const flag = args.find((a) => [`--${name}`, `-${name}`].includes(a.split('=')[0] as string));
-  return flag !== undefined
-    ? `unknown option ${flag.split('=')[0]}`
-    : `unexpected argument ${JSON.stringify(name)}`;
+  if (flag === undefined) return `unexpected argument ${JSON.stringify(name)}`;
+  const near = closest(name, known);
+  return `unknown option ${flag.split('=')[0]}${near !== undefined ? `; did you mean --${near}?` : ''}`;
+}
+
+/**
+ * yargs' `Invalid values:\n  Argument: provider, Given: "foo", Choices: "zai", "anthropic"` as the
+ * tables' one line: `--provider "foo": expected one of zai, anthropic`.
+ */
+function invalidChoice(message: string): string | undefined {
+  const match = /Argument: ([\w-]+), Given: (.+?), Choices: (.+)$/m.exec(message);
+  if (match === null) return undefined;
+  const [, name, given, choices] = match as unknown as [string, string, string, string];
+  return `--${name} ${given}: expected one of ${choices.replaceAll('"', '')}`;
+}
+
+/** The long option names a yargs instance knows (yargs' record, not in its type declarations). */
+function knownOptions(y: unknown): string[] {
+  const options = (y as { getOptions?: () => { key?: Record<string, unknown> } }).getOptions?.();
+  return Object.keys(options?.key ?? {}).filter((k) => k.length > 1 && !/[A-Z]/.test(k));
 }
 
 /** yargs set up the same way for every command: strict, help, usage errors as CcglmError (exit 2). */
 function parser(args: readonly string[], scriptName: string, help = `${scriptName} --help`): Argv {
-  return yargs([...args])
+  const instance = yargs([...args]);
+  return instance
     .scriptName(scriptName)
     .parserConfiguration({ 'populate--': true })
     .strict()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error) throw error;
-      const line = unknownArgument(message, args) ?? message;
+      const line =
+        unknownArgument(message, args, knownOptions(instance)) ?? invalidChoice(message) ?? message;
       throw new CcglmError(
         line.includes(' --help') ? line : `${line} (see ${help})`,
         ExitCode.usage,
@@ -97,7 +120,9 @@ async function dispatch(name: string, given: readonly string[]): Promise<void> {
   if (name === 'job') {
     // As cc-glm-job.sh: no command or `help` prints the usage (exit 0), an unknown one is exit 2.
     const [sub] = args;
-    if (sub === undefined || sub === 'help') args = ['--help'];
+    if (sub === undefined) args = ['--help'];
+    // `ccglm job help status`: that command's help (the runner's `help` printed its usage).
+    else if (sub === 'help') args = [...args.slice(1, 2), '--help'];
     else if (sub.startsWith('-') && sub !== '--help' && sub !== '-h')
       throw new CcglmError(
         `ccglm job needs its command first: ccglm job <command> [options] (see ccglm job --help)`,
@@ -111,7 +136,9 @@ async function dispatch(name: string, given: readonly string[]): Promise<void> {
       );
     }
   }
-  await parser([name, ...args], 'ccglm', `ccglm ${name} --help`)
+  const sub =
+    name === 'job' && args[0] !== undefined && !args[0].startsWith('-') ? ` ${args[0]}` : '';
+  await parser([name, ...args], 'ccglm', `ccglm ${name}${sub} --help`)
     .command(kept.module)
     .parseAsync();
 }
@@ -137,10 +164,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (first === 'help') {
-    const [command] = rest;
+    // `ccglm help job status`: a job command's own help.
+    const [command, ...more] = rest;
     if (command === undefined || command === 'help')
       process.stdout.write(topLevelHelp(packageVersion()));
-    else await dispatch(command, ['--help']);
+    else await dispatch(command, [...more.slice(0, 1), '--help']);
     return;
   }
   if (first.startsWith('-'))

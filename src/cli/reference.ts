@@ -22,11 +22,16 @@ export function renderReference(): string {
     const rows = [
       ...spec.positionals.map(
         (p) =>
-          `| ${p.name.toUpperCase()} | ${cell(typeOf(p))} | ${p.required === true ? 'required' : ''} | ${cell(String(p.describe ?? ''))} |`,
+          `| ${p.name.toUpperCase()} | ${cell(typeOf(p))} | ${p.required === true ? 'required' : p.default !== undefined ? `\`${String(p.default)}\`` : ''} | ${cell(String(p.describe ?? ''))} |`,
       ),
       ...Object.entries(spec.options).map(
         ([name, o]) =>
-          `| \`--${name}\` | ${cell(typeOf(o))} | ${o.default !== undefined ? `\`${String(o.default)}\`` : ''} | ${cell(String(o.describe ?? ''))} |`,
+          `| ${[o.alias ?? []]
+            .flat()
+            .map((a) => `\`-${a}\`, `)
+            .join(
+              '',
+            )}\`--${name}\` | ${cell(typeOf(o))} | ${o.default !== undefined ? `\`${String(o.default)}\`` : ''} | ${cell(String(o.describe ?? ''))} |`,
       ),
     ];
     if (rows.length > 0)

@@ -33,6 +33,17 @@ export const num = (args: JobArgs, key: string): number | undefined => {
   return n;
 };
 
+/** A count (`--lines`, `--max-retries`): a whole number ≥ 0. */
+export const count = (args: JobArgs, key: string): number | undefined => {
+  const n = num(args, key);
+  if (n !== undefined && !Number.isInteger(n))
+    throw new CcglmError(
+      `--${key} "${String(args[key])}": expected a whole number ≥ 0`,
+      ExitCode.usage,
+    );
+  return n;
+};
+
 export function beadsOf(args: JobArgs, required: true): string;
 export function beadsOf(args: JobArgs, required: false): string | undefined;
 export function beadsOf(args: JobArgs, required: boolean): string | undefined {

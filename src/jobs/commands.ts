@@ -23,6 +23,7 @@ import {
   healthOptions,
   json,
   logDirOf,
+  count,
   num,
   str,
   type JobArgs,
@@ -225,7 +226,7 @@ export async function tail(args: JobArgs, io: JobIo): Promise<number> {
   const logDir = logDirOf(args, io);
   requireJob(logDir, id);
   assertTarget(logDir, id, args, 'tail');
-  const lines = num(args, 'lines') ?? 20;
+  const lines = count(args, 'lines') ?? 20;
   const clean = (text: string) => (flag(args, 'no-ansi') ? removeAnsi(text) : text);
   const logFile = jobFiles(logDir, id).log;
   // One size for both halves: --follow continues exactly where the tail ended.
@@ -334,7 +335,7 @@ export async function watchdog(args: JobArgs, io: JobIo): Promise<number> {
   const interval = num(args, 'interval') ?? 60;
   if (interval < 0.1)
     throw new CcglmError('--interval must be at least 0.1 seconds', ExitCode.usage);
-  const maxRetries = num(args, 'max-retries');
+  const maxRetries = count(args, 'max-retries');
   const pidfile = str(args, 'pidfile');
   try {
     const { runWatchdog } = await import('./watchdog.js');

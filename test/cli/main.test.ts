@@ -69,6 +69,9 @@ describe('ccglm CLI', () => {
     // Every option line has a description (no bare `--flag   [type]`).
     expect(help.stdout).not.toMatch(/^ +--[a-z-]+ +\[(string|boolean|number)\]/m);
     expect(cli(['help', 'job']).stdout).toMatch(/^ccglm job <command>/);
+    // A job command's own help, both ways round.
+    expect(cli(['help', 'job', 'status']).stdout).toMatch(/^ccglm job status\n/);
+    expect(cli(['job', 'help', 'status']).stdout).toMatch(/^ccglm job status\n/);
     expect(cli(['help', 'rn'])).toMatchObject({
       status: 2,
       stderr: 'ccglm: unknown command rn; did you mean run? (see ccglm --help)\n',
@@ -85,12 +88,13 @@ describe('ccglm CLI', () => {
       'ccglm: unknown option --quite for ccglm validate; did you mean --quiet? (see ccglm help validate)\n',
     );
     // job and headless (yargs modules): the option in its typed spelling, once.
-    expect(cli(['job', 'start', '--max-retries', '3', '--', 'true'])).toMatchObject({
+    expect(cli(['job', 'start', '--prompt-fil', 'p', '--', 'true'])).toMatchObject({
       status: 2,
-      stderr: 'ccglm: unknown option --max-retries (see ccglm job --help)\n',
+      stderr:
+        'ccglm: unknown option --prompt-fil; did you mean --prompt-file? (see ccglm job start --help)\n',
     });
     expect(cli(['job', 'tail', '--beads', 'x', 'extra']).stderr).toBe(
-      'ccglm: unexpected argument "extra" (see ccglm job --help)\n',
+      'ccglm: unexpected argument "extra" (see ccglm job tail --help)\n',
     );
     expect(cli(['no-such-command'])).toMatchObject({
       status: 2,
@@ -115,6 +119,8 @@ describe('ccglm CLI', () => {
       `--repos "${path.join(dir, 'nope')}": expected an existing folder`,
     ],
     [['clean', '--logs', '--older-than', 'soon'], '--older-than "soon": expected an age like 7d'],
+    [['run', plan, '--log-dir', ''], '--log-dir "": expected a path, not an empty value'],
+    [['headless', '--provider', 'foo'], '--provider "foo": expected one of zai, anthropic'],
     [
       ['clean', '--logs', 'nosuch-plan.md', '--log-dir', dir],
       `nosuch-plan.md: no such plan file, and no job of it in ${dir} (jobs are named nosuch-<task>-…)`,

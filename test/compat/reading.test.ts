@@ -217,6 +217,22 @@ describe('check', () => {
     });
     expect(box.job(['--beads', 'x'])).toMatchObject({ code: 2, stdout: '' });
   });
+  it('runner: its flags are read on every command (one parser), so scripts may pass them where they mean nothing', () => {
+    writeJob(box.logDir, 'ok', { exitCode: 0 });
+    expect(box.job(['status', '--stall-minutes', '5']).code).toBe(0);
+    expect(box.job(['health', '--lines', '3', '--no-ansi']).code).toBe(0);
+    expect(box.job(['watchdog', '--once', '--no-ansi', '--pty']).code).toBe(0);
+    expect(box.job(['tail', '--beads', 'ok', '--once']).code).toBe(0);
+    // A flag the runner never had is still refused, with the closest known one.
+    expect(box.job(['status', '--jsn'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'ccglm: unknown option --jsn; did you mean --json? (see ccglm job status --help)\n',
+    });
+    expect(box.job(['watchdog', '--once', '--max-retries', '1.5']).stderr).toBe(
+      'ccglm: --max-retries "1.5": expected a whole number ≥ 0\n',
+    );
+  });
 });
 
 describe('health', () => {

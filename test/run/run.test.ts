@@ -512,7 +512,7 @@ describe('ccglm run options', () => {
   it('--isolation repo: all tasks share one worktree on the integration branch', () => {
     sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', ['T1'])]));
     const result = runSync(sandbox, ['--isolation', 'repo'], { FAKE_SLEEP_MS: '100' });
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     const starts = result.events.filter((e) => e.type === 'task.start');
     expect(new Set(starts.map((e) => e.worktree)).size).toBe(1);
     expect(starts.every((e) => e.branch === 'feature-test')).toBe(true);

@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 import { CcglmError, ExitCode } from '../../errors.js';
 import type * as JobHandlers from '../../jobs/commands.js';
 import type { JobIo } from '../../jobs/commands.js';
@@ -296,6 +296,49 @@ const subcommands: CommandModule[] = [
   },
 ];
 
+/**
+ * cc-glm-job.sh reads every flag with one parser for every command, so scripts pass flags where
+ * they mean nothing (`status --stall-minutes 5`, `stop --no-ansi`, `watchdog --once --no-ansi`).
+ * A command that has no such option of its own accepts it, hidden, and ignores it, as the runner
+ * did; a flag the runner never had is still an unknown option.
+ */
+const RUNNER_FLAGS: Record<string, Options> = {
+  beads: { type: 'string' },
+  'prompt-file': { type: 'string' },
+  repo: { type: 'string' },
+  worktree: { type: 'string' },
+  'log-dir': { type: 'string' },
+  'stall-minutes': { type: 'number' },
+  interval: { type: 'number' },
+  'max-retries': { type: 'number' },
+  lines: { type: 'number' },
+  pidfile: { type: 'string' },
+  once: { type: 'boolean' },
+  'observe-only': { type: 'boolean' },
+  pty: { type: 'boolean' },
+  'no-ansi': { type: 'boolean' },
+  'preserve-contract': { type: 'boolean' },
+  'show-overrides': { type: 'boolean' },
+  json: { type: 'boolean' },
+};
+
+function withRunnerFlags(sub: CommandModule): CommandModule {
+  const own = sub.builder as (y: Argv) => Argv;
+  return {
+    ...sub,
+    builder: (y) => {
+      let out = own(y);
+      // yargs' own record of the options declared so far (not in its type declarations).
+      const known = (
+        out as unknown as { getOptions(): { key: Record<string, unknown> } }
+      ).getOptions().key;
+      for (const [name, option] of Object.entries(RUNNER_FLAGS))
+        if (!(name in known)) out = out.option(name, { ...option, hidden: true });
+      return out;
+    },
+  };
+}
+
 /** The job commands' names (`start`, `status`…). */
 export const jobSubcommandNames = subcommands.map((sub) => String(sub.command));
 
@@ -304,7 +347,7 @@ export const jobCommand: CommandModule = {
   describe: 'the job runner: detached, supervised agent jobs (drop-in for cc-glm-job.sh)',
   builder: (yargs) => {
     let y = noNegation(yargs).usage('ccglm job <command> [options]');
-    for (const sub of subcommands) y = y.command(sub);
+    for (const sub of subcommands) y = y.command(withRunnerFlags(sub));
     return y.demandCommand(1, 'Give a job subcommand; see ccglm job --help.');
   },
   handler: () => undefined,
