@@ -5,8 +5,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findConfig, parseConfigJson, readConfigText } from './agent/config.js';
-import { describeSchemaErrors, type SchemaError } from './config-problems.js';
-import type { AgentProfile } from './agent/profiles.js';
+import { describeSchemaErrors, problemAt, type SchemaError } from './config-problems.js';
+import { builtinProfiles, type AgentProfile } from './agent/profiles.js';
 import { CcglmError, ExitCode } from './errors.js';
 import { packageRoot } from './paths.js';
 import type { TargetConfig } from './targets/config.js';
@@ -122,7 +122,38 @@ export async function loadConfig(file: string): Promise<CcglmConfig> {
       ].join('\n'),
       ExitCode.failure,
     );
-  return data as CcglmConfig;
+  const config = data as CcglmConfig;
+  const problems = agentProblems(file, text, config);
+  if (problems.length > 0) throw new CcglmError(problems.join('\n'), ExitCode.failure);
+  return config;
+}
+
+/**
+ * What the schema cannot say: an agent named by `run.agent` or `defaultAgent` must exist, and a new
+ * agent (not a built-in one it overrides) needs its `command`. Found here, at their lines, not when
+ * a run launches its first task.
+ */
+function agentProblems(file: string, text: string, config: CcglmConfig): string[] {
+  const agents = config.agents ?? {};
+  const known = [...new Set([...Object.keys(builtinProfiles), ...Object.keys(agents)])];
+  const problems: string[] = [];
+  for (const [name, profile] of Object.entries(agents))
+    if (builtinProfiles[name] === undefined && (profile.command ?? '') === '')
+      problems.push(
+        problemAt(file, text, ['agents', name], `a new agent needs "command" (the program to run)`)
+          .text,
+      );
+  const named: [string[], string | undefined][] = [
+    [['defaultAgent'], config.defaultAgent],
+    [['run', 'agent'], config.run?.agent],
+  ];
+  for (const [where, name] of named)
+    if (name !== undefined && !known.includes(name))
+      problems.push(
+        problemAt(file, text, where, `unknown agent "${name}"; expected one of ${known.join(', ')}`)
+          .text,
+      );
+  return problems;
 }
 
 type Checker = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };

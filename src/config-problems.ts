@@ -81,17 +81,26 @@ export function describeSchemaErrors(
           : `, got ${JSON.stringify(error.data)}`;
       what = `${expected}${got}`;
     }
-    // An array's items are found by number (`validate.ignore.0`).
-    const location = segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
-    const node = tree === undefined ? undefined : findNodeAtLocation(tree, location);
-    const offset = node?.parent?.type === 'property' ? node.parent.offset : node?.offset;
-    const where = segments.join('.') || 'top level';
-    lines.push({
-      line: offset !== undefined ? lineAt(text, offset) : 0,
-      text: `${file}${offset !== undefined ? `:${lineAt(text, offset)}` : ''}: ${where}: ${what}`,
-    });
+    lines.push(problemAt(file, text, segments, what, tree));
   }
   return lines.sort((a, b) => a.line - b.line).map((l) => l.text);
+}
+
+/** `FILE:LINE: where: what`, the line found from the setting's path in the JSON text. */
+export function problemAt(
+  file: string,
+  text: string,
+  segments: string[],
+  what: string,
+  tree = parseTree(text),
+): { line: number; text: string } {
+  // An array's items are found by number (`validate.ignore.0`).
+  const location = segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+  const node = tree === undefined ? undefined : findNodeAtLocation(tree, location);
+  const offset = node?.parent?.type === 'property' ? node.parent.offset : node?.offset;
+  const line = offset !== undefined ? lineAt(text, offset) : 0;
+  const where = segments.join('.') || 'top level';
+  return { line, text: `${file}${line > 0 ? `:${line}` : ''}: ${where}: ${what}` };
 }
 
 const typeNames: Record<string, string> = {

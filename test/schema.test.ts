@@ -97,6 +97,17 @@ describe('schemas/config.schema.json (ccglm.config.json)', () => {
       await expect(loadConfig(file)).rejects.toThrow(
         `${file}:4:3: expected a "key" in quotes (a comma after the last entry is not allowed)`,
       );
+      // What the schema cannot say: a named agent exists, a new agent has its command.
+      writeFileSync(
+        file,
+        '{\n  "agents": {\n    "mine": { "args": ["x"] },\n    "codex": { "args": ["exec"] }\n  },\n  "run": { "agent": "nosuch" }\n}\n',
+      );
+      await expect(loadConfig(file)).rejects.toThrow(
+        [
+          `${file}:3: agents.mine: a new agent needs "command" (the program to run)`,
+          `${file}:6: run.agent: unknown agent "nosuch"; expected one of claude, codex, opencode, demo, mine`,
+        ].join('\n'),
+      );
       writeFileSync(file, '\n');
       await expect(loadConfig(file)).rejects.toThrow(
         `${file}: the file is empty (write {} for no settings)`,

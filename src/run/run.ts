@@ -159,10 +159,14 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     );
     return 1;
   }
-  for (const id of [...(options.only ?? []), ...(options.from !== undefined ? [options.from] : [])])
+  const named: [string, string][] = [
+    ...(options.only ?? []).map((id): [string, string] => ['--only', id]),
+    ...(options.from !== undefined ? [['--from', options.from] as [string, string]] : []),
+  ];
+  for (const [flag, id] of named)
     if (!compiled.plan.tasks.some((task) => task.id === id))
       throw new CcglmError(
-        `unknown task ${id} in ${options.plan}, expected one of: ${compiled.plan.tasks.map((t) => t.id).join(', ')}`,
+        `${flag} "${id}": no task ${id} in ${options.plan}; expected one of: ${compiled.plan.tasks.map((t) => t.id).join(', ')}`,
         2,
       );
   const selection = selectionOf(compiled, options);
