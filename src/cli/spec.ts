@@ -100,13 +100,15 @@ export const ageCheck: Check = (value) =>
   /^(\d+(?:\.\d+)?)([smhdw]?)$/.test(value.trim()) ? undefined : 'an age like 7d, 12h, 30m or 2w';
 
 /** Task ids, comma-separated (`T1,T3`). */
-export const taskIdsCheck: Check = (value) =>
-  value
+export const taskIdsCheck: Check = (value) => {
+  const ids = value
     .split(',')
-    .filter(Boolean)
-    .every((id) => isTaskId(id.trim()))
+    .map((id) => id.trim())
+    .filter(Boolean);
+  return ids.length > 0 && ids.every((id) => isTaskId(id))
     ? undefined
     : 'task ids such as T2 (comma-separated for several)';
+};
 
 export const taskIdCheck: Check = (value) => (isTaskId(value) ? undefined : 'a task id such as T2');
 

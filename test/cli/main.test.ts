@@ -121,6 +121,7 @@ describe('ccglm CLI', () => {
     [['clean', '--logs', '--older-than', 'soon'], '--older-than "soon": expected an age like 7d'],
     [['run', plan, '--log-dir', ''], '--log-dir "": expected a path, not an empty value'],
     [['run', plan, '--dry-run', '--only', 'T99'], `--only "T99": no task T99 in ${plan}`],
+    [['run', plan, '--only', ''], '--only "": expected task ids such as T2'],
     [['headless', '--provider', 'foo'], '--provider "foo": expected one of zai, anthropic'],
     [
       ['clean', '--logs', 'nosuch-plan.md', '--log-dir', dir],

@@ -232,6 +232,18 @@ describe('check', () => {
     expect(box.job(['watchdog', '--once', '--max-retries', '1.5']).stderr).toBe(
       'ccglm: --max-retries "1.5": expected a whole number ≥ 0\n',
     );
+    expect(box.job(['status', '--no-auto-restart', '--mutations']).code).toBe(0);
+    // An empty value would silently mean the default (the shared log folder): refused.
+    for (const args of [
+      ['status', '--log-dir', ''],
+      ['status', '--log-dir='],
+      ['watchdog', '--once', '--max-retries='],
+      ['tail', '--beads', 'ok', '--lines'],
+    ])
+      expect(box.job(args)).toMatchObject({ code: 2, stdout: '' });
+    expect(box.job(['status', '--log-dir=']).stderr).toBe(
+      'ccglm: --log-dir "": expected a value, not an empty one\n',
+    );
   });
 });
 

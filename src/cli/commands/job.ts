@@ -12,7 +12,7 @@ async function run(
   ) => (args: Record<string, unknown>, io: JobIo) => number | Promise<number>,
   argv: Record<string, unknown>,
 ): Promise<void> {
-  checkNumbers(argv, process.argv.slice(2));
+  checkValues(argv, process.argv.slice(2));
   const handlers = await import('../../jobs/commands.js');
   const io = {
     out: (text: string) => process.stdout.write(`${text}\n`),
@@ -37,6 +37,34 @@ async function run(
  * yargs turns a word given to a number option into NaN, losing it: find the word on the command
  * line and say it, as the command tables do (`--interval "abc": expected a number ≥ 0`, exit 2).
  */
+function checkValues(argv: Record<string, unknown>, raw: string[]): void {
+  checkEmpty(argv, raw);
+  checkNumbers(argv, raw);
+}
+
+/**
+ * A value option given empty (`--log-dir ''`, `--log-dir=`, `--max-retries=`, or no value at the
+ * end) would silently mean its default (the shared log folder, 0 retries): refused, as the command
+ * tables refuse it. Not `--repo ''` (an empty label is the runner's default) nor a bare
+ * `set-override --no-auto-restart` (it prints the setting).
+ */
+const OPTIONAL_VALUES = new Set(['repo', 'no-auto-restart']);
+
+function checkEmpty(argv: Record<string, unknown>, raw: string[]): void {
+  const end = raw.indexOf('--');
+  const words = end < 0 ? raw : raw.slice(0, end);
+  words.forEach((word, i) => {
+    const match = /^--([\w-]+)(=(.*))?$/.exec(word);
+    if (match === null) return;
+    const [, key, inline, value] = match as unknown as [string, string, string?, string?];
+    const kind = typeof argv[key];
+    if (OPTIONAL_VALUES.has(key) || (kind !== 'string' && kind !== 'number')) return;
+    const given = inline !== undefined ? value : words[i + 1];
+    if (given === undefined || given.trim() === '')
+      throw new CcglmError(`--${key} "": expected a value, not an empty one`, ExitCode.usage);
+  });
+}
+
 function checkNumbers(argv: Record<string, unknown>, raw: string[]): void {
   for (const [key, value] of Object.entries(argv)) {
     if (typeof value !== 'number' || !Number.isNaN(value) || /[A-Z]/.test(key)) continue;
@@ -320,6 +348,9 @@ const RUNNER_FLAGS: Record<string, Options> = {
   'preserve-contract': { type: 'boolean' },
   'show-overrides': { type: 'boolean' },
   json: { type: 'boolean' },
+  mutations: { type: 'boolean' },
+  // A switch for watchdog, a value (true/false) for set-override: a switch takes either.
+  'no-auto-restart': { type: 'boolean' },
 };
 
 function withRunnerFlags(sub: CommandModule): CommandModule {
