@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parsePlan } from '../plan/parse.js';
 import { modules, specs } from './commands/index.js';
+import { jobSubcommandNames } from './commands/job.js';
 import type { CommandSpec, Completion } from './spec.js';
 
 const commandNames = () => [...specs.map((s) => s.name), ...modules.map((m) => m.name), 'help'];
@@ -34,7 +35,14 @@ export function complete(words: readonly string[]): string[] {
   const before = words.slice(0, -1);
   const [name] = before;
   if (name === undefined) return commandNames();
-  if (name === 'help') return before.length === 1 ? commandNames() : [];
+  if (name === 'help')
+    return before.length === 1
+      ? commandNames()
+      : before[1] === 'job' && before.length === 2
+        ? jobSubcommandNames
+        : [];
+  // `ccglm job <command>`: its commands (their options are the shell runner's, see --help).
+  if (name === 'job') return before.length === 1 ? [...jobSubcommandNames, 'help'] : [];
   const spec = specs.find((s) => s.name === name);
   if (spec === undefined) return [];
   const { positionals, pending } = readWords(spec, before.slice(1));

@@ -42,6 +42,8 @@ describe('shell completion', () => {
       expect.arrayContaining(['--dry-run', '--pty', '--no-pty']),
     );
     expect(complete('completion', '')).toEqual(['bash', 'zsh', 'fish']);
+    expect(complete('job', '')).toEqual(expect.arrayContaining(['start', 'status', 'watchdog']));
+    expect(complete('help', 'job', '')).toContain('tail');
     // A value that is a file: no candidates, the shell completes file names.
     expect(complete('run', '')).toEqual([]);
   });
