@@ -107,6 +107,10 @@ export async function status(args: JobArgs, io: JobIo): Promise<number> {
   const beads = beadsOf(args, false);
   if (!flag(args, 'json')) warnLogDirs(logDir, io, args);
   const listed = listJobs(logDir, beads !== undefined ? { ids: [beads] } : {});
+  if (str(args, 'target') !== undefined) {
+    const { showTargets } = await import('./targets-view.js');
+    return showTargets('status', args, io, () => listed.map(toStatusJson));
+  }
   const showMutations = flag(args, 'mutations');
   // The cheap view keeps the count the last health check recorded; --mutations asks git now.
   const jobs = showMutations
@@ -141,14 +145,20 @@ export async function health(args: JobArgs, io: JobIo): Promise<number> {
   if (!flag(args, 'json')) warnLogDirs(logDir, io, args);
   const now = Date.now();
   // Like the reference, a check keeps the CPU it saw in meta: the next check compares against it.
-  const jobs = listJobHealth(logDir, {
-    ...healthOptions(args),
-    record: true,
-    // The live jobs' mutation_count is counted now (git status each); finished ones keep theirs.
-    measureMutations: 'alive',
-    now,
-    ...(beads !== undefined ? { ids: [beads] } : {}),
-  });
+  // The live jobs' mutation_count is counted now (git status each); finished ones keep theirs.
+  const local = () =>
+    listJobHealth(logDir, {
+      ...healthOptions(args),
+      record: true,
+      measureMutations: 'alive',
+      now,
+      ...(beads !== undefined ? { ids: [beads] } : {}),
+    });
+  if (str(args, 'target') !== undefined) {
+    const { showTargets } = await import('./targets-view.js');
+    return showTargets('health', args, io, () => local().map(toHealthJson));
+  }
+  const jobs = local();
   if (flag(args, 'json')) {
     io.out(
       json(

@@ -31,7 +31,7 @@ function outcomeCell(outcome: string, durationSec: number | null | undefined): s
 }
 
 /** Columns as wide as the reference's, wider where a cell needs it (a run's long job ids). */
-function table(rows: string[][], minimums: number[]): string {
+export function table(rows: string[][], minimums: number[]): string {
   const widths = minimums.map((min, index) =>
     Math.max(min, ...rows.map((row) => row[index]?.length ?? 0)),
   );

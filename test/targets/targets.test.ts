@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -159,6 +167,57 @@ describe.skipIf(missing !== undefined)(
       const second = ccglm('validate', planFile);
       expect(second.stdout).not.toContain('CCG321');
       expect(second.stdout).toContain('CCG320');
+    }, 60_000);
+
+    test('job status|health --target: this machine and every enabled target in one table; an unreachable one is named, exit 1', async () => {
+      const prompt = path.join(dir, 'prompt.txt');
+      writeFileSync(prompt, 'hello\n');
+      const localLogs = path.join(dir, 'local-logs');
+      // One job here, one in alpha's workdir (the target is this machine under another HOME).
+      const alphaLogs = path.join(a.home, 'ccglm-work', 'logs');
+      for (const [id, logs] of [
+        ['here-1', localLogs],
+        ['there-1', alphaLogs],
+      ] as const)
+        expect(
+          ccglm(
+            'job',
+            'start',
+            '--beads',
+            id,
+            '--prompt-file',
+            prompt,
+            '--log-dir',
+            logs,
+            '--',
+            'true',
+          ).status,
+        ).toBe(0);
+      for (const logs of [localLogs, alphaLogs])
+        for (let i = 0; i < 100 && !readdirSync(logs).some((f) => f.endsWith('.outcome')); i += 1)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+
+      const all = ccglm('job', 'status', '--target', 'all', '--log-dir', localLogs);
+      expect(all.status).toBe(1);
+      expect(all.stdout).toMatch(/^target +bead +pid +state +elapsed/);
+      expect(all.stdout).toMatch(/^local +here-1 +\d+ +exited_ok /m);
+      expect(all.stdout).toMatch(/^alpha +there-1 +\d+ +exited_ok /m);
+      expect(all.stdout).not.toMatch(/^beta/m); // disabled: only when named
+      expect(all.stderr).toMatch(/^ccglm: target gone: unreachable: /m);
+
+      const one = ccglm('job', 'status', '--target', 'alpha', '--json');
+      expect(one.status).toBe(0);
+      expect(one.stdout.trimEnd().split('\n')).toHaveLength(1);
+      const doc = JSON.parse(one.stdout) as { jobs: { target: string; beads: string }[] };
+      expect(doc.jobs.map((job) => [job.target, job.beads])).toEqual([['alpha', 'there-1']]);
+
+      const health = ccglm('job', 'health', '--target', 'alpha');
+      expect(health.stdout).toMatch(/^alpha +there-1 +\d+ +exited_ok/m);
+      expect(ccglm('job', 'status', '--target', 'nope').stderr).toMatch(
+        /--target "nope": expected local, all or a target of ccglm\.config\.json \(alpha, beta, gone\)/,
+      );
+      // Nothing ran in a remote shell from the odd ccglm path's characters.
+      expect(existsSync(path.join(a.home, 'INJECTED'))).toBe(false);
     }, 60_000);
 
     test('an unknown target, a bad name, a host that reads as an option, a changed host key', () => {

@@ -130,11 +130,18 @@ const noAnsi = (y: Argv) =>
     describe: 'strip ANSI escapes (CSI, OSC, cursor movement)',
   });
 const reading = (y: Argv) =>
-  noAnsi(jsonOut(y)).option('show-overrides', {
-    type: 'boolean',
-    default: false,
-    describe: 'add the override column',
-  });
+  noAnsi(jsonOut(y))
+    .option('show-overrides', {
+      type: 'boolean',
+      default: false,
+      describe: 'add the override column',
+    })
+    .option('target', {
+      type: 'string',
+      describe:
+        "local, all, or a target of ccglm.config.json: its jobs (under its workdir's logs) read over SSH, in one table with a target column",
+      defaultDescription: 'this machine only',
+    });
 const gateTarget = (y: Argv) =>
   jsonOut(
     beads(logDir(y), false, 'none').option('worktree', {
