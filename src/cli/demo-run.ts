@@ -1,6 +1,7 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findExecutable } from '../agent/find-executable.js';
 import { CcglmError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { gitOrThrow } from '../run/git.js';
@@ -61,10 +62,22 @@ export async function runDemo(dir: string | undefined, json: boolean): Promise<n
       'Look at:',
       `  cat ${plan}                     # status, log and files edited, filled in`,
       `  git -C ${repo} log --oneline --graph feature-demo   # the integration branch with each task merged`,
-      `  node ${path.join(packageRoot, 'bin', 'ccglm.js')} job status --log-dir ${path.join(root, 'jobs')}`,
-      `  node ${path.join(packageRoot, 'bin', 'ccglm.js')} report ${plan} -o ${path.join(root, 'report.html')}   # timeline and metrics`,
+      `  ${selfCommand()} job status --log-dir ${path.join(root, 'jobs')}`,
+      `  ${selfCommand()} report ${plan} -o ${path.join(root, 'report.html')}   # timeline and metrics`,
       '',
     ].join('\n'),
   );
   return code;
+}
+
+/** How the user calls this ccglm: `ccglm` when that name on PATH is this install, else its path. */
+function selfCommand(): string {
+  const bin = path.join(packageRoot, 'bin', 'ccglm.js');
+  const found = findExecutable('ccglm', process.env['PATH'] ?? '', process.cwd());
+  try {
+    if (found !== undefined && realpathSync(found) === realpathSync(bin)) return 'ccglm';
+  } catch {
+    // not readable: the full path below works whatever PATH says
+  }
+  return `node ${bin}`;
 }

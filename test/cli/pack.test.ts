@@ -84,6 +84,8 @@ describe('the packed tarball', () => {
     const demo = ccglm('demo', path.join(work, 'demo'));
     expect(demo.status, demo.stderr).toBe(0);
     expect(demo.stdout).toMatch(/done: 5 completed, 0 failed/);
+    // Its hints call the installed command by its name.
+    expect(demo.stdout).toMatch(/^ {2}ccglm job status --log-dir /m);
   }, 120_000);
 
   it('every package the shipped code imports is a declared dependency (or one of theirs)', () => {
