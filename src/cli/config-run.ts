@@ -26,11 +26,15 @@ export async function printConfig(options: {
   const from = (value: unknown) => (value !== undefined && file !== undefined ? file : 'default');
   const rows: Row[] = [
     ...sourceRunSettings({}, new Set(), file, config.run ?? {}).map(
-      ({ setting, value, source }) => ({
-        setting: `run.${setting.key}`,
-        value: value ?? setting.fallback,
-        source,
-      }),
+      ({ setting, value, source }) => {
+        const shown = value ?? setting.fallback;
+        // The run reads --concurrency as text ("3", "unlimited"); a number is shown as one.
+        return {
+          setting: `run.${setting.key}`,
+          value: typeof shown === 'string' && /^\d+$/.test(shown) ? Number(shown) : shown,
+          source,
+        };
+      },
     ),
     ...(['ignore', 'strict', 'quiet'] as const).map((key) => ({
       setting: `validate.${key}`,
