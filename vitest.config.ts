@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,6 +8,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,
+    // Sandboxes live under the temp folder: a stray ccglm.config.json there (or above) is not theirs.
+    env: { CCGLM_CONFIG_CEILING: tmpdir() },
     hookTimeout: 60_000,
   },
 });

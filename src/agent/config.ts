@@ -14,12 +14,21 @@ export interface AgentConfig {
   defaultAgent?: string;
 }
 
-/** ccglm.config.json in `cwd` or the nearest folder above it. */
-export function findConfig(cwd: string): string | undefined {
+/**
+ * ccglm.config.json in `cwd` or the nearest folder above it. `CCGLM_CONFIG_CEILING` (absolute
+ * folders, `:`-separated, as git's GIT_CEILING_DIRECTORIES) stops the search before it goes up into
+ * one of them: a stray config in /tmp is not read for a project under /tmp (the tests set it).
+ */
+export function findConfig(cwd: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const ceilings = (env['CCGLM_CONFIG_CEILING'] ?? '')
+    .split(':')
+    .filter((dir) => path.isAbsolute(dir))
+    .map((dir) => path.resolve(dir));
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, CONFIG_FILE);
     if (existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return undefined;
+    const parent = path.dirname(dir);
+    if (parent === dir || ceilings.includes(parent)) return undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +21,8 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: isolatedPath(bin),
     HOME: tmp.dir,
+    // A stray ccglm.config.json in the temp folder or above is not this test's.
+    CCGLM_CONFIG_CEILING: tmpdir(),
     FAKE_AGENT_RECORD: record,
     FAKE_OP_RECORD: path.join(tmp.dir, 'op-args'),
     ...extra,

@@ -59,7 +59,10 @@ if [ -n "$FAKE_OP_EXIT" ]; then echo "[ERROR] could not read secret" >&2; exit "
 printf '%s\\n' "$FAKE_OP_TOKEN"
 `;
 
-/** Runs `ccglm ARGS` with exactly `env` (plus nothing inherited), optional stdin. */
+/**
+ * Runs `ccglm ARGS` with exactly `env` (plus nothing inherited but the config ceiling: a stray
+ * ccglm.config.json in the temp folder or above is not the test's), optional stdin.
+ */
 export function runCcglm(
   args: string[],
   options: {
@@ -72,7 +75,7 @@ export function runCcglm(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [ccglmBin, ...args], {
       cwd: options.cwd,
-      env: options.env,
+      env: { CCGLM_CONFIG_CEILING: os.tmpdir(), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 /**
  * Nothing from a plan is ever interpolated into a shell command line: a plan whose fields hold
  * `$(touch …)`, backticks, quotes, `;`, `|`, `&&` and newlines goes through `ccglm prompt`, the demo
@@ -59,6 +60,7 @@ function hostilePlan() {
 const env = () => ({
   PATH: isolatedPath(path.join(tmp.dir, 'bin')),
   HOME: tmp.dir,
+  CCGLM_CONFIG_CEILING: tmpdir(),
   CCGLM_DEMO_DELAY_MS: '0',
 });
 

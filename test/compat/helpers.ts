@@ -47,6 +47,8 @@ export function makeSandbox(): Sandbox {
     CCGLM_STATE_DIR: path.join(root, 'state'),
     CC_GLM_LOG_DIR: logDir,
     CC_GLM_AUTH_TOKEN: 'compat-token-not-a-secret',
+    // A stray ccglm.config.json in the temp folder or above is not the sandbox's.
+    CCGLM_CONFIG_CEILING: os.tmpdir(),
     LANG: 'C',
   };
   return {

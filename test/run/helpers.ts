@@ -93,7 +93,8 @@ export function runArgs(sb: Sandbox, extra: string[] = []): string[] {
 export function sandboxEnv(sb: Sandbox, env: Record<string, string> = {}): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([key]) => !/^(ANTHROPIC_|CC_GLM_|CCGLM_|CLAUDE_|ZAI_|XDG_STATE_HOME$)/.test(key),
+      ([key]) =>
+        !/^(ANTHROPIC_|CC_GLM_|CCGLM_(?!CONFIG_CEILING$)|CLAUDE_|ZAI_|XDG_STATE_HOME$)/.test(key),
     ),
   );
   return { ...clean, HOME: sb.home, FAKE_MARKS: sb.marks, ...env };

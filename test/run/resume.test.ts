@@ -220,7 +220,8 @@ describe("--resume goes on with the dead run's settings", () => {
     expect(runsOf(sb)).toEqual({ T1: 1, T2: 1, T3: 1 });
     // Where the dead run put its jobs and worktrees, with its agent, without a pty, eager.
     const t3 = resumed.events.find((e) => e.type === 'task.start' && e.id === 'T3');
-    expect(String(t3?.worktree)).toBe(path.join(sb.worktrees, 'test', 'T3', 'app'));
+    // T3-2 when the dead run had made T3's worktree ahead before it was killed (its timing).
+    expect(path.relative(sb.worktrees, String(t3?.worktree))).toMatch(/^test\/T3(-\d+)?\/app$/);
     expect(readdirSync(sb.logDir).filter((name) => name.startsWith('test-T3-'))).not.toEqual([]);
     expect(existsSync(defaultLogs)).toBe(false);
     expect(logOf(sb, 'T3')).toContain(', agent custom, ');
