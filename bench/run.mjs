@@ -9,7 +9,9 @@
 // /tmp; `tmpfs`: files on /dev/shm; `no-pty`/`pty`: that flag, files on /tmp),
 // BENCH_BASELINE=DIR (another checkout, built: its CLI runs the same variants side by side),
 // BENCH_AGENT=node, BENCH_COMMIT=after (the agent commits after its second, not during it: see
-// bench/agent.sh), BENCH_DETAIL=1 (where the time goes), BENCH_PROFILE=DIR (CPU profile of the run).
+// bench/agent.sh), BENCH_DETAIL=1 (where the time goes), BENCH_PROFILE=DIR (CPU profile of the run),
+// BENCH_EVENTS=DIR (each run's events kept there). Each ccglm line is followed by the live view's ETA
+// error once the first and the second wave had ended.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
