@@ -136,12 +136,11 @@ export async function loadConfig(file: string): Promise<CcglmConfig> {
 function agentProblems(file: string, text: string, config: CcglmConfig): string[] {
   const agents = config.agents ?? {};
   const known = [...new Set([...Object.keys(builtinProfiles), ...Object.keys(agents)])];
-  const problems: string[] = [];
+  const problems: { line: number; text: string }[] = [];
   for (const [name, profile] of Object.entries(agents))
-    if (builtinProfiles[name] === undefined && (profile.command ?? '') === '')
+    if (!Object.hasOwn(builtinProfiles, name) && (profile.command ?? '') === '')
       problems.push(
-        problemAt(file, text, ['agents', name], `a new agent needs "command" (the program to run)`)
-          .text,
+        problemAt(file, text, ['agents', name], `a new agent needs "command" (the program to run)`),
       );
   const named: [string[], string | undefined][] = [
     [['defaultAgent'], config.defaultAgent],
@@ -150,10 +149,14 @@ function agentProblems(file: string, text: string, config: CcglmConfig): string[
   for (const [where, name] of named)
     if (name !== undefined && !known.includes(name))
       problems.push(
-        problemAt(file, text, where, `unknown agent "${name}"; expected one of ${known.join(', ')}`)
-          .text,
+        problemAt(
+          file,
+          text,
+          where,
+          `unknown agent "${name}"; expected one of ${known.join(', ')}`,
+        ),
       );
-  return problems;
+  return problems.sort((a, b) => a.line - b.line).map((problem) => problem.text);
 }
 
 type Checker = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };

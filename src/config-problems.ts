@@ -3,7 +3,13 @@
  * expected, got what`. The JSON is located with jsonc-parser (VS Code's), the schema's errors come
  * from the checker ajv compiled at build time (verbose: each error carries its schema and data).
  */
-import { findNodeAtLocation, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import {
+  findNodeAtLocation,
+  parseTree,
+  printParseErrorCode,
+  type Node,
+  type ParseError,
+} from 'jsonc-parser';
 import { closest } from './closest.js';
 
 export interface SchemaError {
@@ -41,6 +47,11 @@ const syntaxMessages: Record<string, string> = {
   InvalidSymbol: 'not JSON here (strings and keys need double quotes)',
   UnexpectedEndOfString: 'a string is not closed',
   UnexpectedEndOfComment: 'a comment is not closed',
+  InvalidEscapeCharacter: 'a backslash in a string starts an escape such as \\\\ or \\n',
+  InvalidCharacter: 'a control character (a tab or a line break) inside a string',
+  InvalidUnicode: 'a \\u escape needs four hex digits',
+  InvalidNumberFormat: 'not a JSON number',
+  UnexpectedEndOfNumber: 'a number is cut short',
 };
 
 /** One line per problem; an `anyOf` that failed stands for the errors of its branches. */
@@ -86,6 +97,16 @@ export function describeSchemaErrors(
   return lines.sort((a, b) => a.line - b.line).map((l) => l.text);
 }
 
+/** The node at a path: a segment is an index inside an array (`validate.ignore.0`), a key elsewhere. */
+function nodeAt(tree: Node, segments: string[]): Node | undefined {
+  let node: Node | undefined = tree;
+  for (const segment of segments) {
+    if (node === undefined) return undefined;
+    node = findNodeAtLocation(node, [node.type === 'array' ? Number(segment) : segment]);
+  }
+  return node;
+}
+
 /** `FILE:LINE: where: what`, the line found from the setting's path in the JSON text. */
 export function problemAt(
   file: string,
@@ -94,9 +115,7 @@ export function problemAt(
   what: string,
   tree = parseTree(text),
 ): { line: number; text: string } {
-  // An array's items are found by number (`validate.ignore.0`).
-  const location = segments.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
-  const node = tree === undefined ? undefined : findNodeAtLocation(tree, location);
+  const node = tree === undefined ? undefined : nodeAt(tree, segments);
   const offset = node?.parent?.type === 'property' ? node.parent.offset : node?.offset;
   const line = offset !== undefined ? lineAt(text, offset) : 0;
   const where = segments.join('.') || 'top level';

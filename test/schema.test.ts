@@ -108,6 +108,11 @@ describe('schemas/config.schema.json (ccglm.config.json)', () => {
           `${file}:6: run.agent: unknown agent "nosuch"; expected one of claude, codex, opencode, demo, mine`,
         ].join('\n'),
       );
+      // An object key made of digits is a key (its line found), a byte order mark is no problem.
+      writeFileSync(file, '\uFEFF{\n  "agents": {\n    "123": { "args": [] }\n  }\n}\n');
+      await expect(loadConfig(file)).rejects.toThrow(
+        `${file}:3: agents.123: a new agent needs "command" (the program to run)`,
+      );
       writeFileSync(file, '\n');
       await expect(loadConfig(file)).rejects.toThrow(
         `${file}: the file is empty (write {} for no settings)`,

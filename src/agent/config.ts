@@ -78,7 +78,8 @@ export function readConfigJson(file: string): unknown {
 
 export function readConfigText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    // An editor's byte order mark is not part of the JSON.
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     throw new CcglmError(
       `${file}: cannot read config: ${(error as Error).message}`,

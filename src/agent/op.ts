@@ -57,9 +57,12 @@ export function runOpCliShared(env: Env): (args: string[]) => Promise<OpResult> 
     if (known !== undefined) return known;
     const read = run(args);
     reads.set(key, read);
-    void read.then((result) => {
-      if (!result.ok) reads.delete(key);
-    });
+    read.then(
+      (result) => {
+        if (!result.ok) reads.delete(key);
+      },
+      () => reads.delete(key),
+    );
     return read;
   };
 }

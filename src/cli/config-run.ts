@@ -31,7 +31,10 @@ export async function printConfig(options: {
         // The run reads --concurrency as text ("3", "unlimited"); a number is shown as one.
         return {
           setting: `run.${setting.key}`,
-          value: typeof shown === 'string' && /^\d+$/.test(shown) ? Number(shown) : shown,
+          value:
+            setting.key === 'concurrency' && typeof shown === 'string' && /^\d+$/.test(shown)
+              ? Number(shown)
+              : shown,
           source,
         };
       },

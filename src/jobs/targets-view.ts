@@ -34,6 +34,7 @@ async function remoteJobs(target: Target, kind: ViewKind, args: JobArgs): Promis
   const stall = ['stall-minutes', 'stall-seconds', 'grace-seconds'].flatMap((key) =>
     kind === 'health' && args[key] !== undefined ? [`--${key}`, String(args[key])] : [],
   );
+  const beads = typeof args['beads'] === 'string' ? ['--beads', args['beads']] : [];
   const line = remoteLine([
     target.ccglm,
     'job',
@@ -41,6 +42,7 @@ async function remoteJobs(target: Target, kind: ViewKind, args: JobArgs): Promis
     '--json',
     '--log-dir',
     `${target.workdir.replace(/\/+$/, '')}/logs`,
+    ...beads,
     ...stall,
   ]);
   const result = await runOnTarget(target, line, { timeoutMs: 30_000 });
@@ -76,7 +78,14 @@ export async function showTargets(
       }
     }),
   );
-  const rows = results.flatMap((r) => (r.jobs ?? []).map((job) => ({ target: r.name, ...job })));
+  // With --beads each machine answers for that id, `missing` where it has no such job: only the
+  // machines that have it are shown.
+  const named = typeof args['beads'] === 'string';
+  const rows = results.flatMap((r) =>
+    (r.jobs ?? [])
+      .filter((job) => !named || (job['state'] ?? job['health']) !== 'missing')
+      .map((job) => ({ target: r.name, ...job })),
+  );
   const unreachable = results.flatMap((r) =>
     r.error !== undefined ? [{ target: r.name, error: r.error }] : [],
   );

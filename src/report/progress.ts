@@ -35,6 +35,8 @@ export class Progress {
   /** Tasks launched before any task ended: the run's first batch, which also paid for its start. */
   private readonly firstBatch = new Set<string>();
   private anyEnded = false;
+  /** Tasks this run launched (task.launch), not adopted ones. */
+  private readonly launched = new Set<string>();
   private concurrency = Infinity;
   private strategy: 'waves' | 'eager' = 'waves';
 
@@ -61,6 +63,7 @@ export class Progress {
       case 'task.launch':
         this.states.set(event.id, 'running');
         this.since.set(event.id, event.t);
+        this.launched.add(event.id);
         if (!this.anyEnded) this.firstBatch.add(event.id);
         return;
       case 'task.start':
@@ -85,7 +88,9 @@ export class Progress {
         if (state === 'done' && since !== undefined) {
           this.durations.set(event.id, event.t - since);
           this.recent.push(event.t - since);
-          if (agentSince !== undefined) {
+          // Only a task launched in this run says what a launch and its work take (an adopted one,
+          // after --resume, starts without a launch, its work half done).
+          if (agentSince !== undefined && this.launched.has(event.id)) {
             this.work.push(event.t - agentSince);
             (this.firstBatch.has(event.id) ? this.firstBatchDelays : this.launchDelays).push(
               agentSince - since,

@@ -211,6 +211,13 @@ describe.skipIf(missing !== undefined)(
       const doc = JSON.parse(one.stdout) as { jobs: { target: string; beads: string }[] };
       expect(doc.jobs.map((job) => [job.target, job.beads])).toEqual([['alpha', 'there-1']]);
 
+      // --beads picks one job on every machine.
+      const picked = ccglm('job', 'status', '--target', 'all', '--beads', 'there-1', '--json');
+      expect(
+        (JSON.parse(picked.stdout) as { jobs: { target: string; beads: string }[] }).jobs.map(
+          (job) => [job.target, job.beads],
+        ),
+      ).toEqual([['alpha', 'there-1']]);
       const health = ccglm('job', 'health', '--target', 'alpha');
       expect(health.stdout).toMatch(/^alpha +there-1 +\d+ +exited_ok/m);
       expect(ccglm('job', 'status', '--target', 'nope').stderr).toMatch(

@@ -59,7 +59,10 @@ function checkEmpty(argv: Record<string, unknown>, raw: string[]): void {
     const [, key, inline, value] = match as unknown as [string, string, string?, string?];
     const kind = typeof argv[key];
     if (OPTIONAL_VALUES.has(key) || (kind !== 'string' && kind !== 'number')) return;
-    const given = inline !== undefined ? value : words[i + 1];
+    // The next word is the value unless it is another option (yargs never takes one as a value).
+    const next = words[i + 1];
+    const given =
+      inline !== undefined ? value : next !== undefined && /^-[^\d.]/.test(next) ? undefined : next;
     if (given === undefined || given.trim() === '')
       throw new CcglmError(`--${key} "": expected a value, not an empty one`, ExitCode.usage);
   });
@@ -68,9 +71,16 @@ function checkEmpty(argv: Record<string, unknown>, raw: string[]): void {
 function checkNumbers(argv: Record<string, unknown>, raw: string[]): void {
   for (const [key, value] of Object.entries(argv)) {
     if (typeof value !== 'number' || !Number.isNaN(value) || /[A-Z]/.test(key)) continue;
-    const at = raw.findIndex((arg) => arg === `--${key}` || arg.startsWith(`--${key}=`));
-    const token = raw[at] ?? '';
-    const given = token.includes('=') ? token.slice(token.indexOf('=') + 1) : raw[at + 1];
+    const end = raw.indexOf('--');
+    const words = end < 0 ? raw : raw.slice(0, end);
+    const at = words.findIndex((arg) => arg === `--${key}` || arg.startsWith(`--${key}=`));
+    const token = words[at] ?? '';
+    const given =
+      at < 0
+        ? undefined
+        : token.includes('=')
+          ? token.slice(token.indexOf('=') + 1)
+          : words[at + 1];
     throw new CcglmError(
       `--${key}${given !== undefined ? ` "${given}"` : ''}: expected a number ≥ 0`,
       ExitCode.usage,
@@ -152,7 +162,12 @@ const gateTarget = (y: Argv) =>
   );
 // `--no-ansi` and `--no-auto-restart` are flags of their own, not negations (as in the shell runner).
 const noNegation = (y: Argv) =>
-  y.parserConfiguration({ 'boolean-negation': false, 'populate--': true });
+  // A flag given twice keeps its last value, as in the runner (not an array the handlers cannot read).
+  y.parserConfiguration({
+    'boolean-negation': false,
+    'populate--': true,
+    'duplicate-arguments-array': false,
+  });
 
 const subcommands: CommandModule[] = [
   {
