@@ -104,6 +104,15 @@ function unknownCommand(name: string): CcglmError {
   );
 }
 
+/** As cc-glm-job.sh: `unknown command: X` (here with the closest one), exit 2. */
+function unknownJobCommand(name: string): CcglmError {
+  const hint = closest(name, jobSubcommandNames);
+  return new CcglmError(
+    `unknown command: ${name}${hint !== undefined ? `; did you mean ${hint}?` : ''} (see ccglm job --help)`,
+    ExitCode.usage,
+  );
+}
+
 async function dispatch(name: string, given: readonly string[]): Promise<void> {
   let args = given;
   // `--version` is known everywhere (as in gh and turbo): one version, whatever the command
@@ -122,19 +131,18 @@ async function dispatch(name: string, given: readonly string[]): Promise<void> {
     const [sub] = args;
     if (sub === undefined) args = ['--help'];
     // `ccglm job help status`: that command's help (the runner's `help` printed its usage).
-    else if (sub === 'help') args = [...args.slice(1, 2), '--help'];
-    else if (sub.startsWith('-') && sub !== '--help' && sub !== '-h')
+    else if (sub === 'help') {
+      const [, asked] = args;
+      if (asked !== undefined && !jobSubcommandNames.includes(asked))
+        throw unknownJobCommand(asked);
+      args = [...args.slice(1, 2), '--help'];
+    } else if (sub.startsWith('-') && sub !== '--help' && sub !== '-h')
       throw new CcglmError(
         `ccglm job needs its command first: ccglm job <command> [options] (see ccglm job --help)`,
         ExitCode.usage,
       );
-    else if (!sub.startsWith('-') && !jobSubcommandNames.includes(sub)) {
-      const hint = closest(sub, jobSubcommandNames);
-      throw new CcglmError(
-        `unknown command: ${sub}${hint !== undefined ? `; did you mean ${hint}?` : ''} (see ccglm job --help)`,
-        ExitCode.usage,
-      );
-    }
+    else if (!sub.startsWith('-') && !jobSubcommandNames.includes(sub))
+      throw unknownJobCommand(sub);
   }
   const sub =
     name === 'job' && args[0] !== undefined && !args[0].startsWith('-') ? ` ${args[0]}` : '';

@@ -216,6 +216,7 @@ describe('check', () => {
       stderr: 'ccglm: unknown command: statsu; did you mean status? (see ccglm job --help)\n',
     });
     expect(box.job(['--beads', 'x'])).toMatchObject({ code: 2, stdout: '' });
+    expect(box.job(['help', 'statsu'])).toMatchObject({ code: 2, stdout: '' });
   });
   it('runner: its flags are read on every command (one parser), so scripts may pass them where they mean nothing', () => {
     writeJob(box.logDir, 'ok', { exitCode: 0 });
