@@ -224,6 +224,8 @@ describe('check', () => {
     expect(box.job(['health', '--lines', '3', '--no-ansi']).code).toBe(0);
     expect(box.job(['watchdog', '--once', '--no-ansi', '--pty']).code).toBe(0);
     expect(box.job(['tail', '--beads', 'ok', '--once']).code).toBe(0);
+    // Ignored means not checked either: the runner read `--interval` on status and never used it.
+    expect(box.job(['status', '--interval', 'soon']).code).toBe(0);
     // A flag the runner never had is still refused, with the closest known one.
     expect(box.job(['status', '--jsn'])).toEqual({
       code: 2,

@@ -377,6 +377,7 @@ const RUNNER_FLAGS: Record<string, Options> = {
 
 function withRunnerFlags(sub: CommandModule): CommandModule {
   const own = sub.builder as (y: Argv) => Argv;
+  const ignored = new Set<string>();
   return {
     ...sub,
     builder: (y) => {
@@ -386,8 +387,20 @@ function withRunnerFlags(sub: CommandModule): CommandModule {
         out as unknown as { getOptions(): { key: Record<string, unknown> } }
       ).getOptions().key;
       for (const [name, option] of Object.entries(RUNNER_FLAGS))
-        if (!(name in known)) out = out.option(name, { ...option, hidden: true });
+        if (!(name in known)) {
+          ignored.add(name);
+          out = out.option(name, { ...option, hidden: true });
+        }
       return out;
+    },
+    // Ignored as the runner ignored them: never checked, never seen by the command.
+    handler: (argv) => {
+      const kept = Object.fromEntries(
+        Object.entries(argv).filter(
+          ([key]) => !ignored.has(key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)),
+        ),
+      );
+      return sub.handler(kept as typeof argv);
     },
   };
 }
