@@ -31,7 +31,7 @@ function outcomeCell(outcome: string, durationSec: number | null | undefined): s
 }
 
 /** Columns as wide as the reference's, wider where a cell needs it (a run's long job ids). */
-export function table(rows: string[][], minimums: number[]): string {
+function table(rows: string[][], minimums: number[]): string {
   const widths = minimums.map((min, index) =>
     Math.max(min, ...rows.map((row) => row[index]?.length ?? 0)),
   );
@@ -75,7 +75,13 @@ export function formatStatusTable(jobs: JobStatus[], columns: StatusColumns, now
   return table([[...head, ...extra('mut', 'override'), 'outcome'], ...rows], widths);
 }
 
-export function formatHealthTable(jobs: JobHealth[], showOverrides: boolean, now: number): string {
+/** What the health table shows of a job (a JSON row read from another machine has no record). */
+export type HealthRow = Pick<
+  JobHealth,
+  'beads' | 'pid' | 'health' | 'last_update' | 'retry_count' | 'override' | 'outcome'
+> & { record?: { outcome?: { duration_sec?: number } | undefined } };
+
+export function formatHealthTable(jobs: HealthRow[], showOverrides: boolean, now: number): string {
   const head = ['bead', 'pid', 'health', 'last_update', 'retry'];
   const widths = [14, 8, 20, 16, 6, 10];
   const rows = jobs.map((job) => {
@@ -86,11 +92,20 @@ export function formatHealthTable(jobs: JobHealth[], showOverrides: boolean, now
       job.last_update === '' ? '-' : formatAgo(job.last_update, now),
       String(job.retry_count),
     ];
-    const outcome = outcomeCell(job.outcome, job.record.outcome?.duration_sec);
+    const outcome = outcomeCell(job.outcome, job.record?.outcome?.duration_sec);
     return showOverrides ? [...row, job.override, outcome] : [...row, outcome];
   });
   const header = showOverrides ? [...head, 'override', 'outcome'] : [...head, 'outcome'];
   return table([header, ...rows], showOverrides ? widths : widths.slice(0, 5));
+}
+
+/** A table with one more column in front (the machine of `job status --target`). */
+export function withLeadingColumn(text: string, header: string, cells: readonly string[]): string {
+  const width = Math.max(8, header.length, ...cells.map((cell) => cell.length));
+  return text
+    .split('\n')
+    .map((line, i) => `${(i === 0 ? header : (cells[i - 1] ?? '')).padEnd(width)} ${line}`)
+    .join('\n');
 }
 
 /** `check`'s text line, the runner's: `job ID healthy: running with progress reason=… cpu_time=Ns`. */

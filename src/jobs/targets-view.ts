@@ -9,8 +9,14 @@ import { LOCAL, type Target } from '../targets/config.js';
 import { loadTargets } from '../targets/load.js';
 import { lastLine, remoteLine, runOnTarget, SSH_FAILED } from '../targets/ssh.js';
 import { json, type JobArgs, type JobIo } from './command-args.js';
-import { formatAgo, formatElapsed, table } from './format.js';
+import {
+  formatHealthTable,
+  formatStatusTable,
+  withLeadingColumn,
+  type HealthRow,
+} from './format.js';
 import { formatUtc } from './ids.js';
+import type { JobStatus } from './status.js';
 
 export type ViewKind = 'status' | 'health';
 type Row = Record<string, unknown>;
@@ -100,44 +106,20 @@ export async function showTargets(
   return unreachable.length > 0 ? 1 : 0;
 }
 
-/** One table over machines: the runner's columns after a `target` column. */
+/** One table over machines: the job table of `kind` after a `target` column. */
 export function formatTargetsTable(kind: ViewKind, rows: Row[], now: number): string {
-  const text = (value: unknown) => (value === null || value === undefined ? '-' : String(value));
-  const ago = (value: unknown) =>
-    typeof value === 'string' && value !== '' ? formatAgo(value, now) : '-';
-  if (kind === 'status')
-    return table(
-      [
-        ['target', 'bead', 'pid', 'state', 'elapsed', 'bytes', 'last_update', 'retry', 'outcome'],
-        ...rows.map((row) => [
-          text(row['target']),
-          text(row['beads']),
-          text(row['pid']),
-          text(row['state']),
-          typeof row['elapsed'] === 'number' && row['pid'] !== null
-            ? formatElapsed(row['elapsed'])
-            : '-',
-          text(row['log_bytes']),
-          ago(row['last_update']),
-          text(row['retry_count']),
-          text(row['outcome']),
-        ]),
-      ],
-      [8, 14, 8, 12, 9, 9, 16, 6],
-    );
-  return table(
-    [
-      ['target', 'bead', 'pid', 'health', 'last_update', 'retry', 'outcome'],
-      ...rows.map((row) => [
-        text(row['target']),
-        text(row['beads']),
-        text(row['pid']),
-        text(row['health']),
-        ago(row['last_update']),
-        text(row['retry_count']),
-        text(row['outcome']),
-      ]),
-    ],
-    [8, 14, 8, 20, 16, 6],
+  // The rows are the JSON of `ccglm job status|health` (here or on a target): the table's fields.
+  const text =
+    kind === 'status'
+      ? formatStatusTable(
+          rows.map((row) => ({ ...row, outcome_duration_sec: null }) as unknown as JobStatus),
+          {},
+          now,
+        )
+      : formatHealthTable(rows as unknown as HealthRow[], false, now);
+  return withLeadingColumn(
+    text,
+    'target',
+    rows.map((row) => String(row['target'])),
   );
 }

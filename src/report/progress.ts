@@ -132,11 +132,12 @@ export class Progress {
       ...(this.waves.has(id) ? { wave: this.waves.get(id) as number } : {}),
       ...(this.since.has(id) ? { elapsedMs: now - (this.since.get(id) as number) } : {}),
     }));
+    const typicalMs = this.typicalMs();
     return estimateRemainingMs(tasks, {
       durations: this.durations,
       concurrency: this.concurrency,
       strategy: this.strategy,
-      ...(this.typicalMs() !== undefined ? { typicalMs: this.typicalMs() as number } : {}),
+      ...(typicalMs !== undefined ? { typicalMs } : {}),
     });
   }
 

@@ -34,53 +34,52 @@ async function run(
 }
 
 /**
- * yargs turns a word given to a number option into NaN, losing it: find the word on the command
- * line and say it, as the command tables do (`--interval "abc": expected a number ≥ 0`, exit 2).
+ * Values checked on the command line itself, before a handler runs, as the command tables check
+ * theirs: yargs turns a word given to a number option into NaN (the word lost) and an empty value
+ * into the option's default.
  */
 function checkValues(argv: Record<string, unknown>, raw: string[]): void {
-  checkEmpty(argv, raw);
-  checkNumbers(argv, raw);
+  // After `--`: the agent's argv of `job start`, not ours.
+  const end = raw.indexOf('--');
+  const words = end < 0 ? raw : raw.slice(0, end);
+  checkEmpty(argv, words);
+  checkNumbers(argv, words);
+}
+
+/** The value of the option at `words[i]` (`--key=VALUE` or `--key VALUE`); none before an option. */
+function valueAt(words: readonly string[], i: number): string | undefined {
+  const word = words[i] ?? '';
+  const eq = word.indexOf('=');
+  if (eq >= 0) return word.slice(eq + 1);
+  const next = words[i + 1];
+  // yargs never takes an option as the value of the one before it.
+  return next !== undefined && /^-[^\d.]/.test(next) ? undefined : next;
 }
 
 /**
- * A value option given empty (`--log-dir ''`, `--log-dir=`, `--max-retries=`, or no value at the
- * end) would silently mean its default (the shared log folder, 0 retries): refused, as the command
- * tables refuse it. Not `--repo ''` (an empty label is the runner's default) nor a bare
- * `set-override --no-auto-restart` (it prints the setting).
+ * A value option given empty (`--log-dir ''`, `--log-dir=`, `--max-retries=`, or no value) would
+ * silently mean its default (the shared log folder, 0 retries): refused. Not `--repo ''` (an empty
+ * label is the runner's default) nor a bare `set-override --no-auto-restart` (it prints the setting).
  */
 const OPTIONAL_VALUES = new Set(['repo', 'no-auto-restart']);
 
-function checkEmpty(argv: Record<string, unknown>, raw: string[]): void {
-  const end = raw.indexOf('--');
-  const words = end < 0 ? raw : raw.slice(0, end);
+function checkEmpty(argv: Record<string, unknown>, words: readonly string[]): void {
   words.forEach((word, i) => {
-    const match = /^--([\w-]+)(=(.*))?$/.exec(word);
-    if (match === null) return;
-    const [, key, inline, value] = match as unknown as [string, string, string?, string?];
+    const key = /^--([\w-]+)/.exec(word)?.[1];
+    if (key === undefined || OPTIONAL_VALUES.has(key)) return;
     const kind = typeof argv[key];
-    if (OPTIONAL_VALUES.has(key) || (kind !== 'string' && kind !== 'number')) return;
-    // The next word is the value unless it is another option (yargs never takes one as a value).
-    const next = words[i + 1];
-    const given =
-      inline !== undefined ? value : next !== undefined && /^-[^\d.]/.test(next) ? undefined : next;
-    if (given === undefined || given.trim() === '')
+    if (kind !== 'string' && kind !== 'number') return;
+    if ((valueAt(words, i) ?? '').trim() === '')
       throw new CcglmError(`--${key} "": expected a value, not an empty one`, ExitCode.usage);
   });
 }
 
-function checkNumbers(argv: Record<string, unknown>, raw: string[]): void {
+/** A word given to a number option, said as typed: `--interval "abc": expected a number ≥ 0`. */
+function checkNumbers(argv: Record<string, unknown>, words: readonly string[]): void {
   for (const [key, value] of Object.entries(argv)) {
     if (typeof value !== 'number' || !Number.isNaN(value) || /[A-Z]/.test(key)) continue;
-    const end = raw.indexOf('--');
-    const words = end < 0 ? raw : raw.slice(0, end);
-    const at = words.findIndex((arg) => arg === `--${key}` || arg.startsWith(`--${key}=`));
-    const token = words[at] ?? '';
-    const given =
-      at < 0
-        ? undefined
-        : token.includes('=')
-          ? token.slice(token.indexOf('=') + 1)
-          : words[at + 1];
+    const at = words.findIndex((word) => word === `--${key}` || word.startsWith(`--${key}=`));
+    const given = at < 0 ? undefined : valueAt(words, at);
     throw new CcglmError(
       `--${key}${given !== undefined ? ` "${given}"` : ''}: expected a number ≥ 0`,
       ExitCode.usage,
