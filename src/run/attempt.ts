@@ -5,6 +5,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { waitForJobEnd, type JobEnd, type JobHost } from '../jobs/index.js';
+import type { Target } from '../targets/config.js';
+import type { RemoteAttempt } from '../targets/remote-attempt.js';
 import type { TaskWorkspace } from './worktree-pool.js';
 
 export class Attempt {
@@ -13,6 +15,9 @@ export class Attempt {
   /** Stall restarts so far (the watchdog's). */
   restarts = 0;
   private controller = new AbortController();
+  /** A task on another machine: its target, and once started there, its attempt there (remote.ts). */
+  target?: Target;
+  remote?: RemoteAttempt;
 
   constructor(
     readonly taskId: string,
@@ -37,6 +42,11 @@ export class Attempt {
       pollMs: 500,
       ...(this.adopted ? {} : { host }),
     });
+  }
+
+  /** Fires when the wait under way is to end (see stopWaiting). */
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 
   /** Ends the wait under way (a restart, a detach, a forced stop); a later wait gets a fresh signal. */

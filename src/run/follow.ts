@@ -12,12 +12,20 @@ import { branchCommits, filesChanged, git } from './git.js';
 import { logTail, summaryOf } from './job-output.js';
 import { mergeFailedLine } from './merge-retry.js';
 import { onRateLimit } from './rate-limits.js';
+import { judgeRemote, remoteGone, waitForRemoteEnd } from './remote.js';
 import type { RunCore } from './run-core.js';
 import { scopeDrift } from './scope-drift.js';
 import { branchLog, failedJobLog, type JobFacts } from './task-log.js';
 
 /** Waits for the attempt's job to end, then judges it (unless the wait was stopped). */
 export async function follow(core: RunCore, attempt: Attempt): Promise<void> {
+  if (attempt.remote !== undefined) {
+    const end = await waitForRemoteEnd(core, attempt);
+    if (end.kind === 'aborted' || core.attempts.get(attempt.taskId) !== attempt) return;
+    if (end.kind === 'ended') await settle(core, attempt, end.outcome);
+    else await remoteGone(core, attempt, end);
+    return;
+  }
   let end: Awaited<ReturnType<Attempt['waitForEnd']>>;
   try {
     end = await attempt.waitForEnd(core.options.logDir, core.host);
@@ -70,7 +78,8 @@ async function onHostLost(core: RunCore, attempt: Attempt, agentAlive: boolean):
  * before its summary.
  */
 export function settle(core: RunCore, attempt: Attempt, outcome: JobOutcome): Promise<void> {
-  const work = judge(core, attempt, outcome).catch(async (error: unknown) => {
+  const judged = attempt.remote !== undefined ? judgeRemote : judge;
+  const work = judged(core, attempt, outcome).catch(async (error: unknown) => {
     if (core.ended.has(attempt.taskId)) return;
     const reason = `could not judge its end: ${(error as Error).message.split('\n')[0] ?? ''}`;
     await core.finishAttempt(attempt, 'Failed', {
@@ -80,10 +89,7 @@ export function settle(core: RunCore, attempt: Attempt, outcome: JobOutcome): Pr
       log: [reason, `worktree kept: ${attempt.ws.worktree}`],
     });
   });
-  core.settling.add(work);
-  const done = () => void core.settling.delete(work);
-  work.then(done, done);
-  return work;
+  return core.track(work);
 }
 
 async function judge(core: RunCore, attempt: Attempt, outcome: JobOutcome): Promise<void> {

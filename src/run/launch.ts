@@ -7,14 +7,16 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildAgentJob, renderPrompt } from '../agent/index.js';
-import { startJob, stopJob } from '../jobs/index.js';
+import { startJob } from '../jobs/index.js';
 import type { Task } from '../plan/types.js';
 import { Attempt } from './attempt.js';
 import { follow, settle } from './follow.js';
 import { mergeFailedLine, readRetryBranch } from './merge-retry.js';
 import type { ResolvedRepo } from './repos.js';
 import type { RunCore } from './run-core.js';
-import { leaveRunning } from './supervise.js';
+import { leaveRunning, stopAttempt } from './supervise.js';
+import { launchRemote } from './remote.js';
+import { LOCAL } from '../targets/config.js';
 import { branchLine, withEarlierAttempt } from './task-log.js';
 import type { TaskWorkspace } from './worktree-pool.js';
 
@@ -29,7 +31,10 @@ export function prepareUpcoming(core: RunCore): void {
   for (const id of core.scheduler.upcoming()) {
     if (core.workspace.aheadCount >= limit) break;
     const repo = core.repos.get(id);
-    if (repo !== undefined) core.workspace.prepareAhead(id, repo);
+    const target = core.tasks.get(id)?.target;
+    // A task on a target gets its worktree there.
+    if (repo !== undefined && (target === undefined || target === LOCAL))
+      core.workspace.prepareAhead(id, repo);
   }
 }
 
@@ -57,6 +62,25 @@ async function launch(core: RunCore, id: string): Promise<void> {
   const unmerged = core.mergeRetries.get(id);
   core.mergeRetries.delete(id);
   if (unmerged !== undefined && (await retryMerge(core, task, repo, unmerged))) return;
+  const jobId = `${core.planId}-${id}-${core.now().toString(36)}`.replace(/[^A-Za-z0-9._-]/g, '-');
+  const prompt = (worktree: string, branch: string) =>
+    renderPrompt({
+      plan: core.compiled.plan,
+      planPath: core.planPath,
+      taskId: id,
+      repo: repo.name,
+      worktree,
+      featureKey: core.planId,
+      branch,
+      agent: core.agentName,
+    });
+  if (task.target !== undefined && task.target !== LOCAL) {
+    const target = core.targets.get(task.target);
+    if (target === undefined) throw new Error(`target ${task.target} was not checked ready`);
+    const attempt = await launchRemote(core, task, repo, target, jobId, prompt);
+    if (attempt !== undefined) afterStart(core, attempt);
+    return;
+  }
   let ws: TaskWorkspace;
   try {
     ws = await workspace.prepareTask(id, repo);
@@ -67,21 +91,8 @@ async function launch(core: RunCore, id: string): Promise<void> {
     });
     return;
   }
-  const jobId = `${core.planId}-${id}-${core.now().toString(36)}`.replace(/[^A-Za-z0-9._-]/g, '-');
   const promptFile = path.join(options.logDir, `${jobId}.prompt`);
-  writeFileSync(
-    promptFile,
-    renderPrompt({
-      plan: core.compiled.plan,
-      planPath: core.planPath,
-      taskId: id,
-      repo: repo.name,
-      worktree: ws.worktree,
-      featureKey: core.planId,
-      branch: ws.branch,
-      agent: core.agentName,
-    }),
-  );
+  writeFileSync(promptFile, prompt(ws.worktree, ws.branch));
   const job = buildAgentJob({
     ...(options.agent !== undefined ? { agent: options.agent } : {}),
     ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
@@ -146,15 +157,18 @@ async function launch(core: RunCore, id: string): Promise<void> {
     attempt: number,
   });
   if (!started.ok) await settle(core, attempt, started.outcome);
-  else if (core.detached) leaveRunning(core, attempt);
-  else {
-    // Interrupted while its host launched it: it is stopped as the others were.
-    if (core.interrupted !== undefined)
-      await stopJob(options.logDir, jobId, { reason: `interrupted (${core.interrupted})` }).catch(
-        () => undefined,
-      );
-    void follow(core, attempt);
+  else afterStart(core, attempt);
+}
+
+/** A started attempt is followed; left running after --detach; stopped when the run was interrupted meanwhile. */
+function afterStart(core: RunCore, attempt: Attempt): void {
+  if (core.detached) {
+    leaveRunning(core, attempt);
+    return;
   }
+  if (core.interrupted !== undefined)
+    void stopAttempt(core, attempt, `interrupted (${core.interrupted})`);
+  void follow(core, attempt);
 }
 
 /**

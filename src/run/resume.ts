@@ -9,6 +9,8 @@ import { Attempt } from './attempt.js';
 import { follow, settle } from './follow.js';
 import type { RunCore } from './run-core.js';
 import { settingsOf } from './run-options.js';
+import type { StartedTask } from './run-state.js';
+import { adoptRemote } from './remote.js';
 
 export async function adoptPrevious(core: RunCore): Promise<void> {
   const { options, scheduler } = core;
@@ -38,6 +40,10 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
     // An end already handled is judged again only when the plan never heard of it (the run died
     // in between): its outcome is read again, and a merge already made is not made twice.
     if (entry.ended === true && status !== 'In Progress') continue;
+    if (entry.target !== undefined) {
+      await adoptOnTarget(core, id, entry, snap.wave);
+      continue;
+    }
     const outcome = readOutcome(options.logDir, entry.jobId);
     const record = readJob(options.logDir, entry.jobId);
     if (outcome === undefined && !record.hostAlive) {
@@ -66,4 +72,45 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
     else void follow(core, attempt);
   }
   core.saveState();
+}
+
+/**
+ * A task the dead run started on a target: its attempt there is followed again. One whose start
+ * was cut off before the target answered is not started again (its agent may run there): it is
+ * Blocked with what to look at.
+ */
+async function adoptOnTarget(
+  core: RunCore,
+  id: string,
+  entry: StartedTask,
+  wave: number,
+): Promise<void> {
+  const attempt =
+    entry.remote !== undefined ? adoptRemote(core, id, entry, entry.remote) : undefined;
+  if (attempt === undefined) {
+    core.markEnded(id);
+    await core.endTask(id, 'Blocked', {
+      reason: `its start on target ${entry.target ?? '?'} was cut off: it may run there`,
+      commits: [],
+      log: [
+        `job ${entry.jobId}: the run died while it started on target ${entry.target ?? '?'}; it is not started twice`,
+        `look there (ccglm job status --target ${entry.target ?? '?'}), then set its status to Not Started to run it again`,
+      ],
+    });
+    return;
+  }
+  core.scheduler.adopt(id);
+  core.attempts.set(id, attempt);
+  core.options.emit({
+    type: 'task.start',
+    t: core.now(),
+    id,
+    wave,
+    job: entry.jobId,
+    worktree: entry.worktree,
+    branch: entry.branch,
+    attempt: entry.attempt,
+    adopted: true,
+  });
+  void follow(core, attempt);
 }

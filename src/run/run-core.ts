@@ -8,6 +8,7 @@ import type { Provider } from '../agent/provider.js';
 import type { CompiledPlan } from '../graph/compile.js';
 import type { SharedHost } from '../jobs/index.js';
 import type { Task, TaskStatus } from '../plan/types.js';
+import type { Target } from '../targets/config.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import type { Attempt } from './attempt.js';
 import type { TaskEndStatus } from './events.js';
@@ -63,6 +64,10 @@ export class RunCore {
   readonly stateFile: RunStateFile;
   state: RunState;
   repos = new Map<string, ResolvedRepo>();
+  /** The targets of tasks that run elsewhere, by name (checked ready by the preflight). */
+  targets = new Map<string, Target>();
+  /** The folder of SSH control sockets: one connection per target for the run (ssh.ts muxFolder). */
+  mux: string | undefined;
   /** The claude agent's provider, as the preflight chose it. */
   provider: Provider | undefined;
   interrupted: 'SIGINT' | 'SIGTERM' | undefined;
@@ -126,6 +131,14 @@ export class RunCore {
   markEnded(id: string): void {
     const entry = this.state.tasks[id];
     if (entry !== undefined) entry.ended = true;
+  }
+
+  /** Work judging a job's end, tracked until done: a run ending meanwhile (--detach) finishes it. */
+  track(work: Promise<void>): Promise<void> {
+    this.settling.add(work);
+    const done = () => void this.settling.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   /** An attempt is over: it leaves the record of what runs, then its task ends. */

@@ -27,6 +27,8 @@ import { RunStateFile } from './run-state.js';
 import { readBranchFacts, summariseRun, type BranchFacts } from './summary.js';
 import { planIdOf, resolveOptions, type RunOptions } from './run-options.js';
 import { onSignal, startWatchdog, stopNow } from './supervise.js';
+import { checkTargets, type TargetChecks } from './target-checks.js';
+import { closeMux, muxFolder } from '../targets/ssh.js';
 
 /** What `--only`/`--from` would start, and the chosen tasks that could not start (none given: undefined). */
 function selectionOf(
@@ -148,23 +150,28 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   }
 }
 
+/** The preflight's result with the targets the tasks to start use (target-checks.ts). */
+type RunPreflight = PreflightResult & { targets: TargetChecks['targets'] };
+
 /** The run's loop: start what is ready, prepare what comes next, sleep until something ends. */
 class Run {
   constructor(readonly core: RunCore) {}
 
   /** The checks before anything is written (preflight.ts), for the tasks this run would start. */
-  preflight(deps: ProviderDeps): Promise<PreflightResult> {
+  async preflight(deps: ProviderDeps): Promise<RunPreflight> {
     const { options, scheduler } = this.core;
     const pending = scheduler.state().filter((t) => t.state === 'pending' || t.state === 'blocked');
+    const tasks = pending.map((t) => this.core.tasks.get(t.id) as Task);
     const { agent, agentCmd } = options;
     // A resumed run goes on with the provider its jobs were started with, unless told another.
     const provider =
       options.provider ??
       (options.resume === true ? this.core.stateFile.load()?.provider : undefined);
-    return runPreflight({
+    const onTargets = checkTargets(tasks, this.core.planPath, options.configPath);
+    const here = await runPreflight({
       plan: options.plan,
       planPath: this.core.planPath,
-      tasks: pending.map((t) => this.core.tasks.get(t.id) as Task),
+      tasks,
       ...(options.repos !== undefined ? { reposDir: options.repos } : {}),
       logDir: options.logDir,
       worktreeRoot: options.worktreeRoot,
@@ -181,15 +188,25 @@ class Run {
       ...(provider !== options.provider ? { providerResumed: true } : {}),
       deps,
     });
+    const { checks, targets } = await onTargets;
+    return {
+      ...here,
+      ok: here.ok && checks.every((check) => check.ok),
+      checks: [...here.checks, ...checks],
+      targets,
+    };
   }
 
-  async execute(preflight: PreflightResult): Promise<number> {
+  async execute(preflight: RunPreflight): Promise<number> {
     const { core } = this;
     const { options, scheduler, workspace } = core;
     const startedAt = core.now();
     // Started by runPlan; started again if it died meanwhile.
     core.host.start();
     core.repos = preflight.repos;
+    core.targets = preflight.targets;
+    // One SSH connection per target for the whole run (closed at its end).
+    if (core.targets.size > 0) core.mux = muxFolder();
     core.provider = preflight.provider;
     if (preflight.provider !== undefined) core.state.provider = preflight.provider;
     options.emit({
@@ -232,11 +249,14 @@ class Run {
     }
     // A job's end judged meanwhile (--detach ends the loop at once) is finished: its merge too.
     while (core.settling.size > 0) await Promise.allSettled([...core.settling]);
+    const closing = [...core.targets.values()].map((target) =>
+      core.mux !== undefined ? closeMux(target, core.mux) : Promise.resolve(),
+    );
     // The summary's git facts are read beside the cleanup: the branch moves no more.
     const facts = readBranchFacts([...core.repos.values()], workspace.integrationBranch);
     await workspace.discardAhead();
     await workspace.settled();
-    await core.writer.flush();
+    await Promise.all([core.writer.flush(), ...closing]);
     return this.summarise(startedAt, facts);
   }
 

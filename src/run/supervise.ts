@@ -14,6 +14,7 @@ import {
 import type { Attempt } from './attempt.js';
 import { follow } from './follow.js';
 import { lastLine } from './job-output.js';
+import { stopRemoteAttempt } from './remote.js';
 import type { RunCore } from './run-core.js';
 import { withEarlierAttempt } from './task-log.js';
 
@@ -32,8 +33,15 @@ export function startWatchdog(core: RunCore): () => void {
   return () => clearInterval(interval);
 }
 
+/** Stops an attempt's job, here or on its target (its outcome then says `killed`). */
+export async function stopAttempt(core: RunCore, attempt: Attempt, reason: string): Promise<void> {
+  if (attempt.target !== undefined) await stopRemoteAttempt(attempt);
+  else await stopJob(core.options.logDir, attempt.jobId, { reason }).catch(() => undefined);
+}
+
+/** Local jobs only: a job on a target is watched by nobody but its own host there. */
 async function checkHealth(core: RunCore): Promise<void> {
-  const running = core.running();
+  const running = core.running().filter((attempt) => attempt.target === undefined);
   if (running.length === 0) return;
   const { options } = core;
   const processes = scanProcesses();
@@ -102,13 +110,7 @@ export async function onSignal(core: RunCore, signal: 'SIGINT' | 'SIGTERM'): Pro
     return;
   }
   await Promise.all(
-    core
-      .running()
-      .map((attempt) =>
-        stopJob(core.options.logDir, attempt.jobId, { reason: `interrupted (${signal})` }).catch(
-          () => undefined,
-        ),
-      ),
+    core.running().map((attempt) => stopAttempt(core, attempt, `interrupted (${signal})`)),
   );
   core.wake();
 }
@@ -137,9 +139,11 @@ export async function stopNow(core: RunCore, signal: 'SIGINT' | 'SIGTERM'): Prom
   const reason = `interrupted (${signal} twice)`;
   const stopped = [...core.attempts.values()];
   core.attempts.clear();
+  const remote: Promise<void>[] = [];
   for (const attempt of stopped) {
     attempt.stopWaiting();
-    killJobNow(core.options.logDir, attempt.jobId, reason);
+    if (attempt.target !== undefined) remote.push(stopRemoteAttempt(attempt));
+    else killJobNow(core.options.logDir, attempt.jobId, reason);
     core.markEnded(attempt.taskId);
     const entry = core.state.tasks[attempt.taskId];
     core.ended.set(attempt.taskId, { status: 'Failed', commits: [], reason });
@@ -153,7 +157,7 @@ export async function stopNow(core: RunCore, signal: 'SIGINT' | 'SIGTERM'): Prom
     });
   }
   core.saveState();
-  await core.writer.flush();
+  await Promise.all([core.writer.flush(), ...remote]);
   core.options.print(
     `\nstopped at once: ${stopped.length} agent(s) killed, recorded as Failed in ${core.options.plan}; ccglm run ${core.options.plan} starts them again\n`,
   );
