@@ -29,6 +29,16 @@ import { planIdOf, resolveOptions, type RunOptions } from './run-options.js';
 import { onSignal, startWatchdog, stopNow } from './supervise.js';
 import { checkTargets, type TargetChecks } from './target-checks.js';
 import { closeMux, muxFolder } from '../targets/ssh.js';
+import { LOCAL } from '../targets/config.js';
+
+/** `--target NAME`: the tasks that name no target run there (`local`: nothing changes). */
+function withTarget(compiled: CompiledPlan, target: string | undefined): CompiledPlan {
+  if (target === undefined || target === LOCAL) return compiled;
+  const tasks = compiled.plan.tasks.map((task) =>
+    task.target === undefined ? { ...task, target } : task,
+  );
+  return { ...compiled, plan: { ...compiled.plan, tasks } };
+}
 
 /** What `--only`/`--from` would start, and the chosen tasks that could not start (none given: undefined). */
 function selectionOf(
@@ -75,12 +85,13 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   const home = planHome(planPath, planIdOf(planPath), stateDirOf(deps.env, deps.home));
   const saved = given.resume === true ? new RunStateFile(home.state).load()?.settings : undefined;
   const options = resolveOptions(given, saved);
-  const compiled = compilePlan(read.text, options.plan, {
+  const planned = compilePlan(read.text, options.plan, {
     ...repoRootsOf(planPath),
     ...(options.concurrency !== undefined && Number.isFinite(options.concurrency)
       ? { concurrency: options.concurrency }
       : {}),
   });
+  const compiled = withTarget(planned, options.target);
   if (!compiled.ok) {
     const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
     options.print(

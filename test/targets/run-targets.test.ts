@@ -140,6 +140,23 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
   }, 120_000);
 
+  test('--target NAME runs the tasks that name no target there; a task naming local stays here', async () => {
+    const text = plan([planTask('T1', []), onTarget(planTask('T2', ['T1']), 'local')]);
+    const { sb, alpha, beta, config, target, remoteJobs } = await makeWorld(text);
+    config({ alpha: target(alpha), beta: target(beta) });
+    const unknown = runSync(sb, ['--target', 'nowhere', '--check']);
+    expect(unknown.status).toBe(78);
+    expect(unknown.stderr).toMatch(
+      /^FAIL target nowhere: T1 is to run there, but .* declares no target nowhere \(declared: alpha, beta\)/m,
+    );
+    const result = runSync(sb, ['--target', 'alpha']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
+    expect(remoteJobs(alpha)).toHaveLength(1);
+    expect(readdirSync(sb.logDir).filter((name) => name.endsWith('.meta'))).toHaveLength(1);
+    expect(filesOn(sb, 'feature-test')).toEqual(['README.md', 'T1.txt', 'T2.txt']);
+  }, 120_000);
+
   test('an unreachable target fails the preflight: nothing starts anywhere', async () => {
     const { sb, alpha, beta, config, target } = await makeWorld(spread);
     config({ alpha: target(alpha), beta: target(beta) });
