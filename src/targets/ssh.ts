@@ -82,8 +82,8 @@ export async function closeMux(target: Target, mux: string): Promise<void> {
 
 export interface RunOptions {
   timeoutMs?: number;
-  /** Written to the remote command's stdin (text that must not travel in an argument). */
-  input?: string;
+  /** Written to the remote command's stdin (text that must not travel in an argument, a file). */
+  input?: string | Uint8Array;
   /** Share one connection per target through control sockets in this folder (see muxFolder). */
   mux?: string;
   env?: NodeJS.ProcessEnv;
