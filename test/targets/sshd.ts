@@ -5,9 +5,10 @@
  * ~/.ssh is never read. Needs /usr/sbin/sshd (Debian openssh-server; .ci/run installs it) and root.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { bin } from '../run/helpers.js';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -16,6 +17,19 @@ export function sshdMissing(): string | undefined {
   if (!existsSync(SSHD)) return `${SSHD} not found (apt-get install openssh-server)`;
   if (process.getuid?.() !== 0) return 'sshd tests log in as root on loopback; run them as root';
   return undefined;
+}
+
+/** A `ccglm` on a target: this checkout's built CLI, as `<home>/bin/<name>`; returns its path. */
+export function installCcglm(home: string, name = 'ccglm'): string {
+  const dir = path.join(home, 'bin');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  writeFileSync(
+    file,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} "$@"\n`,
+  );
+  chmodSync(file, 0o755);
+  return file;
 }
 
 export interface Sshd {
