@@ -271,7 +271,7 @@ describe.skipIf(missing !== undefined)(
       const end = await waitRemote(attempt, { ...small, backoff: { ...backoff, budgetMs: 1500 } });
       expect(end.kind).toBe('unreachable');
       expect(end.kind === 'unreachable' && end.reason).toMatch(
-        /^unreachable for 1 s after \d+ tries: .*(refused|closed)/i,
+        /^unreachable for \d+ s after \d+ tries: .*(refused|closed)/i,
       );
       expect(Date.now() - began).toBeLessThan(10_000);
       // Nothing starts on a target that cannot be reached.
@@ -285,6 +285,13 @@ describe.skipIf(missing !== undefined)(
         reason: expect.stringMatching(/^target beta unreachable/),
       });
       expect(starts(beta, 'p--T4')).toBe(1); // it ran on meanwhile, detached
+      const brief = { backoff: { ...backoff, budgetMs: 500 } };
+      const commit = { message: 'T4', ...identity };
+      expect(await stopRemote(attempt, brief)).toMatchObject({ kind: 'unreachable' });
+      expect(await collectRemote(attempt, repo, commit, brief)).toMatchObject({
+        kind: 'unreachable',
+        reason: expect.stringMatching(/^unreachable for \d+ s after \d+ tries: /),
+      });
       await beta.start();
       expect(await stopRemote(attempt, { backoff })).toMatchObject({
         kind: 'stopped',
@@ -295,6 +302,15 @@ describe.skipIf(missing !== undefined)(
         outcome: { state: 'killed' },
       });
       expect(starts(beta, 'p--T4')).toBe(1);
+      // What the stopped agent left uncommitted there is committed and fetched, not lost.
+      const worktree = path.join(attempt.place.root, 'worktrees', 'p--T4');
+      writeFileSync(path.join(worktree, 'half done.txt'), 'half');
+      const collected = await collectRemote(attempt, repo, commit, { backoff });
+      expect(collected.kind).toBe('collected');
+      expect(git('show', `${fetchedRef(attempt.place.target, attempt.task)}:half done.txt`)).toBe(
+        'half',
+      );
+      expect(existsSync(worktree)).toBe(false);
       await closeMux(attempt.place.target, mux);
     }, 60_000);
 
