@@ -25,7 +25,8 @@ const missing = sshdMissing();
  */
 const AGENT = [
   'echo started >> "$1"',
-  'while [ ! -e "$2" ]; do sleep 0.05; done',
+  // Bounded: an agent of a failed test does not wait forever.
+  'n=0; while [ ! -e "$2" ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n + 1)); done',
   'printf %s "$3" > "out file.txt"',
   'git add -A && git -c user.name=agent -c user.email=agent@example.invalid commit -q -m "agent: $3"',
 ].join('\n');
@@ -124,9 +125,14 @@ describe.skipIf(missing !== undefined)(
     }, 60_000);
 
     afterAll(async () => {
-      await Promise.all([alpha?.stop(), beta?.stop()]);
-      alpha?.dropConnections();
-      beta?.dropConnections();
+      const made = Array.from({ length: muxes }, (_, i) => path.join(dir, `m${i + 1}`));
+      await Promise.all(
+        Object.values(targets).flatMap((target) => made.map((mux) => closeMux(target, mux))),
+      );
+      for (const sshd of [alpha, beta]) {
+        sshd?.dropConnections(); // while the listener lives: its session children are its own
+        await sshd?.stop();
+      }
       rmSync(dir, { recursive: true, force: true });
     });
 
