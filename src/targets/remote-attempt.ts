@@ -28,6 +28,7 @@ import {
   startTask,
   type RemotePlace,
   type RemoteTask,
+  claimDir,
   jobStatusLine,
   readJobStatus,
 } from './remote-task.js';
@@ -179,7 +180,14 @@ export async function readRemote(
   const { target } = attempt.place;
   const outcomeFile = path.posix.join(logDir(attempt), `${jobId}.outcome`);
   const status = jobStatusLine(attempt.place, attempt.task);
-  const line = `cat ${remoteLine([outcomeFile])} 2>/dev/null; echo; echo ${SPLIT}; ${status}`;
+  const { runId, attempt: number } = attempt.record;
+  const claim = claimDir(attempt.place, attempt.task, number);
+  const outcome =
+    runId !== undefined
+      ? `cat ${remoteLine([outcomeFile])}`
+      : // The start's answer was lost: only an outcome written after this attempt's claim is its own.
+        `find ${remoteLine([outcomeFile, '-newer', claim, '-exec', 'cat', '{}', '+'])}`;
+  const line = `${outcome} 2>/dev/null; echo; echo ${SPLIT}; ${status}`;
   const reply = await call(attempt.place, line, timeoutMs);
   if (!reply.ok) return reply;
   const result = reply.value;
@@ -191,15 +199,14 @@ export async function readRemote(
   const job = readJobStatus(attempt.place, attempt.task, statusText);
   const values = parseKeyValues(outcomeText);
   if (values.ok && Object.keys(values.values).length > 0) {
-    const outcome = parseOutcome(values.values);
-    const { runId } = attempt.record;
-    if (runId === undefined || outcome.run_id === runId)
-      return { ok: true, value: { kind: 'ended', outcome } };
+    const ended = parseOutcome(values.values);
+    if (runId === undefined || ended.run_id === runId)
+      return { ok: true, value: { kind: 'ended', outcome: ended } };
     return {
       ok: true,
       value: {
         kind: 'missing',
-        why: `the outcome of ${jobId} there is of another run (${outcome.run_id}), not ${runId}`,
+        why: `the outcome of ${jobId} there is of another run (${ended.run_id}), not ${runId}`,
       },
     };
   }
@@ -208,7 +215,7 @@ export async function readRemote(
       ok: true,
       value: { kind: 'missing', why: `no job ${jobId} on target ${target.name}` },
     };
-  if (job?.reason_code === 'process_exited_without_outcome')
+  if (job.reason_code === 'process_exited_without_outcome')
     return {
       ok: true,
       value: {

@@ -229,27 +229,32 @@ describe.skipIf(missing !== undefined)(
     }, 60_000);
 
     test('the connection lost while the job starts: the start is not repeated, the job is followed', async () => {
-      // A ccglm there that lingers after starting a job, so the connection drops before it answers.
+      // A ccglm there slow to start a job: the connection drops before the job runs or it answers.
       const real = installCcglm(alpha.home, 'ccglm-real');
       const slow = path.join(alpha.home, 'bin', 'ccglm-slow');
       writeFileSync(
         slow,
-        `#!/bin/sh\n${JSON.stringify(real)} "$@" || exit $?\nif [ "$2" = start ]; then touch "$HOME/in start"; sleep 10; fi\n`,
+        `#!/bin/sh\nif [ "$2" = start ]; then touch "$HOME/in start"; sleep 2; fi\nexec ${JSON.stringify(real)} "$@"\n`,
         { mode: 0o755 },
       );
       const target = { ...(targets['alpha'] as Target), ccglm: slow };
-      const { starts: count, go: wait } = files(alpha, 'p--T6');
-      const starting = startRemoteAttempt(
-        target,
-        { jobId: 'p--T6', repoName: 'app', branch: 'ccglm/p--T6' },
-        {
-          localRepo: repo,
-          base,
-          prompt: 'x',
-          agent: ['sh', '-c', AGENT, 'sh', count, wait, TEXT],
-          mux: newMux(),
-        },
-      );
+      // Attempt 1 ran to its end: its outcome is still there when attempt 2 starts.
+      const first = await start(alpha, 'p--T6', newMux());
+      go(alpha, 'p--T6');
+      const firstEnd = await waitRemote(first, { ...small, backoff });
+      expect(firstEnd).toMatchObject({ kind: 'ended', outcome: { run_id: first.record.runId } });
+      expect(await collectRemote(first, repo, { message: 'T6', ...identity })).toMatchObject({
+        kind: 'collected',
+      });
+      const go2 = `${files(alpha, 'p--T6').go} 2`;
+      const starting = startRemoteAttempt(target, first.task, {
+        localRepo: repo,
+        base,
+        prompt: 'x',
+        attempt: 2,
+        agent: ['sh', '-c', AGENT, 'sh', files(alpha, 'p--T6').starts, go2, TEXT],
+        mux: newMux(),
+      });
       for (let i = 0; i < 200 && !existsSync(path.join(alpha.home, 'in start')); i += 1)
         await new Promise((resolve) => setTimeout(resolve, 50));
       alpha.dropConnections();
@@ -260,12 +265,18 @@ describe.skipIf(missing !== undefined)(
       });
       if (result.kind !== 'started') return;
       expect(result.attempt.record.runId).toBeUndefined();
-      go(alpha, 'p--T6');
-      expect(await waitRemote(result.attempt, { ...small, backoff })).toMatchObject({
-        kind: 'ended',
-        outcome: { state: 'success' },
-      });
-      expect(starts(alpha, 'p--T6')).toBe(1);
+      // Attempt 1's outcome is older than attempt 2's claim: not taken for attempt 2's end.
+      const waiting = waitRemote(result.attempt, { ...small, backoff });
+      const early = await Promise.race([
+        waiting,
+        new Promise((resolve) => setTimeout(() => resolve('still running'), 1500)),
+      ]);
+      expect(early).toBe('still running');
+      writeFileSync(go2, '');
+      const end = await waiting;
+      expect(end).toMatchObject({ kind: 'ended', outcome: { state: 'success' } });
+      expect(end.kind === 'ended' && end.outcome.run_id).not.toBe(first.record.runId);
+      expect(starts(alpha, 'p--T6')).toBe(2); // once per attempt
     }, 60_000);
 
     test('a target down for good: the wait ends unreachable after its budget; back up, the job is stopped there', async () => {
