@@ -32,7 +32,14 @@ import {
   jobStatusLine,
   readJobStatus,
 } from './remote-task.js';
-import { lastLine, remoteLine, runOnTarget, SSH_FAILED, type RemoteResult } from './ssh.js';
+import {
+  closeMux,
+  lastLine,
+  remoteLine,
+  runOnTarget,
+  SSH_FAILED,
+  type RemoteResult,
+} from './ssh.js';
 
 /** What the run records locally to follow the attempt again after it died (JSON as it is). */
 export interface RemoteAttemptRecord {
@@ -103,6 +110,8 @@ async function call(
     ...(place.mux !== undefined ? { mux: place.mux } : {}),
   });
   if (result.code !== SSH_FAILED) return { ok: true, value: result };
+  // A shared connection that hangs would hang every later call too: the next one opens a new one.
+  if (result.timedOut && place.mux !== undefined) await closeMux(place.target, place.mux);
   const why = result.timedOut ? `no answer in ${timeoutMs} ms` : lastLine(result.stderr);
   return { ok: false, reason: why || 'the transport failed' };
 }

@@ -11,6 +11,7 @@ import {
   stopRemote,
   waitRemote,
   type RemoteAttempt,
+  type WaitRemoteOptions,
 } from '../../src/targets/remote-attempt.js';
 import { fetchedRef } from '../../src/targets/remote-task.js';
 import { closeMux } from '../../src/targets/ssh.js';
@@ -36,6 +37,12 @@ const TEXT = 'it\'s $(touch INJECTED) `touch INJECTED` ; rm -rf / && echo "$HOME
 const small = { pollMs: 100, missingGraceMs: 5000 };
 const backoff = { firstMs: 100, maxMs: 400, budgetMs: 30_000 };
 const identity = { name: 'test', email: 'test@example.invalid' };
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits (up to ~10 s) until `done()`; returns its last answer. */
+async function until(done: () => boolean, stepMs = 100): Promise<boolean> {
+  for (let i = 0; i < 10_000 / stepMs && !done(); i += 1) await pause(stepMs);
+  return done();
+}
 
 describe.skipIf(missing !== undefined)(
   'one attempt on a target, from start to outcome, over a real sshd',
@@ -79,6 +86,16 @@ describe.skipIf(missing !== undefined)(
       if (result.kind !== 'started' || result.uncertain !== undefined)
         throw new Error(`not started: ${JSON.stringify(result)}`);
       return result.attempt;
+    };
+    /** Starts the attempt and its wait, which counts its retries; gives the wait 300 ms first. */
+    const following = async (sshd: Sshd, jobId: string, options: WaitRemoteOptions = {}) => {
+      const mux = newMux();
+      const attempt = await start(sshd, jobId, mux);
+      let retries = 0;
+      const onRetry = () => (retries += 1);
+      const waiting = waitRemote(attempt, { ...small, backoff, onRetry, ...options });
+      await pause(300);
+      return { mux, attempt, waiting, retries: () => retries };
     };
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
 
@@ -189,17 +206,11 @@ describe.skipIf(missing !== undefined)(
     }, 60_000);
 
     test('connections dropped, then sshd down and up again mid-task: the wait reconnects, the agent ran once', async () => {
-      const mux = newMux();
-      const attempt = await start(beta, 'p--T2', mux);
-      let retries = 0;
-      const waiting = waitRemote(attempt, { ...small, backoff, onRetry: () => (retries += 1) });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { mux, attempt, waiting, retries } = await following(beta, 'p--T2');
       beta.dropConnections(); // sshd's session children, the shared connection's among them
       await beta.stop();
       await closeMux(attempt.place.target, mux); // what the dropped connection would have done
-      for (let i = 0; i < 100 && retries < 3; i += 1)
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(retries).toBeGreaterThanOrEqual(3);
+      expect(await until(() => retries() >= 3)).toBe(true);
       await beta.start();
       go(beta, 'p--T2');
       expect(await waiting).toMatchObject({
@@ -208,6 +219,22 @@ describe.skipIf(missing !== undefined)(
       });
       expect(starts(beta, 'p--T2')).toBe(1);
       expect(await collectAndMerge(attempt)).toBe(TEXT);
+      await closeMux(attempt.place.target, mux);
+    }, 60_000);
+
+    test('a connection that hangs: the call times out, a new connection replaces it, the outcome is read', async () => {
+      const { mux, attempt, waiting, retries } = await following(alpha, 'p--T7', {
+        callTimeoutMs: 1500,
+      });
+      alpha.freezeConnections(true);
+      try {
+        expect(await until(() => retries() >= 1)).toBe(true);
+        go(alpha, 'p--T7');
+        expect(await waiting).toMatchObject({ kind: 'ended', outcome: { state: 'success' } });
+      } finally {
+        alpha.freezeConnections(false);
+      }
+      expect(starts(alpha, 'p--T7')).toBe(1);
       await closeMux(attempt.place.target, mux);
     }, 60_000);
 
@@ -255,8 +282,7 @@ describe.skipIf(missing !== undefined)(
         agent: ['sh', '-c', AGENT, 'sh', files(alpha, 'p--T6').starts, go2, TEXT],
         mux: newMux(),
       });
-      for (let i = 0; i < 200 && !existsSync(path.join(alpha.home, 'in start')); i += 1)
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      await until(() => existsSync(path.join(alpha.home, 'in start')), 50);
       alpha.dropConnections();
       const result = await starting;
       expect(result).toMatchObject({
