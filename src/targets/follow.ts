@@ -79,13 +79,26 @@ export type JobReading =
   /** Its host there died before writing the outcome: none will come. */
   | { kind: 'gone'; why: string };
 
-export type RemoteEnd =
+/**
+ * What a call that reconnects ends with: its own result, or the target unreachable past the budget
+ * (the run marks the task Blocked with `reason`), or the caller's abort.
+ */
+export type Reconnected<T> = T | { kind: 'unreachable'; reason: string } | { kind: 'aborted' };
+
+/** withReconnect's answer as a Reconnected result. */
+export function settled<T, R>(
+  result: Reach<T> | { ok: 'aborted' },
+  done: (value: T) => R,
+): Reconnected<R> {
+  if (result.ok === 'aborted') return { kind: 'aborted' };
+  return result.ok ? done(result.value) : { kind: 'unreachable', reason: result.reason };
+}
+
+export type RemoteEnd = Reconnected<
   | { kind: 'ended'; outcome: JobOutcome }
-  /** The target stayed unreachable past the budget: the task is Blocked with `reason`. */
-  | { kind: 'unreachable'; reason: string }
   /** No outcome will come: the job is not there, or its host died there. */
   | { kind: 'lost'; reason: string }
-  | { kind: 'aborted' };
+>;
 
 export interface FollowOptions extends RetryOptions {
   /** Between two looks at a job that runs (default 2000 ms). */
@@ -109,8 +122,7 @@ export async function followJob(
   let gone = 0;
   for (;;) {
     const result = await withReconnect(read, options);
-    if (result.ok === 'aborted') return { kind: 'aborted' };
-    if (!result.ok) return { kind: 'unreachable', reason: result.reason };
+    if (result.ok !== true) return settled(result, () => ({ kind: 'aborted' }));
     const reading = result.value;
     if (reading.kind === 'ended') return { kind: 'ended', outcome: reading.outcome };
     if (reading.kind === 'missing') {

@@ -14,7 +14,9 @@ import {
   withReconnect,
   type FollowOptions,
   type JobReading,
+  settled,
   type Reach,
+  type Reconnected,
   type RemoteEnd,
   type RetryOptions,
 } from './follow.js';
@@ -26,10 +28,18 @@ import {
   startTask,
   type RemotePlace,
   type RemoteTask,
+  claimDir,
   jobStatusLine,
   readJobStatus,
 } from './remote-task.js';
-import { lastLine, remoteLine, runOnTarget, SSH_FAILED } from './ssh.js';
+import {
+  closeMux,
+  lastLine,
+  remoteLine,
+  runOnTarget,
+  SSH_FAILED,
+  type RemoteResult,
+} from './ssh.js';
 
 /** What the run records locally to follow the attempt again after it died (JSON as it is). */
 export interface RemoteAttemptRecord {
@@ -86,16 +96,28 @@ const attemptOf = (place: RemotePlace, task: RemoteTask, attempt: number, runId?
   },
 });
 
-/** Whether the target answers a trivial command now (to tell a lost connection from a refusal). */
-async function reachable(place: RemotePlace): Promise<Reach<true>> {
-  const result = await runOnTarget(place.target, 'true', {
-    timeoutMs: 60_000,
+/**
+ * One call there: its result, or why the target could not be reached (the transport's exit 255, or
+ * no answer within `timeoutMs`: a hung connection counts as lost).
+ */
+async function call(
+  place: RemotePlace,
+  line: string,
+  timeoutMs = 60_000,
+): Promise<Reach<RemoteResult>> {
+  const result = await runOnTarget(place.target, line, {
+    timeoutMs,
     ...(place.mux !== undefined ? { mux: place.mux } : {}),
   });
-  return result.code === SSH_FAILED
-    ? { ok: false, reason: lastLine(result.stderr) || 'the transport failed' }
-    : { ok: true, value: true };
+  if (result.code !== SSH_FAILED) return { ok: true, value: result };
+  // A shared connection that hangs would hang every later call too: the next one opens a new one.
+  if (result.timedOut && place.mux !== undefined) await closeMux(place.target, place.mux);
+  const why = result.timedOut ? `no answer in ${timeoutMs} ms` : lastLine(result.stderr);
+  return { ok: false, reason: why || 'the transport failed' };
 }
+
+/** Whether the target answers a trivial command now (to tell a lost connection from a refusal). */
+const reachable = (place: RemotePlace) => call(place, 'true');
 
 /**
  * Pushes the base and starts the attempt's job there. Throws (CcglmError) when the target answered
@@ -155,12 +177,6 @@ export function attachRemoteAttempt(
 const logDir = (attempt: RemoteAttempt) => path.posix.join(attempt.place.root, 'logs');
 const SPLIT = '--ccglm-job-status--';
 
-const call = (attempt: RemoteAttempt, line: string, timeoutMs: number) =>
-  runOnTarget(attempt.place.target, line, {
-    timeoutMs,
-    ...(attempt.place.mux !== undefined ? { mux: attempt.place.mux } : {}),
-  });
-
 /**
  * One look at the job there, in one call: its outcome file (when there is one) and `ccglm job status`.
  * Throws when the target answers with something else than a job status (ccglm missing there…).
@@ -173,10 +189,17 @@ export async function readRemote(
   const { target } = attempt.place;
   const outcomeFile = path.posix.join(logDir(attempt), `${jobId}.outcome`);
   const status = jobStatusLine(attempt.place, attempt.task);
-  const line = `cat ${remoteLine([outcomeFile])} 2>/dev/null; echo; echo ${SPLIT}; ${status}`;
-  const result = await call(attempt, line, timeoutMs);
-  if (result.code === SSH_FAILED)
-    return { ok: false, reason: lastLine(result.stderr) || 'the transport failed' };
+  const { runId, attempt: number } = attempt.record;
+  const claim = claimDir(attempt.place, attempt.task, number);
+  const outcome =
+    runId !== undefined
+      ? `cat ${remoteLine([outcomeFile])}`
+      : // The start's answer was lost: only an outcome written after this attempt's claim is its own.
+        `find ${remoteLine([outcomeFile, '-newer', claim, '-exec', 'cat', '{}', '+'])}`;
+  const line = `${outcome} 2>/dev/null; echo; echo ${SPLIT}; ${status}`;
+  const reply = await call(attempt.place, line, timeoutMs);
+  if (!reply.ok) return reply;
+  const result = reply.value;
   const [outcomeText = '', statusText = ''] = result.stdout.split(`\n${SPLIT}\n`);
   if (result.code !== 0)
     throw new CcglmError(
@@ -185,15 +208,14 @@ export async function readRemote(
   const job = readJobStatus(attempt.place, attempt.task, statusText);
   const values = parseKeyValues(outcomeText);
   if (values.ok && Object.keys(values.values).length > 0) {
-    const outcome = parseOutcome(values.values);
-    const { runId } = attempt.record;
-    if (runId === undefined || outcome.run_id === runId)
-      return { ok: true, value: { kind: 'ended', outcome } };
+    const ended = parseOutcome(values.values);
+    if (runId === undefined || ended.run_id === runId)
+      return { ok: true, value: { kind: 'ended', outcome: ended } };
     return {
       ok: true,
       value: {
         kind: 'missing',
-        why: `the outcome of ${jobId} there is of another run (${outcome.run_id}), not ${runId}`,
+        why: `the outcome of ${jobId} there is of another run (${ended.run_id}), not ${runId}`,
       },
     };
   }
@@ -202,7 +224,7 @@ export async function readRemote(
       ok: true,
       value: { kind: 'missing', why: `no job ${jobId} on target ${target.name}` },
     };
-  if (job?.reason_code === 'process_exited_without_outcome')
+  if (job.reason_code === 'process_exited_without_outcome')
     return {
       ok: true,
       value: {
@@ -243,10 +265,7 @@ async function retried<T>(
   }, options);
 }
 
-export type CollectRemoteResult =
-  | { kind: 'collected'; tip: string }
-  | { kind: 'unreachable'; reason: string }
-  | { kind: 'aborted' };
+export type CollectRemoteResult = Reconnected<{ kind: 'collected'; tip: string }>;
 
 /**
  * Commits what the attempt left there, fetches its branch to `fetchedRef` and only then removes the
@@ -263,16 +282,10 @@ export async function collectRemote(
     () => collect(attempt.place, attempt.task, localRepo, commit),
     options,
   );
-  if (result.ok === 'aborted') return { kind: 'aborted' };
-  return result.ok
-    ? { kind: 'collected', tip: result.value }
-    : { kind: 'unreachable', reason: result.reason };
+  return settled(result, (tip) => ({ kind: 'collected', tip }));
 }
 
-export type StopRemoteResult =
-  | { kind: 'stopped'; message: string }
-  | { kind: 'unreachable'; reason: string }
-  | { kind: 'aborted' };
+export type StopRemoteResult = Reconnected<{ kind: 'stopped'; message: string }>;
 
 /**
  * Stops the attempt's job there (`ccglm job stop`: its outcome is written, `killed`); a job that is
@@ -292,9 +305,9 @@ export async function stopRemote(
     attempt.task.jobId,
   ]);
   const result = await withReconnect(async () => {
-    const stopped = await call(attempt, line, 60_000);
-    if (stopped.code === SSH_FAILED)
-      return { ok: false, reason: lastLine(stopped.stderr) || 'the transport failed' };
+    const reply = await call(attempt.place, line);
+    if (!reply.ok) return reply;
+    const stopped = reply.value;
     const said = lastLine(stopped.stdout) || lastLine(stopped.stderr);
     if (stopped.code !== 0)
       throw new CcglmError(
@@ -302,8 +315,5 @@ export async function stopRemote(
       );
     return { ok: true, value: said };
   }, options);
-  if (result.ok === 'aborted') return { kind: 'aborted' };
-  return result.ok
-    ? { kind: 'stopped', message: result.value }
-    : { kind: 'unreachable', reason: result.reason };
+  return settled(result, (message) => ({ kind: 'stopped', message }));
 }

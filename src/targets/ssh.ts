@@ -31,9 +31,10 @@ export function remoteLine(argv: readonly string[]): string {
 const isOpenSsh = (target: Target) => path.basename(target.transport[0] ?? 'ssh') === 'ssh';
 
 /**
- * OpenSSH options ccglm adds: no prompts (BatchMode), a connect timeout, and with `mux` (a folder
- * for control sockets) one shared connection per target that later calls reuse (ControlMaster),
- * kept 30 s after the last. Never host-key options: the user's known_hosts decide.
+ * OpenSSH options ccglm adds: no prompts (BatchMode), a connect timeout, a connection whose peer
+ * stops answering given up after 3 × 15 s (ServerAlive), and with `mux` (a folder for control
+ * sockets) one shared connection per target that later calls reuse (ControlMaster), kept 30 s after
+ * the last. Never host-key options: the user's known_hosts decide.
  */
 export function openSshOptions(target: Target, mux?: string, connectTimeout = 10): string[] {
   if (!isOpenSsh(target)) return [];
@@ -42,6 +43,10 @@ export function openSshOptions(target: Target, mux?: string, connectTimeout = 10
     'BatchMode=yes',
     '-o',
     `ConnectTimeout=${connectTimeout}`,
+    '-o',
+    'ServerAliveInterval=15',
+    '-o',
+    'ServerAliveCountMax=3',
     ...(mux !== undefined
       ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${mux}/%C`, '-o', 'ControlPersist=30']
       : []),
@@ -116,6 +121,10 @@ export function runOnTarget(
         : setTimeout(() => {
             timedOut = true;
             child.kill('SIGTERM');
+            // A call through a shared connection handed its pipes to the master, which keeps them
+            // open: close this side, or 'close' would wait for the master.
+            child.stdout?.destroy();
+            child.stderr?.destroy();
           }, options.timeoutMs);
     const done = (code: number) => {
       if (timer !== undefined) clearTimeout(timer);

@@ -4,11 +4,10 @@
  * tests' fake agent. Every remote task's branch is fetched back and merged here.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
-  bin,
   exitOf,
   filesOn,
   makeSandbox,
@@ -21,23 +20,10 @@ import {
   waitForEvents,
   type Sandbox,
 } from '../run/helpers.js';
-import { sshdMissing, startSshd, type Sshd } from './sshd.js';
+import { installCcglm, sshdMissing, startSshd, type Sshd } from './sshd.js';
 
 const missing = sshdMissing();
 if (missing !== undefined) console.warn(`skipping ccglm run on targets: ${missing}`);
-
-/** A `ccglm` on a target: this checkout's built CLI, under that target's HOME. */
-function installShim(home: string): string {
-  const dir = path.join(home, 'bin');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'ccglm');
-  writeFileSync(
-    file,
-    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} "$@"\n`,
-  );
-  chmodSync(file, 0o755);
-  return file;
-}
 
 const onTarget = (task: string, target: string) =>
   task.replace('- **repo**: app\n', `- **repo**: app\n- **target**: ${target}\n`);
@@ -64,7 +50,7 @@ async function makeWorld(planText: string, demoDelayMs = 150): Promise<World> {
   const env = { CCGLM_AGENT: 'demo', CCGLM_DEMO_DELAY_MS: String(demoDelayMs) };
   const alpha = await startSshd(servers, 'alpha', env);
   const beta = await startSshd(servers, 'beta', env);
-  for (const server of [alpha, beta]) installShim(server.home);
+  for (const server of [alpha, beta]) installCcglm(server.home);
   const target = (server: Sshd, extra: Record<string, unknown> = {}) => ({
     ssh: server.host,
     transport: server.transport,

@@ -5,9 +5,10 @@
  * ~/.ssh is never read. Needs /usr/sbin/sshd (Debian openssh-server; .ci/run installs it) and root.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { bin } from '../run/helpers.js';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -16,6 +17,19 @@ export function sshdMissing(): string | undefined {
   if (!existsSync(SSHD)) return `${SSHD} not found (apt-get install openssh-server)`;
   if (process.getuid?.() !== 0) return 'sshd tests log in as root on loopback; run them as root';
   return undefined;
+}
+
+/** A `ccglm` on a target: this checkout's built CLI, as `<home>/bin/<name>`; returns its path. */
+export function installCcglm(home: string, name = 'ccglm'): string {
+  const dir = path.join(home, 'bin');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  writeFileSync(
+    file,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} "$@"\n`,
+  );
+  chmodSync(file, 0o755);
+  return file;
 }
 
 export interface Sshd {
@@ -29,6 +43,8 @@ export interface Sshd {
   stop(): Promise<void>;
   /** Kills the per-connection sshd children (dropped connections), leaving the listener. */
   dropConnections(): void;
+  /** Stops (SIGSTOP) or resumes (SIGCONT) every process under the listener: hung connections. */
+  freezeConnections(frozen: boolean): void;
   /** Starts it again on the same port after stop(). */
   start(): Promise<void>;
 }
@@ -43,6 +59,30 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+/** Every process under `root` (its children, theirs…), from one `ps`. */
+function descendants(root: number): number[] {
+  const rows = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .map((row) => row.trim().split(/\s+/).map(Number));
+  const found: number[] = [];
+  for (let parents = [root]; parents.length > 0;) {
+    parents = rows
+      .filter(([, ppid]) => parents.includes(ppid as number))
+      .map(([pid]) => pid as number);
+    found.push(...parents);
+  }
+  return found;
+}
+
+const signal = (pid: number, name: NodeJS.Signals) => {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone already
+  }
+};
 
 const keygen = (file: string) =>
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file], { stdio: 'ignore' });
@@ -127,6 +167,16 @@ export async function startSshd(
     }
     throw new Error(`sshd did not listen on ${port}: ${log}`);
   };
+  const signalChildren = (signal: string) => {
+    const pid = listener?.pid;
+    if (pid !== undefined) spawnSync('pkill', [signal, '-P', String(pid)]);
+  };
+  let frozen: number[] = [];
+  const freezeConnections = (freeze: boolean) => {
+    if (!freeze) frozen.forEach((pid) => signal(pid, 'SIGCONT'));
+    frozen = freeze && listener?.pid !== undefined ? descendants(listener.pid) : [];
+    frozen.forEach((pid) => signal(pid, 'SIGSTOP'));
+  };
   await start();
   return {
     host,
@@ -141,11 +191,8 @@ export async function startSshd(
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
-    dropConnections: () => {
-      // sshd's session children run `sshd: root@notty` under the listener.
-      const pid = listener?.pid;
-      if (pid === undefined) return;
-      spawnSync('pkill', ['-KILL', '-P', String(pid)]);
-    },
+    // sshd's session children run `sshd: root@notty` under the listener.
+    dropConnections: () => signalChildren('-KILL'),
+    freezeConnections,
   };
 }
