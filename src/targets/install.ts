@@ -4,7 +4,7 @@
  * sent over the target's transport on stdin, and installed there with npm under
  * `<workdir>/ccglm` (its dependencies from the target's registry, so a native one such as node-pty
  * fits the target's platform). The target's `ccglm` is then that install's binary: set in
- * ccglm.config.json when the target names none (the file's formatting and comments kept).
+ * ccglm.config.json when the target names none (the rest of the file as it was).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
