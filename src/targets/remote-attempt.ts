@@ -119,6 +119,23 @@ async function call(
 /** Whether the target answers a trivial command now (to tell a lost connection from a refusal). */
 const reachable = (place: RemotePlace) => call(place, 'true');
 
+const places = new Map<string, Promise<RemotePlace>>();
+
+/**
+ * The target's workdir with the repository's clone, made once for the attempts that start together
+ * (concurrent `git init`s of one clone fight over its config); a failure is not kept.
+ */
+function placeFor(target: Target, mux: string | undefined, repoName: string) {
+  const key = [target.name, target.workdir, mux ?? '', repoName].join('\0');
+  let place = places.get(key);
+  if (place === undefined) {
+    place = openPlace(target, mux, [repoName]);
+    places.set(key, place);
+    place.catch(() => places.delete(key));
+  }
+  return place;
+}
+
 /**
  * Pushes the base and starts the attempt's job there. Throws (CcglmError) when the target answered
  * but refused: the attempt was started before, git or `ccglm job start` failed there.
@@ -131,7 +148,7 @@ export async function startRemoteAttempt(
   const attempt = options.attempt ?? 1;
   let place: RemotePlace | undefined;
   try {
-    place = await openPlace(target, options.mux);
+    place = await placeFor(target, options.mux, task.repoName);
     await pushBase(place, task, options.localRepo, options.base);
   } catch (error) {
     if (error instanceof RemoteError && error.unreachable)
@@ -139,7 +156,7 @@ export async function startRemoteAttempt(
     // git push failed: for want of a connection, or refused there?
     const probe = place === undefined ? undefined : await reachable(place);
     if (probe !== undefined && !probe.ok)
-      return { kind: 'unreachable', reason: `target ${target.name}: ${probe.reason}` };
+      return { kind: 'unreachable', reason: `target ${target.name} unreachable: ${probe.reason}` };
     throw error;
   }
   try {
@@ -184,6 +201,8 @@ const SPLIT = '--ccglm-job-status--';
 export async function readRemote(
   attempt: RemoteAttempt,
   timeoutMs = 60_000,
+  /** false: the outcome file only (no ccglm started there); no outcome yet reads as running. */
+  full = true,
 ): Promise<Reach<JobReading>> {
   const { jobId } = attempt.task;
   const { target } = attempt.place;
@@ -196,7 +215,7 @@ export async function readRemote(
       ? `cat ${remoteLine([outcomeFile])}`
       : // The start's answer was lost: only an outcome written after this attempt's claim is its own.
         `find ${remoteLine([outcomeFile, '-newer', claim, '-exec', 'cat', '{}', '+'])}`;
-  const line = `${outcome} 2>/dev/null; echo; echo ${SPLIT}; ${status}`;
+  const line = `${outcome} 2>/dev/null; echo; echo ${SPLIT}; ${full ? status : 'true'}`;
   const reply = await call(attempt.place, line, timeoutMs);
   if (!reply.ok) return reply;
   const result = reply.value;
@@ -205,7 +224,6 @@ export async function readRemote(
     throw new CcglmError(
       `target ${target.name}: job status of ${jobId} failed (exit ${result.code}): ${lastLine(result.stderr) || lastLine(statusText)}`,
     );
-  const job = readJobStatus(attempt.place, attempt.task, statusText);
   const values = parseKeyValues(outcomeText);
   if (values.ok && Object.keys(values.values).length > 0) {
     const ended = parseOutcome(values.values);
@@ -219,6 +237,8 @@ export async function readRemote(
       },
     };
   }
+  if (!full) return { ok: true, value: { kind: 'running' } };
+  const job = readJobStatus(attempt.place, attempt.task, statusText);
   if (job === undefined || job.state === 'missing')
     return {
       ok: true,
@@ -235,6 +255,8 @@ export async function readRemote(
   return { ok: true, value: { kind: 'running' } };
 }
 
+const FULL_EVERY = 5;
+
 export interface WaitRemoteOptions extends FollowOptions {
   /** One call's limit (a hung connection counts as lost); default 60 s. */
   callTimeoutMs?: number;
@@ -245,7 +267,20 @@ export function waitRemote(
   attempt: RemoteAttempt,
   options: WaitRemoteOptions = {},
 ): Promise<RemoteEnd> {
-  return followJob(() => readRemote(attempt, options.callTimeoutMs), options);
+  // Most looks read only the outcome file; every FULL_EVERY-th also asks `ccglm job status` there
+  // (a Node start per look and job: 20 jobs at a 2 s poll kept a 2-core target busy) whether the
+  // job is there and its host alive.
+  // After a look that found the job missing or its host dead, every look is full until it is not
+  // (followJob counts those in a row).
+  let looks = 0;
+  let suspect = false;
+  return followJob(async () => {
+    const full = suspect || looks++ % FULL_EVERY === 0;
+    const reading = await readRemote(attempt, options.callTimeoutMs, full);
+    if (reading.ok && full)
+      suspect = reading.value.kind === 'missing' || reading.value.kind === 'gone';
+    return reading;
+  }, options);
 }
 
 /** Runs `work`; when it fails and the target does not answer, retries it with backoff. */

@@ -11,6 +11,7 @@ import { CcglmError, ExitCode } from '../errors.js';
 import { shellQuote } from '../run/summary.js';
 import type { Target } from './config.js';
 import {
+  inSession,
   lastLine,
   openSshOptions,
   remoteLine,
@@ -66,9 +67,18 @@ function remoteError(target: Target, what: string, result: RemoteResult): Remote
  * Makes `workdir` there (with repos/, worktrees/, logs/, prompts/, claims/) and returns its
  * absolute path.
  */
-export async function openPlace(target: Target, mux?: string): Promise<RemotePlace> {
+export async function openPlace(
+  target: Target,
+  mux?: string,
+  /** Repositories whose clones there are made now when missing (`git init`: a push fills them). */
+  repoNames: readonly string[] = [],
+): Promise<RemotePlace> {
   const dir = remoteLine([target.workdir]);
-  const line = `mkdir -p ${dir} && cd ${dir} && mkdir -p repos worktrees logs prompts claims && pwd -P`;
+  const clones = repoNames.map((name) => {
+    const repo = remoteLine([`repos/${name}`]);
+    return ` && { test -d ${repo}/.git || git init -q ${repo}; }`;
+  });
+  const line = `mkdir -p ${dir} && cd ${dir} && mkdir -p repos worktrees logs prompts claims${clones.join('')} && pwd -P`;
   const muxed = mux !== undefined ? { mux } : {};
   const root = await step({ target, root: '', ...muxed }, `prepare ${target.workdir}`, line);
   if (!root.startsWith('/'))
@@ -119,19 +129,19 @@ function localGit(cwd: string, args: string[], env: Record<string, string>): Pro
   );
 }
 
-/** Pushes `commit` to the target's clone of the repository (made on first use) as the task's base. */
+/** Pushes `commit` to the target's clone of the repository (openPlace made it) as the task's base. */
 export async function pushBase(
   place: RemotePlace,
   task: RemoteTask,
   localRepo: string,
   commit: string,
 ): Promise<void> {
-  const repo = remoteLine([repoDir(place, task)]);
-  await step(place, `make its clone ${repoDir(place, task)}`, `git init -q ${repo}`);
-  await localGit(
-    localRepo,
-    ['push', '-q', '--force', url(place, task), `${commit}:${baseRef(task)}`],
-    gitTransportEnv(place),
+  await inSession(place.target, place.mux, () =>
+    localGit(
+      localRepo,
+      ['push', '-q', '--force', url(place, task), `${commit}:${baseRef(task)}`],
+      gitTransportEnv(place),
+    ),
   );
 }
 
@@ -162,9 +172,10 @@ export async function startTask(
   const prompt = path.posix.join(place.root, 'prompts', `${task.jobId}.txt`);
   const attempt = options.attempt ?? 1;
   const started = `attempt ${attempt} of ${task.jobId} was started there before`;
-  await step(
+  // One call: the claim, the worktree, the prompt (from stdin, never an argument), the job.
+  const out = await step(
     place,
-    `make the worktree of ${task.jobId}`,
+    `start ${task.jobId}`,
     [
       `{ mkdir ${remoteLine([claimDir(place, task, attempt)])} 2>/dev/null || { echo ${remoteLine([started])} >&2; exit 3; }; }`,
       remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'prune']),
@@ -180,33 +191,26 @@ export async function startTask(
         worktree,
         baseRef(task),
       ]),
+      remoteLine(['sh', '-c', 'cat > "$1"', 'sh', prompt]),
+      `${remoteLine([
+        place.target.ccglm,
+        'job',
+        'start',
+        '--log-dir',
+        path.posix.join(place.root, 'logs'),
+        '--beads',
+        task.jobId,
+        '--prompt-file',
+        prompt,
+        '--worktree',
+        worktree,
+        '--repo',
+        task.repoName,
+        ...(options.agent !== undefined ? ['--', ...options.agent] : []),
+      ])} </dev/null`,
+      `cat ${remoteLine([path.posix.join(place.root, 'logs', `${task.jobId}.meta`)])}`,
     ].join(' && '),
-  );
-  await step(
-    place,
-    `write the prompt of ${task.jobId}`,
-    remoteLine(['sh', '-c', 'cat > "$1"', 'sh', prompt]),
     options.prompt,
-  );
-  const out = await step(
-    place,
-    `start ${task.jobId}`,
-    `${remoteLine([
-      place.target.ccglm,
-      'job',
-      'start',
-      '--log-dir',
-      path.posix.join(place.root, 'logs'),
-      '--beads',
-      task.jobId,
-      '--prompt-file',
-      prompt,
-      '--worktree',
-      worktree,
-      '--repo',
-      task.repoName,
-      ...(options.agent !== undefined ? ['--', ...options.agent] : []),
-    ])} && cat ${remoteLine([path.posix.join(place.root, 'logs', `${task.jobId}.meta`)])}`,
   );
   const runId = /^run_id=(.*)$/m.exec(out)?.[1];
   if (runId === undefined)
@@ -303,10 +307,12 @@ export async function collect(
     commit.message,
   );
   const ref = fetchedRef(place.target, task);
-  await localGit(
-    localRepo,
-    ['fetch', '-q', url(place, task), `+refs/heads/${task.branch}:${ref}`],
-    gitTransportEnv(place),
+  await inSession(place.target, place.mux, () =>
+    localGit(
+      localRepo,
+      ['fetch', '-q', url(place, task), `+refs/heads/${task.branch}:${ref}`],
+      gitTransportEnv(place),
+    ),
   );
   const tip = await localGit(localRepo, ['rev-parse', ref], {});
   await step(

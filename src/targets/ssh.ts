@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { shellQuote } from '../run/summary.js';
 import type { Target } from './config.js';
 
@@ -94,12 +95,35 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Sessions at once over one shared connection: OpenSSH's sshd refuses more than `MaxSessions`
+ * (default 10) on one connection ("the remote end hung up"); 8 leaves room for the user's own.
+ */
+const SESSIONS = 8;
+const slots = new Map<string, LimitFunction>();
+
+/**
+ * Runs `work` (one SSH session: a call, a git push or fetch) when the target's shared connection
+ * has a session free; without a shared connection at once.
+ */
+export function inSession<T>(target: Target, mux: string | undefined, work: () => Promise<T>) {
+  if (mux === undefined || !isOpenSsh(target)) return work();
+  const key = `${mux}\0${target.name}`;
+  let limit = slots.get(key);
+  if (limit === undefined) slots.set(key, (limit = pLimit(SESSIONS)));
+  return limit(work);
+}
+
 /** Runs `line` on the target; never throws for the remote side's failures. */
 export function runOnTarget(
   target: Target,
   line: string,
   options: RunOptions = {},
 ): Promise<RemoteResult> {
+  return inSession(target, options.mux, () => runNow(target, line, options));
+}
+
+function runNow(target: Target, line: string, options: RunOptions): Promise<RemoteResult> {
   const [file, ...args] = sshArgv(target, line, options.mux);
   return new Promise((resolve) => {
     const child = spawn(file as string, args, {

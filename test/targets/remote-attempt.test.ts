@@ -16,7 +16,7 @@ import {
 import { fetchedRef } from '../../src/targets/remote-task.js';
 import { closeMux } from '../../src/targets/ssh.js';
 import { initRepo } from '../run/helpers.js';
-import { installCcglm, sshdMissing, startSshd, type Sshd } from './sshd.js';
+import { installCcglm, sshdMissing, startSshd, type Sshd } from '../../scripts/sshd.mjs';
 
 const missing = sshdMissing();
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/targets/remote-task.js';
 import { initRepo } from '../run/helpers.js';
 import { closeMux } from '../../src/targets/ssh.js';
-import { installCcglm, sshdMissing, startSshd, type Sshd } from './sshd.js';
+import { installCcglm, sshdMissing, startSshd, type Sshd } from '../../scripts/sshd.mjs';
 
 const missing = sshdMissing();
 
@@ -59,9 +59,9 @@ describe.skipIf(missing !== undefined)('a task on a target, over a real sshd on 
   test('base pushed, job run detached there, a dropped connection loses nothing, the work fetched back', async () => {
     const mux = path.join(dir, 'mux');
     mkdirSync(mux, { mode: 0o700 });
-    const place = await openPlace(target, mux);
-    expect(place.root).toBe(path.join(sshd.home, 'work dir', "it's"));
     const task = { jobId: 'demo--T1', repoName: 'app', branch: 'feature-demo--T1' };
+    const place = await openPlace(target, mux, [task.repoName]);
+    expect(place.root).toBe(path.join(sshd.home, 'work dir', "it's"));
     const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
     await pushBase(place, task, repo, base);
 

@@ -20,7 +20,7 @@ import {
   waitForEvents,
   type Sandbox,
 } from '../run/helpers.js';
-import { installCcglm, sshdMissing, startSshd, type Sshd } from './sshd.js';
+import { installCcglm, sshdMissing, startSshd, type Sshd } from '../../scripts/sshd.mjs';
 
 const missing = sshdMissing();
 if (missing !== undefined) console.warn(`skipping ccglm run on targets: ${missing}`);

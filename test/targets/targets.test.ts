@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bin } from '../run/helpers.js';
-import { installCcglm, sshdMissing, startSshd, type Sshd } from './sshd.js';
+import { installCcglm, sshdMissing, startSshd, type Sshd } from '../../scripts/sshd.mjs';
 
 const missing = sshdMissing();
 if (missing !== undefined)
