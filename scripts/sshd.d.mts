@@ -12,7 +12,10 @@ export interface Sshd {
   home: string;
   /** The transport for this server: ["ssh", "-F", sshConfig]. */
   transport: string[];
+  /** Stops the listener; connections made stay (as sshd's do). */
   stop(): Promise<void>;
+  /** Stops the listener and kills every connection it had. */
+  kill(): Promise<void>;
   /** Kills the per-connection sshd children (dropped connections), leaving the listener. */
   dropConnections(): void;
   /** Stops (SIGSTOP) or resumes (SIGCONT) every process under the listener: hung connections. */

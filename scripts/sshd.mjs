@@ -149,6 +149,13 @@ async function startSshd(dir, host, env = {}) {
     frozen = freeze && listener?.pid !== void 0 ? descendants(listener.pid) : [];
     frozen.forEach((pid) => signal(pid, 'SIGSTOP'));
   };
+  const stop = () =>
+    new Promise((resolve) => {
+      const child = listener;
+      if (child === void 0 || child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   await start();
   return {
     host,
@@ -156,13 +163,13 @@ async function startSshd(dir, host, env = {}) {
     home,
     transport: ['ssh', '-F', sshConfig],
     start,
-    stop: () =>
-      new Promise((resolve) => {
-        const child = listener;
-        if (child === void 0 || child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop,
+    // The listener, then every connection it had: the host is gone for its clients.
+    kill: async () => {
+      const sessions = listener?.pid !== undefined ? descendants(listener.pid) : [];
+      await stop();
+      sessions.forEach((pid) => signal(pid, 'SIGKILL'));
+    },
     // sshd's session children run `sshd: root@notty` under the listener.
     dropConnections: () => signalChildren('-KILL'),
     freezeConnections,

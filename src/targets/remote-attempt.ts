@@ -122,8 +122,9 @@ const reachable = (place: RemotePlace) => call(place, 'true');
 const places = new Map<string, Promise<RemotePlace>>();
 
 /**
- * The target's workdir with the repository's clone, made once for the attempts that start together
- * (concurrent `git init`s of one clone fight over its config); a failure is not kept.
+ * The target's workdir with the repository's clone, made once for the attempts that start at the
+ * same time (concurrent `git init`s of one clone fight over its config). Only while it is under
+ * way: a later attempt asks again (and so finds out whether the target answers).
  */
 function placeFor(target: Target, mux: string | undefined, repoName: string) {
   const key = [target.name, target.workdir, mux ?? '', repoName].join('\0');
@@ -131,9 +132,29 @@ function placeFor(target: Target, mux: string | undefined, repoName: string) {
   if (place === undefined) {
     place = openPlace(target, mux, [repoName]);
     places.set(key, place);
-    place.catch(() => places.delete(key));
+    const forget = () => void places.delete(key);
+    place.then(forget, forget);
   }
   return place;
+}
+
+const pushes = new Map<string, Promise<void>>();
+
+/**
+ * The base pushed once for the attempts that start from it at the same time (concurrent pushes to
+ * one clone fail there); a later attempt pushes again (nothing to send when the ref is there).
+ */
+function pushOnce(place: RemotePlace, task: RemoteTask, localRepo: string, base: string) {
+  const { target } = place;
+  const key = [target.name, place.root, place.mux ?? '', task.repoName, base].join('\0');
+  let push = pushes.get(key);
+  if (push === undefined) {
+    push = pushBase(place, task, localRepo, base);
+    pushes.set(key, push);
+    const forget = () => void pushes.delete(key);
+    push.then(forget, forget);
+  }
+  return push;
 }
 
 /**
@@ -149,7 +170,7 @@ export async function startRemoteAttempt(
   let place: RemotePlace | undefined;
   try {
     place = await placeFor(target, options.mux, task.repoName);
-    await pushBase(place, task, options.localRepo, options.base);
+    await pushOnce(place, task, options.localRepo, options.base);
   } catch (error) {
     if (error instanceof RemoteError && error.unreachable)
       return { kind: 'unreachable', reason: error.message };
@@ -162,6 +183,7 @@ export async function startRemoteAttempt(
   try {
     const { runId } = await startTask(place, task, {
       prompt: options.prompt,
+      base: options.base,
       attempt,
       ...(options.agent !== undefined ? { agent: options.agent } : {}),
     });

@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { CcglmError, ExitCode } from '../errors.js';
 import { shellQuote } from '../run/summary.js';
 import type { Target } from './config.js';
@@ -45,6 +46,19 @@ const step = async (place: RemotePlace, what: string, line: string, input?: stri
   if (result.code !== 0) throw remoteError(place.target, what, result);
   return result.stdout.trim();
 };
+
+const repoQueues = new Map<string, LimitFunction>();
+
+/**
+ * Worktree work on one clone there, one at a time (as this machine's worktree queue): git reads
+ * every worktree's admin folder and fails on one being added or removed at that moment.
+ */
+function inRepo<T>(place: RemotePlace, task: RemoteTask, work: () => Promise<T>): Promise<T> {
+  const key = [place.target.name, place.root, task.repoName].join('\0');
+  let queue = repoQueues.get(key);
+  if (queue === undefined) repoQueues.set(key, (queue = pLimit(1)));
+  return queue(work);
+}
 
 /** A step that failed there; `unreachable` when the transport failed (exit 255), not the command. */
 export class RemoteError extends CcglmError {
@@ -92,7 +106,8 @@ const repoDir = (place: RemotePlace, task: RemoteTask) =>
   path.posix.join(place.root, 'repos', task.repoName);
 const worktreeDir = (place: RemotePlace, task: RemoteTask) =>
   path.posix.join(place.root, 'worktrees', task.jobId);
-const baseRef = (task: RemoteTask) => `refs/ccglm/base/${task.branch}`;
+/** A base commit there: one ref per commit, so the tasks that start from it share one push. */
+const baseRef = (commit: string) => `refs/ccglm/base/${commit}`;
 /** The local ref a target's task branch is fetched to. */
 export const fetchedRef = (target: Target, task: RemoteTask) =>
   `refs/ccglm/targets/${target.name}/${task.branch}`;
@@ -139,7 +154,7 @@ export async function pushBase(
   await inSession(place.target, place.mux, () =>
     localGit(
       localRepo,
-      ['push', '-q', '--force', url(place, task), `${commit}:${baseRef(task)}`],
+      ['push', '-q', '--force', url(place, task), `${commit}:${baseRef(commit)}`],
       gitTransportEnv(place),
     ),
   );
@@ -147,6 +162,8 @@ export async function pushBase(
 
 export interface StartOptions {
   prompt: string;
+  /** The task's base commit (pushed there by pushBase). */
+  base: string;
   /** The run's attempt number of this task (default 1): each is started there at most once. */
   attempt?: number;
   /** The agent's argv there; default: ccglm's default (`ccglm headless --prompt-file F`). */
@@ -172,25 +189,34 @@ export async function startTask(
   const prompt = path.posix.join(place.root, 'prompts', `${task.jobId}.txt`);
   const attempt = options.attempt ?? 1;
   const started = `attempt ${attempt} of ${task.jobId} was started there before`;
-  // One call: the claim, the worktree, the prompt (from stdin, never an argument), the job.
+  // The claim and the worktree (in the clone's queue), then the prompt (from stdin, never an
+  // argument) and the job.
+  await inRepo(place, task, () =>
+    step(
+      place,
+      `make the worktree of ${task.jobId}`,
+      [
+        `{ mkdir ${remoteLine([claimDir(place, task, attempt)])} 2>/dev/null || { echo ${remoteLine([started])} >&2; exit 3; }; }`,
+        remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'prune']),
+        remoteLine([
+          'git',
+          '-C',
+          repoDir(place, task),
+          'worktree',
+          'add',
+          '-q',
+          '-B',
+          task.branch,
+          worktree,
+          baseRef(options.base),
+        ]),
+      ].join(' && '),
+    ),
+  );
   const out = await step(
     place,
     `start ${task.jobId}`,
     [
-      `{ mkdir ${remoteLine([claimDir(place, task, attempt)])} 2>/dev/null || { echo ${remoteLine([started])} >&2; exit 3; }; }`,
-      remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'prune']),
-      remoteLine([
-        'git',
-        '-C',
-        repoDir(place, task),
-        'worktree',
-        'add',
-        '-q',
-        '-B',
-        task.branch,
-        worktree,
-        baseRef(task),
-      ]),
       remoteLine(['sh', '-c', 'cat > "$1"', 'sh', prompt]),
       `${remoteLine([
         place.target.ccglm,
@@ -315,11 +341,13 @@ export async function collect(
     ),
   );
   const tip = await localGit(localRepo, ['rev-parse', ref], {});
-  await step(
-    place,
-    `remove the worktree of ${task.jobId}`,
-    // Again after a lost connection: a worktree removed already is not an error.
-    `if test -e ${remoteLine([worktree])}; then ${remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'remove', '--force', worktree])}; fi`,
+  await inRepo(place, task, () =>
+    step(
+      place,
+      `remove the worktree of ${task.jobId}`,
+      // Again after a lost connection: a worktree removed already is not an error.
+      `if test -e ${remoteLine([worktree])}; then ${remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'remove', '--force', worktree])}; fi`,
+    ),
   );
   return tip;
 }

@@ -69,6 +69,7 @@ describe.skipIf(missing !== undefined)('a task on a target, over a real sshd on 
     const text = "it's $(touch INJECTED) `id` ; rm -rf /";
     await startTask(place, task, {
       prompt: 'Write the file.',
+      base,
       agent: ['sh', '-c', 'sleep 2; printf %s "$1" > "out file.txt"', 'sh', text],
     });
     // A session open while the connections drop: it dies, the detached job does not.
@@ -85,9 +86,9 @@ describe.skipIf(missing !== undefined)('a task on a target, over a real sshd on 
 
     const ended = await waitFor(place, task);
     expect(ended.state).toBe('exited_ok');
-    await expect(startTask(place, task, { prompt: 'again', agent: ['true'] })).rejects.toThrow(
-      /could not (make the worktree|start)/,
-    );
+    await expect(
+      startTask(place, task, { prompt: 'again', base, agent: ['true'] }),
+    ).rejects.toThrow(/could not (make the worktree|start)/);
 
     const tip = await collect(place, task, repo, {
       message: `T1: ${text}`,

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
+  collect,
   exitOf,
   filesOn,
   makeSandbox,
@@ -190,10 +191,10 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await waitForEvents(child, 'task.start', 2);
+    const stderr = collect(child, 'stderr');
     // The listener and every connection (the run's shared one too) go away.
-    alpha.dropConnections();
-    await alpha.stop();
-    expect(await exitOf(child)).toBe(1);
+    await alpha.kill();
+    expect(await exitOf(child), stderr()).toBe(1);
     expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Blocked', T3: 'Completed' });
     const planText = execFileSync('cat', [sb.plan], { encoding: 'utf8' });
     expect(planText).toMatch(/target alpha unreachable|on target alpha: unreachable/);
