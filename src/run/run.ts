@@ -178,7 +178,8 @@ class Run {
     const provider =
       options.provider ??
       (options.resume === true ? this.core.stateFile.load()?.provider : undefined);
-    const onTargets = checkTargets(tasks, this.core.planPath, options.configPath);
+    const plan = { path: this.core.planPath, name: options.plan };
+    const onTargets = checkTargets(tasks, plan, options.configPath);
     const here = await runPreflight({
       plan: options.plan,
       planPath: this.core.planPath,

@@ -27,17 +27,22 @@ const PROBE_MS = 30_000;
 
 export async function checkTargets(
   tasks: readonly Task[],
-  planPath: string,
+  plan: { path: string; name: string },
   configPath?: string,
 ): Promise<TargetChecks> {
   const byTarget = new Map<string, string[]>();
+  // Each task with the line of its target field (none when --target chose it).
+  const named = (task: Task) =>
+    task.targetSpan !== undefined
+      ? `${task.id} (${plan.name}:${task.targetSpan.start.line})`
+      : task.id;
   for (const task of tasks)
     if (task.target !== undefined && task.target !== LOCAL)
-      byTarget.set(task.target, [...(byTarget.get(task.target) ?? []), task.id]);
+      byTarget.set(task.target, [...(byTarget.get(task.target) ?? []), named(task)]);
   if (byTarget.size === 0) return { checks: [], targets: new Map() };
   let declared: Awaited<ReturnType<typeof loadTargets>>;
   try {
-    declared = await loadTargets(path.dirname(planPath), configPath);
+    declared = await loadTargets(path.dirname(plan.path), configPath);
   } catch (error) {
     return {
       checks: [{ ok: false, text: `targets: ${(error as Error).message}` }],

@@ -157,7 +157,7 @@ describe('a task meant for another machine', () => {
     const result = runSync(sandbox, []);
     expect(result.status).toBe(78);
     expect(result.stderr).toContain(
-      'FAIL target macmini: T1 is to run there, but no ccglm.config.json (in the plan\'s folder or above) declares targets; fix: declare macmini under "targets" there, or set the task\'s target to local',
+      `FAIL target macmini: T1 (${sandbox.plan}:${text.split('\n').indexOf('- **target**: macmini') + 1}) is to run there, but no ccglm.config.json (in the plan's folder or above) declares targets; fix: declare macmini under "targets" there, or set the task's target to local`,
     );
     await expectNothingStarted(sandbox, text);
   });

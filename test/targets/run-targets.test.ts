@@ -82,10 +82,10 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     config({ alpha: target(alpha), beta: target(beta) });
     const checked = runSync(sb, ['--check']);
     expect(checked.stderr).toMatch(
-      /^PASS target alpha: alpha ready \(ccglm .*\); T2 is to run there$/m,
+      /^PASS target alpha: alpha ready \(ccglm .*\); T2 \(\S*test-plan\.md:\d+\) is to run there$/m,
     );
     expect(checked.stderr).toMatch(
-      /^PASS target beta: beta ready \(ccglm .*\); T3 is to run there$/m,
+      /^PASS target beta: beta ready \(ccglm .*\); T3 \(\S*test-plan\.md:\d+\) is to run there$/m,
     );
     const result = runSync(sb, ['--strategy', 'eager']);
     expect(result.status, result.stderr).toBe(0);
@@ -114,13 +114,13 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     const refused = runSync(sb);
     expect(refused.status).toBe(78);
     expect(refused.stderr).toMatch(
-      /^FAIL target beta: T2 is to run there; disabled until its gate passes; it failed: no gate-ok; fix: make `test -f .*` pass there \(ccglm targets check beta\)$/m,
+      /^FAIL target beta: T2 \(\S*test-plan\.md:\d+\) is to run there; disabled until its gate passes; it failed: no gate-ok; fix: make `test -f .*` pass there \(ccglm targets check beta\)$/m,
     );
     expect(statuses(sb.plan)).toEqual({ T1: 'Not Started', T2: 'Not Started' });
     writeFileSync(path.join(beta.home, 'gate-ok'), '');
     const checked = runSync(sb, ['--check']);
     expect(checked.stderr).toMatch(
-      /^PASS target beta: beta ready \(ccglm .*; disabled, its gate passed\); T2 is to run there$/m,
+      /^PASS target beta: beta ready \(ccglm .*; disabled, its gate passed\); T2 \(\S*test-plan\.md:\d+\) is to run there$/m,
     );
     const ran = runSync(sb);
     expect(ran.status, ran.stderr).toBe(0);
@@ -150,7 +150,9 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     await beta.stop();
     const result = runSync(sb);
     expect(result.status).toBe(78);
-    expect(result.stderr).toMatch(/^FAIL target beta: T3 is to run there; unreachable: /m);
+    expect(result.stderr).toMatch(
+      /^FAIL target beta: T3 \(\S*test-plan\.md:\d+\) is to run there; unreachable: /m,
+    );
     expect(existsSync(sb.logDir)).toBe(false);
   }, 120_000);
 
