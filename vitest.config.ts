@@ -1,15 +1,66 @@
 import { tmpdir } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Unit tests: pure code in this process (no child process, no git, no network), each file well under
+ * a few seconds. `npm run test:unit`. Everything else is an integration test (`npm run
+ * test:integration`): the built CLI, job hosts, fake agents, git repos, sshd, Chromium. A new test
+ * file is an integration test unless it is listed here.
+ */
+const unit = [
+  'test/agent/auth.test.ts',
+  'test/agent/find-config.test.ts',
+  'test/agent/profiles.test.ts',
+  'test/agent/provider.test.ts',
+  'test/agent/rate-limit.test.ts',
+  'test/cli/reference.test.ts',
+  'test/golden.test.ts',
+  'test/graph/*.test.ts',
+  'test/jobs/health.test.ts',
+  'test/jobs/watch.test.ts',
+  'test/plan/codes.test.ts',
+  'test/plan/corpus.test.ts',
+  'test/plan/fixes.test.ts',
+  'test/plan/labels.test.ts',
+  'test/plan/markdown-split.test.ts',
+  'test/plan/parse.test.ts',
+  'test/plan/patch.test.ts',
+  'test/plan/render.test.ts',
+  'test/report/eta-run.test.ts',
+  'test/report/eta.test.ts',
+  'test/report/metrics.test.ts',
+  'test/report/record.test.ts',
+  'test/run/json-shape.test.ts',
+  'test/run/merge-retry.test.ts',
+  'test/run/plan-writer.test.ts',
+  'test/run/repo-queue.test.ts',
+  'test/run/summary.test.ts',
+  'test/run/task-log.test.ts',
+  'test/schedule/*.test.ts',
+  'test/schema.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,
     // Sandboxes live under the temp folder: a stray ccglm.config.json there (or above) is not theirs.
     env: { CCGLM_CONFIG_CEILING: tmpdir() },
     hookTimeout: 60_000,
+    // Both projects share the workers; files run longest first (vitest's timing cache, else the
+    // largest first), and integration files (sorted first by name) before the short unit files.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: unit,
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+      { extends: true, test: { name: 'unit', include: unit } },
+    ],
   },
 });
