@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -40,6 +41,37 @@ const unit = [
   'test/schema.test.ts',
 ];
 
+/** The files that take longest (tens of seconds each, though small files). */
+const slowest = [
+  'test/run/faults-host.test.ts',
+  'test/run/faults-run.test.ts',
+  'test/run/run.test.ts',
+];
+
+/**
+ * Longest first, so that no long file starts last and runs alone at the end: vitest orders by the
+ * durations it cached from earlier runs; in a fresh clone it has none and orders by file size,
+ * where the fault-injection files are among the smallest, so there they go first.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const known = (file: TestSpecification) =>
+      this.ctx.cache.getFileTestResults(
+        `${file.project.name}:${file.moduleId.slice(this.ctx.config.root.length + 1)}`,
+      ) !== undefined;
+    if (sorted.some(known)) return sorted;
+    const rank = (file: TestSpecification) => {
+      const index = slowest.findIndex((name) => file.moduleId.endsWith(name));
+      return index === -1 ? slowest.length : index;
+    };
+    return sorted
+      .map((file, index) => ({ file, index }))
+      .sort((a, b) => rank(a.file) - rank(b.file) || a.index - b.index)
+      .map(({ file }) => file);
+  }
+}
+
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -52,6 +84,7 @@ export default defineConfig({
     // Sandboxes live under the temp folder: a stray ccglm.config.json there (or above) is not theirs.
     env: { CCGLM_CONFIG_CEILING: tmpdir() },
     hookTimeout: 60_000,
+    sequence: { sequencer: LongestFirst },
     // Both projects share the workers; files run longest first (vitest's timing cache, else the
     // largest first), and integration files (sorted first by name) before the short unit files.
     projects: [
