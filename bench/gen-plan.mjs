@@ -86,3 +86,23 @@ export function makeRepo(dir) {
   git('add', '-A');
   git('commit', '-q', '-m', 'init');
 }
+
+/** A benchmark plan: `tasks` ({id, deps}) in repo `app`, each editing `<id>.txt`. */
+export function benchPlan(title, tasks) {
+  const lines = [`# Plan: ${title}`, '', '## Tasks', ''];
+  for (const t of tasks)
+    lines.push(
+      `### ${t.id}: Task ${t.id}`,
+      `- **depends_on**: [${t.deps.join(', ')}]`,
+      '- **repo**: app',
+      `- **location**: \`${t.id}.txt\``,
+      `- **description**: ${t.id}`,
+      '- **status**: Not Started',
+      '',
+    );
+  return lines.join('\n');
+}
+
+/** `count` tasks T1…Tcount without dependencies. */
+export const independent = (count) =>
+  Array.from({ length: count }, (_, i) => ({ id: `T${i + 1}`, deps: [] }));

@@ -11,6 +11,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchPlan, independent } from './gen-plan.mjs';
 import { ccglmRunArgs } from './run-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,21 +21,6 @@ const holdMs = Number(process.env.BENCH_HOLD_MS ?? 10000);
 const sides = [{ label: 'ccglm', root }];
 if (process.env.BENCH_BASELINE)
   sides.push({ label: 'baseline', root: path.resolve(process.env.BENCH_BASELINE) });
-
-function planText(n) {
-  const lines = ['# Plan: Memory bench', '', '## Tasks', ''];
-  for (let i = 1; i <= n; i += 1)
-    lines.push(
-      `### T${i}: Task ${i}`,
-      '- **depends_on**: []',
-      '- **repo**: app',
-      `- **location**: \`T${i}.txt\``,
-      `- **description**: T${i}`,
-      '- **status**: Not Started',
-      '',
-    );
-  return lines.join('\n');
-}
 
 /** pid -> {cmdline, rss kB} of every process now. */
 function processes() {
@@ -71,7 +57,7 @@ async function measure(side, variant, n) {
   git('config', 'user.name', 'bench');
   git('config', 'user.email', 'bench@example.invalid');
   const plan = path.join(dir, 'mem-plan.md');
-  writeFileSync(plan, planText(n));
+  writeFileSync(plan, benchPlan('Memory bench', independent(n)));
   // The agent: holds, then commits its file (a shell and git, as bench/agent.sh, not ccglm's).
   const agent = path.join(dir, 'agent.sh');
   writeFileSync(

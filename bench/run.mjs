@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LEVELS, makeDag, makeRepo } from './gen-plan.mjs';
+import { benchPlan, LEVELS, makeDag, makeRepo } from './gen-plan.mjs';
 import { Progress } from '../dist/report/progress.js';
 import { ccglmRunArgs } from './run-args.mjs';
 
@@ -46,21 +46,6 @@ if (process.env.BENCH_BASELINE)
   });
 const TASKS = Number(process.env.TASKS ?? 100);
 
-function planText(tasks) {
-  const lines = ['# Plan: Bench DAG', '', '## Tasks', ''];
-  for (const t of tasks)
-    lines.push(
-      `### ${t.id}: Task ${t.id}`,
-      `- **depends_on**: [${t.deps.join(', ')}]`,
-      '- **repo**: app',
-      `- **location**: \`${t.id}.txt\``,
-      `- **description**: ${t.id}`,
-      '- **status**: Not Started',
-      '',
-    );
-  return lines.join('\n');
-}
-
 const median = (values) =>
   values.length === 0 ? NaN : [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const p90 = (values) =>
@@ -71,7 +56,7 @@ function runCcglm(tasks, strategy, side, variant) {
   const dir = mkdtempSync(path.join(benchRoot, `ccglm-bench-run-${strategy}-`));
   makeRepo(dir);
   const plan = path.join(dir, 'bench-plan.md');
-  writeFileSync(plan, planText(tasks));
+  writeFileSync(plan, benchPlan('Bench DAG', tasks));
   const start = Date.now();
   const result = spawnSync(
     process.execPath,

@@ -3,7 +3,7 @@
  * (the job runner sets it to the worktree), prompt on stdin or in a file — never argv — and exit
  * with the agent's code. A drop-in for cc-glm-headless.sh (exit codes 0/1/2/10/11).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,15 +45,35 @@ export interface HeadlessIO {
   stderr: NodeJS.WritableStream;
   isRoot: boolean;
   /**
-   * Set by a job host that runs headless in its own process: the agent then gets its own process
-   * group (the host signals the group), and the host, not headless, forwards signals to it.
+   * Set by a job host that runs headless in its own process, told the agent's pid: the agent then
+   * gets its own process group (the host signals the group), and headless forwards no signals.
    */
-  onSpawn?: (child: ChildProcess) => void;
+  onSpawn?: (pid: number) => void;
+  /** The agent's end: its exit code, or the signal that ended it. */
+  onExit?: (exitCode: number, signal: number | undefined) => void;
+  /**
+   * A job host's pseudo-terminal (`--pty`): the agent runs in it instead of on pipes, its output
+   * (stdout and stderr together) goes to `stdout`, and its stdin is the prompt file.
+   */
+  terminal?: Terminal;
   /** Asked right before the agent is spawned; false: it is not (its job was stopped meanwhile). */
   mayLaunch?: () => boolean;
   /** A job host hosting many jobs: one `op read` per reference for its life (op.ts). */
   shareOpReads?: boolean;
 }
+
+/** A command to start in a pseudo-terminal, and who hears its output and its end. */
+export interface PtyRun {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  onData: (data: string) => void;
+  onExit: (exitCode: number, signal: number | undefined) => void;
+}
+
+/** Starts a command in a new pseudo-terminal (the job host's `runInPty`); resolves to its pid. */
+export type Terminal = (run: PtyRun) => Promise<number>;
 
 const orDefault = (value: string | undefined, fallback: string) =>
   value === undefined || value === '' ? fallback : value;
@@ -211,6 +231,7 @@ export async function runHeadless(options: HeadlessOptions, io: HeadlessIO): Pro
       plan: { ...plan, file: executable },
       profile,
       prompt: prompt.text,
+      promptFile,
       // What the agent will use: Claude Code reads ANTHROPIC_MODEL itself (a run's --model).
       model: anthropic && model === '' ? orDefault(io.env['ANTHROPIC_MODEL'], '') : model,
       auth,
@@ -226,62 +247,126 @@ interface LaunchArgs {
   plan: { file: string; args: string[]; env: Record<string, string> };
   profile: AgentProfile;
   prompt: string;
+  /** The prompt's file: the agent's stdin in a terminal (a file, not a pipe fed from here). */
+  promptFile: string;
   model: string;
   auth: { source: string };
   baseUrl: string;
   io: HeadlessIO;
 }
 
+/** How a started agent is told of a signal and sends its output (pipes or a terminal). */
+interface Started {
+  kill: (signal: NodeJS.Signals) => void;
+}
+
+interface AgentEvents {
+  output: (target: NodeJS.WritableStream) => (chunk: Buffer | string) => void;
+  spawned: (pid: number) => void;
+  failed: (message: string) => void;
+  exited: (exitCode: number, signal: number | undefined) => void;
+}
+
 const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
-function launch({ plan, profile, prompt, model, auth, baseUrl, io }: LaunchArgs): Promise<number> {
+function launch(args: LaunchArgs): Promise<number> {
+  const { profile, model, auth, baseUrl, io } = args;
   return new Promise((resolve) => {
     if (io.mayLaunch?.() === false) {
       io.stderr.write(`${TAG} not launched: the job was stopped\n`);
       resolve(143);
       return;
     }
-    const hosted = io.onSpawn !== undefined;
-    const child = spawn(plan.file, plan.args, {
-      cwd: io.cwd,
-      env: { ...io.env, ...plan.env } as NodeJS.ProcessEnv,
-      stdio: [profile.prompt === 'stdin' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      detached: hosted,
-    });
     // Keep the tail of the output to explain a failure (401, 429) in one clear line at the end.
     let tail = '';
-    const relay = (target: NodeJS.WritableStream) => (chunk: Buffer) => {
-      target.write(chunk);
-      tail = (tail + chunk.toString('utf8')).slice(-16_384);
+    let handlers: (readonly [NodeJS.Signals, () => void])[] = [];
+    const events: AgentEvents = {
+      output: (target) => (chunk) => {
+        target.write(chunk);
+        tail = (tail + chunk.toString()).slice(-16_384);
+      },
+      spawned: (pid) => {
+        io.onSpawn?.(pid);
+        const ts = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        io.stderr.write(
+          `${TAG} LAUNCH_OK ts=${ts} model=${model === '' ? '-' : model} auth_source=${auth.source} agent=${profile.name} pid=${pid}\n`,
+        );
+      },
+      failed: (message) => {
+        io.stderr.write(`${TAG} ERROR: cannot start ${profile.name} agent: ${message}\n`);
+        resolve(1);
+      },
+      exited: (code, signal) => {
+        for (const [name, handler] of handlers) process.off(name, handler);
+        io.onExit?.(code, signal);
+        const exitCode = signal !== undefined ? 128 + signal : code;
+        if (exitCode !== 0) {
+          const explanation = explainAgentFailure(tail, { baseUrl, now: new Date() });
+          if (explanation !== undefined) io.stderr.write(`${explanation}\n`);
+        }
+        resolve(exitCode);
+      },
     };
-    child.stdout?.on('data', relay(io.stdout));
-    child.stderr?.on('data', relay(io.stderr));
-    child.stdin?.on('error', () => undefined); // an agent that exits without reading stdin
-    child.stdin?.end(prompt);
-
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const handlers = hosted ? [] : FORWARDED.map((signal) => [signal, forward(signal)] as const);
-    for (const [signal, handler] of handlers) process.on(signal, handler);
-
-    child.on('spawn', () => {
-      io.onSpawn?.(child);
-      const ts = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      io.stderr.write(
-        `${TAG} LAUNCH_OK ts=${ts} model=${model === '' ? '-' : model} auth_source=${auth.source} agent=${profile.name} pid=${child.pid}\n`,
-      );
-    });
-    child.on('error', (error) => {
-      io.stderr.write(`${TAG} ERROR: cannot start ${profile.name} agent: ${error.message}\n`);
-      resolve(1);
-    });
-    child.on('close', (code, signal) => {
-      for (const [name, handler] of handlers) process.off(name, handler);
-      const exitCode = code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1);
-      if (exitCode !== 0) {
-        const explanation = explainAgentFailure(tail, { baseUrl, now: new Date() });
-        if (explanation !== undefined) io.stderr.write(`${explanation}\n`);
-      }
-      resolve(exitCode);
-    });
+    const started =
+      io.terminal !== undefined
+        ? startInTerminal(args, io.terminal, events)
+        : startOnPipes(args, events);
+    // A job host signals the agent's process group itself; standalone, headless passes signals on.
+    if (io.onSpawn === undefined) {
+      handlers = FORWARDED.map((signal) => [signal, () => started.kill(signal)] as const);
+      for (const [signal, handler] of handlers) process.on(signal, handler);
+    }
   });
+}
+
+function startOnPipes({ plan, profile, prompt, io }: LaunchArgs, events: AgentEvents): Started {
+  const child = spawn(plan.file, plan.args, {
+    cwd: io.cwd,
+    env: { ...io.env, ...plan.env } as NodeJS.ProcessEnv,
+    stdio: [profile.prompt === 'stdin' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: io.onSpawn !== undefined,
+  });
+  child.stdout?.on('data', events.output(io.stdout));
+  child.stderr?.on('data', events.output(io.stderr));
+  child.stdin?.on('error', () => undefined); // an agent that exits without reading stdin
+  child.stdin?.end(prompt);
+  child.on('spawn', () => events.spawned(child.pid as number));
+  child.on('error', (error) => events.failed(error.message));
+  child.on('close', (code, signal) =>
+    events.exited(code ?? 1, signal ? os.constants.signals[signal] : undefined),
+  );
+  return { kill: (signal) => child.kill(signal) };
+}
+
+/**
+ * The agent alone in the terminal: a shell opens the prompt file as stdin and execs the agent, so
+ * the terminal's process is the agent (its pid, its own session) and nothing sits between them.
+ * The prompt's path and the agent's argv are the shell's arguments, never parsed as shell text.
+ */
+function startInTerminal(
+  { plan, profile, promptFile, io }: LaunchArgs,
+  terminal: Terminal,
+  events: AgentEvents,
+): Started {
+  let pid: number | undefined;
+  const stdin = profile.prompt === 'stdin' ? promptFile : '/dev/null';
+  terminal({
+    file: '/bin/sh',
+    args: ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', stdin, plan.file, ...plan.args],
+    cwd: io.cwd,
+    env: { ...io.env, ...plan.env } as NodeJS.ProcessEnv,
+    onData: events.output(io.stdout),
+    onExit: events.exited,
+  }).then(
+    (started) => {
+      pid = started;
+      events.spawned(started);
+    },
+    (error: unknown) => events.failed(error instanceof Error ? error.message : String(error)),
+  );
+  return {
+    kill: (signal) => {
+      if (pid !== undefined) process.kill(pid, signal);
+    },
+  };
 }

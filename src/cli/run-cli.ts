@@ -108,6 +108,7 @@ export async function runFromCli(
         : {}),
       ...(args.isolation !== undefined ? { isolation: args.isolation as 'task' | 'repo' } : {}),
       ...(args.repos !== undefined ? { repos: path.resolve(args.repos) } : {}),
+      ...(args.target !== undefined ? { target: args.target } : {}),
       ...(file !== undefined ? { configPath: file } : {}),
       resume: args.resume,
       detach: args.detach,

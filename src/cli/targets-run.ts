@@ -1,5 +1,7 @@
 import { CcglmError, ExitCode } from '../errors.js';
 import { LOCAL } from '../targets/config.js';
+import { loadConfig } from '../config-file.js';
+import { installOnTarget } from '../targets/install.js';
 import { loadTargets } from '../targets/load.js';
 import { factsHere } from '../targets/here.js';
 import { describeStatus, isReady, probeTarget, type TargetStatus } from '../targets/probe.js';
@@ -48,16 +50,22 @@ export async function listTargets(input: TargetsInput): Promise<number> {
   return all.every((status) => !status.enabled || isReady(status)) ? ExitCode.ok : ExitCode.failure;
 }
 
-/** `ccglm targets check NAME`: probe one target and run its gate. Exit 0 when it can take tasks. */
-export async function checkTarget(name: string, input: TargetsInput): Promise<number> {
+/** The declared target `name`, or a usage error naming the known ones. */
+async function targetNamed(name: string, input: TargetsInput) {
   const { file, targets } = await loadTargets(input.cwd, input.configPath);
-  if (name === LOCAL) return listLocal(input);
   const target = targets.get(name);
-  if (target === undefined)
+  if (target === undefined || file === undefined)
     throw new CcglmError(
       `no target ${JSON.stringify(name)}${file !== undefined ? ` in ${file}` : ' (no ccglm.config.json found)'}; known: ${[LOCAL, ...targets.keys()].join(', ')}`,
       ExitCode.usage,
     );
+  return { file, target };
+}
+
+/** `ccglm targets check NAME`: probe one target and run its gate. Exit 0 when it can take tasks. */
+export async function checkTarget(name: string, input: TargetsInput): Promise<number> {
+  if (name === LOCAL) return listLocal(input);
+  const { target } = await targetNamed(name, input);
   const version = (await factsHere(input.env, input.cwd)).ccglm;
   const status = await probeTarget(target, {
     version,
@@ -84,6 +92,25 @@ export async function printHere(input: TargetsInput): Promise<number> {
     input.json
       ? `${JSON.stringify(facts)}\n`
       : `ccglm ${facts.ccglm}, node ${facts.node}, ${facts.platform} on ${facts.host}\n  agent ${facts.agent.name}: ${facts.agent.text}\n  credentials: ${facts.credentials.text}\n`,
+  );
+  return ExitCode.ok;
+}
+
+/** `ccglm targets install NAME`: this ccglm on the target (install.ts). Exit 0 when it runs there. */
+export async function installTarget(name: string, input: TargetsInput): Promise<number> {
+  if (name === LOCAL)
+    throw new CcglmError('local is this machine: ccglm is installed here already', ExitCode.usage);
+  const { file, target } = await targetNamed(name, input);
+  const declared = (await loadConfig(file)).targets?.[name];
+  const result = await installOnTarget(target, {
+    configFile: file,
+    ccglmSet: declared?.ccglm !== undefined,
+    say: (line) => void (input.json ? undefined : input.write(`${line}\n`)),
+  });
+  input.write(
+    input.json
+      ? `${JSON.stringify({ target: name, ...result })}\n`
+      : `installed ccglm ${result.version} on ${name} (node ${result.node}): ${result.binary}\n${result.config}\n`,
   );
   return ExitCode.ok;
 }

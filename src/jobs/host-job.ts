@@ -6,10 +6,10 @@
  * many side by side (`host.js --serve`); either way it lives in its own session, apart from its
  * caller, so the jobs outlive a crashed scheduler.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Readable, Writable } from 'node:stream';
-import type { HeadlessOptions } from '../agent/headless.js';
+import type { HeadlessOptions, Terminal } from '../agent/headless.js';
 import { formatUtc, jobFiles } from './ids.js';
 import { isProcessAlive, readProcStat, scanProcesses, treeCpuSeconds } from './proc.js';
 import { resolveExecutable } from './resolve-command.js';
@@ -197,9 +197,18 @@ async function launchJob(
   if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
     return failStart(`worktree not found: ${cwd}`, 1);
   if (stopRequested()) return stoppedBeforeLaunch();
-  const headless = usePty ? undefined : headlessOptions(meta);
+  const headless = headlessOptions(meta);
   if (headless !== undefined) {
-    await launchHeadless(headless, { cwd, env, write, running, finish, failStart, stopRequested });
+    await launchHeadless(headless, {
+      cwd,
+      env,
+      write,
+      running,
+      finish,
+      failStart,
+      stopRequested,
+      ...(usePty ? { terminal: runInPty } : {}),
+    });
     return;
   }
   const file = resolveExecutable(command[0] ?? '', env, cwd);
@@ -238,12 +247,15 @@ interface HeadlessHooks {
   failStart: (why: string, exitCode: number) => void;
   /** Asked right before the agent is spawned (auth may have taken a while). */
   stopRequested: () => boolean;
+  /** The job's `--pty`: the agent runs in this pseudo-terminal (runInPty), else on pipes. */
+  terminal?: Terminal;
 }
 
 /**
  * `ccglm headless` without its own process: auth, profile and launch run here and the agent becomes
- * the job's pid (its own process group). What headless prints (LAUNCH_OK, errors, the explanation of
- * a 401/429) lands in the log as before; a launch that never spawned is `agent_not_started`.
+ * the job's pid (its own process group), on pipes or alone in a PTY. What headless prints
+ * (LAUNCH_OK, errors, the explanation of a 401/429) lands in the log as before; a launch that never
+ * spawned is `agent_not_started`.
  */
 async function launchHeadless(options: HeadlessOptions, hooks: HeadlessHooks): Promise<void> {
   const { runHeadless } = await import('../agent/headless.js');
@@ -259,7 +271,7 @@ async function launchHeadless(options: HeadlessOptions, hooks: HeadlessHooks): P
         callback();
       },
     });
-  let child: ChildProcess | undefined;
+  let spawned = false;
   let signal: number | undefined;
   const code = await runHeadless(options, {
     env: hooks.env,
@@ -270,15 +282,15 @@ async function launchHeadless(options: HeadlessOptions, hooks: HeadlessHooks): P
     isRoot: process.getuid?.() === 0,
     shareOpReads: true,
     mayLaunch: () => !hooks.stopRequested(),
-    onSpawn: (spawned) => {
-      child = spawned;
-      spawned.on('exit', (_code, name) => (signal = signalNumber(name)));
-      if (spawned.pid !== undefined) hooks.running(spawned.pid);
+    onSpawn: (pid) => {
+      spawned = true;
+      hooks.running(pid);
     },
+    onExit: (_code, ended) => (signal = ended),
+    ...(hooks.terminal !== undefined ? { terminal: hooks.terminal } : {}),
   });
-  if (child === undefined && hooks.stopRequested()) hooks.finish(143, undefined);
-  else if (child === undefined)
-    hooks.failStart(lastError || `the agent did not start (exit ${code})`, code);
+  if (!spawned && hooks.stopRequested()) hooks.finish(143, undefined);
+  else if (!spawned) hooks.failStart(lastError || `the agent did not start (exit ${code})`, code);
   else hooks.finish(signal !== undefined ? 0 : code, signal);
 }
 

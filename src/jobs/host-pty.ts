@@ -6,16 +6,8 @@
  * waits until the output has been quiet for a moment, and only then lets the PTY close.
  */
 import fs from 'node:fs';
+import type { PtyRun } from '../agent/headless.js';
 import { isProcessAlive } from './proc.js';
-
-export interface PtyRun {
-  file: string;
-  args: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  onData: (data: string) => void;
-  onExit: (exitCode: number, signal: number | undefined) => void;
-}
 
 const QUIET_MS = 25;
 

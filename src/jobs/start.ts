@@ -69,8 +69,9 @@ export interface StartJobOptions {
   /** Host the job in this (shared) host instead of a new host process (see SharedHost). */
   host?: JobHost;
   /**
-   * The `ccglm headless` launch that `command` spells out: a host without a PTY runs it in its own
-   * process (one Node start-up less per job); a PTY host runs `command` as before.
+   * The `ccglm headless` launch that `command` spells out: the host runs it in its own process and
+   * starts the agent itself, on pipes or in the PTY (one process per job, no Node start-up). Without
+   * `command` it is `{ promptFile }` (the default command's launch).
    */
   headless?: HeadlessOptions;
   /** Uncommitted changes already in the worktree (default: counted with git status). */
@@ -179,6 +180,7 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     '--prompt-file',
     promptFile,
   ];
+  const headless = options.headless ?? (options.command === undefined ? { promptFile } : undefined);
   const usePty = options.pty === true;
   const jobEnv = { ...(options.env ?? {}), CCGLM_PROMPT_FILE: promptFile };
   // The contract first: meta is then written once, with where the agent's token comes from.
@@ -205,7 +207,7 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     run_id: runId,
     command: JSON.stringify(command),
     job_env: JSON.stringify(jobEnv),
-    ...(options.headless !== undefined ? { headless: JSON.stringify(options.headless) } : {}),
+    ...(headless !== undefined ? { headless: JSON.stringify(headless) } : {}),
     // Where "changed since the job started" counts from (kept across restarts, as started_at).
     ...startCommitOf(options.retries ? previous?.['start_commit'] : undefined, worktree),
     // The baseline for "the worktree changed": a tree that was already dirty is not progress.
@@ -229,7 +231,7 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     host.unref();
   }
   // An in-host headless launch resolves auth before it spawns (`op read` may take up to 30 s).
-  const inHostLaunch = options.headless !== undefined && !usePty;
+  const inHostLaunch = headless !== undefined;
   const reported = await waitFor({
     dir: logDir,
     prefix: id,

@@ -69,14 +69,6 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
     // The state of a live run is its own: only a dead run's jobs are left to take over.
     ...(holder === undefined ? [checkEarlierRun(input)] : []),
   ];
-  // Never run locally a task meant for another machine.
-  for (const task of input.tasks)
-    if (task.target !== undefined && task.target !== 'local')
-      checks.push(
-        fail(
-          `target: ${task.id} is to run on \`${task.target}\`; ccglm run starts tasks on this machine only (tasks on targets come next); fix: run the plan on ${task.target}, or set its target to local`,
-        ),
-      );
   const found = await findRepos(input.tasks, input.planPath, input.reposDir);
   if (found.missing !== undefined) checks.push(fail(found.missing));
   const repos = [...new Map([...found.repos.values()].map((r) => [r.path, r])).values()];

@@ -30,6 +30,8 @@ export interface RunOptions {
   worktreeRoot?: string;
   isolation?: 'task' | 'repo';
   repos?: string;
+  /** Tasks without a `target` field run on this target (--target; default: this machine). */
+  target?: string;
   /** The ccglm.config.json whose agents the run's agents use (found by the CLI from the plan's folder). */
   configPath?: string;
   resume?: boolean;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { PROVIDERS, type Provider } from '../agent/provider.js';
 import type { Strategy } from '../schedule/scheduler.js';
 import { writeFileAtomicSync } from '../jobs/store.js';
+import type { RemoteAttemptRecord } from '../targets/remote-attempt.js';
 import {
   isBoolean,
   isNumber,
@@ -28,6 +29,10 @@ export interface StartedTask {
   attempt: number;
   /** Its job's end has been handled (the task is no longer the job's to adopt). */
   ended?: boolean;
+  /** The target it runs on (absent: this machine). */
+  target?: string;
+  /** Its attempt on the target, once started there: what --resume re-attaches to. */
+  remote?: RemoteAttemptRecord;
 }
 
 /**
@@ -60,6 +65,18 @@ export interface RunState {
   tasks: Record<string, StartedTask>;
 }
 
+const isRemoteRecord = isObject<RemoteAttemptRecord>(
+  {
+    target: isString,
+    root: isString,
+    jobId: isString,
+    repoName: isString,
+    branch: isString,
+    attempt: isNumber,
+  },
+  { runId: isString },
+);
+
 const isStartedTask = isObject<StartedTask>(
   {
     jobId: isString,
@@ -71,7 +88,7 @@ const isStartedTask = isObject<StartedTask>(
     startedAt: isNumber,
     attempt: isNumber,
   },
-  { ended: isBoolean },
+  { ended: isBoolean, target: isString, remote: isRemoteRecord },
 );
 
 const isRunSettings = isObject<RunSettings>(

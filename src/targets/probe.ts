@@ -44,7 +44,8 @@ export async function probeTarget(target: Target, options: ProbeOptions): Promis
   const start = now();
   const result = await runOnTarget(
     target,
-    remoteLine([target.ccglm, 'targets', 'here', '--json']),
+    // In the workdir when there is one: its jobs run below it, so its ccglm.config.json is theirs.
+    `cd ${remoteLine([target.workdir])} 2>/dev/null; ${remoteLine([target.ccglm, 'targets', 'here', '--json'])}`,
     options,
   );
   status.ms = now() - start;

@@ -11,6 +11,7 @@ import { CcglmError, ExitCode } from '../errors.js';
 import { shellQuote } from '../run/summary.js';
 import type { Target } from './config.js';
 import {
+  inSession,
   lastLine,
   openSshOptions,
   remoteLine,
@@ -45,19 +46,39 @@ const step = async (place: RemotePlace, what: string, line: string, input?: stri
   return result.stdout.trim();
 };
 
-function remoteError(target: Target, what: string, result: RemoteResult): CcglmError {
-  const why = lastLine(result.stderr) || lastLine(result.stdout) || `exit ${result.code}`;
-  return new CcglmError(
-    result.code === SSH_FAILED
-      ? `target ${target.name} unreachable while it ${what}: ${why}`
-      : `target ${target.name} could not ${what}: ${why}`,
-  );
+/** A step that failed there; `unreachable` when the transport failed (exit 255), not the command. */
+export class RemoteError extends CcglmError {
+  readonly unreachable: boolean;
+  constructor(message: string, unreachable: boolean) {
+    super(message);
+    this.name = 'RemoteError';
+    this.unreachable = unreachable;
+  }
 }
 
-/** Makes `workdir` there (with repos/, worktrees/, logs/, prompts/) and returns its absolute path. */
-export async function openPlace(target: Target, mux?: string): Promise<RemotePlace> {
+function remoteError(target: Target, what: string, result: RemoteResult): RemoteError {
+  const why = lastLine(result.stderr) || lastLine(result.stdout) || `exit ${result.code}`;
+  return result.code === SSH_FAILED
+    ? new RemoteError(`target ${target.name} unreachable while it ${what}: ${why}`, true)
+    : new RemoteError(`target ${target.name} could not ${what}: ${why}`, false);
+}
+
+/**
+ * Makes `workdir` there (with repos/, worktrees/, logs/, prompts/, claims/) and returns its
+ * absolute path.
+ */
+export async function openPlace(
+  target: Target,
+  mux?: string,
+  /** Repositories whose clones there are made now when missing (`git init`: a push fills them). */
+  repoNames: readonly string[] = [],
+): Promise<RemotePlace> {
   const dir = remoteLine([target.workdir]);
-  const line = `mkdir -p ${dir} && cd ${dir} && mkdir -p repos worktrees logs prompts && pwd -P`;
+  const clones = repoNames.map((name) => {
+    const repo = remoteLine([`repos/${name}`]);
+    return ` && { test -d ${repo}/.git || git init -q ${repo}; }`;
+  });
+  const line = `mkdir -p ${dir} && cd ${dir} && mkdir -p repos worktrees logs prompts claims${clones.join('')} && pwd -P`;
   const muxed = mux !== undefined ? { mux } : {};
   const root = await step({ target, root: '', ...muxed }, `prepare ${target.workdir}`, line);
   if (!root.startsWith('/'))
@@ -108,44 +129,55 @@ function localGit(cwd: string, args: string[], env: Record<string, string>): Pro
   );
 }
 
-/** Pushes `commit` to the target's clone of the repository (made on first use) as the task's base. */
+/** Pushes `commit` to the target's clone of the repository (openPlace made it) as the task's base. */
 export async function pushBase(
   place: RemotePlace,
   task: RemoteTask,
   localRepo: string,
   commit: string,
 ): Promise<void> {
-  const repo = remoteLine([repoDir(place, task)]);
-  await step(place, `make its clone ${repoDir(place, task)}`, `git init -q ${repo}`);
-  await localGit(
-    localRepo,
-    ['push', '-q', '--force', url(place, task), `${commit}:${baseRef(task)}`],
-    gitTransportEnv(place),
+  await inSession(place.target, place.mux, () =>
+    localGit(
+      localRepo,
+      ['push', '-q', '--force', url(place, task), `${commit}:${baseRef(task)}`],
+      gitTransportEnv(place),
+    ),
   );
 }
 
 export interface StartOptions {
   prompt: string;
+  /** The run's attempt number of this task (default 1): each is started there at most once. */
+  attempt?: number;
   /** The agent's argv there; default: ccglm's default (`ccglm headless --prompt-file F`). */
   agent?: string[];
 }
 
+/** The claim of one attempt there: a folder made by `mkdir` (atomic: only one caller makes it). */
+export const claimDir = (place: RemotePlace, task: RemoteTask, attempt: number) =>
+  path.posix.join(place.root, 'claims', `${task.jobId}.${attempt}`);
+
 /**
- * Makes the task's worktree on its base (a fresh branch), writes the prompt there from stdin (never
- * in an argument) and starts the detached job. Starting a job that exists already is refused by
- * `ccglm job start` there: an agent is never started twice for one attempt.
+ * Claims the attempt there (`mkdir`, refused when made before: an agent is never started twice for
+ * one attempt, even when a caller retries after a lost connection), makes the task's worktree on its
+ * base (a fresh branch), writes the prompt there from stdin (never in an argument) and starts the
+ * detached job. Returns the job's run id there (its meta's `run_id`).
  */
 export async function startTask(
   place: RemotePlace,
   task: RemoteTask,
   options: StartOptions,
-): Promise<void> {
+): Promise<{ runId: string }> {
   const worktree = worktreeDir(place, task);
   const prompt = path.posix.join(place.root, 'prompts', `${task.jobId}.txt`);
-  await step(
+  const attempt = options.attempt ?? 1;
+  const started = `attempt ${attempt} of ${task.jobId} was started there before`;
+  // One call: the claim, the worktree, the prompt (from stdin, never an argument), the job.
+  const out = await step(
     place,
-    `make the worktree of ${task.jobId}`,
+    `start ${task.jobId}`,
     [
+      `{ mkdir ${remoteLine([claimDir(place, task, attempt)])} 2>/dev/null || { echo ${remoteLine([started])} >&2; exit 3; }; }`,
       remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'prune']),
       remoteLine([
         'git',
@@ -159,60 +191,61 @@ export async function startTask(
         worktree,
         baseRef(task),
       ]),
+      remoteLine(['sh', '-c', 'cat > "$1"', 'sh', prompt]),
+      `${remoteLine([
+        place.target.ccglm,
+        'job',
+        'start',
+        '--log-dir',
+        path.posix.join(place.root, 'logs'),
+        '--beads',
+        task.jobId,
+        '--prompt-file',
+        prompt,
+        '--worktree',
+        worktree,
+        '--repo',
+        task.repoName,
+        ...(options.agent !== undefined ? ['--', ...options.agent] : []),
+      ])} </dev/null`,
+      `cat ${remoteLine([path.posix.join(place.root, 'logs', `${task.jobId}.meta`)])}`,
     ].join(' && '),
-  );
-  await step(
-    place,
-    `write the prompt of ${task.jobId}`,
-    remoteLine(['sh', '-c', 'cat > "$1"', 'sh', prompt]),
     options.prompt,
   );
-  await step(
-    place,
-    `start ${task.jobId}`,
-    remoteLine([
-      place.target.ccglm,
-      'job',
-      'start',
-      '--log-dir',
-      path.posix.join(place.root, 'logs'),
-      '--beads',
-      task.jobId,
-      '--prompt-file',
-      prompt,
-      '--worktree',
-      worktree,
-      '--repo',
-      task.repoName,
-      ...(options.agent !== undefined ? ['--', ...options.agent] : []),
-    ]),
-  );
+  const runId = /^run_id=(.*)$/m.exec(out)?.[1];
+  if (runId === undefined)
+    throw new RemoteError(
+      `target ${place.target.name}: ${task.jobId} started without a run id`,
+      false,
+    );
+  return { runId };
 }
 
 export interface RemoteJobState {
   state: string;
   outcome: string;
+  reason_code: string;
 }
 
-/** The job's state there (`running`, `exited_ok`, `exited_err`…), or undefined when it is unknown. */
-export async function jobState(
+/** The remote line of `ccglm job status --json` for the task's job. */
+export const jobStatusLine = (place: RemotePlace, task: RemoteTask) =>
+  remoteLine([
+    place.target.ccglm,
+    'job',
+    'status',
+    '--log-dir',
+    path.posix.join(place.root, 'logs'),
+    '--beads',
+    task.jobId,
+    '--json',
+  ]);
+
+/** The task's job in what `jobStatusLine` printed, or undefined when it is not there; throws on non-JSON. */
+export function readJobStatus(
   place: RemotePlace,
   task: RemoteTask,
-): Promise<RemoteJobState | undefined> {
-  const text = await step(
-    place,
-    `read the state of ${task.jobId}`,
-    remoteLine([
-      place.target.ccglm,
-      'job',
-      'status',
-      '--log-dir',
-      path.posix.join(place.root, 'logs'),
-      '--beads',
-      task.jobId,
-      '--json',
-    ]),
-  );
+  text: string,
+): RemoteJobState | undefined {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -229,9 +262,19 @@ export async function jobState(
       )
     : undefined;
   if (job === undefined) return undefined;
-  const { state, outcome } = job as { state?: unknown; outcome?: unknown };
+  const { state, outcome, reason_code } = job as Record<string, unknown>;
   if (typeof state !== 'string') return undefined;
-  return { state, outcome: typeof outcome === 'string' ? outcome : '' };
+  const str = (value: unknown) => (typeof value === 'string' ? value : '');
+  return { state, outcome: str(outcome), reason_code: str(reason_code) };
+}
+
+/** The job's state there (`running`, `exited_ok`, `exited_err`…), or undefined when it is unknown. */
+export async function jobState(
+  place: RemotePlace,
+  task: RemoteTask,
+): Promise<RemoteJobState | undefined> {
+  const text = await step(place, `read the state of ${task.jobId}`, jobStatusLine(place, task));
+  return readJobStatus(place, task, text);
 }
 
 /**
@@ -264,16 +307,19 @@ export async function collect(
     commit.message,
   );
   const ref = fetchedRef(place.target, task);
-  await localGit(
-    localRepo,
-    ['fetch', '-q', url(place, task), `+refs/heads/${task.branch}:${ref}`],
-    gitTransportEnv(place),
+  await inSession(place.target, place.mux, () =>
+    localGit(
+      localRepo,
+      ['fetch', '-q', url(place, task), `+refs/heads/${task.branch}:${ref}`],
+      gitTransportEnv(place),
+    ),
   );
   const tip = await localGit(localRepo, ['rev-parse', ref], {});
   await step(
     place,
     `remove the worktree of ${task.jobId}`,
-    remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'remove', '--force', worktree]),
+    // Again after a lost connection: a worktree removed already is not an error.
+    `if test -e ${remoteLine([worktree])}; then ${remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'remove', '--force', worktree])}; fi`,
   );
   return tip;
 }

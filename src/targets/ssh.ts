@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { shellQuote } from '../run/summary.js';
 import type { Target } from './config.js';
 
@@ -31,9 +32,10 @@ export function remoteLine(argv: readonly string[]): string {
 const isOpenSsh = (target: Target) => path.basename(target.transport[0] ?? 'ssh') === 'ssh';
 
 /**
- * OpenSSH options ccglm adds: no prompts (BatchMode), a connect timeout, and with `mux` (a folder
- * for control sockets) one shared connection per target that later calls reuse (ControlMaster),
- * kept 30 s after the last. Never host-key options: the user's known_hosts decide.
+ * OpenSSH options ccglm adds: no prompts (BatchMode), a connect timeout, a connection whose peer
+ * stops answering given up after 3 × 15 s (ServerAlive), and with `mux` (a folder for control
+ * sockets) one shared connection per target that later calls reuse (ControlMaster), kept 30 s after
+ * the last. Never host-key options: the user's known_hosts decide.
  */
 export function openSshOptions(target: Target, mux?: string, connectTimeout = 10): string[] {
   if (!isOpenSsh(target)) return [];
@@ -42,6 +44,10 @@ export function openSshOptions(target: Target, mux?: string, connectTimeout = 10
     'BatchMode=yes',
     '-o',
     `ConnectTimeout=${connectTimeout}`,
+    '-o',
+    'ServerAliveInterval=15',
+    '-o',
+    'ServerAliveCountMax=3',
     ...(mux !== undefined
       ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${mux}/%C`, '-o', 'ControlPersist=30']
       : []),
@@ -82,11 +88,30 @@ export async function closeMux(target: Target, mux: string): Promise<void> {
 
 export interface RunOptions {
   timeoutMs?: number;
-  /** Written to the remote command's stdin (text that must not travel in an argument). */
-  input?: string;
+  /** Written to the remote command's stdin (text that must not travel in an argument, a file). */
+  input?: string | Uint8Array;
   /** Share one connection per target through control sockets in this folder (see muxFolder). */
   mux?: string;
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Sessions at once over one shared connection: OpenSSH's sshd refuses more than `MaxSessions`
+ * (default 10) on one connection ("the remote end hung up"); 8 leaves room for the user's own.
+ */
+const SESSIONS = 8;
+const slots = new Map<string, LimitFunction>();
+
+/**
+ * Runs `work` (one SSH session: a call, a git push or fetch) when the target's shared connection
+ * has a session free; without a shared connection at once.
+ */
+export function inSession<T>(target: Target, mux: string | undefined, work: () => Promise<T>) {
+  if (mux === undefined || !isOpenSsh(target)) return work();
+  const key = `${mux}\0${target.name}`;
+  let limit = slots.get(key);
+  if (limit === undefined) slots.set(key, (limit = pLimit(SESSIONS)));
+  return limit(work);
 }
 
 /** Runs `line` on the target; never throws for the remote side's failures. */
@@ -95,6 +120,10 @@ export function runOnTarget(
   line: string,
   options: RunOptions = {},
 ): Promise<RemoteResult> {
+  return inSession(target, options.mux, () => runNow(target, line, options));
+}
+
+function runNow(target: Target, line: string, options: RunOptions): Promise<RemoteResult> {
   const [file, ...args] = sshArgv(target, line, options.mux);
   return new Promise((resolve) => {
     const child = spawn(file as string, args, {
@@ -116,6 +145,10 @@ export function runOnTarget(
         : setTimeout(() => {
             timedOut = true;
             child.kill('SIGTERM');
+            // A call through a shared connection handed its pipes to the master, which keeps them
+            // open: close this side, or 'close' would wait for the master.
+            child.stdout?.destroy();
+            child.stderr?.destroy();
           }, options.timeoutMs);
     const done = (code: number) => {
       if (timer !== undefined) clearTimeout(timer);

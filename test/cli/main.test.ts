@@ -138,7 +138,7 @@ describe('ccglm CLI', () => {
     ],
     [['status'], 'ccglm status needs PLAN: ccglm status <plan> [options]'],
     [['status', plan, '--watch'], 'unknown option --watch for ccglm status'],
-    [['targets', 'nosuch'], 'ACTION "nosuch": expected one of list, check, here'],
+    [['targets', 'nosuch'], 'ACTION "nosuch": expected one of list, check, install, here'],
     [['targets', '--timeout', 'abc'], '--timeout "abc": expected a number > 0'],
     [
       ['targets', '--config', path.join(dir, 'nope.json')],

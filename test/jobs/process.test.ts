@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../../src/paths.js';
+import { ccglmBin, packageRoot } from '../../src/paths.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  SharedHost,
   jobHealth,
   readJob,
   readOutcome,
@@ -12,7 +13,7 @@ import {
   waitForJobEnd,
   jobFiles,
 } from '../../src/jobs/index.js';
-import { isProcessAlive } from '../../src/jobs/proc.js';
+import { isProcessAlive, readProcStat } from '../../src/jobs/proc.js';
 import { fake, livePidsOf, makeJobDir, sleep, until } from './helpers.js';
 
 let job: ReturnType<typeof makeJobDir>;
@@ -209,5 +210,146 @@ describe('a job in a real PTY', () => {
       message: `job reused already not running (pid=${process.pid}) (that pid belongs to another process; left alone)`,
     });
     expect(isProcessAlive(process.pid)).toBe(true);
+  });
+});
+
+describe('the headless launch in a PTY: the agent alone in the terminal, right under its host', () => {
+  // A prompt a shell would mangle if it ever read it as shell text; several lines, one empty.
+  const prompt =
+    'first line\nrun $(touch pwned) and `touch pwned2` "quoted" \'single\' $HOME\n\nlast\n';
+
+  /** An agent (a ccglm.config.json profile) that says what it sees, then waits for `go`. */
+  function probeAgent(dir: string) {
+    const script = path.join(dir, 'probe-agent');
+    fs.writeFileSync(
+      script,
+      [
+        '#!/bin/sh',
+        'if [ -t 1 ]; then echo "stdout=terminal"; else echo "stdout=other"; fi',
+        'if [ -t 0 ]; then echo "stdin=terminal"; else echo "stdin=other"; fi',
+        'echo "agent pid=$$"',
+        'cat > got-prompt',
+        'i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(
+      path.join(dir, 'ccglm.config.json'),
+      JSON.stringify({
+        defaultAgent: 'probe',
+        agents: { probe: { command: script, prompt: 'stdin', auth: 'none' } },
+      }),
+    );
+    fs.writeFileSync(job.promptFile, prompt);
+  }
+
+  const viaCli = (worktree: string) => {
+    const started = spawnSync(
+      process.execPath,
+      [
+        ...[ccglmBin, 'job', 'start', '--beads', 'probe', '--log-dir', job.logDir],
+        ...['--prompt-file', job.promptFile, '--worktree', worktree, '--pty'],
+      ],
+      { encoding: 'utf8', cwd: worktree },
+    );
+    expect(started.stderr).toBe('');
+    expect(started.stdout).toMatch(/^started beads=probe pid=\d+ .* pty=true\n$/);
+  };
+  const viaSharedHost = async (worktree: string, host: SharedHost) => {
+    const started = await startJob({
+      ...{ id: 'probe', logDir: job.logDir, promptFile: job.promptFile, worktree, host },
+      ...{ headless: { promptFile: job.promptFile }, pty: true },
+    });
+    expect(started.ok).toBe(true);
+  };
+
+  it.each(['ccglm job start --pty', "a run's shared host"])(
+    '%s: stdout is a terminal, the prompt is stdin byte for byte, the host is the agent parent',
+    async (how) => {
+      const worktree = fs.mkdtempSync(path.join(job.logDir, 'wt-'));
+      probeAgent(worktree);
+      const host = new SharedHost();
+      try {
+        if (how === "a run's shared host") await viaSharedHost(worktree, host);
+        else viaCli(worktree);
+        const meta = readJob(job.logDir, 'probe').meta ?? {};
+        const pid = Number(meta['pid']);
+        const hostPid = Number(meta['host_pid']);
+        // No `ccglm headless` (nor the wrapper shell) between them: the host's child is the agent.
+        const argv = (p: number) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        expect(readProcStat(pid)?.ppid).toBe(hostPid);
+        expect(argv(pid)).toContain(path.join(worktree, 'probe-agent'));
+        expect(argv(hostPid)).not.toContain('headless');
+        expect(argv(hostPid).some((arg) => arg.endsWith(path.join('jobs', 'host.js')))).toBe(true);
+        await until(() => fs.existsSync(path.join(worktree, 'got-prompt')));
+        fs.writeFileSync(path.join(worktree, 'go'), '');
+        expect(await waitForJobEnd(job.logDir, 'probe')).toMatchObject({
+          kind: 'outcome',
+          outcome: { exit_code: 0, state: 'success' },
+        });
+        expect(fs.readFileSync(path.join(worktree, 'got-prompt'), 'utf8')).toBe(prompt);
+        expect(fs.existsSync(path.join(worktree, 'pwned'))).toBe(false);
+        const log = fs.readFileSync(jobFiles(job.logDir, 'probe').log, 'utf8');
+        expect(log).toContain(`[cc-glm-headless] LAUNCH_OK`);
+        expect(log).toContain(`agent=probe pid=${pid}\n`);
+        expect(log).toContain('stdout=terminal\r\nstdin=other\r\n');
+        expect(log).toContain(`agent pid=${pid}\r\n`);
+        expect(readJob(job.logDir, 'probe').meta?.['execution_mode']).toBe('pty');
+      } finally {
+        host.close();
+      }
+    },
+  );
+
+  it('a token that cannot be resolved and an API 401 are told and exit as on pipes', async () => {
+    const bin = fs.mkdtempSync(path.join(job.logDir, 'bin-'));
+    fs.writeFileSync(path.join(bin, 'claude'), '#!/bin/sh\necho should not run\n', {
+      mode: 0o755,
+    });
+    const noToken = {
+      PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+      ...{ CC_GLM_AUTH_TOKEN: '', ZAI_API_KEY: '', CC_GLM_OP_URI: '', CCGLM_PROVIDER: '' },
+      ...{ CC_GLM_STRICT_AUTH: '', CC_GLM_ALLOW_FALLBACK: '' },
+      CC_GLM_TOKEN_FILE: path.join(bin, 'missing-token'),
+    };
+    const rejected = 'sh -c "echo API Error: 401 authentication_error; exit 1"';
+    const host = new SharedHost();
+    try {
+      for (const pty of [true, false]) {
+        const common = { logDir: job.logDir, promptFile: job.promptFile, host, pty };
+        const unresolved = await startJob({
+          ...common,
+          id: `token-${pty}`,
+          headless: { agent: 'claude', promptFile: job.promptFile },
+          env: noToken,
+        });
+        expect(unresolved).toMatchObject({
+          ok: false,
+          outcome: { exit_code: 11, state: 'failed', extra: { reason: 'agent_not_started' } },
+        });
+        const tokenLog = fs.readFileSync(jobFiles(job.logDir, `token-${pty}`).log, 'utf8');
+        expect(tokenLog).toContain(
+          `[cc-glm-headless] ERROR: Token file not found: ${noToken.CC_GLM_TOKEN_FILE}`,
+        );
+        expect(tokenLog).not.toContain('should not run');
+
+        const started = await startJob({
+          ...common,
+          id: `401-${pty}`,
+          headless: { agentCmd: rejected, promptFile: job.promptFile },
+        });
+        expect(started.ok).toBe(true);
+        expect(await waitForJobEnd(job.logDir, `401-${pty}`)).toMatchObject({
+          outcome: { exit_code: 1, state: 'failed' },
+        });
+        const log = fs.readFileSync(jobFiles(job.logDir, `401-${pty}`).log, 'utf8');
+        expect(log).toMatch(
+          /\[cc-glm-headless\] ERROR: AUTH_REJECTED the API at \S+ rejected the token \(HTTP 401\)/,
+        );
+      }
+    } finally {
+      host.close();
+    }
   });
 });

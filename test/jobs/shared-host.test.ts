@@ -132,27 +132,31 @@ describe('one host process for many jobs (ccglm run)', () => {
 });
 
 describe('a job stopped while its host is still launching it (in-host auth)', () => {
-  it('is never launched: the outcome says it was stopped, no agent runs', async () => {
-    // A slow `op read` (1Password) for the token, and a `claude` that would leave a mark if run.
-    const bin = path.join(job.logDir, 'bin');
-    fs.mkdirSync(bin);
-    const mark = path.join(job.logDir, 'agent-ran');
-    fs.writeFileSync(path.join(bin, 'op'), '#!/bin/sh\nsleep 2\necho token-from-op\n', {
-      mode: 0o755,
-    });
-    fs.writeFileSync(path.join(bin, 'claude'), `#!/bin/sh\ntouch ${mark}\n`, { mode: 0o755 });
-    const env = { PATH: `${bin}:${process.env['PATH'] ?? ''}`, CC_GLM_OP_URI: 'op://v/i/f' };
-    const started = start('slow', ['false'], {
-      headless: { agent: 'claude', promptFile: job.promptFile },
-      env,
-    });
-    await until(() => readMeta(job.logDir, 'slow')?.['host_pid']);
-    const stopped = await stopJob(job.logDir, 'slow', { reason: 'changed my mind' });
-    expect(stopped).toMatchObject({ kind: 'stopped', outcome: { state: 'killed' } });
-    const result = await started;
-    expect(result.ok).toBe(false);
-    expect(fs.existsSync(mark)).toBe(false);
-  });
+  it.each([false, true])(
+    'is never launched (pty %s): the outcome says it was stopped, no agent runs',
+    async (pty) => {
+      // A slow `op read` (1Password) for the token, and a `claude` that would leave a mark if run.
+      const bin = path.join(job.logDir, 'bin');
+      fs.mkdirSync(bin);
+      const mark = path.join(job.logDir, 'agent-ran');
+      fs.writeFileSync(path.join(bin, 'op'), '#!/bin/sh\nsleep 2\necho token-from-op\n', {
+        mode: 0o755,
+      });
+      fs.writeFileSync(path.join(bin, 'claude'), `#!/bin/sh\ntouch ${mark}\n`, { mode: 0o755 });
+      const env = { PATH: `${bin}:${process.env['PATH'] ?? ''}`, CC_GLM_OP_URI: 'op://v/i/f' };
+      const started = start('slow', ['false'], {
+        headless: { agent: 'claude', promptFile: job.promptFile },
+        env,
+        pty,
+      });
+      await until(() => readMeta(job.logDir, 'slow')?.['host_pid']);
+      const stopped = await stopJob(job.logDir, 'slow', { reason: 'changed my mind' });
+      expect(stopped).toMatchObject({ kind: 'stopped', outcome: { state: 'killed' } });
+      const result = await started;
+      expect(result.ok).toBe(false);
+      expect(fs.existsSync(mark)).toBe(false);
+    },
+  );
 });
 
 describe('credentials in a shared host (ccglm run)', () => {

@@ -151,13 +151,13 @@ describe('ccglm run preflight: credentials and providers', () => {
 });
 
 describe('a task meant for another machine', () => {
-  it('is never run here: the preflight refuses it (exit 78) and nothing starts', async () => {
+  it('is never run here: an undeclared target is refused by the preflight (exit 78), nothing starts', async () => {
     const text = twoWaves.replace('- **repo**: app\n', '- **repo**: app\n- **target**: macmini\n');
     sandbox = makeSandbox(text);
     const result = runSync(sandbox, []);
     expect(result.status).toBe(78);
     expect(result.stderr).toContain(
-      'FAIL target: T1 is to run on `macmini`; ccglm run starts tasks on this machine only',
+      'FAIL target macmini: T1 is to run there, but no ccglm.config.json (in the plan\'s folder or above) declares targets; fix: declare macmini under "targets" there, or set the task\'s target to local',
     );
     await expectNothingStarted(sandbox, text);
   });

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -13,9 +13,9 @@ import {
   startTask,
   type RemotePlace,
 } from '../../src/targets/remote-task.js';
-import { bin, initRepo } from '../run/helpers.js';
+import { initRepo } from '../run/helpers.js';
 import { closeMux } from '../../src/targets/ssh.js';
-import { sshdMissing, startSshd, type Sshd } from './sshd.js';
+import { installCcglm, sshdMissing, startSshd, type Sshd } from '../../scripts/sshd.mjs';
 
 const missing = sshdMissing();
 
@@ -30,13 +30,7 @@ describe.skipIf(missing !== undefined)('a task on a target, over a real sshd on 
     repo = path.join(dir, 'app');
     initRepo(repo);
     sshd = await startSshd(dir, 'alpha');
-    const shim = path.join(sshd.home, 'bin', 'ccglm');
-    mkdirSync(path.dirname(shim), { recursive: true });
-    writeFileSync(
-      shim,
-      `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} "$@"\n`,
-    );
-    chmodSync(shim, 0o755);
+    const shim = installCcglm(sshd.home);
     target = {
       name: 'alpha',
       ssh: 'alpha',
@@ -65,9 +59,9 @@ describe.skipIf(missing !== undefined)('a task on a target, over a real sshd on 
   test('base pushed, job run detached there, a dropped connection loses nothing, the work fetched back', async () => {
     const mux = path.join(dir, 'mux');
     mkdirSync(mux, { mode: 0o700 });
-    const place = await openPlace(target, mux);
-    expect(place.root).toBe(path.join(sshd.home, 'work dir', "it's"));
     const task = { jobId: 'demo--T1', repoName: 'app', branch: 'feature-demo--T1' };
+    const place = await openPlace(target, mux, [task.repoName]);
+    expect(place.root).toBe(path.join(sshd.home, 'work dir', "it's"));
     const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
     await pushBase(place, task, repo, base);
 

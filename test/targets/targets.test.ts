@@ -1,35 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bin } from '../run/helpers.js';
-import { sshdMissing, startSshd, type Sshd } from './sshd.js';
+import { installCcglm, sshdMissing, startSshd, type Sshd } from '../../scripts/sshd.mjs';
 
 const missing = sshdMissing();
 if (missing !== undefined)
   console.warn(`skipping the targets tests against a real sshd: ${missing}`);
-
-/** A `ccglm` on a target: this checkout's built CLI under the target's own HOME. */
-function installShim(home: string, name = 'ccglm'): string {
-  const dir = path.join(home, 'bin');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, name);
-  writeFileSync(
-    file,
-    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} "$@"\n`,
-  );
-  chmodSync(file, 0o755);
-  return file;
-}
 
 describe.skipIf(missing !== undefined)(
   'ccglm targets, against real sshd servers on loopback',
@@ -60,8 +39,8 @@ describe.skipIf(missing !== undefined)(
       down = await startSshd(dir, 'gone');
       await down.stop();
       // A path with a space, a quote and a command substitution: it must reach the target as one word.
-      const odd = installShim(a.home, "cc glm 'x' $(touch INJECTED)");
-      installShim(b.home);
+      const odd = installCcglm(a.home, "cc glm 'x' $(touch INJECTED)");
+      installCcglm(b.home);
       writeConfig({
         alpha: { ssh: 'alpha', transport: a.transport, ccglm: odd },
         beta: {

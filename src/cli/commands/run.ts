@@ -24,6 +24,7 @@ export interface RunArgs {
   'log-dir'?: string;
   'worktree-root'?: string;
   isolation?: string;
+  target?: string;
   repos?: string;
   config?: string;
   resume: boolean;
@@ -120,6 +121,11 @@ export const runCommand: CommandSpec = {
       type: 'string',
       choices: ['task', 'repo'],
       describe: 'a worktree per task, or one per repository (default task)',
+    },
+    target: {
+      type: 'string',
+      describe:
+        "run the tasks that name no target on this one (a target of ccglm.config.json's targets; default: this machine)",
     },
     repos: {
       type: 'string',

@@ -1,7 +1,7 @@
 import { CcglmError, ExitCode } from '../../errors.js';
 import { existingFile, positiveNumber, type CommandSpec } from '../spec.js';
 
-const ACTIONS = ['list', 'check', 'here'] as const;
+const ACTIONS = ['list', 'check', 'install', 'here'] as const;
 
 export const targetsCommand: CommandSpec = {
   name: 'targets',
@@ -15,9 +15,9 @@ export const targetsCommand: CommandSpec = {
       choices: ACTIONS,
       default: 'list',
       describe:
-        'list: probe every target; check NAME: probe one and run its gate; here: what this machine says of itself (what list asks a target over SSH)',
+        'list: probe every target; check NAME: probe one and run its gate; install NAME: this ccglm there (npm, under its workdir); here: what this machine says of itself (what list asks a target over SSH)',
     },
-    { name: 'name', type: 'string', describe: 'the target, for check' },
+    { name: 'name', type: 'string', describe: 'the target, for check and install' },
   ],
   options: {
     json: { type: 'boolean', default: false, describe: 'one line of JSON' },
@@ -34,16 +34,23 @@ export const targetsCommand: CommandSpec = {
       describe: 'seconds to wait for each target',
     },
   },
-  examples: [['ccglm targets check macmini', 'probe one target and run its gate']],
+  examples: [
+    ['ccglm targets check macmini', 'probe one target and run its gate'],
+    [
+      'ccglm targets install macmini',
+      'install this ccglm on macmini (Node there is checked first)',
+    ],
+  ],
   run: async (args) => {
     const action = args['action'] as (typeof ACTIONS)[number];
     const name = args['name'] as string | undefined;
-    if (action === 'check' && name === undefined)
+    if ((action === 'check' || action === 'install') && name === undefined)
       throw new CcglmError(
-        'targets check needs the target name: ccglm targets check NAME',
+        `targets ${action} needs the target name: ccglm targets ${action} NAME`,
         ExitCode.usage,
       );
-    const { checkTarget, listTargets, printHere } = await import('../targets-run.js');
+    const { checkTarget, installTarget, listTargets, printHere } =
+      await import('../targets-run.js');
     const input = {
       cwd: process.cwd(),
       env: process.env,
@@ -53,10 +60,12 @@ export const targetsCommand: CommandSpec = {
       write: (text: string) => void process.stdout.write(text),
     };
     process.exitCode =
-      action === 'check'
-        ? await checkTarget(name as string, input)
-        : action === 'here'
-          ? await printHere(input)
-          : await listTargets(input);
+      action === 'install'
+        ? await installTarget(name as string, input)
+        : action === 'check'
+          ? await checkTarget(name as string, input)
+          : action === 'here'
+            ? await printHere(input)
+            : await listTargets(input);
   },
 };

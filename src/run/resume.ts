@@ -1,0 +1,116 @@
+/**
+ * `--resume`: the dead (or detached) run's state file names the jobs it started. Those still running
+ * are adopted and followed, those that ended are judged from their outcome, and nothing is started
+ * twice: a job whose host died without an outcome is stopped and its task starts again as a new
+ * attempt.
+ */
+import { readJob, readOutcome, stopJob } from '../jobs/index.js';
+import { Attempt } from './attempt.js';
+import { follow, settle } from './follow.js';
+import type { RunCore } from './run-core.js';
+import { settingsOf } from './run-options.js';
+import type { StartedTask } from './run-state.js';
+import { adoptRemote } from './remote.js';
+
+export async function adoptPrevious(core: RunCore): Promise<void> {
+  const { options, scheduler } = core;
+  const previous = core.stateFile.load();
+  if (previous !== undefined)
+    core.state = {
+      ...previous,
+      logDir: options.logDir,
+      settings: settingsOf(options),
+      ...(core.provider !== undefined ? { provider: core.provider } : {}),
+    };
+  for (const [id, entry] of Object.entries(core.state.tasks)) {
+    const ws = {
+      repo: { name: entry.repo, path: entry.repoPath },
+      worktree: entry.worktree,
+      branch: entry.branch,
+      base: entry.base,
+    };
+    const status = core.tasks.get(id)?.status;
+    // Completed and merged by the dead run, which died before removing its worktree and branch.
+    if (status === 'Completed') {
+      core.workspace.removeMerged(ws);
+      continue;
+    }
+    const snap = scheduler.snapshot(id);
+    if (snap === undefined || snap.state !== 'pending') continue;
+    // An end already handled is judged again only when the plan never heard of it (the run died
+    // in between): its outcome is read again, and a merge already made is not made twice.
+    if (entry.ended === true && status !== 'In Progress') continue;
+    if (entry.target !== undefined) {
+      await adoptOnTarget(core, id, entry, snap.wave);
+      continue;
+    }
+    const outcome = readOutcome(options.logDir, entry.jobId);
+    const record = readJob(options.logDir, entry.jobId);
+    if (outcome === undefined && !record.hostAlive) {
+      // Its host died (or the job never ran): no outcome will come. An agent left running
+      // unsupervised is stopped, and the task starts again as a new attempt.
+      if (record.agentAlive)
+        await stopJob(options.logDir, entry.jobId, { reason: 'host_died' }).catch(() => undefined);
+      continue;
+    }
+    const attempt = new Attempt(id, entry.jobId, ws, entry.startedAt, entry.attempt, true);
+    attempt.phase = 'running';
+    scheduler.adopt(id);
+    core.attempts.set(id, attempt);
+    options.emit({
+      type: 'task.start',
+      t: core.now(),
+      id,
+      wave: snap.wave,
+      job: entry.jobId,
+      worktree: entry.worktree,
+      branch: entry.branch,
+      attempt: entry.attempt,
+      adopted: true,
+    });
+    if (outcome !== undefined) await settle(core, attempt, outcome);
+    else void follow(core, attempt);
+  }
+  core.saveState();
+}
+
+/**
+ * A task the dead run started on a target: its attempt there is followed again. One whose start
+ * was cut off before the target answered is not started again (its agent may run there): it is
+ * Blocked with what to look at.
+ */
+async function adoptOnTarget(
+  core: RunCore,
+  id: string,
+  entry: StartedTask,
+  wave: number,
+): Promise<void> {
+  const attempt =
+    entry.remote !== undefined ? adoptRemote(core, id, entry, entry.remote) : undefined;
+  if (attempt === undefined) {
+    core.markEnded(id);
+    await core.endTask(id, 'Blocked', {
+      reason: `its start on target ${entry.target ?? '?'} was cut off: it may run there`,
+      commits: [],
+      log: [
+        `job ${entry.jobId}: the run died while it started on target ${entry.target ?? '?'}; it is not started twice`,
+        `look there (ccglm job status --target ${entry.target ?? '?'}), then set its status to Not Started to run it again`,
+      ],
+    });
+    return;
+  }
+  core.scheduler.adopt(id);
+  core.attempts.set(id, attempt);
+  core.options.emit({
+    type: 'task.start',
+    t: core.now(),
+    id,
+    wave,
+    job: entry.jobId,
+    worktree: entry.worktree,
+    branch: entry.branch,
+    attempt: entry.attempt,
+    adopted: true,
+  });
+  void follow(core, attempt);
+}

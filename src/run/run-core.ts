@@ -1,0 +1,213 @@
+/**
+ * What one run knows and records: its settings, the plan's tasks, the attempts under way (one map),
+ * how each task ended, the resume state file; and the one way a task ends (`endTask`: scheduler,
+ * plan write-back, event). The parts of a run (launch.ts, follow.ts, supervise.ts, resume.ts,
+ * run.ts's loop) act through it.
+ */
+import type { Provider } from '../agent/provider.js';
+import type { CompiledPlan } from '../graph/compile.js';
+import type { SharedHost } from '../jobs/index.js';
+import type { Task, TaskStatus } from '../plan/types.js';
+import type { Target } from '../targets/config.js';
+import { Scheduler } from '../schedule/scheduler.js';
+import type { Attempt } from './attempt.js';
+import type { TaskEndStatus } from './events.js';
+import { failedMergeBranch } from './merge-retry.js';
+import type { PlanHome } from './plan-home.js';
+import { PlanWriter } from './plan-writer.js';
+import type { ResolvedRepo } from './repos.js';
+import { planIdOf, settingsOf, type ResolvedOptions } from './run-options.js';
+import { RunStateFile, type RunState } from './run-state.js';
+import type { TaskEnd } from './summary.js';
+import { withEarlierAttempt } from './task-log.js';
+import { Workspace } from './workspace.js';
+
+export interface TaskEndDetails {
+  reason?: string;
+  exitCode?: number;
+  commits: string[];
+  filesEdited?: string[];
+  /** Lines for the plan's log field (default: the reason). */
+  log?: string[];
+  durationMs?: number;
+}
+
+/** The scheduler's view of the plan's tasks: dependencies from the graph, done when Completed or Skipped. */
+export function schedulerTasks(compiled: CompiledPlan, tasks: readonly Task[]) {
+  const byId = new Map(compiled.graph.edges.map((e) => [e.to, [] as string[]]));
+  for (const edge of compiled.graph.edges) byId.get(edge.to)?.push(edge.from);
+  return tasks.map((task) => ({
+    id: task.id,
+    deps: byId.get(task.id) ?? [],
+    done: task.status === 'Completed' || task.status === 'Skipped',
+  }));
+}
+
+export class RunCore {
+  readonly planId: string;
+  readonly writer: PlanWriter;
+  readonly workspace: Workspace;
+  readonly scheduler: Scheduler;
+  /** The plan's tasks by id (the first of a duplicated id). */
+  readonly tasks = new Map<string, Task>();
+  /** The attempts being launched or running, by task id: the one record of what runs. */
+  readonly attempts = new Map<string, Attempt>();
+  readonly ended = new Map<string, TaskEnd>();
+  /** Rate-limit retries so far, by task id (rate-limits.ts). */
+  readonly rateRetries = new Map<string, number>();
+  /** Tasks whose agent completed in an earlier run but whose merge failed: their branch, by task id. */
+  readonly mergeRetries = new Map<string, string>();
+  /** Tasks whose jobs were left running (--detach). */
+  readonly leftRunning = new Set<string>();
+  /** Job ends being judged (a merge may be under way): a run ending meanwhile finishes them. */
+  readonly settling = new Set<Promise<void>>();
+  readonly stateFile: RunStateFile;
+  state: RunState;
+  repos = new Map<string, ResolvedRepo>();
+  /** The targets of tasks that run elsewhere, by name (checked ready by the preflight). */
+  targets = new Map<string, Target>();
+  /** The folder of SSH control sockets: one connection per target for the run (ssh.ts muxFolder). */
+  mux: string | undefined;
+  /** The claude agent's provider, as the preflight chose it. */
+  provider: Provider | undefined;
+  interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  /** --detach and Ctrl-C: the jobs run on, this run ends now (`--resume` adopts them). */
+  detached = false;
+  /** A second interrupt stopped everything (stopNow): nothing more is started or recorded. */
+  stoppedNow = false;
+  /** Wakes the run's loop (a task ended, a throttle ends). */
+  wake: () => void = () => {};
+
+  constructor(
+    readonly options: ResolvedOptions,
+    readonly compiled: CompiledPlan,
+    readonly planPath: string,
+    readonly home: PlanHome,
+    readonly now: () => number,
+    /** One host process for all of this run's jobs (it outlives the run while they run). */
+    readonly host: SharedHost,
+  ) {
+    this.planId = planIdOf(planPath);
+    this.writer = new PlanWriter(planPath);
+    this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation ?? 'task');
+    for (const task of compiled.plan.tasks)
+      if (!this.tasks.has(task.id)) this.tasks.set(task.id, task);
+    for (const task of this.tasks.values()) {
+      const branch = failedMergeBranch(task);
+      if (branch !== undefined) this.mergeRetries.set(task.id, branch);
+    }
+    this.scheduler = new Scheduler(schedulerTasks(compiled, [...this.tasks.values()]), {
+      strategy: options.strategy ?? 'waves',
+      concurrency: options.concurrency ?? 3,
+      continue: options.continue ?? 'dependencies-successful',
+      ...(options.only !== undefined ? { only: options.only } : {}),
+      ...(options.from !== undefined ? { from: options.from } : {}),
+    });
+    this.stateFile = new RunStateFile(home.state);
+    this.state = {
+      plan: planPath,
+      planId: this.planId,
+      logDir: options.logDir,
+      settings: settingsOf(options),
+      tasks: {},
+    };
+  }
+
+  /** The profile the tasks run, as the plan's log names it (`custom` for --agent-cmd). */
+  get agentName(): string {
+    return this.options.agentCmd !== undefined ? 'custom' : (this.options.agent ?? 'claude');
+  }
+
+  /** The attempts whose agents run (not those still being handed to the host). */
+  running(): Attempt[] {
+    return [...this.attempts.values()].filter((attempt) => attempt.phase === 'running');
+  }
+
+  saveState(): void {
+    this.stateFile.save(this.state);
+  }
+
+  /** The resume state says this task's job is dealt with (a re-run does not adopt it). */
+  markEnded(id: string): void {
+    const entry = this.state.tasks[id];
+    if (entry !== undefined) entry.ended = true;
+  }
+
+  /** Work judging a job's end, tracked until done: a run ending meanwhile (--detach) finishes it. */
+  track(work: Promise<void>): Promise<void> {
+    this.settling.add(work);
+    const done = () => void this.settling.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  /** An attempt is over: it leaves the record of what runs, then its task ends. */
+  async finishAttempt(
+    attempt: Attempt,
+    status: TaskEndStatus,
+    details: TaskEndDetails,
+  ): Promise<void> {
+    this.attempts.delete(attempt.taskId);
+    this.markEnded(attempt.taskId);
+    this.saveState();
+    await this.endTask(attempt.taskId, status, {
+      ...details,
+      durationMs: details.durationMs ?? this.now() - attempt.startedAt,
+    });
+  }
+
+  async endTask(id: string, status: TaskEndStatus, details: TaskEndDetails): Promise<void> {
+    const state = this.scheduler.snapshot(id)?.state;
+    if (state === 'running' || state === 'pending')
+      this.scheduler.complete(
+        id,
+        status === 'Completed'
+          ? { status: 'completed' }
+          : {
+              status: status === 'Failed' ? 'failed' : 'blocked',
+              reason: details.reason ?? status,
+            },
+      );
+    this.ended.set(id, {
+      status,
+      commits: details.commits,
+      ...(details.durationMs !== undefined ? { durationMs: details.durationMs } : {}),
+      ...(details.reason !== undefined ? { reason: details.reason } : {}),
+    });
+    const log = withEarlierAttempt(this.tasks.get(id), details.log ?? [details.reason ?? status]);
+    void this.writer.write({
+      taskId: id,
+      status: status as TaskStatus,
+      log,
+      ...(details.filesEdited !== undefined ? { filesEdited: details.filesEdited } : {}),
+    });
+    this.options.emit({
+      type: 'task.end',
+      t: this.now(),
+      id,
+      status,
+      ...(details.reason !== undefined ? { reason: details.reason } : {}),
+      ...(details.exitCode !== undefined ? { exitCode: details.exitCode } : {}),
+      ...(details.durationMs !== undefined ? { durationMs: details.durationMs } : {}),
+      commits: details.commits,
+      ...(details.filesEdited !== undefined ? { filesEdited: details.filesEdited } : {}),
+    });
+    await this.recordBlocked();
+    this.wake();
+  }
+
+  /** Dependents the scheduler blocked: write them back and report them. */
+  async recordBlocked(): Promise<void> {
+    for (const id of this.scheduler.takeBlocked()) {
+      void this.workspace.dropAhead(id);
+      const reason = this.scheduler.snapshot(id)?.reason ?? 'blocked';
+      this.ended.set(id, { status: 'Blocked', commits: [], reason });
+      void this.writer.write({
+        taskId: id,
+        status: 'Blocked',
+        log: withEarlierAttempt(this.tasks.get(id), [`not started: ${reason}`]),
+      });
+      this.options.emit({ type: 'task.end', t: this.now(), id, status: 'Blocked', reason });
+    }
+  }
+}

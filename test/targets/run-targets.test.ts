@@ -1,0 +1,202 @@
+/**
+ * `ccglm run` with tasks on targets, against real sshd servers on loopback (sshd.ts): two targets
+ * with HOMEs and workdirs of their own, each running the demo agent there; the local tasks run the
+ * tests' fake agent. Every remote task's branch is fetched back and merged here.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  exitOf,
+  filesOn,
+  makeSandbox,
+  plan,
+  planTask,
+  runArgs,
+  runSync,
+  sandboxEnv,
+  statuses,
+  waitForEvents,
+  type Sandbox,
+} from '../run/helpers.js';
+import { installCcglm, sshdMissing, startSshd, type Sshd } from '../../scripts/sshd.mjs';
+
+const missing = sshdMissing();
+if (missing !== undefined) console.warn(`skipping ccglm run on targets: ${missing}`);
+
+const onTarget = (task: string, target: string) =>
+  task.replace('- **repo**: app\n', `- **repo**: app\n- **target**: ${target}\n`);
+
+interface World {
+  sb: Sandbox;
+  alpha: Sshd;
+  beta: Sshd;
+  config: (targets: Record<string, Record<string, unknown>>) => void;
+  target: (server: Sshd, extra?: Record<string, unknown>) => Record<string, unknown>;
+  remoteJobs: (server: Sshd) => string[];
+}
+
+let world: World | undefined;
+afterEach(async () => {
+  await Promise.all([world?.alpha.stop(), world?.beta.stop()]);
+  world?.sb.cleanup();
+  world = undefined;
+});
+
+async function makeWorld(planText: string, demoDelayMs = 150): Promise<World> {
+  const sb = makeSandbox(planText);
+  const servers = path.join(sb.dir, 'sshd');
+  const env = { CCGLM_AGENT: 'demo', CCGLM_DEMO_DELAY_MS: String(demoDelayMs) };
+  const alpha = await startSshd(servers, 'alpha', env);
+  const beta = await startSshd(servers, 'beta', env);
+  for (const server of [alpha, beta]) installCcglm(server.home);
+  const target = (server: Sshd, extra: Record<string, unknown> = {}) => ({
+    ssh: server.host,
+    transport: server.transport,
+    ccglm: path.join(server.home, 'bin', 'ccglm'),
+    workdir: path.join(server.home, 'work'),
+    ...extra,
+  });
+  const config = (targets: Record<string, Record<string, unknown>>) =>
+    writeFileSync(path.join(sb.dir, 'ccglm.config.json'), JSON.stringify({ targets }));
+  const remoteJobs = (server: Sshd) => {
+    const logs = path.join(server.home, 'work', 'logs');
+    return existsSync(logs) ? readdirSync(logs).filter((name) => name.endsWith('.meta')) : [];
+  };
+  world = { sb, alpha, beta, config, target, remoteJobs };
+  return world;
+}
+
+const spread = plan([
+  planTask('T1', []),
+  onTarget(planTask('T2', []), 'alpha'),
+  onTarget(planTask('T3', ['T1']), 'beta'),
+  planTask('T4', ['T2', 'T3']),
+]);
+
+describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real sshd)', () => {
+  test('a plan spread over local, alpha and beta completes with every commit merged', async () => {
+    const { sb, alpha, beta, config, target, remoteJobs } = await makeWorld(spread);
+    config({ alpha: target(alpha), beta: target(beta) });
+    const checked = runSync(sb, ['--check']);
+    expect(checked.stderr).toMatch(
+      /^PASS target alpha: alpha ready \(ccglm .*\); T2 is to run there$/m,
+    );
+    expect(checked.stderr).toMatch(
+      /^PASS target beta: beta ready \(ccglm .*\); T3 is to run there$/m,
+    );
+    const result = runSync(sb, ['--strategy', 'eager']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(statuses(sb.plan)).toEqual({
+      T1: 'Completed',
+      T2: 'Completed',
+      T3: 'Completed',
+      T4: 'Completed',
+    });
+    // Every task's file is on the integration branch: the remote ones came back by git fetch.
+    const files = filesOn(sb, 'feature-test');
+    for (const id of ['T1', 'T2', 'T3', 'T4']) expect(files).toContain(`${id}.txt`);
+    // One job per remote task, each on its own target; none ran here.
+    expect(remoteJobs(alpha)).toHaveLength(1);
+    expect(remoteJobs(beta)).toHaveLength(1);
+    expect(readdirSync(sb.logDir).filter((name) => name.endsWith('.meta'))).toHaveLength(2);
+    // Nothing is left in the targets' worktree folders: fetched, then removed there.
+    expect(readdirSync(path.join(alpha.home, 'work', 'worktrees'))).toEqual([]);
+  }, 120_000);
+
+  test('a disabled target is refused with what to run; its gate passing lets it run', async () => {
+    const text = plan([planTask('T1', []), onTarget(planTask('T2', []), 'beta')]);
+    const { sb, alpha, beta, config, target } = await makeWorld(text);
+    const gate = 'test -f "$HOME/gate-ok" || { echo "no gate-ok" >&2; exit 1; }';
+    config({ alpha: target(alpha), beta: target(beta, { enabled: false, gate }) });
+    const refused = runSync(sb);
+    expect(refused.status).toBe(78);
+    expect(refused.stderr).toMatch(
+      /^FAIL target beta: T2 is to run there; disabled until its gate passes; it failed: no gate-ok; fix: make `test -f .*` pass there \(ccglm targets check beta\)$/m,
+    );
+    expect(statuses(sb.plan)).toEqual({ T1: 'Not Started', T2: 'Not Started' });
+    writeFileSync(path.join(beta.home, 'gate-ok'), '');
+    const checked = runSync(sb, ['--check']);
+    expect(checked.stderr).toMatch(
+      /^PASS target beta: beta ready \(ccglm .*; disabled, its gate passed\); T2 is to run there$/m,
+    );
+    const ran = runSync(sb);
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
+  }, 120_000);
+
+  test('--target NAME runs the tasks that name no target there; a task naming local stays here', async () => {
+    const text = plan([planTask('T1', []), onTarget(planTask('T2', ['T1']), 'local')]);
+    const { sb, alpha, beta, config, target, remoteJobs } = await makeWorld(text);
+    config({ alpha: target(alpha), beta: target(beta) });
+    const unknown = runSync(sb, ['--target', 'nowhere', '--check']);
+    expect(unknown.status).toBe(78);
+    expect(unknown.stderr).toMatch(
+      /^FAIL target nowhere: T1 is to run there, but .* declares no target nowhere \(declared: alpha, beta\)/m,
+    );
+    const result = runSync(sb, ['--target', 'alpha']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
+    expect(remoteJobs(alpha)).toHaveLength(1);
+    expect(readdirSync(sb.logDir).filter((name) => name.endsWith('.meta'))).toHaveLength(1);
+    expect(filesOn(sb, 'feature-test')).toEqual(['README.md', 'T1.txt', 'T2.txt']);
+  }, 120_000);
+
+  test('an unreachable target fails the preflight: nothing starts anywhere', async () => {
+    const { sb, alpha, beta, config, target } = await makeWorld(spread);
+    config({ alpha: target(alpha), beta: target(beta) });
+    await beta.stop();
+    const result = runSync(sb);
+    expect(result.status).toBe(78);
+    expect(result.stderr).toMatch(/^FAIL target beta: T3 is to run there; unreachable: /m);
+    expect(existsSync(sb.logDir)).toBe(false);
+  }, 120_000);
+
+  test('a dropped connection and a killed run: --resume re-attaches and the agent ran once', async () => {
+    const text = plan([planTask('T1', []), onTarget(planTask('T2', []), 'alpha')]);
+    // The demo agent takes ~4 s there: time to drop its connection and kill the run.
+    const { sb, alpha, beta, config, target, remoteJobs } = await makeWorld(text, 800);
+    config({ alpha: target(alpha), beta: target(beta) });
+    const env = { CCGLM_TARGET_POLL_MS: '200', CCGLM_TARGET_RETRY_BUDGET_MS: '20000' };
+    const child = spawn(process.execPath, runArgs(sb), {
+      env: sandboxEnv(sb, env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await waitForEvents(child, 'task.start', 2);
+    alpha.dropConnections(); // the run's shared connection is cut: its job there runs on
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill('SIGKILL');
+    await exitOf(child);
+    expect(statuses(sb.plan)['T2']).toBe('In Progress');
+    const resumed = runSync(sb, ['--resume'], env);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
+    expect(filesOn(sb, 'feature-test')).toContain('T2.txt');
+    expect(remoteJobs(alpha)).toHaveLength(1); // one job there: its agent was not started again
+  }, 120_000);
+
+  test('a target that goes away mid-task: its task is Blocked with the reason, the rest completes', async () => {
+    const text = plan([
+      planTask('T1', []),
+      onTarget(planTask('T2', []), 'alpha'),
+      planTask('T3', ['T1']),
+    ]);
+    const { sb, alpha, beta, config, target } = await makeWorld(text, 800);
+    config({ alpha: target(alpha), beta: target(beta) });
+    const env = { CCGLM_TARGET_POLL_MS: '200', CCGLM_TARGET_RETRY_BUDGET_MS: '3000' };
+    const child = spawn(process.execPath, runArgs(sb), {
+      env: sandboxEnv(sb, env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await waitForEvents(child, 'task.start', 2);
+    // The listener and every connection (the run's shared one too) go away.
+    alpha.dropConnections();
+    await alpha.stop();
+    expect(await exitOf(child)).toBe(1);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Blocked', T3: 'Completed' });
+    const planText = execFileSync('cat', [sb.plan], { encoding: 'utf8' });
+    expect(planText).toMatch(/target alpha unreachable|on target alpha: unreachable/);
+    expect(planText).toContain('re-attaches to it');
+  }, 120_000);
+});
