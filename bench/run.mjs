@@ -8,7 +8,7 @@
 // BENCH_VARIANTS=default,tmpfs,no-pty,pty (default: `default`: ccglm's default settings, files on
 // /tmp; `tmpfs`: files on /dev/shm; `no-pty`/`pty`: that flag, files on /tmp),
 // BENCH_BASELINE=DIR (another checkout, built: its CLI runs the same variants side by side),
-// BENCH_AGENT=node, BENCH_COMMIT=after (the agent commits after its second, not during it: see
+// BENCH_AGENT=tests, BENCH_COMMIT=after (the agent commits after its second, not during it: see
 // bench/agent.sh), BENCH_DETAIL=1 (where the time goes), BENCH_PROFILE=DIR (CPU profile of the run),
 // BENCH_EVENTS=DIR (each run's events kept there). Each ccglm line is followed by the live view's ETA
 // error once the first and the second wave had ended.
@@ -23,10 +23,10 @@ import { ccglmRunArgs } from './run-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'ccglm.js');
-// BENCH_AGENT=node runs the tests' Node fake agent instead (one more Node start-up per task).
+// BENCH_AGENT=tests runs the tests' fake agent instead (it records each run; no second of work).
 const agentCmd =
-  process.env.BENCH_AGENT === 'node'
-    ? `${process.execPath} ${path.join(root, 'test', 'run', 'fake-agent.mjs')}`
+  process.env.BENCH_AGENT === 'tests'
+    ? `sh ${path.join(root, 'test', 'run', 'fake-agent.sh')}`
     : `sh ${path.join(root, 'bench', 'agent.sh')}`;
 // Where the repos, worktrees and job files go: /tmp by default (where a user's are), a tmpfs
 // (/dev/shm) in the `tmpfs` variant (on these VMs /tmp is ext4 without a journal, where creating a

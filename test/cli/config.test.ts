@@ -35,7 +35,13 @@ const ccglm = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], {
     cwd: elsewhere,
     encoding: 'utf8',
-    env: { ...process.env, HOME: dir, XDG_STATE_HOME: path.join(dir, 'state') },
+    // The demo agent's pauses (700 ms a step) are for a person watching, not for a test.
+    env: {
+      ...process.env,
+      HOME: dir,
+      XDG_STATE_HOME: path.join(dir, 'state'),
+      CCGLM_DEMO_DELAY_MS: '0',
+    },
   });
 
 describe('ccglm.config.json', () => {

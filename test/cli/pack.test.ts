@@ -72,6 +72,8 @@ describe('the packed tarball', () => {
       HOME: work,
       XDG_STATE_HOME: path.join(work, 'state'),
       CC_GLM_LOG_DIR: path.join(work, 'logs'),
+      // The demo agent's pauses (700 ms a step) are for a person watching, not for a test.
+      CCGLM_DEMO_DELAY_MS: '0',
     };
     const ccglm = (...args: string[]) =>
       spawnSync('ccglm', args, { cwd: work, env, encoding: 'utf8', timeout: 90_000 });

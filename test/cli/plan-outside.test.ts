@@ -21,7 +21,13 @@ const ccglm = (cwd: string, ...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, HOME: dir, XDG_STATE_HOME: path.join(dir, 'state') },
+    // The demo agent's pauses (700 ms a step) are for a person watching, not for a test.
+    env: {
+      ...process.env,
+      HOME: dir,
+      XDG_STATE_HOME: path.join(dir, 'state'),
+      CCGLM_DEMO_DELAY_MS: '0',
+    },
   });
 const check = (cwd: string, plan: string, ...more: string[]) =>
   ccglm(cwd, 'run', path.join(plans, plan), '--check', '--agent', 'demo', ...more);

@@ -10,6 +10,7 @@ import {
   transitiveDependencies,
   transitiveDependents,
 } from '../../src/graph/dag.js';
+import { propertyRuns } from '../support/property.js';
 
 const graphOf = (edges: Record<string, string[]>) =>
   buildGraph(
@@ -56,7 +57,7 @@ describe('graph algorithms', () => {
           expect(findCycles(g).cycles).toEqual([]);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 
@@ -85,7 +86,7 @@ describe('graph algorithms', () => {
           expect(cycles.length > 0).toBe(!topologicalOrder(g).acyclic);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

@@ -4,6 +4,7 @@ import { compilePlan } from '../../src/graph/compile.js';
 import { applyFixes } from '../../src/plan/patch.js';
 import { SourceMap } from '../../src/plan/source.js';
 import type { Diagnostic } from '../../src/plan/types.js';
+import { propertyRuns } from '../support/property.js';
 
 /** A hand-made diagnostic whose fix replaces `from` in `text` (its n-th occurrence) with `to`. */
 function fixing(text: string, from: string, to: string, nth = 0, code = 'CCG304'): Diagnostic {
@@ -79,6 +80,7 @@ describe('applyFixes', () => {
           expect(applyFixes(text, shuffled).text).toBe(applyFixes(text, diagnostics).text);
         },
       ),
+      { numRuns: propertyRuns(100) },
     );
   });
 });

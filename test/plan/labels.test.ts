@@ -10,6 +10,7 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
+import { propertyRuns } from '../support/property.js';
 
 const remark = unified().use(remarkParse);
 
@@ -58,7 +59,7 @@ describe('field labels', () => {
           expect(ccglmLabel(line)).toBe(remarkLabel(line));
         },
       ),
-      { numRuns: Number(process.env['PROPERTY_RUNS'] ?? 1000) },
+      { numRuns: propertyRuns(300) },
     );
   });
 

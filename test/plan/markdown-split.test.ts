@@ -13,6 +13,7 @@ import remarkParse from 'remark-parse';
 import type { Nodes } from 'mdast';
 import { parseBlocks } from '../../src/plan/markdown.js';
 import { parsePlan } from '../../src/plan/parse.js';
+import { propertyRuns } from '../support/property.js';
 
 const corpus = fileURLToPath(new URL('../../../shared/corpus/real-plans/', import.meta.url));
 const present = existsSync(corpus);
@@ -100,7 +101,7 @@ describe('chunked parse = whole-document parse on generated plans', () => {
         const [whole, ...chunked] = readings(text);
         for (const reading of chunked) expect(reading).toBe(whole);
       }),
-      { numRuns: Number(process.env['PROPERTY_RUNS'] ?? 300) },
+      { numRuns: propertyRuns(100) },
     );
   });
 });
@@ -131,7 +132,7 @@ describe('the block tree without inline markup = the block tree of remark with i
         );
         expect(blocksOf(parseBlocks(body, { chunkSize: Infinity }))).toEqual(blocksOf(withInline));
       }),
-      { numRuns: Number(process.env['PROPERTY_RUNS'] ?? 300) },
+      { numRuns: propertyRuns(100) },
     );
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
 import { patchPlan, PatchError } from '../../src/plan/patch.js';
 import type { TaskStatus } from '../../src/plan/types.js';
+import { propertyRuns } from '../support/property.js';
 
 const STATUSES: TaskStatus[] = [
   'Not Started',
@@ -171,7 +172,7 @@ describe('patchPlan', () => {
           expect(patchPlan(out, [taskEdit])).toBe(out);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(100) },
     );
   });
 });

@@ -12,7 +12,7 @@ import { makeRepo } from '../../bench/gen-plan.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = path.join(root, 'bin', 'ccglm.js');
-const agent = `${process.execPath} ${path.join(root, 'test', 'run', 'fake-agent.mjs')}`;
+const agent = `/bin/sh ${path.join(root, 'test', 'run', 'fake-agent.sh')}`;
 const out = path.join(root, 'test', 'report', 'fixtures');
 
 function task(id, deps) {

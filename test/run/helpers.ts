@@ -17,8 +17,8 @@ import { patchPlan } from '../../src/plan/patch.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const bin = path.join(root, 'bin', 'ccglm.js');
-const fakeAgentScript = fileURLToPath(new URL('./fake-agent.mjs', import.meta.url));
-export const fakeAgent = `${process.execPath} ${fakeAgentScript}`;
+const fakeAgentScript = fileURLToPath(new URL('./fake-agent.sh', import.meta.url));
+export const fakeAgent = `/bin/sh ${fakeAgentScript}`;
 
 export interface Sandbox {
   dir: string;
@@ -168,7 +168,7 @@ export function fakeClaudeBin(sb: Sandbox): string {
   const bin = path.join(sb.dir, 'bin');
   mkdirSync(bin, { recursive: true });
   const file = path.join(bin, 'claude');
-  writeFileSync(file, `#!/bin/sh\nexec '${process.execPath}' '${fakeAgentScript}' "$@"\n`);
+  writeFileSync(file, `#!/bin/sh\nexec /bin/sh '${fakeAgentScript}' "$@"\n`);
   chmodSync(file, 0o755);
   return bin;
 }

@@ -180,7 +180,7 @@ describe('ccglm run --check', () => {
         `PASS repository app (${sb.repo}): commits and merges as test <test@example.invalid>`,
         `PASS worktree root ${sb.worktrees}: writable (${sb.dir} is)`,
         `PASS log dir ${sb.logDir}: writable (${sb.dir} is)`,
-        `PASS agent custom: ${process.execPath}`,
+        'PASS agent custom: /bin/sh',
         'PASS credentials: none needed by agent custom',
         '',
       ].join('\n'),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Scheduler, type SchedulerTask } from '../../src/schedule/scheduler.js';
+import { propertyRuns } from '../support/property.js';
 
 const diamond: SchedulerTask[] = [
   { id: 'T1', deps: [] },
@@ -199,7 +200,7 @@ describe('Scheduler', () => {
           } else expect(['completed', 'failed']).toContain(snap.state);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

@@ -2,8 +2,10 @@
  * Fault injection: a small plan is run, and at a random (seeded) moment either the run or its job
  * host is killed with SIGKILL; `--resume` then finishes the plan. Every time: each task Completed
  * exactly once (one merge of it on the integration branch), its work there, no agent started more
- * often than its task had attempts, no process left. FAULT_RUNS (default 20) and FAULT_SEED make
- * longer searches (`FAULT_DEBUG=1` prints each round): `FAULT_RUNS=200 FAULT_SEED=7 npx vitest run test/run/faults.test.ts`.
+ * often than its task had attempts, no process left. Even rounds kill the run
+ * (faults-run.test.ts), odd rounds the host (faults-host.test.ts): two files, so the two halves run
+ * side by side. FAULT_RUNS (default 20, both files together) and FAULT_SEED make longer searches
+ * (`FAULT_DEBUG=1` prints each round): `FAULT_RUNS=200 FAULT_SEED=7 npx vitest run test/run/faults-`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -151,18 +153,24 @@ async function faultyRun(round: number): Promise<string> {
   }
 }
 
-describe('fault injection', () => {
-  it(
-    `kills the run or its job host at random moments across ${RUNS} runs of a 3-task plan; --resume finishes each`,
-    async () => {
-      const seen: string[] = [];
-      for (let round = 0; round < RUNS; round += 1) {
-        const t0 = Date.now();
-        seen.push(await faultyRun(round));
-        if (process.env['FAULT_DEBUG']) console.log(Date.now() - t0, seen.at(-1));
-      }
-      expect(seen).toHaveLength(RUNS);
-    },
-    RUNS * 15_000,
+/** The rounds of this seed that kill `target`, each in turn. */
+export function faultRounds(target: 'run' | 'host'): void {
+  const rounds = Array.from({ length: RUNS }, (_, round) => round).filter(
+    (round) => (round % 2 === 0 ? 'run' : 'host') === target,
   );
-});
+  describe('fault injection', () => {
+    it(
+      `kills the ${target} at random moments across ${rounds.length} runs of a 3-task plan; --resume finishes each`,
+      async () => {
+        const seen: string[] = [];
+        for (const round of rounds) {
+          const t0 = Date.now();
+          seen.push(await faultyRun(round));
+          if (process.env['FAULT_DEBUG']) console.log(Date.now() - t0, seen.at(-1));
+        }
+        expect(seen).toHaveLength(rounds.length);
+      },
+      rounds.length * 15_000,
+    );
+  });
+}
