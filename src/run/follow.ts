@@ -176,7 +176,8 @@ async function mergedBefore(
   const merged = await git(ws.repo.path, ['merge-base', '--is-ancestor', log.tip, integration]);
   if (!merged.ok) return false;
   const files = await filesChanged(ws.repo.path, ws.base, ws.branch).catch(() => [] as string[]);
-  void workspace.release(ws, log.tip);
+  // As a Completed task's of the dead run: its worktree may have gone to another task already.
+  workspace.removeMerged(ws);
   await core.finishAttempt(attempt, 'Completed', {
     exitCode: 0,
     commits: log.commits,
