@@ -37,9 +37,15 @@ export async function remoteHints(cwd: string, words: string[]): Promise<string[
       'hint: if jobs were dispatched to remote VMs, declare them to have them listed here',
       `hint: (${targets}); e.g. ccglm.config.json: {"targets": {"macmini": {"ssh": "me@macmini"}}}`,
     ];
+  // What `ccglm run` started on them is in each target's <workdir>/logs: one table for all.
+  const all =
+    words[1] === 'status' || words[1] === 'health'
+      ? [`hint: tasks ccglm run started on them: ccglm job ${words[1]} --target all`]
+      : [];
   return [
     'hint: if jobs were dispatched to remote VMs, check:',
     ...targets.map((target) => `  - ${target.name}: ${remoteCommand(target, words)}`),
+    ...all,
   ];
 }
 

@@ -104,7 +104,8 @@ describe('status', () => {
       `hint: local logs on ${host} at ${box.logDir} are empty\n` +
         'hint: if jobs were dispatched to remote VMs, check:\n' +
         "  - macmini: tailscale ssh me@macmini 'ccglm job status'\n" +
-        "  - epyc6: ssh feng@epyc6 'ccglm job status'\n",
+        "  - epyc6: ssh feng@epyc6 'ccglm job status'\n" +
+        'hint: tasks ccglm run started on them: ccglm job status --target all\n',
     );
     expect(run.stdout).not.toContain('x@off');
   });
