@@ -115,6 +115,8 @@ function checkEarlierRun(input: PreflightInput): Check {
   const starting = new Set(input.tasks.map((task) => task.id));
   const open = Object.entries(state?.tasks ?? {}).filter(([id, entry]) => {
     if (entry.ended === true || !starting.has(id)) return false;
+    // On a target: its job may run there, or have ended with nobody taking in its work.
+    if (entry.target !== undefined) return true;
     try {
       const job = readJob(logDir, entry.jobId);
       return job.outcome !== undefined || job.agentAlive || job.hostAlive;

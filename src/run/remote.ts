@@ -5,6 +5,7 @@
  * fetched back to a local ref and merged like any task's. A target that stays unreachable makes
  * the task Blocked; its job there is not stopped, and `--resume` re-attaches to it.
  */
+import path from 'node:path';
 import type { JobOutcome } from '../jobs/index.js';
 import type { Task } from '../plan/types.js';
 import type { Target } from '../targets/config.js';
@@ -17,11 +18,12 @@ import {
   type RemoteAttemptRecord,
 } from '../targets/remote-attempt.js';
 import { DEFAULT_BACKOFF, type Backoff, type RemoteEnd } from '../targets/follow.js';
-import { fetchedRef } from '../targets/remote-task.js';
+import { fetchedRef, openPlace } from '../targets/remote-task.js';
 import { Attempt } from './attempt.js';
 import { git } from './git.js';
 import type { ResolvedRepo } from './repos.js';
 import type { RunCore } from './run-core.js';
+import type { StartedTask } from './run-state.js';
 import { branchLog, type JobFacts } from './task-log.js';
 
 /** A stop is tried for a few seconds: an interrupted run does not wait minutes for a lost target. */
@@ -63,10 +65,13 @@ export async function launchRemote(
   const { options, workspace } = core;
   await workspace.integration.ensure(repo);
   const base = workspace.integration.tip(repo) as string;
-  const branch = `${workspace.integrationBranch}--${task.id}`;
+  // One branch per attempt there: an earlier attempt's worktree (kept with its work) has its own.
+  const branch = `${workspace.integrationBranch}--${jobId}`;
   const remoteTask = { jobId, repoName: repo.name, branch };
   const number = (core.rateRetries.get(task.id) ?? 0) + 1;
-  const ws = { repo, worktree: target.name, branch: fetchedRef(target, remoteTask), base };
+  // Where its work is, as the plan's log names it: `target:folder` there.
+  const worktree = `${target.name}:${path.posix.join(target.workdir, 'worktrees', jobId)}`;
+  const ws = { repo, worktree, branch: fetchedRef(target, remoteTask), base };
   const attempt = new Attempt(task.id, jobId, ws, core.now(), number);
   attempt.target = target;
   core.attempts.set(task.id, attempt);
@@ -132,6 +137,33 @@ export async function launchRemote(
   return attempt;
 }
 
+/**
+ * A remote attempt whose start the dead run never heard answered: its record is made again from
+ * what is known (the target's workdir, the job id, the branch, the attempt's claim), and it is
+ * followed: a job that is there is taken up; none is, after the wait's grace, lost (Failed, and a
+ * re-run starts it again). Undefined when the target is not to be reached now.
+ */
+export async function adoptCutOff(
+  core: RunCore,
+  id: string,
+  entry: StartedTask,
+): Promise<Attempt | undefined> {
+  const target = entry.target !== undefined ? core.targets.get(entry.target) : undefined;
+  if (target === undefined) return undefined;
+  const place = await openPlace(target, core.mux).catch(() => undefined);
+  if (place === undefined) return undefined;
+  const prefix = fetchedRef(target, { jobId: '', repoName: '', branch: '' });
+  const record: RemoteAttemptRecord = {
+    target: target.name,
+    root: place.root,
+    jobId: entry.jobId,
+    repoName: entry.repo,
+    branch: entry.branch.slice(prefix.length),
+    attempt: entry.attempt,
+  };
+  return adoptRemote(core, id, entry, record);
+}
+
 /** A remote attempt recorded by a dead run, followed again (--resume); nothing is started. */
 export function adoptRemote(
   core: RunCore,
@@ -144,7 +176,7 @@ export function adoptRemote(
   const remote = attachRemoteAttempt(target, record, core.mux);
   const ws = {
     repo: { name: entry.repo, path: entry.repoPath },
-    worktree: target.name,
+    worktree: placeOf(target.name, record),
     branch: fetchedRef(target, remote.task),
     base: entry.base,
   };
@@ -183,14 +215,19 @@ export async function remoteGone(
 ): Promise<void> {
   const name = attempt.target?.name ?? '?';
   if (end.kind === 'unreachable') {
-    await core.finishAttempt(attempt, 'Blocked', {
-      reason: `target ${name} unreachable: ${end.reason}`,
-      commits: [],
-      log: [
-        `job ${attempt.jobId} on target ${name}: ${end.reason}`,
-        `its job there was not stopped; ccglm run --resume ${core.options.plan} re-attaches to it`,
-      ],
-    });
+    await core.finishAttempt(
+      attempt,
+      'Blocked',
+      {
+        reason: `target ${name} unreachable: ${end.reason}`,
+        commits: [],
+        log: [
+          `job ${attempt.jobId} on target ${name}: ${end.reason}`,
+          `its job there was not stopped; ccglm run --resume ${core.options.plan} re-attaches to it`,
+        ],
+      },
+      true,
+    );
     return;
   }
   await core.finishAttempt(attempt, 'Failed', {
@@ -224,7 +261,7 @@ export async function judgeRemote(
   const durationMs = Math.max(0, core.now() - attempt.startedAt);
   const job: JobFacts = {
     jobId: attempt.jobId,
-    agent: `${target.name}'s`,
+    agent: `${target.name}'s default`,
     durationMs,
     exitCode: outcome.exit_code,
     restarts: 0,
@@ -250,12 +287,21 @@ export async function judgeRemote(
   });
   if (collected.kind !== 'collected') {
     const why = collected.kind === 'unreachable' ? collected.reason : 'stopped';
-    await core.finishAttempt(attempt, 'Blocked', {
-      reason: `its work on target ${target.name} could not be fetched: ${why}`,
-      commits: [],
-      durationMs,
-      log: [`job ${attempt.jobId} succeeded there; fetching its branch failed: ${why}`, logThere],
-    });
+    await core.finishAttempt(
+      attempt,
+      'Blocked',
+      {
+        reason: `its work on target ${target.name} could not be fetched: ${why}`,
+        commits: [],
+        durationMs,
+        log: [
+          `job ${attempt.jobId} succeeded there; fetching its branch failed: ${why}`,
+          logThere,
+          `ccglm run --resume ${core.options.plan} fetches and merges it`,
+        ],
+      },
+      true,
+    );
     return;
   }
   const finish = await core.workspace.finishTask(

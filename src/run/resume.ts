@@ -10,7 +10,7 @@ import { follow, settle } from './follow.js';
 import type { RunCore } from './run-core.js';
 import { settingsOf } from './run-options.js';
 import type { StartedTask } from './run-state.js';
-import { adoptRemote } from './remote.js';
+import { adoptCutOff, adoptRemote } from './remote.js';
 
 export async function adoptPrevious(core: RunCore): Promise<void> {
   const { options, scheduler } = core;
@@ -86,15 +86,18 @@ async function adoptOnTarget(
   wave: number,
 ): Promise<void> {
   const attempt =
-    entry.remote !== undefined ? adoptRemote(core, id, entry, entry.remote) : undefined;
+    entry.remote !== undefined
+      ? adoptRemote(core, id, entry, entry.remote)
+      : await adoptCutOff(core, id, entry);
   if (attempt === undefined) {
+    // Its target is not declared now: what runs there is not followed, and not started again.
     core.markEnded(id);
     await core.endTask(id, 'Blocked', {
-      reason: `its start on target ${entry.target ?? '?'} was cut off: it may run there`,
+      reason: `its job ran on target ${entry.target ?? '?'}, which cannot be reached from this run`,
       commits: [],
       log: [
-        `job ${entry.jobId}: the run died while it started on target ${entry.target ?? '?'}; it is not started twice`,
-        `look there (ccglm job status --target ${entry.target ?? '?'}), then set its status to Not Started to run it again`,
+        `job ${entry.jobId} on target ${entry.target ?? '?'} is not followed: the target is not declared or not reachable now`,
+        `look there (ccglm job status --target ${entry.target ?? '?'}); a re-run starts the task again`,
       ],
     });
     return;

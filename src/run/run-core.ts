@@ -146,9 +146,11 @@ export class RunCore {
     attempt: Attempt,
     status: TaskEndStatus,
     details: TaskEndDetails,
+    /** Its job may still end well (a target out of reach): --resume is to take it up again. */
+    resumable = false,
   ): Promise<void> {
     this.attempts.delete(attempt.taskId);
-    this.markEnded(attempt.taskId);
+    if (!resumable) this.markEnded(attempt.taskId);
     this.saveState();
     await this.endTask(attempt.taskId, status, {
       ...details,

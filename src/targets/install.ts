@@ -49,14 +49,20 @@ export async function installOnTarget(
   options: InstallOptions,
 ): Promise<InstallResult> {
   const say = options.say ?? (() => undefined);
+  const timeoutMs = options.timeoutMs ?? 600_000;
   const run = async (what: string, line: string, input?: Uint8Array) => {
     const result = await runOnTarget(target, line, {
-      timeoutMs: options.timeoutMs ?? 600_000,
+      timeoutMs,
       ...(input !== undefined ? { input } : {}),
     });
+    const said = lastLine(result.stderr) || lastLine(result.stdout);
+    if (result.timedOut)
+      throw new CcglmError(
+        `target ${target.name}: could not ${what} in ${Math.round(timeoutMs / 1000)} s${said !== '' ? ` (last said: ${said})` : ''}`,
+      );
     if (result.code === SSH_FAILED)
       throw new CcglmError(
-        `target ${target.name} unreachable while it ${what}: ${lastLine(result.stderr) || 'the transport failed'}`,
+        `target ${target.name} unreachable (trying to ${what}): ${said || 'the transport failed'}`,
       );
     if (result.code !== 0)
       throw new CcglmError(

@@ -179,13 +179,32 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     expect(remoteJobs(alpha)).toHaveLength(1); // one job there: its agent was not started again
   }, 120_000);
 
-  test('a target that goes away mid-task: its task is Blocked with the reason, the rest completes', async () => {
+  test('Ctrl-C stops the job there; a re-run starts the task again as a new attempt there', async () => {
+    const text = plan([onTarget(planTask('T1', []), 'alpha')]);
+    const { sb, alpha, beta, config, target, remoteJobs } = await makeWorld(text, 800);
+    config({ alpha: target(alpha), beta: target(beta) });
+    const child = spawn(process.execPath, runArgs(sb), {
+      env: sandboxEnv(sb, { CCGLM_TARGET_POLL_MS: '200' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await waitForEvents(child, 'task.start', 1);
+    child.kill('SIGINT');
+    expect(await exitOf(child)).toBe(130);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Failed' });
+    // Its worktree there (kept) has its own branch: the next attempt gets another.
+    const again = runSync(sb);
+    expect(again.status, again.stderr).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed' });
+    expect(remoteJobs(alpha)).toHaveLength(2);
+  }, 120_000);
+
+  test('a target that goes away mid-task: its task is Blocked with the reason, the rest completes; back, --resume takes its work in', async () => {
     const text = plan([
       planTask('T1', []),
       onTarget(planTask('T2', []), 'alpha'),
       planTask('T3', ['T1']),
     ]);
-    const { sb, alpha, beta, config, target } = await makeWorld(text, 800);
+    const { sb, alpha, beta, config, target, remoteJobs } = await makeWorld(text, 800);
     config({ alpha: target(alpha), beta: target(beta) });
     const env = { CCGLM_TARGET_POLL_MS: '200', CCGLM_TARGET_RETRY_BUDGET_MS: '3000' };
     const child = spawn(process.execPath, runArgs(sb), {
@@ -201,5 +220,16 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     const planText = execFileSync('cat', [sb.plan], { encoding: 'utf8' });
     expect(planText).toMatch(/target alpha unreachable|on target alpha: unreachable/);
     expect(planText).toContain('re-attaches to it');
+    // The target is back: a plain run refuses (its job there may have ended well), --resume takes
+    // that job's work in, and its agent ran once.
+    await alpha.start();
+    const plain = runSync(sb, [], env);
+    expect(plain.status).toBe(78);
+    expect(plain.stderr).toMatch(/fix: ccglm run --resume /);
+    const resumed = runSync(sb, ['--resume'], env);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed', T3: 'Completed' });
+    expect(filesOn(sb, 'feature-test')).toContain('T2.txt');
+    expect(remoteJobs(alpha)).toHaveLength(1);
   }, 120_000);
 });
