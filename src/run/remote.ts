@@ -321,6 +321,10 @@ export async function judgeRemote(
     return;
   }
   log.push(`merged into ${core.workspace.integrationBranch}`);
+  // The fetched ref is merged: it goes, as a local task's merged branch does (only from that tip).
+  void git(attempt.ws.repo.path, ['update-ref', '-d', attempt.ws.branch, finish.tip], {
+    background: true,
+  });
   await core.finishAttempt(attempt, 'Completed', { exitCode: 0, ...facts, log });
 }
 

@@ -102,8 +102,14 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     expect(remoteJobs(alpha)).toHaveLength(1);
     expect(remoteJobs(beta)).toHaveLength(1);
     expect(readdirSync(sb.logDir).filter((name) => name.endsWith('.meta'))).toHaveLength(2);
-    // Nothing is left in the targets' worktree folders: fetched, then removed there.
+    // Nothing is left in the targets' worktree folders: fetched, then removed there; the fetched
+    // refs here went once merged.
     expect(readdirSync(path.join(alpha.home, 'work', 'worktrees'))).toEqual([]);
+    const refs = execFileSync('git', ['for-each-ref', 'refs/ccglm/'], {
+      cwd: sb.repo,
+      encoding: 'utf8',
+    });
+    expect(refs).toBe('');
   }, 120_000);
 
   test('a disabled target is refused with what to run; its gate passing lets it run', async () => {
