@@ -268,7 +268,8 @@ export async function judgeRemote(
   };
   const logThere = `its log is on target ${target.name}: ${remote.record.root}/logs/${attempt.jobId}.log`;
   if (outcome.state !== 'success' || outcome.exit_code !== 0) {
-    const reason = `${outcome.state === 'killed' ? 'killed' : 'agent failed'} on target ${target.name} (exit ${outcome.exit_code})`;
+    const interrupted = core.interrupted !== undefined ? `interrupted (${core.interrupted}), ` : '';
+    const reason = `${interrupted}${outcome.state === 'killed' ? 'killed' : 'agent failed'} on target ${target.name} (exit ${outcome.exit_code})`;
     await core.finishAttempt(attempt, 'Failed', {
       reason,
       exitCode: outcome.exit_code,

@@ -345,8 +345,9 @@ export async function collect(
     step(
       place,
       `remove the worktree of ${task.jobId}`,
-      // Again after a lost connection: a worktree removed already is not an error.
-      `if test -e ${remoteLine([worktree])}; then ${remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'remove', '--force', worktree])}; fi`,
+      // Again after a lost connection: a worktree removed already is not an error. Its branch is
+      // here now (fetched): it goes there too.
+      `if test -e ${remoteLine([worktree])}; then ${remoteLine(['git', '-C', repoDir(place, task), 'worktree', 'remove', '--force', worktree])}; fi; ${remoteLine(['git', '-C', repoDir(place, task), 'branch', '-q', '-D', task.branch])} 2>/dev/null || true`,
     ),
   );
   return tip;

@@ -105,6 +105,12 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     // Nothing is left in the targets' worktree folders: fetched, then removed there; the fetched
     // refs here went once merged.
     expect(readdirSync(path.join(alpha.home, 'work', 'worktrees'))).toEqual([]);
+    // …and the task's branch there went with its worktree.
+    const there = execFileSync('git', ['branch', '--list'], {
+      cwd: path.join(alpha.home, 'work', 'repos', 'app'),
+      encoding: 'utf8',
+    });
+    expect(there).toBe('');
     const refs = execFileSync('git', ['for-each-ref', 'refs/ccglm/'], {
       cwd: sb.repo,
       encoding: 'utf8',
