@@ -16,6 +16,8 @@ export interface WavePreview {
       name: string;
       status: string;
       repo?: string;
+      /** The machine it runs on, when not this one (a target of ccglm.config.json). */
+      target?: string;
       files: number;
       done: boolean;
     }[];
@@ -38,6 +40,7 @@ export function previewWaves(compiled: CompiledPlan): WavePreview {
         name: task.name,
         status: task.status,
         ...(task.repo !== undefined ? { repo: task.repo } : {}),
+        ...(task.target !== undefined && task.target !== 'local' ? { target: task.target } : {}),
         files: task.location?.length ?? 0,
         done: task.status === 'Completed',
       };
@@ -85,6 +88,7 @@ function renderText(preview: WavePreview): string {
       const mark = task.done ? '✓' : task.status === 'Not Started' ? '·' : '!';
       const details = [
         task.repo,
+        task.target !== undefined ? `on ${task.target}` : undefined,
         `${task.files} file${task.files === 1 ? '' : 's'}`,
         task.done ? 'done' : task.status === 'Not Started' ? undefined : task.status,
       ]

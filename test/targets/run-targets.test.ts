@@ -148,6 +148,10 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     expect(unknown.stderr).toMatch(
       /^FAIL target nowhere: T1 is to run there, but .* declares no target nowhere \(declared: alpha, beta\)/m,
     );
+    // The preview says where each task runs.
+    const preview = runSync(sb, ['--target', 'alpha', '--dry-run']);
+    expect(preview.stderr).toMatch(/· T1 +Task T1 +\(app, on alpha, 1 file\)/);
+    expect(preview.stderr).toMatch(/· T2 +Task T2 +\(app, 1 file\)/);
     const result = runSync(sb, ['--target', 'alpha']);
     expect(result.status, result.stderr).toBe(0);
     expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
