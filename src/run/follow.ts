@@ -6,15 +6,13 @@
  */
 import type { JobOutcome } from '../jobs/index.js';
 import { readMeta, stopJob } from '../jobs/index.js';
-import type { Task } from '../plan/types.js';
 import type { Attempt } from './attempt.js';
 import { branchCommits, filesChanged, git } from './git.js';
 import { logTail, summaryOf } from './job-output.js';
-import { mergeFailedLine } from './merge-retry.js';
+import { mergeWork } from './merge-work.js';
 import { onRateLimit } from './rate-limits.js';
 import { judgeRemote, remoteGone, waitForRemoteEnd } from './remote.js';
 import type { RunCore } from './run-core.js';
-import { scopeDrift } from './scope-drift.js';
 import { branchLog, failedJobLog, type JobFacts } from './task-log.js';
 
 /** Waits for the attempt's job to end, then judges it (unless the wait was stopped). */
@@ -124,37 +122,14 @@ async function judge(core: RunCore, attempt: Attempt, outcome: JobOutcome): Prom
     });
     return;
   }
-  const task = core.tasks.get(id) as Task;
   if (attempt.adopted && (await mergedBefore(core, attempt, job, summary))) return;
-  const { workspace } = core;
-  const finish = await workspace.finishTask(
-    attempt.ws,
-    `${task.id}: ${task.name}`,
-    core.scheduler.isAwaited(task.id),
+  await mergeWork(
+    core,
+    attempt,
+    job,
+    summary,
+    (tip) => void core.workspace.release(attempt.ws, tip),
   );
-  const drift = scopeDrift(
-    finish.filesEdited,
-    (task.location ?? []).map((entry) => entry.path),
-  );
-  const log = branchLog(job, summary, attempt.ws.branch, finish.commits, drift);
-  const facts = { commits: finish.commits, filesEdited: finish.filesEdited, durationMs };
-  if (!finish.ok) {
-    const merge = finish.kind === 'merge';
-    await core.finishAttempt(attempt, 'Failed', {
-      reason: merge ? `merge failed: ${finish.reason}` : finish.reason,
-      exitCode: 0,
-      ...facts,
-      log: [
-        ...log,
-        ...(merge ? [`worktree kept: ${attempt.ws.worktree}`] : []),
-        merge ? mergeFailedLine(finish.reason) : finish.reason,
-      ],
-    });
-    return;
-  }
-  log.push(`merged into ${workspace.integrationBranch}`);
-  void workspace.release(attempt.ws, finish.tip);
-  await core.finishAttempt(attempt, 'Completed', { exitCode: 0, ...facts, log });
 }
 
 /**

@@ -49,7 +49,11 @@ export async function readRetryBranch(
   integration: string,
   branch: string,
 ): Promise<RetryBranch | undefined> {
-  const tip = await revParse(repoPath, `refs/heads/${branch}`);
+  // A task's branch, or the ref a target's task branch was fetched to (refs/ccglm/targets/…).
+  const tip = await revParse(
+    repoPath,
+    branch.startsWith('refs/') ? branch : `refs/heads/${branch}`,
+  );
   if (tip === undefined) return undefined;
   const base = await git(repoPath, ['merge-base', `refs/heads/${integration}`, tip]);
   if (!base.ok) return undefined;

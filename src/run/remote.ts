@@ -24,7 +24,8 @@ import { git } from './git.js';
 import type { ResolvedRepo } from './repos.js';
 import type { RunCore } from './run-core.js';
 import type { StartedTask } from './run-state.js';
-import { branchLog, type JobFacts } from './task-log.js';
+import { mergeWork } from './merge-work.js';
+import type { JobFacts } from './task-log.js';
 
 /** A stop is tried for a few seconds: an interrupted run does not wait minutes for a lost target. */
 const STOP_BACKOFF = { firstMs: 500, maxMs: 2000, budgetMs: 5000 };
@@ -305,28 +306,12 @@ export async function judgeRemote(
     );
     return;
   }
-  const finish = await core.workspace.finishTask(
-    attempt.ws,
-    title,
-    core.scheduler.isAwaited(task.id),
-  );
-  const log = branchLog(job, [], attempt.ws.branch, finish.commits, []);
-  const facts = { commits: finish.commits, filesEdited: finish.filesEdited, durationMs };
-  if (!finish.ok) {
-    await core.finishAttempt(attempt, 'Failed', {
-      reason: finish.kind === 'merge' ? `merge failed: ${finish.reason}` : finish.reason,
-      exitCode: 0,
-      ...facts,
-      log: [...log, finish.reason],
+  // The fetched ref, once merged, goes as a local task's merged branch does (only from that tip).
+  await mergeWork(core, attempt, job, [], (tip) => {
+    void git(attempt.ws.repo.path, ['update-ref', '-d', attempt.ws.branch, tip], {
+      background: true,
     });
-    return;
-  }
-  log.push(`merged into ${core.workspace.integrationBranch}`);
-  // The fetched ref is merged: it goes, as a local task's merged branch does (only from that tip).
-  void git(attempt.ws.repo.path, ['update-ref', '-d', attempt.ws.branch, finish.tip], {
-    background: true,
   });
-  await core.finishAttempt(attempt, 'Completed', { exitCode: 0, ...facts, log });
 }
 
 /** Stops a remote attempt's job (an interrupt); a target that does not answer is given a few tries. */

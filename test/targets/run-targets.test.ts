@@ -4,7 +4,7 @@
  * tests' fake agent. Every remote task's branch is fetched back and merged here.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
@@ -158,6 +158,26 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     expect(remoteJobs(alpha)).toHaveLength(1);
     expect(readdirSync(sb.logDir).filter((name) => name.endsWith('.meta'))).toHaveLength(1);
     expect(filesOn(sb, 'feature-test')).toEqual(['README.md', 'T1.txt', 'T2.txt']);
+  }, 120_000);
+
+  test("a remote task's merge that conflicts: Failed with its fetched branch kept; a re-run retries the merge, not the agent", async () => {
+    const text = plan([planTask('T1', []), onTarget(planTask('T2', []), 'alpha')]);
+    const { sb, alpha, beta, config, target, remoteJobs } = await makeWorld(text);
+    config({ alpha: target(alpha), beta: target(beta) });
+    // T1 (here, done first) writes the file T2 (there) creates too.
+    const env = { FAKE_FILE_T1: 'T2.txt' };
+    const first = runSync(sb, [], env);
+    expect(first.status).toBe(1);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Failed' });
+    const failed = readFileSync(sb.plan, 'utf8');
+    expect(failed).toContain('agent completed; merge failed: merge conflict in T2.txt');
+    expect(failed).toMatch(/branch refs\/ccglm\/targets\/alpha\/\S+: 1 commit/);
+    const again = runSync(sb, [], env);
+    expect(again.status).toBe(1);
+    expect(readFileSync(sb.plan, 'utf8')).toContain(
+      'merge retried (the agent was not run again): failed again',
+    );
+    expect(remoteJobs(alpha)).toHaveLength(1);
   }, 120_000);
 
   test('an unreachable target fails the preflight: nothing starts anywhere', async () => {
