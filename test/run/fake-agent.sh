@@ -47,7 +47,9 @@ if ! listed FAKE_NOCOMMIT; then
   file=$(var "FAKE_FILE_$task")
   file=${file:-$task.txt}
   mkdir -p "$(dirname "$file")"
-  echo "$task was here" >"$file"
+  # Each run its own content: two attempts never make one identical commit (same tree, parent,
+  # identity and second), which would read as the earlier attempt's work merged.
+  echo "$task was here (run $$)" >"$file"
   git add "$file"
   git -c user.name=fake -c user.email=fake@example.invalid commit -q \
     -m "$task: work" -m "Feature-Key: test
