@@ -26,7 +26,7 @@ describe.skipIf(binary === undefined)(
     });
 
     it.each([
-      ['in a PTY (ccglm headless inside it)', []],
+      ['in a PTY (the job host starts the agent in it)', ['--pty']],
       ['on pipes (the job host does headless itself)', ['--no-pty']],
     ])(
       'completes a one-task plan %s: the agent edits and commits, ccglm merges and writes back',
