@@ -18,6 +18,7 @@ const unit = [
   'test/golden.test.ts',
   'test/graph/*.test.ts',
   'test/jobs/health.test.ts',
+  'test/jobs/host-pty.test.ts',
   'test/jobs/watch.test.ts',
   'test/plan/codes.test.ts',
   'test/plan/corpus.test.ts',

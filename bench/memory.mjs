@@ -2,7 +2,8 @@
 // Memory of ccglm's own processes while N agents run at once: a plan of N independent tasks whose
 // agent (a shell script) holds for BENCH_HOLD_MS, then commits, run with unlimited concurrency; while every agent
 // runs, the resident memory (VmRSS) of ccglm's processes — the run, its job host, any `ccglm
-// headless` — is summed (agents, their shells and git are not ccglm's). The peak of those sums is
+// headless`, the shell holding a --pty agent's terminal — is summed (agents, their shells and git
+// are not ccglm's). The peak of those sums is
 // printed for N = 20 and N = 40, and the growth per extra running agent between them.
 // Run: node bench/memory.mjs (after npm run build). Knobs: BENCH_AGENTS=20,40,
 // BENCH_VARIANTS=default,pty, BENCH_BASELINE=DIR (another built checkout, side by side),
@@ -77,9 +78,12 @@ async function measure(side, variant, n) {
   // Sampled all along; the peak counts only while every agent runs (on a loaded machine the first
   // may end before the last starts: then the most agents seen together is reported instead).
   let peak = { kb: 0, count: 0, agents: 0 };
+  // ccglm's: its Node processes, and with --pty the shell that holds each agent's terminal open
+  // (src/jobs/host-pty.ts: `/bin/sh -c m=$1…`, then `cat` once the agent has ended).
   const mine = (p) =>
-    p.cmdline.startsWith(process.execPath) &&
-    (p.cmdline.includes(bin) || p.cmdline.includes(path.join(side.root, 'dist')));
+    (p.cmdline.startsWith(process.execPath) &&
+      (p.cmdline.includes(bin) || p.cmdline.includes(path.join(side.root, 'dist')))) ||
+    p.cmdline.startsWith('/bin/sh -c m=$1');
   let done = false;
   void ended.then(() => (done = true));
   while (!done) {

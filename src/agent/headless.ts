@@ -66,6 +66,8 @@ export interface HeadlessIO {
 export interface PtyRun {
   file: string;
   args: string[];
+  /** A file to be the command's stdin; none: the terminal. */
+  stdin?: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
   onData: (data: string) => void;
@@ -349,10 +351,10 @@ function startInTerminal(
   events: AgentEvents,
 ): Started {
   let pid: number | undefined;
-  const stdin = profile.prompt === 'stdin' ? promptFile : '/dev/null';
   terminal({
-    file: '/bin/sh',
-    args: ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', stdin, plan.file, ...plan.args],
+    file: plan.file,
+    args: plan.args,
+    stdin: profile.prompt === 'stdin' ? promptFile : '/dev/null',
     cwd: io.cwd,
     env: { ...io.env, ...plan.env } as NodeJS.ProcessEnv,
     onData: events.output(io.stdout),

@@ -1,84 +1,99 @@
 /**
- * The host's PTY side. node-pty reports the exit once the PTY's read side is closed, but on Linux
- * that read side can hit EIO (slave hung up) before the last output has been read, and node-pty also
- * destroys it 200 ms after the child exits: on a busy machine a flood's last lines were lost. So the
- * host holds its own slave fd open (no EIO while it does), notices the agent's death by SIGCHLD,
- * waits until the output has been quiet for a moment, and only then lets the PTY close.
+ * The host's PTY side. On Linux the PTY's read side hits EIO once the last process holding the
+ * slave has gone, and node-pty gives up on it 200 ms after its child exits: on a busy machine the
+ * agent's last lines could be lost. So the agent does not run alone in the PTY: a small `sh` runs it
+ * there, and once it has exited writes an end mark with its exit status into the PTY, then holds the
+ * slave open until the host closes it. Output is read in order, so when the host reads the mark it
+ * has read everything the agent wrote: the agent's end is reported then, and the holder is stopped.
+ * (node-pty's public API only: no reaching into its socket.)
  */
-import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { PtyRun } from '../agent/headless.js';
-import { isProcessAlive } from './proc.js';
 
-const QUIET_MS = 25;
+/**
+ * $1 the end mark, $2 the agent's stdin (a file; empty: the terminal), then the command. The traps
+ * keep the holder alive when the job's process group is signalled (the agent still gets the signal,
+ * with its default action); `cat` holds the slave open until the host hangs up.
+ */
+const HOLDER = [
+  'm=$1; f=$2; shift 2',
+  'trap : HUP INT TERM',
+  'if [ -n "$f" ]; then "$@" < "$f"; else "$@"; fi',
+  'c=$?',
+  'printf "%s%d;" "$m" "$c"',
+  'exec cat > /dev/null',
+].join('\n');
 
-interface PtySocket {
-  destroy: (...args: unknown[]) => unknown;
-  once: (event: string, listener: () => void) => unknown;
-  readableEnded: boolean;
-}
-
-/** Starts the agent in a PTY; returns its pid. Throws when node-pty cannot fork. */
+/** Starts the agent in a PTY; returns the pid of its session's leader. Throws when node-pty cannot fork. */
 export async function runInPty(run: PtyRun): Promise<number> {
   const pty = await import('@lydell/node-pty');
-  const term = pty.spawn(run.file, run.args, {
-    name: 'xterm-256color',
-    cols: 200,
-    rows: 50,
-    cwd: run.cwd,
-    env: run.env,
+  const mark = `\u001b]ccglm-exit-${randomBytes(6).toString('hex')};`;
+  const term = pty.spawn(
+    '/bin/sh',
+    ['-c', HOLDER, 'sh', mark, run.stdin ?? '', run.file, ...run.args],
+    {
+      name: 'xterm-256color',
+      cols: 200,
+      rows: 50,
+      cwd: run.cwd,
+      env: run.env,
+    },
+  );
+  let ended = false;
+  const end = (exitCode: number, signal: number | undefined) => {
+    if (ended) return;
+    ended = true;
+    run.onExit(exitCode, signal);
+  };
+  const reader = endMarkReader(mark, run.onData, (status) => {
+    // The shell's status: 128 + n for an agent that a signal ended.
+    end(status, status > 128 && status < 128 + 65 ? status - 128 : undefined);
+    term.kill('SIGKILL');
   });
-  let lastData = Date.now();
-  term.onData((data) => {
-    lastData = Date.now();
-    run.onData(data);
-  });
-  term.onExit(({ exitCode, signal }) => run.onExit(exitCode, signal || undefined));
-  deferSocketDestroy(term);
-  holdSlaveUntilDrained(term, () => lastData);
+  term.onData(reader);
+  // Without the mark (the holder itself was killed): what node-pty saw is all there is.
+  term.onExit(({ exitCode, signal }) => end(exitCode, signal || undefined));
   return term.pid;
 }
 
-function holdSlaveUntilDrained(term: { pid: number }, lastData: () => number): void {
-  const name = (term as { _pty?: string })._pty;
-  let slave: number | undefined;
-  try {
-    if (name !== undefined) slave = fs.openSync(name, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
-  } catch {
-    return;
-  }
-  if (slave === undefined) return;
-  const release = () => {
-    if (slave === undefined) return;
-    const idle = Date.now() - lastData();
-    if (idle < QUIET_MS) {
-      setTimeout(release, QUIET_MS - idle);
+/**
+ * Passes the output on until the end mark, then reports the status written after it. A chunk may
+ * end in the middle of the mark: that tail is held back until the next chunk says what it was.
+ */
+export function endMarkReader(
+  mark: string,
+  onData: (data: string) => void,
+  onEnd: (status: number) => void,
+): (chunk: string) => void {
+  let held = '';
+  let done = false;
+  return (chunk) => {
+    if (done) return;
+    const text = held + chunk;
+    held = '';
+    const at = text.indexOf(mark);
+    if (at >= 0) {
+      const status = /^(\d+);/.exec(text.slice(at + mark.length));
+      if (status === null) {
+        if (at > 0) onData(text.slice(0, at));
+        held = text.slice(at);
+        return;
+      }
+      if (at > 0) onData(text.slice(0, at));
+      done = true;
+      onEnd(Number(status[1]));
       return;
     }
-    fs.closeSync(slave);
-    slave = undefined;
-    process.off('SIGCHLD', onChild);
-    clearInterval(backstop);
+    const keep = partialMarkLength(text, mark);
+    if (text.length > keep) onData(text.slice(0, text.length - keep));
+    held = text.slice(text.length - keep);
   };
-  const onChild = () => {
-    if (slave !== undefined && !isProcessAlive(term.pid)) release();
-  };
-  process.on('SIGCHLD', onChild);
-  // In case a SIGCHLD is coalesced away: a slow check that costs nothing while the agent lives.
-  const backstop = setInterval(onChild, 1000);
-  backstop.unref();
 }
 
-/** node-pty's 200 ms destroy guard (for macOS) must not cut the read side short. */
-function deferSocketDestroy(term: object): void {
-  const socket = (term as { _socket?: PtySocket })._socket;
-  if (socket === undefined || typeof socket.destroy !== 'function') return;
-  const destroy = socket.destroy.bind(socket);
-  let deferred = false;
-  socket.destroy = (...args: unknown[]) => {
-    if (deferred || args.length > 0 || socket.readableEnded) return destroy(...args);
-    deferred = true;
-    const timer = setTimeout(() => destroy(), 5000);
-    socket.once('close', () => clearTimeout(timer));
-    return socket;
-  };
+/** The length of the longest end of `text` that begins `mark`. */
+function partialMarkLength(text: string, mark: string): number {
+  for (let length = Math.min(mark.length - 1, text.length); length > 0; length--) {
+    if (text.endsWith(mark.slice(0, length))) return length;
+  }
+  return 0;
 }

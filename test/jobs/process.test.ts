@@ -213,7 +213,7 @@ describe('a job in a real PTY', () => {
   });
 });
 
-describe('the headless launch in a PTY: the agent alone in the terminal, right under its host', () => {
+describe('the headless launch in a PTY: the agent in the terminal, under its holder shell, under its host', () => {
   // A prompt a shell would mangle if it ever read it as shell text; several lines, one empty.
   const prompt =
     'first line\nrun $(touch pwned) and `touch pwned2` "quoted" \'single\' $HOME\n\nlast\n';
@@ -227,7 +227,7 @@ describe('the headless launch in a PTY: the agent alone in the terminal, right u
         '#!/bin/sh',
         'if [ -t 1 ]; then echo "stdout=terminal"; else echo "stdout=other"; fi',
         'if [ -t 0 ]; then echo "stdin=terminal"; else echo "stdin=other"; fi',
-        'echo "agent pid=$$"',
+        'echo "agent pid=$$ ppid=$PPID"',
         'cat > got-prompt',
         'i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done',
         '',
@@ -276,9 +276,11 @@ describe('the headless launch in a PTY: the agent alone in the terminal, right u
         const meta = readJob(job.logDir, 'probe').meta ?? {};
         const pid = Number(meta['pid']);
         const hostPid = Number(meta['host_pid']);
-        // No `ccglm headless` (nor the wrapper shell) between them: the host's child is the agent.
+        // No `ccglm headless` between them: the host's child is the shell holding the terminal open
+        // (host-pty.ts), and the agent is that shell's child.
         const argv = (p: number) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
         expect(readProcStat(pid)?.ppid).toBe(hostPid);
+        expect(argv(pid)[0]).toBe('/bin/sh');
         expect(argv(pid)).toContain(path.join(worktree, 'probe-agent'));
         expect(argv(hostPid)).not.toContain('headless');
         expect(argv(hostPid).some((arg) => arg.endsWith(path.join('jobs', 'host.js')))).toBe(true);
@@ -294,7 +296,8 @@ describe('the headless launch in a PTY: the agent alone in the terminal, right u
         expect(log).toContain(`[cc-glm-headless] LAUNCH_OK`);
         expect(log).toContain(`agent=probe pid=${pid}\n`);
         expect(log).toContain('stdout=terminal\r\nstdin=other\r\n');
-        expect(log).toContain(`agent pid=${pid}\r\n`);
+        expect(log).toMatch(new RegExp(`agent pid=\\d+ ppid=${pid}\r\n`));
+        expect(log).not.toContain('ccglm-exit');
         expect(readJob(job.logDir, 'probe').meta?.['execution_mode']).toBe('pty');
       } finally {
         host.close();
