@@ -76,6 +76,8 @@ export interface StartJobOptions {
   headless?: HeadlessOptions;
   /** Uncommitted changes already in the worktree (default: counted with git status). */
   mutationBaseline?: number;
+  /** The commit the worktree is at, when the caller knows it (else git is asked). */
+  startCommit?: string;
   /** Clock (ms) for started_at; default Date.now. */
   now?: () => number;
 }
@@ -145,8 +147,8 @@ async function prepareSlot(logDir: string, id: string): Promise<void> {
 }
 
 /** The commit a job's worktree was at when it first started (absent outside git). */
-function startCommitOf(kept: string | undefined, worktree: string | undefined) {
-  const commit = kept ?? headCommit(worktree ?? process.cwd());
+function startCommitOf(kept: string | undefined, known: string | undefined, worktree?: string) {
+  const commit = kept ?? known ?? headCommit(worktree ?? process.cwd());
   return commit !== undefined ? { start_commit: commit } : {};
 }
 
@@ -209,7 +211,11 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
     job_env: JSON.stringify(jobEnv),
     ...(headless !== undefined ? { headless: JSON.stringify(headless) } : {}),
     // Where "changed since the job started" counts from (kept across restarts, as started_at).
-    ...startCommitOf(options.retries ? previous?.['start_commit'] : undefined, worktree),
+    ...startCommitOf(
+      options.retries ? previous?.['start_commit'] : undefined,
+      options.startCommit,
+      worktree,
+    ),
     // The baseline for "the worktree changed": a tree that was already dirty is not progress.
     last_mutation_count: String(
       options.mutationBaseline ?? countMutations(worktree ?? process.cwd()),

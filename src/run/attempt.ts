@@ -18,6 +18,11 @@ export class Attempt {
   /** A task on another machine: its target, and once started there, its attempt there (remote.ts). */
   target?: Target;
   remote?: RemoteAttempt;
+  /**
+   * Resolves once the plan says the task is In Progress and the `task.start` event is out: its end
+   * is told only after that (the plan and the events never say it ended before it started).
+   */
+  announced: Promise<void> = Promise.resolve();
 
   constructor(
     readonly taskId: string,

@@ -91,6 +91,7 @@ export function settle(core: RunCore, attempt: Attempt, outcome: JobOutcome): Pr
 }
 
 async function judge(core: RunCore, attempt: Attempt, outcome: JobOutcome): Promise<void> {
+  await attempt.announced;
   if (core.attempts.get(attempt.taskId) !== attempt) return;
   // Claimed synchronously: a second waiter for the same job (after a restart) finds it gone.
   core.attempts.delete(attempt.taskId);
@@ -123,13 +124,12 @@ async function judge(core: RunCore, attempt: Attempt, outcome: JobOutcome): Prom
     return;
   }
   if (attempt.adopted && (await mergedBefore(core, attempt, job, summary))) return;
-  await mergeWork(
-    core,
-    attempt,
-    job,
-    summary,
-    (tip) => void core.workspace.release(attempt.ws, tip),
-  );
+  const { repo } = attempt.ws;
+  await mergeWork(core, attempt, job, summary, (tip) => {
+    void core.workspace
+      .release(attempt.ws, tip)
+      .then(() => core.workspace.trimPool(repo, core.notStartedIn(repo)));
+  });
 }
 
 /**

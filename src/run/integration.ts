@@ -24,6 +24,8 @@ export class IntegrationBranch {
   private readonly repos = new Map<string, Promise<void>>();
   /** Per repo: the branch's tip as this run last moved or read it. */
   private readonly tips = new Map<string, string>();
+  /** Per repo: merges asked for that wait for their batch (see merge). */
+  private readonly waiting = new Map<string, Record<'now' | 'soon', WaitingMerge[]>>();
 
   constructor(
     readonly name: string,
@@ -88,74 +90,126 @@ export class IntegrationBranch {
   }
 
   /**
-   * `--no-ff` merge of a task's branch into the integration branch, one at a time per repo. Where
-   * the branch is checked out, `git merge` in that worktree keeps its files in step; elsewhere the
-   * merge needs no worktree: `git merge-tree --write-tree`, `git commit-tree`, and a compare-and-swap
-   * of the branch with `git update-ref` (a commit someone else added meanwhile is merged into, not
-   * lost).
+   * `--no-ff` merge of a task's branch into the integration branch. Merges into one repo's branch go
+   * one batch at a time: the merges asked for while the previous batch ran go together (those that
+   * tasks wait for first), each its own merge commit, and the branch moves once per batch. Where the
+   * branch is checked out, `git merge` in that worktree keeps its files in step; elsewhere a merge
+   * needs no worktree: `git merge-tree --write-tree` and `git commit-tree` per task, then one
+   * compare-and-swap of the branch with `git update-ref` (a commit someone else added meanwhile is
+   * merged into, not lost).
    */
   merge(repo: ResolvedRepo, task: TaskToMerge, awaited = true): Promise<MergeResult> {
-    // Merges that tasks wait for go before those of tasks nothing depends on.
-    return this.queues
-      .merges(repo.path)
-      .run(() => this.mergeNow(repo, task), awaited ? 'now' : 'soon');
+    const priority = awaited ? 'now' : 'soon';
+    let waiting = this.waiting.get(repo.path);
+    if (waiting === undefined) this.waiting.set(repo.path, (waiting = { now: [], soon: [] }));
+    const batch = waiting[priority];
+    return new Promise((resolve) => {
+      batch.push({ task, resolve });
+      // The first turn of this priority takes every merge waiting by then; later turns find none.
+      void this.queues.merges(repo.path).run(async () => {
+        const taken = batch.splice(0);
+        if (taken.length === 0) return;
+        const results = await this.mergeBatch(
+          repo,
+          taken.map((entry) => entry.task),
+        );
+        taken.forEach((entry, i) => entry.resolve(results[i] as MergeResult));
+      }, priority);
+    });
   }
 
-  private async mergeNow(repo: ResolvedRepo, task: TaskToMerge): Promise<MergeResult> {
+  private async mergeBatch(repo: ResolvedRepo, tasks: TaskToMerge[]): Promise<MergeResult[]> {
+    const failed = (error: unknown): MergeResult => ({
+      ok: false,
+      conflicts: [],
+      // A git failure (no committer identity, a broken repository) fails these tasks, not the run.
+      message: gitCause((error as Error).message),
+    });
     try {
-      return await this.mergeOrThrow(repo, task);
+      await this.ensure(repo);
+      const tips = await Promise.all(
+        tasks.map((task) =>
+          task.log.then(
+            (log) => log.tip ?? failedWith('no commits'),
+            (error: unknown) => failed(error),
+          ),
+        ),
+      );
+      return (
+        (await this.mergeTreesInto(repo, tasks, tips)) ??
+        (await this.mergeInWorktree(repo, tasks, tips))
+      );
     } catch (error) {
-      // A git failure (no committer identity, a broken repository) fails this task, not the run.
-      return { ok: false, conflicts: [], message: gitCause((error as Error).message) };
+      return tasks.map(() => failed(error));
     }
   }
 
-  private async mergeOrThrow(repo: ResolvedRepo, task: TaskToMerge): Promise<MergeResult> {
-    await this.ensure(repo);
+  /**
+   * The batch merged without a worktree; undefined when it has to be merged in one (the branch is
+   * checked out, or this git has no `merge-tree --write-tree`).
+   */
+  private async mergeTreesInto(
+    repo: ResolvedRepo,
+    tasks: TaskToMerge[],
+    tips: (string | MergeResult)[],
+  ): Promise<MergeResult[] | undefined> {
     const ref = `refs/heads/${this.name}`;
-    const { tip } = await task.log;
-    if (tip === undefined) return { ok: false, conflicts: [], message: 'no commits' };
     for (let attempt = 0; attempt < 3; attempt += 1) {
       // Where the branch is now, and whether a worktree has it checked out (then: merge there).
       const { tip: ours, worktree } = await this.state(repo);
-      if (ours === undefined || worktree !== undefined) break;
+      if (ours === undefined || worktree !== undefined) return undefined;
       this.tips.set(repo.path, ours);
-      const merged = await mergeTrees(repo.path, ours, tip);
-      if (merged.kind === 'unsupported') break;
-      if (merged.kind === 'conflict')
-        return { ok: false, conflicts: merged.files, message: 'merge conflict' };
-      const commit = (
-        await gitOrThrow(repo.path, [
-          'commit-tree',
-          merged.tree,
-          '-p',
-          ours,
-          '-p',
-          tip,
-          '-m',
-          task.message,
-        ])
-      ).trim();
+      let head = ours;
+      const results: MergeResult[] = [];
+      for (const [i, task] of tasks.entries()) {
+        const tip = tips[i] as string | MergeResult;
+        if (typeof tip !== 'string') {
+          results.push(tip);
+          continue;
+        }
+        const merged = await mergeTrees(repo.path, head, tip);
+        if (merged.kind === 'unsupported') return undefined;
+        if (merged.kind === 'conflict') {
+          results.push({ ok: false, conflicts: merged.files, message: 'merge conflict' });
+          continue;
+        }
+        const commit = ['commit-tree', merged.tree, '-p', head, '-p', tip, '-m', task.message];
+        head = (await gitOrThrow(repo.path, commit)).trim();
+        results.push({ ok: true });
+      }
+      if (head === ours) return results;
       const reflog = `ccglm run: merge into ${this.name}`;
-      if ((await git(repo.path, ['update-ref', '-m', reflog, ref, commit, ours])).ok) {
-        this.tips.set(repo.path, commit);
-        return { ok: true };
+      if ((await git(repo.path, ['update-ref', '-m', reflog, ref, head, ours])).ok) {
+        this.tips.set(repo.path, head);
+        return results;
       }
       // The branch moved under us (someone committed to it): merge into what is there now.
     }
+    return undefined;
+  }
+
+  /** The batch merged one by one with `git merge` where the branch is checked out. */
+  private async mergeInWorktree(
+    repo: ResolvedRepo,
+    tasks: TaskToMerge[],
+    tips: (string | MergeResult)[],
+  ): Promise<MergeResult[]> {
     const target = await this.worktree(repo);
-    if (await isDirty(target))
-      return {
-        ok: false,
-        conflicts: [],
-        message: `the integration worktree ${target} has uncommitted changes`,
-      };
-    const result = await mergeBranch(target, tip, task.message);
-    const now = await revParse(repo.path, ref);
+    const results: MergeResult[] = [];
+    for (const [i, task] of tasks.entries()) {
+      const tip = tips[i] as string | MergeResult;
+      if (typeof tip !== 'string') results.push(tip);
+      else if (await isDirty(target))
+        results.push(failedWith(`the integration worktree ${target} has uncommitted changes`));
+      else results.push(await mergeBranch(target, tip, task.message));
+    }
+    const now = await revParse(repo.path, `refs/heads/${this.name}`);
     if (now !== undefined) this.tips.set(repo.path, now);
-    return result;
+    return results;
   }
 }
+
+const failedWith = (message: string): MergeResult => ({ ok: false, conflicts: [], message });
 
 /**
  * One line of a failed git command's message that says why: git's `fatal:`/`error:` line (its first
@@ -173,6 +227,11 @@ export function gitCause(message: string): string {
     ? ' (set git config user.name and user.email)'
     : '';
   return `${command === undefined ? '' : `${command} failed: `}${cause}${hint}`;
+}
+
+interface WaitingMerge {
+  task: TaskToMerge;
+  resolve: (result: MergeResult) => void;
 }
 
 /** What a task's merge needs. */

@@ -132,30 +132,34 @@ async function launch(core: RunCore, id: string): Promise<void> {
     env: job.env,
     headless: job.headless,
     host: core.host,
-    // A task's own worktree is new: nothing in it is uncommitted yet.
-    ...(workspace.isolation === 'task' ? { mutationBaseline: 0 } : {}),
+    // A task's own worktree is new, at its base: nothing in it is uncommitted yet.
+    ...(workspace.isolation === 'task' ? { mutationBaseline: 0, startCommit: ws.base } : {}),
   });
   if (core.stoppedNow) return; // stopNow killed it and recorded the task
   attempt.phase = 'running';
-  // The event says when the agent began to run; it is told once the plan says so too.
+  // The plan is told in its next write (plan-writer.ts), then the event; following the job does not
+  // wait for them, its end does (judge, finishAttempt).
   const runningAt = core.now();
-  await core.writer.write({
-    taskId: id,
-    status: 'In Progress',
-    log: withEarlierAttempt(task, [
-      `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,
-    ]),
-  });
-  options.emit({
-    type: 'task.start',
-    t: runningAt,
-    id,
-    wave: scheduler.snapshot(id)?.wave ?? 0,
-    job: jobId,
-    worktree: ws.worktree,
-    branch: ws.branch,
-    attempt: number,
-  });
+  attempt.announced = core.writer
+    .write({
+      taskId: id,
+      status: 'In Progress',
+      log: withEarlierAttempt(task, [
+        `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,
+      ]),
+    })
+    .then(() =>
+      options.emit({
+        type: 'task.start',
+        t: runningAt,
+        id,
+        wave: scheduler.snapshot(id)?.wave ?? 0,
+        job: jobId,
+        worktree: ws.worktree,
+        branch: ws.branch,
+        attempt: number,
+      }),
+    );
   if (!started.ok) await settle(core, attempt, started.outcome);
   else afterStart(core, attempt);
 }

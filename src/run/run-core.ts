@@ -127,6 +127,14 @@ export class RunCore {
     this.stateFile.save(this.state);
   }
 
+  /** Tasks of the repo that have not started yet (and may still start). */
+  notStartedIn(repo: ResolvedRepo): string[] {
+    return this.scheduler
+      .state()
+      .filter((task) => task.state === 'pending' && this.repos.get(task.id)?.path === repo.path)
+      .map((task) => task.id);
+  }
+
   /** The resume state says this task's job is dealt with (a re-run does not adopt it). */
   markEnded(id: string): void {
     const entry = this.state.tasks[id];
@@ -150,6 +158,8 @@ export class RunCore {
     resumable = false,
   ): Promise<void> {
     this.attempts.delete(attempt.taskId);
+    // Ended only once the plan has said it started (resume.ts reads the two together).
+    await attempt.announced;
     if (!resumable) this.markEnded(attempt.taskId);
     this.saveState();
     await this.endTask(attempt.taskId, status, {

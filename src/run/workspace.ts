@@ -293,6 +293,17 @@ export class Workspace {
   }
 
   /**
+   * Pooled worktrees no task will take are removed now, in the background, not at the end of the
+   * run: those beyond the number of `waiting` tasks (of the repo, not started yet) without a
+   * worktree made ahead. Once the last tasks have started, the pool empties while they run.
+   */
+  trimPool(repo: ResolvedRepo, waiting: string[]): void {
+    const keep = waiting.filter((id) => !this.ahead.has(id)).length;
+    for (const { ws, tip } of this.pool.spare(repo.path, keep))
+      this.track(this.worktreeQueue(repo).run(() => this.remove(ws, tip), 'idle'));
+  }
+
+  /**
    * A Completed task's worktree and branch that an earlier run left (it died before removing them):
    * removed as a released worktree is at the end, only when the branch is merged into the integration branch; a
    * worktree with changes or untracked files is kept (git refuses to remove it), and so its branch.

@@ -29,13 +29,21 @@ export class WorktreePool {
   private readonly failed: Pooled[] = [];
 
   /**
-   * Pooled once `git status` says the worktree is clean; its ignored files are cleaned away (as a
-   * removal would take them). One with changes or untracked files is not pooled.
+   * Pooled once `git status` says the worktree is clean; its ignored files, if it has any, are
+   * cleaned away (as a removal would take them). One with changes or untracked files is not pooled.
    */
   async add(ws: TaskWorkspace, tip: string): Promise<void> {
-    const status = await git(ws.worktree, ['status', '--porcelain'], { background: true });
-    if (!status.ok || status.stdout.trim() !== '') return;
-    if (!(await git(ws.worktree, ['clean', '-ffdXq'], { background: true })).ok) return;
+    const status = await git(ws.worktree, ['status', '--porcelain', '--ignored'], {
+      background: true,
+    });
+    if (!status.ok) return;
+    const entries = status.stdout.split('\n').filter((line) => line !== '');
+    if (entries.some((line) => !line.startsWith('!! '))) return;
+    if (
+      entries.length > 0 &&
+      !(await git(ws.worktree, ['clean', '-ffdXq'], { background: true })).ok
+    )
+      return;
     let list = this.byRepo.get(ws.repo.path);
     if (list === undefined) this.byRepo.set(ws.repo.path, (list = []));
     list.push({ ws, tip });
@@ -69,6 +77,12 @@ export class WorktreePool {
     }
     deletions.add(repo, ws.branch, tip);
     return { repo, worktree: folder, branch, base };
+  }
+
+  /** The repo's pooled worktrees beyond the first `keep`, taken out of the pool (for removal). */
+  spare(repoPath: string, keep: number): Pooled[] {
+    const list = this.byRepo.get(repoPath) ?? [];
+    return list.splice(0, Math.max(0, list.length - keep));
   }
 
   /** Everything pooled, for removal at the end; the pool is empty after. */

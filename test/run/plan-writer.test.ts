@@ -54,4 +54,45 @@ describe('PlanWriter', () => {
     expect(fields()['T2']?.[0]).toBe('Failed');
     expect(writer.warnings).toEqual([expect.stringContaining('could not record T7')]);
   });
+
+  it('edits within the gap after a write wait for it and go out together; a flush writes at once', async () => {
+    let now = 1000;
+    const waits: { ms: number; done: () => void }[] = [];
+    const writer = new PlanWriter(file, {
+      gapMs: 250,
+      now: () => now,
+      timer: (done, ms) => {
+        waits.push({ ms, done });
+        return () => undefined;
+      },
+    });
+    let writes = 0;
+    const counted = () => (writes += 1);
+    // The first write goes at once (no write before it).
+    await writer.write({ taskId: 'T1', status: 'In Progress' }).then(counted);
+    expect(waits).toEqual([]);
+    now += 100;
+    const later = [
+      writer.write({ taskId: 'T2', status: 'In Progress' }).then(counted),
+      writer.write({ taskId: 'T1', status: 'Completed' }).then(counted),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // 100 ms after the first write's start: 150 ms to wait, nothing written meanwhile.
+    expect(waits.map((w) => w.ms)).toEqual([150]);
+    expect(fields()['T2']?.[0]).toBe('Not Started');
+    now += 150;
+    waits[0]?.done();
+    await Promise.all(later);
+    expect(fields()).toMatchObject({
+      T1: ['Completed', undefined],
+      T2: ['In Progress', undefined],
+    });
+    // The next edit would wait again, but the run is ending: a flush writes it now.
+    const last = writer.write({ taskId: 'T3', status: 'Failed' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(waits).toHaveLength(2);
+    await writer.flush();
+    await last;
+    expect(fields()['T3']?.[0]).toBe('Failed');
+  });
 });

@@ -197,6 +197,55 @@ describe('Workspace (task isolation, real git)', () => {
     });
     expect(git(repo.path, 'rev-parse', 'feature-demo')).toBe(before);
   });
+
+  it('merges asked for together go as one batch: a merge commit each, the branch moved once per batch, a conflict or no commits failing only its task', async () => {
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const tasks = await Promise.all(
+      ['T1', 'T2', 'T3', 'T4', 'T5'].map((id) => ws.prepareTask(id, repo)),
+    );
+    const [t1, t2, t3, t4, t5] = tasks as [
+      TaskWorkspace,
+      TaskWorkspace,
+      TaskWorkspace,
+      TaskWorkspace,
+      TaskWorkspace,
+    ];
+    commitIn(t1, 'one.txt');
+    commitIn(t2, 'same.txt', 'from T2\n');
+    commitIn(t3, 'same.txt', 'from T3\n');
+    commitIn(t5, 'five.txt');
+    const before = git(repo.path, 'rev-parse', 'feature-demo');
+    // T1's merge starts at once (a batch of one); T5's dependents wait for it (awaited): its merge
+    // goes next, before T2–T4, which then go together in one batch.
+    const done = await Promise.all([
+      ws.finishTask(t1, 'T1: one', false),
+      ws.finishTask(t2, 'T2: two', false),
+      ws.finishTask(t3, 'T3: three', false),
+      ws.finishTask(t4, 'T4: four', false),
+      ws.finishTask(t5, 'T5: five', true),
+    ]);
+    expect(done.map((d) => (d.ok ? 'ok' : d.reason.split(' (')[0]))).toEqual([
+      'ok',
+      'ok',
+      'merge conflict in same.txt',
+      'no commits: the agent exited 0 but committed nothing',
+      'ok',
+    ]);
+    expect(git(repo.path, 'log', '--first-parent', '--format=%s', `${before}..feature-demo`)).toBe(
+      ['Merge T2: two', 'Merge T5: five', 'Merge T1: one'].join('\n'),
+    );
+    // Each merge commit's second parent is its task's work; the branch moved once per batch.
+    expect(git(repo.path, 'rev-parse', 'feature-demo^2')).toBe(
+      git(repo.path, 'rev-parse', t2.branch),
+    );
+    expect(
+      git(repo.path, 'reflog', '--format=%gs', 'feature-demo')
+        .split('\n')
+        .filter((l) => l.startsWith('ccglm run:')),
+    ).toHaveLength(3);
+    expect(filesOn('feature-demo')).toEqual(['README.md', 'five.txt', 'one.txt', 'same.txt']);
+    expect(readFileSync(path.join(t3.worktree, 'same.txt'), 'utf8')).toBe('from T3\n');
+  });
 });
 
 describe('branchState (git for-each-ref)', () => {
