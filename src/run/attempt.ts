@@ -23,6 +23,8 @@ export class Attempt {
    * is told only after that (the plan and the events never say it ended before it started).
    */
   announced: Promise<void> = Promise.resolve();
+  /** Set when `announced` has resolved. */
+  isAnnounced = true;
 
   constructor(
     readonly taskId: string,

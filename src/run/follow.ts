@@ -91,7 +91,7 @@ export function settle(core: RunCore, attempt: Attempt, outcome: JobOutcome): Pr
 }
 
 async function judge(core: RunCore, attempt: Attempt, outcome: JobOutcome): Promise<void> {
-  await attempt.announced;
+  await core.announced(attempt);
   if (core.attempts.get(attempt.taskId) !== attempt) return;
   // Claimed synchronously: a second waiter for the same job (after a restart) finds it gone.
   core.attempts.delete(attempt.taskId);

@@ -155,37 +155,56 @@ export class IntegrationBranch {
   ): Promise<MergeResult[] | undefined> {
     const ref = `refs/heads/${this.name}`;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      // Where the branch is now, and whether a worktree has it checked out (then: merge there).
+      // Where the branch is now, and whether a worktree has it checked out (then: merge there),
+      // read while the merges are made on the tip this run knows: they are used when that is it.
+      const known = this.tips.get(repo.path);
+      const early = known === undefined ? undefined : this.chain(repo, known, tasks, tips);
+      early?.catch(() => undefined);
       const { tip: ours, worktree } = await this.state(repo);
       if (ours === undefined || worktree !== undefined) return undefined;
       this.tips.set(repo.path, ours);
-      let head = ours;
-      const results: MergeResult[] = [];
-      for (const [i, task] of tasks.entries()) {
-        const tip = tips[i] as string | MergeResult;
-        if (typeof tip !== 'string') {
-          results.push(tip);
-          continue;
-        }
-        const merged = await mergeTrees(repo.path, head, tip);
-        if (merged.kind === 'unsupported') return undefined;
-        if (merged.kind === 'conflict') {
-          results.push({ ok: false, conflicts: merged.files, message: 'merge conflict' });
-          continue;
-        }
-        const commit = ['commit-tree', merged.tree, '-p', head, '-p', tip, '-m', task.message];
-        head = (await gitOrThrow(repo.path, commit)).trim();
-        results.push({ ok: true });
-      }
-      if (head === ours) return results;
+      const made = await (ours === known && early ? early : this.chain(repo, ours, tasks, tips));
+      if (made === undefined) return undefined;
+      if (made.head === ours) return made.results;
       const reflog = `ccglm run: merge into ${this.name}`;
-      if ((await git(repo.path, ['update-ref', '-m', reflog, ref, head, ours])).ok) {
-        this.tips.set(repo.path, head);
-        return results;
+      if ((await git(repo.path, ['update-ref', '-m', reflog, ref, made.head, ours])).ok) {
+        this.tips.set(repo.path, made.head);
+        return made.results;
       }
       // The branch moved under us (someone committed to it): merge into what is there now.
     }
     return undefined;
+  }
+
+  /**
+   * The batch's merge commits on `ours`, one per task that merges cleanly (nothing moves yet: the
+   * commits are only objects); undefined when this git has no `merge-tree --write-tree`.
+   */
+  private async chain(
+    repo: ResolvedRepo,
+    ours: string,
+    tasks: TaskToMerge[],
+    tips: (string | MergeResult)[],
+  ): Promise<{ head: string; results: MergeResult[] } | undefined> {
+    let head = ours;
+    const results: MergeResult[] = [];
+    for (const [i, task] of tasks.entries()) {
+      const tip = tips[i] as string | MergeResult;
+      if (typeof tip !== 'string') {
+        results.push(tip);
+        continue;
+      }
+      const merged = await mergeTrees(repo.path, head, tip);
+      if (merged.kind === 'unsupported') return undefined;
+      if (merged.kind === 'conflict') {
+        results.push({ ok: false, conflicts: merged.files, message: 'merge conflict' });
+        continue;
+      }
+      const commit = ['commit-tree', merged.tree, '-p', head, '-p', tip, '-m', task.message];
+      head = (await gitOrThrow(repo.path, commit)).trim();
+      results.push({ ok: true });
+    }
+    return { head, results };
   }
 
   /** The batch merged one by one with `git merge` where the branch is checked out. */

@@ -140,6 +140,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
   // The plan is told in its next write (plan-writer.ts), then the event; following the job does not
   // wait for them, its end does (judge, finishAttempt).
   const runningAt = core.now();
+  attempt.isAnnounced = false;
   attempt.announced = core.writer
     .write({
       taskId: id,
@@ -148,7 +149,8 @@ async function launch(core: RunCore, id: string): Promise<void> {
         `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,
       ]),
     })
-    .then(() =>
+    .then(() => {
+      attempt.isAnnounced = true;
       options.emit({
         type: 'task.start',
         t: runningAt,
@@ -158,8 +160,8 @@ async function launch(core: RunCore, id: string): Promise<void> {
         worktree: ws.worktree,
         branch: ws.branch,
         attempt: number,
-      }),
-    );
+      });
+    });
   if (!started.ok) await settle(core, attempt, started.outcome);
   else afterStart(core, attempt);
 }

@@ -149,6 +149,12 @@ export class RunCore {
     return work;
   }
 
+  /** Once the plan says the attempt's task started, and the event said so: written now if still waiting. */
+  announced(attempt: Attempt): Promise<void> {
+    if (!attempt.isAnnounced) this.writer.hurry();
+    return attempt.announced;
+  }
+
   /** An attempt is over: it leaves the record of what runs, then its task ends. */
   async finishAttempt(
     attempt: Attempt,
@@ -159,7 +165,7 @@ export class RunCore {
   ): Promise<void> {
     this.attempts.delete(attempt.taskId);
     // Ended only once the plan has said it started (resume.ts reads the two together).
-    await attempt.announced;
+    await this.announced(attempt);
     if (!resumable) this.markEnded(attempt.taskId);
     this.saveState();
     await this.endTask(attempt.taskId, status, {

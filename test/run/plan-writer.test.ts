@@ -55,7 +55,7 @@ describe('PlanWriter', () => {
     expect(writer.warnings).toEqual([expect.stringContaining('could not record T7')]);
   });
 
-  it('edits within the gap after a write wait for it and go out together; a flush writes at once', async () => {
+  it('edits within the gap after a write wait for it and go out together; hurry or a flush writes at once', async () => {
     let now = 1000;
     const waits: { ms: number; done: () => void }[] = [];
     const writer = new PlanWriter(file, {
@@ -87,10 +87,18 @@ describe('PlanWriter', () => {
       T1: ['Completed', undefined],
       T2: ['In Progress', undefined],
     });
+    // Something waits for the next edit (a task's end for its start): hurry writes it now.
+    now += 10;
+    const waited = writer.write({ taskId: 'T2', status: 'Completed' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(waits).toHaveLength(2);
+    writer.hurry();
+    await waited;
+    expect(fields()['T2']?.[0]).toBe('Completed');
     // The next edit would wait again, but the run is ending: a flush writes it now.
     const last = writer.write({ taskId: 'T3', status: 'Failed' });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(waits).toHaveLength(2);
+    expect(waits).toHaveLength(3);
     await writer.flush();
     await last;
     expect(fields()['T3']?.[0]).toBe('Failed');
