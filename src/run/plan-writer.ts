@@ -27,6 +27,8 @@ export interface PlanWriterOptions {
   now?: () => number;
   /** Calls `done` after `ms`; returns what cancels it. */
   timer?: (done: () => void, ms: number) => () => void;
+  /** Reads the plan (tests see each read). */
+  read?: (file: string) => Promise<string>;
 }
 
 const realTimer = (done: () => void, ms: number) => {
@@ -39,6 +41,7 @@ export class PlanWriter {
   private readonly gapMs: number;
   private readonly now: () => number;
   private readonly timer: NonNullable<PlanWriterOptions['timer']>;
+  private readonly read: NonNullable<PlanWriterOptions['read']>;
   /** When the last write started, and how long it took (ms). */
   private lastStart = -Infinity;
   private lastLength = 0;
@@ -59,6 +62,7 @@ export class PlanWriter {
     this.gapMs = options.gapMs ?? PLAN_WRITE_GAP_MS;
     this.now = options.now ?? Date.now;
     this.timer = options.timer ?? realTimer;
+    this.read = options.read ?? ((file) => readFile(file, 'utf8'));
   }
 
   /** Resolves when the edit is in the file (or recorded as a warning). */
@@ -108,38 +112,62 @@ export class PlanWriter {
   }
 
   private async apply(edits: TaskEdit[]): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      for (const edit of edits) this.warn(edit, (error as Error).message);
-      return;
-    }
-    let next = text;
-    try {
-      // One read of the plan for all the edits that waited (each read parses the whole plan).
-      next = patchPlan(text, edits);
-    } catch {
-      for (const edit of edits) {
+    for (let tries = 1; ; tries += 1) {
+      let text: string;
+      try {
+        text = await this.read(this.file);
+      } catch (error) {
+        for (const edit of edits) this.warn(edit, (error as Error).message);
+        return;
+      }
+      const { next, dropped } = patched(text, edits);
+      if (next !== text) {
+        // A person saved the plan while this was patched: patched again on what is there now (the
+        // window for losing their edit is then the atomic write's, not the parse's).
+        const now = await this.read(this.file).catch(() => text);
+        if (now !== text && tries < MAX_TRIES) continue;
         try {
-          next = patchPlan(next, [edit]);
+          await writeFileAtomic(this.file, next, { fsync: true });
         } catch (error) {
-          // That task's edit is dropped and said; the others are written.
-          this.warn(edit, error instanceof PatchError ? error.message : (error as Error).message);
+          // The plan stays as it was; the run goes on and says so.
+          for (const edit of edits) this.warn(edit, (error as Error).message);
+          return;
         }
       }
-    }
-    if (next === text) return;
-    try {
-      await writeFileAtomic(this.file, next, { fsync: true });
-    } catch (error) {
-      // The plan stays as it was; the run goes on and says so.
-      for (const edit of edits) this.warn(edit, (error as Error).message);
+      for (const [edit, why] of dropped) this.warn(edit, why);
+      return;
     }
   }
 
   private warn(edit: TaskEdit, reason: string): void {
     this.warnings.push(`could not record ${edit.taskId} in ${this.file}: ${reason}`);
+  }
+}
+
+/** How often a write is made again when the plan changed under it. */
+const MAX_TRIES = 3;
+
+/**
+ * The edits applied to `text`, with one read of the plan for all of them (each read parses the
+ * whole plan); when one cannot be applied, one by one: that task's edit is dropped and said.
+ */
+function patched(text: string, edits: TaskEdit[]): { next: string; dropped: [TaskEdit, string][] } {
+  try {
+    return { next: patchPlan(text, edits), dropped: [] };
+  } catch {
+    let next = text;
+    const dropped: [TaskEdit, string][] = [];
+    for (const edit of edits) {
+      try {
+        next = patchPlan(next, [edit]);
+      } catch (error) {
+        dropped.push([
+          edit,
+          error instanceof PatchError ? error.message : (error as Error).message,
+        ]);
+      }
+    }
+    return { next, dropped };
   }
 }
 

@@ -103,4 +103,20 @@ describe('PlanWriter', () => {
     await last;
     expect(fields()['T3']?.[0]).toBe('Failed');
   });
+
+  it("a person's save while an edit is being made survives: the edit is made again on it", async () => {
+    let reads = 0;
+    const writer = new PlanWriter(file, {
+      read: async (name) => {
+        const text = readFileSync(name, 'utf8');
+        // Right after the writer's first read, a person saves the plan with a note.
+        if ((reads += 1) === 1) writeFileSync(name, `${text}\nA note added meanwhile.\n`);
+        return text;
+      },
+    });
+    await writer.write({ taskId: 'T2', status: 'Completed' });
+    expect(readFileSync(file, 'utf8')).toContain('A note added meanwhile.');
+    expect(fields()['T2']?.[0]).toBe('Completed');
+    expect(reads).toBe(4);
+  });
 });
