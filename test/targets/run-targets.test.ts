@@ -23,6 +23,10 @@ import {
 } from '../run/helpers.js';
 import { installCcglm, sshdMissing, startSshd, type Sshd } from '../../scripts/sshd.mjs';
 
+/** A run here, its remote jobs looked at every 200 ms (the default 2 s only makes the tests wait). */
+const run = (sb: Sandbox, args: string[] = [], env: Record<string, string> = {}) =>
+  runSync(sb, args, { CCGLM_TARGET_POLL_MS: '200', ...env });
+
 const missing = sshdMissing();
 if (missing !== undefined) console.warn(`skipping ccglm run on targets: ${missing}`);
 
@@ -80,14 +84,14 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
   test('a plan spread over local, alpha and beta completes with every commit merged', async () => {
     const { sb, alpha, beta, config, target, remoteJobs } = await makeWorld(spread);
     config({ alpha: target(alpha), beta: target(beta) });
-    const checked = runSync(sb, ['--check']);
+    const checked = run(sb, ['--check']);
     expect(checked.stderr).toMatch(
       /^PASS target alpha: alpha ready \(ccglm .*\); T2 \(\S*test-plan\.md:\d+\) is to run there$/m,
     );
     expect(checked.stderr).toMatch(
       /^PASS target beta: beta ready \(ccglm .*\); T3 \(\S*test-plan\.md:\d+\) is to run there$/m,
     );
-    const result = runSync(sb, ['--strategy', 'eager']);
+    const result = run(sb, ['--strategy', 'eager']);
     expect(result.status, result.stderr).toBe(0);
     expect(statuses(sb.plan)).toEqual({
       T1: 'Completed',
@@ -123,18 +127,18 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     const { sb, alpha, beta, config, target } = await makeWorld(text);
     const gate = 'test -f "$HOME/gate-ok" || { echo "no gate-ok" >&2; exit 1; }';
     config({ alpha: target(alpha), beta: target(beta, { enabled: false, gate }) });
-    const refused = runSync(sb);
+    const refused = run(sb);
     expect(refused.status).toBe(78);
     expect(refused.stderr).toMatch(
       /^FAIL target beta: T2 \(\S*test-plan\.md:\d+\) is to run there; disabled until its gate passes; it failed: no gate-ok; fix: make `test -f .*` pass there \(ccglm targets check beta\)$/m,
     );
     expect(statuses(sb.plan)).toEqual({ T1: 'Not Started', T2: 'Not Started' });
     writeFileSync(path.join(beta.home, 'gate-ok'), '');
-    const checked = runSync(sb, ['--check']);
+    const checked = run(sb, ['--check']);
     expect(checked.stderr).toMatch(
       /^PASS target beta: beta ready \(ccglm .*; disabled, its gate passed\); T2 \(\S*test-plan\.md:\d+\) is to run there$/m,
     );
-    const ran = runSync(sb);
+    const ran = run(sb);
     expect(ran.status, ran.stderr).toBe(0);
     expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
   }, 120_000);
@@ -143,16 +147,16 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     const text = plan([planTask('T1', []), onTarget(planTask('T2', ['T1']), 'local')]);
     const { sb, alpha, beta, config, target, remoteJobs } = await makeWorld(text);
     config({ alpha: target(alpha), beta: target(beta) });
-    const unknown = runSync(sb, ['--target', 'nowhere', '--check']);
+    const unknown = run(sb, ['--target', 'nowhere', '--check']);
     expect(unknown.status).toBe(78);
     expect(unknown.stderr).toMatch(
       /^FAIL target nowhere: T1 is to run there, but .* declares no target nowhere \(declared: alpha, beta\)/m,
     );
     // The preview says where each task runs.
-    const preview = runSync(sb, ['--target', 'alpha', '--dry-run']);
+    const preview = run(sb, ['--target', 'alpha', '--dry-run']);
     expect(preview.stderr).toMatch(/· T1 +Task T1 +\(app, on alpha, 1 file\)/);
     expect(preview.stderr).toMatch(/· T2 +Task T2 +\(app, 1 file\)/);
-    const result = runSync(sb, ['--target', 'alpha']);
+    const result = run(sb, ['--target', 'alpha']);
     expect(result.status, result.stderr).toBe(0);
     expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
     expect(remoteJobs(alpha)).toHaveLength(1);
@@ -166,13 +170,13 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     config({ alpha: target(alpha), beta: target(beta) });
     // T1 (here, done first) writes the file T2 (there) creates too.
     const env = { FAKE_FILE_T1: 'T2.txt' };
-    const first = runSync(sb, [], env);
+    const first = run(sb, [], env);
     expect(first.status).toBe(1);
     expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Failed' });
     const failed = readFileSync(sb.plan, 'utf8');
     expect(failed).toContain('agent completed; merge failed: merge conflict in T2.txt');
     expect(failed).toMatch(/branch refs\/ccglm\/targets\/alpha\/\S+: 1 commit/);
-    const again = runSync(sb, [], env);
+    const again = run(sb, [], env);
     expect(again.status).toBe(1);
     expect(readFileSync(sb.plan, 'utf8')).toContain(
       'merge retried (the agent was not run again): failed again',
@@ -184,7 +188,7 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     const { sb, alpha, beta, config, target } = await makeWorld(spread);
     config({ alpha: target(alpha), beta: target(beta) });
     await beta.stop();
-    const result = runSync(sb);
+    const result = run(sb);
     expect(result.status).toBe(78);
     expect(result.stderr).toMatch(
       /^FAIL target beta: T3 \(\S*test-plan\.md:\d+\) is to run there; unreachable: /m,
@@ -208,7 +212,7 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     child.kill('SIGKILL');
     await exitOf(child);
     expect(statuses(sb.plan)['T2']).toBe('In Progress');
-    const resumed = runSync(sb, ['--resume'], env);
+    const resumed = run(sb, ['--resume'], env);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
     expect(filesOn(sb, 'feature-test')).toContain('T2.txt');
@@ -228,7 +232,7 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     expect(await exitOf(child)).toBe(130);
     expect(statuses(sb.plan)).toEqual({ T1: 'Failed' });
     // Its worktree there (kept) has its own branch: the next attempt gets another.
-    const again = runSync(sb);
+    const again = run(sb);
     expect(again.status, again.stderr).toBe(0);
     expect(statuses(sb.plan)).toEqual({ T1: 'Completed' });
     expect(remoteJobs(alpha)).toHaveLength(2);
@@ -259,10 +263,10 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     // The target is back: a plain run refuses (its job there may have ended well), --resume takes
     // that job's work in, and its agent ran once.
     await alpha.start();
-    const plain = runSync(sb, [], env);
+    const plain = run(sb, [], env);
     expect(plain.status).toBe(78);
     expect(plain.stderr).toMatch(/fix: ccglm run --resume /);
-    const resumed = runSync(sb, ['--resume'], env);
+    const resumed = run(sb, ['--resume'], env);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed', T3: 'Completed' });
     expect(filesOn(sb, 'feature-test')).toContain('T2.txt');
