@@ -20,6 +20,8 @@ export interface TaskModel {
   deps: string[];
   /** The plan's status (what the run wrote back). */
   status: TaskStatus;
+  /** The target it runs on (its `target` field); absent: this machine. */
+  target?: string;
   /** The scheduler picked it (its worktree and job were being made until startAt). */
   launchAt?: number;
   /** Its agent started (the last attempt). */
@@ -110,6 +112,7 @@ export function buildRunModel(input: ModelInput): RunModel {
         wave: waveOf.get(task.id) ?? 0,
         deps: deps.get(task.id) ?? [],
         status: task.status,
+        ...(task.target !== undefined && task.target !== 'local' ? { target: task.target } : {}),
         attempts: 0,
         restarts: [],
         commits: [],

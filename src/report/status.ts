@@ -104,7 +104,13 @@ function taskLine(
         : '';
   let detail: string;
   if (running) {
-    const health = task.jobId !== undefined ? input.health(task.jobId) : undefined;
+    // A job on a target is looked at there (its files are not on this machine).
+    const health =
+      task.target !== undefined
+        ? `on ${task.target} (ccglm job status --target ${task.target})`
+        : task.jobId !== undefined
+          ? input.health(task.jobId)
+          : undefined;
     detail = [
       health !== undefined ? health : 'no job known',
       task.jobId !== undefined ? `job ${task.jobId}` : undefined,
@@ -118,6 +124,7 @@ function taskLine(
   else
     detail = [
       `${task.commits.length} commit(s)`,
+      task.target !== undefined ? `on ${task.target}` : undefined,
       task.restarts.length > 0 ? `${task.restarts.length} restart(s)` : undefined,
     ]
       .filter(Boolean)

@@ -3,11 +3,12 @@
  * with HOMEs and workdirs of their own, each running the demo agent there; the local tasks run the
  * tests' fake agent. Every remote task's branch is fetched back and merged here.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
+  bin,
   collect,
   exitOf,
   filesOn,
@@ -120,6 +121,13 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
       encoding: 'utf8',
     });
     expect(refs).toBe('');
+    // `ccglm status` says where each task ran.
+    const status = spawnSync(process.execPath, [bin, 'status', sb.plan], {
+      encoding: 'utf8',
+      env: sandboxEnv(sb),
+    });
+    expect(status.stdout).toMatch(/T2 +Completed .*1 commit\(s\), on alpha$/m);
+    expect(status.stdout).toMatch(/T1 +Completed .*1 commit\(s\)$/m);
   }, 120_000);
 
   test('a disabled target is refused with what to run; its gate passing lets it run', async () => {
@@ -228,6 +236,14 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await waitForEvents(child, 'task.start', 1);
+    // Running there: `ccglm status` says where to look at its job.
+    const status = spawnSync(process.execPath, [bin, 'status', sb.plan], {
+      encoding: 'utf8',
+      env: sandboxEnv(sb),
+    });
+    expect(status.stdout).toMatch(
+      /T1 +In Progress .*on alpha \(ccglm job status --target alpha\), job \S+$/m,
+    );
     child.kill('SIGINT');
     expect(await exitOf(child)).toBe(130);
     expect(statuses(sb.plan)).toEqual({ T1: 'Failed' });
