@@ -149,6 +149,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
         `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,
       ]),
     })
+    .catch(() => undefined) // a write that failed is a warning of the writer's; the run goes on
     .then(() => {
       attempt.isAnnounced = true;
       options.emit({

@@ -79,7 +79,8 @@ export class PlanWriter {
           this.pending.clear();
           return this.apply(edits).finally(() => (this.lastLength = this.now() - this.lastStart));
         });
-      this.last = this.next;
+      // A write that failed in an unforeseen way does not stop the ones after it.
+      this.last = this.next.catch(() => undefined);
     }
     return this.next;
   }
