@@ -83,10 +83,17 @@ export class Workspace {
     if (made !== undefined) {
       // Made from an earlier integration commit: moved to the one every dependency is in now.
       const base = this.integration.tip(repo) ?? made.base;
-      if (base === made.base) return made;
-      // As `git worktree add` checks out: submodules are left alone even with submodule.recurse.
-      const reset = ['reset', '--hard', '--quiet', '--no-recurse-submodules', base];
-      if ((await git(made.worktree, reset)).ok) return { ...made, base };
+      if (made.pooled === true) {
+        // A pooled worktree, still on its last task's merged branch: onto the task's own now.
+        const wanted = this.taskBranch(taskId);
+        const switched = await this.pool.switchBranch(made, wanted, base, this.deletions);
+        if (switched !== undefined) return switched;
+      } else {
+        if (base === made.base) return made;
+        // As `git worktree add` checks out: submodules are left alone even with submodule.recurse.
+        const reset = ['reset', '--hard', '--quiet', '--no-recurse-submodules', base];
+        if ((await git(made.worktree, reset)).ok) return { ...made, base };
+      }
       this.dropLater(made);
     }
     return this.worktreeQueue(repo).run(() => this.prepareTaskNow(taskId, repo));
@@ -180,14 +187,20 @@ export class Workspace {
     }
     // The tip this run merged last: every completed dependency is in it.
     const base = this.integration.tip(repo) as string;
-    const wanted = `${this.integration.name}--${taskId}`;
+    const wanted = this.taskBranch(taskId);
     // The common case, one git call: neither the task's branch nor its folder exists yet. Made
     // ahead, nobody waits for it yet, so it yields the CPU to those who do.
     const first = this.taskFolder(taskId, repo);
     if (!existsSync(first)) {
       mkdirSync(path.dirname(first), { recursive: true });
-      const reused = await this.pool.take(repo, first, wanted, base, this.deletions);
-      if (reused !== undefined) return reused;
+      // A pooled worktree, moved here; made ahead, it goes onto the task's branch when the task
+      // starts (at the base it starts from: one git command then, as a worktree made here needs).
+      const reused = await this.pool.take(repo, first);
+      if (reused !== undefined && ahead) return reused;
+      const switched =
+        reused && (await this.pool.switchBranch(reused, wanted, base, this.deletions));
+      if (switched) return switched;
+      if (reused !== undefined) this.dropLater(reused);
       const add = ['worktree', 'add', '-b', wanted, first, base];
       if ((await git(repo.path, add, { background: ahead })).ok)
         return { repo, worktree: first, branch: wanted, base };
@@ -212,6 +225,11 @@ export class Workspace {
     }
     await gitOrThrow(repo.path, ['worktree', 'add', '-B', branch, worktree, base]);
     return { repo, worktree, branch, base };
+  }
+
+  /** A task's branch: `<integration branch>--<task id>`. */
+  private taskBranch(taskId: string): string {
+    return `${this.integration.name}--${taskId}`;
   }
 
   /** The first free folder for a task's worktree: an earlier attempt's one is never reused. */

@@ -14,6 +14,11 @@ export interface TaskWorkspace {
   branch: string;
   /** The integration branch's commit the task started from. */
   base: string;
+  /**
+   * Taken from the pool ahead of its task: still on its last task's merged branch (`branch`, at
+   * `base`) until its task starts (switchBranch).
+   */
+  pooled?: true;
 }
 
 /** A merged, clean worktree waiting for its next task, and its branch's merged tip. */
@@ -50,17 +55,10 @@ export class WorktreePool {
   }
 
   /**
-   * A pooled worktree made a task's: moved to the task's folder (`git worktree move`) and put on a
-   * new branch at `base` (`git checkout -b`, which refuses a branch that exists). Its previous
-   * branch (merged) goes to `deletions`. Undefined when the pool is empty or git refused.
+   * A pooled worktree moved to a task's folder (`git worktree move`), still on its last task's
+   * merged branch, at that branch's tip (`base`). Undefined when the pool is empty or git refused.
    */
-  async take(
-    repo: ResolvedRepo,
-    folder: string,
-    branch: string,
-    base: string,
-    deletions: BranchDeletions,
-  ): Promise<TaskWorkspace | undefined> {
+  async take(repo: ResolvedRepo, folder: string): Promise<TaskWorkspace | undefined> {
     const pooled = this.byRepo.get(repo.path)?.pop();
     if (pooled === undefined) return undefined;
     const { ws, tip } = pooled;
@@ -69,14 +67,25 @@ export class WorktreePool {
       return undefined;
     }
     removeIfEmpty(path.dirname(ws.worktree));
+    return { repo, worktree: folder, branch: ws.branch, base: tip, pooled: true };
+  }
+
+  /**
+   * A taken worktree put on its task's new branch at `base` (`git checkout -b`, which refuses a
+   * branch that exists: an earlier attempt's is handled by the slow path that keeps unmerged work).
+   * Its last task's branch (merged) goes to `deletions`. Undefined when git refused.
+   */
+  async switchBranch(
+    ws: TaskWorkspace,
+    branch: string,
+    base: string,
+    deletions: BranchDeletions,
+  ): Promise<TaskWorkspace | undefined> {
     // As `git worktree add` checks out: submodules are left alone even with submodule.recurse.
     const checkout = ['checkout', '-q', '--no-recurse-submodules', '-b', branch, base];
-    if (!(await git(folder, checkout)).ok) {
-      this.failed.push({ ws: { ...ws, worktree: folder }, tip });
-      return undefined;
-    }
-    deletions.add(repo, ws.branch, tip);
-    return { repo, worktree: folder, branch, base };
+    if (!(await git(ws.worktree, checkout)).ok) return undefined;
+    deletions.add(ws.repo, ws.branch, ws.base);
+    return { repo: ws.repo, worktree: ws.worktree, branch, base };
   }
 
   /** The repo's pooled worktrees beyond the first `keep`, taken out of the pool (for removal). */
