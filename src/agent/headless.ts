@@ -66,7 +66,7 @@ export interface HeadlessIO {
 export interface PtyRun {
   file: string;
   args: string[];
-  /** A file to be the command's stdin; none: the terminal. */
+  /** A file to be the command's stdin; none: /dev/null (as on pipes: nobody types into the PTY). */
   stdin?: string;
   cwd: string;
   env: NodeJS.ProcessEnv;

@@ -11,15 +11,23 @@ import { randomBytes } from 'node:crypto';
 import type { PtyRun } from '../agent/headless.js';
 
 /**
- * $1 the end mark, $2 the agent's stdin (a file; empty: the terminal), then the command. The traps
- * keep the holder alive when the job's process group is signalled (the agent still gets the signal,
- * with its default action); `cat` holds the slave open until the host hangs up.
+ * $1 the end mark, $2 the agent's stdin (a file; empty: /dev/null, as on pipes: nobody types into
+ * the terminal), then the command. The agent is the holder's only child (a subshell that execs it,
+ * its stderr the terminal; started in the background so that the holder can pass signals on: a
+ * TERM, INT or HUP to the holder, the job's pid, goes to the agent, and the holder lives on to write
+ * the end mark. As sh does for background commands, the agent starts with INT and QUIT ignored
+ * unless it sets its own handlers; nothing sends those to a job). The holder's own stderr is
+ * /dev/null: no report of its own lands in the agent's output. `cat` holds the slave open until the
+ * host hangs up.
  */
 const HOLDER = [
   'm=$1; f=$2; shift 2',
-  'trap : HUP INT TERM',
-  'if [ -n "$f" ]; then "$@" < "$f"; else "$@"; fi',
-  'c=$?',
+  'exec 4>&2 2>/dev/null',
+  '( exec "$@" < "${f:-/dev/null}" 2>&4 4>&- ) &',
+  'a=$!',
+  'exec 4>&-',
+  'for s in HUP INT TERM; do trap "g=1; kill -$s $a" $s; done',
+  'while :; do g=; wait $a; c=$?; [ -z "$g" ] && break; done',
   'printf "%s%d;" "$m" "$c"',
   'exec cat > /dev/null',
 ].join('\n');

@@ -137,6 +137,42 @@ describe('a job in a real PTY', () => {
     expect(readOutcome(job.logDir, 'bg')).toMatchObject({ exit_code: 0, state: 'success' });
   });
 
+  it('an agent given as ARGV reads an empty stdin in a PTY, as on pipes (nobody types into it)', async () => {
+    await start('stdin', ['sh', '-c', 'x=$(cat); echo "got [$x]"']);
+    expect(await waitForJobEnd(job.logDir, 'stdin')).toMatchObject({
+      kind: 'outcome',
+      outcome: { exit_code: 0, state: 'success' },
+    });
+    expect(fs.readFileSync(jobFiles(job.logDir, 'stdin').log, 'utf8')).toContain('got []');
+  });
+
+  it("kill -TERM of the job's pid ends it as on pipes (killed, 143, nothing left); an agent a signal ended leaves no shell's `Terminated` in its log", async () => {
+    for (const pty of [true, false]) {
+      const id = pty ? 'term-pty' : 'term-pipe';
+      const started = await start(id, [fake('sleep-silent')], { pty });
+      if (!started.ok) throw new Error('did not start');
+      process.kill(started.pid, 'SIGTERM');
+      expect(await waitForJobEnd(job.logDir, id), id).toMatchObject({
+        kind: 'outcome',
+        outcome: { exit_code: 143, state: 'killed' },
+      });
+      await until(() => livePidsOf(started.pid).length === 0);
+    }
+    // The agent itself killed (its holder shell lives on and writes the end mark).
+    const started = await start('agent-term', ['sh', '-c', 'echo "agent $$"; exec sleep 600']);
+    if (!started.ok) throw new Error('did not start');
+    const log = jobFiles(job.logDir, 'agent-term').log;
+    await until(() => /agent \d+/.test(fs.readFileSync(log, 'utf8')));
+    const agent = Number(/agent (\d+)/.exec(fs.readFileSync(log, 'utf8'))?.[1]);
+    expect(agent).not.toBe(started.pid);
+    process.kill(agent, 'SIGTERM');
+    expect(await waitForJobEnd(job.logDir, 'agent-term')).toMatchObject({
+      kind: 'outcome',
+      outcome: { exit_code: 143, state: 'killed' },
+    });
+    expect(fs.readFileSync(log, 'utf8')).not.toMatch(/Terminated|ccglm-exit/);
+  });
+
   it('a flood of output all reaches the log, through the PTY and through pipes', async () => {
     for (const pty of [true, false]) {
       const id = pty ? 'flood-pty' : 'flood-pipe';
