@@ -1,13 +1,19 @@
 /**
- * Write-back: every batch of edits re-reads the plan, patches what is there now (a person may be
- * editing other parts of it) and replaces the file atomically (temp file, fsync, rename). Edits are
- * serialised; the ones that arrive while a write is under way, or within the gap after the last
+ * Write-back: every write re-reads the plan, patches what is there now (a person may be editing
+ * other parts of it) and replaces the file atomically (temp file, fsync, rename). Writes are
+ * serialised; the edits that arrive while a write is under way, or within the gap after the last
  * write's start, go out together in the next write (the latest value of each field wins, as if
  * applied one by one), so a burst of task events costs one rewrite, not one per event. The gap is
  * 250 ms, or ten times the last write's length (at most 3 s): each write parses the whole plan, and
  * on a 100-task run on 2 cores writing was half of the run's own CPU (4.4 of 8.7 s) before the gap.
  * Edits that something waits for go out at once (`hurry`: a task's end waits for its start to be
  * written), and so do all once the run flushes (it is ending).
+ *
+ * Each write sets every value this run has recorded, not only the new ones: a plan saved from an
+ * editor's stale buffer (opened before the run) gets them back at the next write, and the final
+ * write (flush) puts back whatever such a save took away. A person's save while a write is being
+ * made is never overwritten: the write is made again on it, and when the plan keeps changing the
+ * write is left to the next one.
  */
 import { readFile } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
@@ -37,7 +43,8 @@ const realTimer = (done: () => void, ms: number) => {
 };
 
 export class PlanWriter {
-  private readonly pending = new Map<string, TaskEdit>();
+  /** Every value this run has set, per task (the latest of each field). */
+  private readonly recorded = new Map<string, TaskEdit>();
   private readonly gapMs: number;
   private readonly now: () => number;
   private readonly timer: NonNullable<PlanWriterOptions['timer']>;
@@ -49,11 +56,11 @@ export class PlanWriter {
   private endWait: (() => void) | undefined;
   /** The run flushed: no more waiting. */
   private urgent = false;
-  /** The batch written last (or being written). */
+  /** The write made last (or being made). */
   private last: Promise<void> = Promise.resolve();
-  /** The batch that collects new edits; it starts when `last` has finished. */
+  /** The write that takes new edits; it starts when `last` has finished. */
   private next: Promise<void> | undefined;
-  readonly warnings: string[] = [];
+  private readonly said = new Set<string>();
 
   constructor(
     private readonly file: string,
@@ -65,24 +72,16 @@ export class PlanWriter {
     this.read = options.read ?? ((file) => readFile(file, 'utf8'));
   }
 
-  /** Resolves when the edit is in the file (or recorded as a warning). */
+  /** What could not be recorded, each said once. */
+  get warnings(): string[] {
+    return [...this.said];
+  }
+
+  /** Resolves when the edit is in the file (or recorded as a warning, or left to a later write). */
   write(edit: TaskEdit): Promise<void> {
-    const previous = this.pending.get(edit.taskId);
-    this.pending.set(edit.taskId, previous === undefined ? edit : mergeEdits(previous, edit));
-    if (this.next === undefined) {
-      this.next = this.last
-        .then(() => this.gap())
-        .then(() => {
-          this.next = undefined;
-          this.lastStart = this.now();
-          const edits = [...this.pending.values()];
-          this.pending.clear();
-          return this.apply(edits).finally(() => (this.lastLength = this.now() - this.lastStart));
-        });
-      // A write that failed in an unforeseen way does not stop the ones after it.
-      this.last = this.next.catch(() => undefined);
-    }
-    return this.next;
+    const previous = this.recorded.get(edit.taskId);
+    this.recorded.set(edit.taskId, previous === undefined ? edit : mergeEdits(previous, edit));
+    return this.schedule();
   }
 
   /** The edits waiting for the gap to end are written now (a task's end waits for them). */
@@ -90,11 +89,32 @@ export class PlanWriter {
     this.endWait?.();
   }
 
-  /** Resolves when every edit asked for is in the file; from now on edits do not wait. */
+  /**
+   * Resolves when every value this run recorded is in the file, written once more if a save took
+   * some away; from now on edits do not wait.
+   */
   flush(): Promise<void> {
     this.urgent = true;
     this.endWait?.();
-    return this.last;
+    return this.recorded.size === 0 ? this.last : this.schedule(true);
+  }
+
+  /** The next write, made after the gap; `final`: the last one, which says when it could not. */
+  private schedule(final = false): Promise<void> {
+    if (this.next === undefined) {
+      this.next = this.last
+        .then(() => this.gap())
+        .then(() => {
+          this.next = undefined;
+          this.lastStart = this.now();
+          return this.apply([...this.recorded.values()], final).finally(
+            () => (this.lastLength = this.now() - this.lastStart),
+          );
+        });
+      // A write that failed in an unforeseen way does not stop the ones after it.
+      this.last = this.next.catch(() => undefined);
+    }
+    return this.next;
   }
 
   /** Waits until the gap after the last write's start is over (not after a flush). */
@@ -112,7 +132,7 @@ export class PlanWriter {
     });
   }
 
-  private async apply(edits: TaskEdit[]): Promise<void> {
+  private async apply(edits: TaskEdit[], final: boolean): Promise<void> {
     for (let tries = 1; ; tries += 1) {
       let text: string;
       try {
@@ -122,26 +142,34 @@ export class PlanWriter {
         return;
       }
       const { next, dropped } = patched(text, edits);
-      if (next !== text) {
-        // A person saved the plan while this was patched: patched again on what is there now (the
-        // window for losing their edit is then the atomic write's, not the parse's).
-        const now = await this.read(this.file).catch(() => text);
-        if (now !== text && tries < MAX_TRIES) continue;
-        try {
-          await writeFileAtomic(this.file, next, { fsync: true });
-        } catch (error) {
-          // The plan stays as it was; the run goes on and says so.
-          for (const edit of edits) this.warn(edit, (error as Error).message);
-          return;
-        }
+      for (const [edit, why] of dropped) {
+        // Said once, and not tried again in every write after (each try parses the plan anew).
+        this.warn(edit, why);
+        this.recorded.delete(edit.taskId);
       }
-      for (const [edit, why] of dropped) this.warn(edit, why);
+      if (next === text) return;
+      // A person saved the plan while this was patched: patched again on what is there now (the
+      // window for losing their edit is then the atomic write's, not the parse's). A plan that
+      // keeps changing is left as it is: the next write (at the latest the final one) sets these.
+      const now = await this.read(this.file).catch(() => text);
+      if (now !== text) {
+        if (tries < MAX_TRIES) continue;
+        if (final)
+          for (const edit of edits) this.warn(edit, 'the plan kept changing while it was written');
+        return;
+      }
+      try {
+        await writeFileAtomic(this.file, next, { fsync: true });
+      } catch (error) {
+        // The plan stays as it was; the run goes on and says so.
+        for (const edit of edits) this.warn(edit, (error as Error).message);
+      }
       return;
     }
   }
 
   private warn(edit: TaskEdit, reason: string): void {
-    this.warnings.push(`could not record ${edit.taskId} in ${this.file}: ${reason}`);
+    this.said.add(`could not record ${edit.taskId} in ${this.file}: ${reason}`);
   }
 }
 

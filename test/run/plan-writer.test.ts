@@ -119,4 +119,46 @@ describe('PlanWriter', () => {
     expect(fields()['T2']?.[0]).toBe('Completed');
     expect(reads).toBe(4);
   });
+
+  it("a save from an editor's stale buffer loses nothing of the run's: the next write and the final one set every value again", async () => {
+    const stale = readFileSync(file, 'utf8');
+    const writer = new PlanWriter(file, { gapMs: 0 });
+    await writer.write({ taskId: 'T1', status: 'Completed', log: 'done' });
+    // A person saves the plan as it was when they opened it, before the run.
+    writeFileSync(file, `${stale}\nA note.\n`);
+    await writer.write({ taskId: 'T2', status: 'In Progress' });
+    expect(fields()).toMatchObject({ T1: ['Completed', 'done'], T2: ['In Progress', undefined] });
+    writeFileSync(file, `${stale}\nA note.\n`);
+    await writer.flush();
+    expect(fields()).toMatchObject({ T1: ['Completed', 'done'], T2: ['In Progress', undefined] });
+    expect(readFileSync(file, 'utf8')).toContain('A note.');
+    expect(writer.warnings).toEqual([]);
+  });
+
+  it('a plan saved again and again while it is written is not overwritten; the final write says so', async () => {
+    let saves = 0;
+    const save = (name: string) => {
+      saves += 1;
+      writeFileSync(name, `${readFileSync(name, 'utf8')}\nsave ${saves}\n`);
+    };
+    let busy = true;
+    const writer = new PlanWriter(file, {
+      gapMs: 0,
+      // A person who saves between any two reads of the writer, as long as `busy`.
+      read: async (name) => {
+        const text = readFileSync(name, 'utf8');
+        if (busy) save(name);
+        return text;
+      },
+    });
+    await writer.write({ taskId: 'T1', status: 'Completed' });
+    // Every save of theirs is there; the write was left for later.
+    expect(readFileSync(file, 'utf8')).toContain(`save ${saves}`);
+    expect(fields()['T1']?.[0]).toBe('Not Started');
+    expect(writer.warnings).toEqual([]);
+    busy = false;
+    await writer.flush();
+    expect(fields()['T1']?.[0]).toBe('Completed');
+    for (let n = 1; n <= saves; n += 1) expect(readFileSync(file, 'utf8')).toContain(`save ${n}\n`);
+  });
 });
