@@ -17,7 +17,7 @@ import type { RunCore } from './run-core.js';
 import { leaveRunning, stopAttempt } from './supervise.js';
 import { launchRemote } from './remote.js';
 import { LOCAL } from '../targets/config.js';
-import { branchLine, withEarlierAttempt } from './task-log.js';
+import { branchLine } from './task-log.js';
 import type { TaskWorkspace } from './worktree-pool.js';
 
 /**
@@ -145,7 +145,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
     .write({
       taskId: id,
       status: 'In Progress',
-      log: withEarlierAttempt(task, [
+      log: core.logOf(id, [
         `job ${jobId} (agent ${job.agent}) running in ${ws.worktree} on branch ${ws.branch}`,
       ]),
     })

@@ -48,9 +48,13 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
     const record = readJob(options.logDir, entry.jobId);
     if (outcome === undefined && !record.hostAlive) {
       // Its host died (or the job never ran): no outcome will come. An agent left running
-      // unsupervised is stopped, and the task starts again as a new attempt.
+      // unsupervised is stopped, and the task starts again as a new attempt; the plan says so.
       if (record.agentAlive)
         await stopJob(options.logDir, entry.jobId, { reason: 'host_died' }).catch(() => undefined);
+      core.cutOff.set(
+        id,
+        `earlier attempt ${entry.attempt} (job ${entry.jobId}) was cut off: its job host died with the run${record.agentAlive ? ' and its agent, left unsupervised, was stopped' : ''}; its work, if any, stays on branch ${entry.branch} (worktree kept: ${entry.worktree})`,
+      );
       continue;
     }
     const attempt = new Attempt(id, entry.jobId, ws, entry.startedAt, entry.attempt, true);

@@ -127,6 +127,18 @@ export class RunCore {
     this.stateFile.save(this.state);
   }
 
+  /**
+   * Attempts of a dead run that were cut off with their job host (no outcome): what the plan is to
+   * say of them in the task's next attempt (their work stays on their branch), by task id.
+   */
+  readonly cutOff = new Map<string, string>();
+
+  /** A task's log lines, with what is known of its earlier attempt (the plan's, or a cut-off one). */
+  logOf(id: string, lines: string[]): string {
+    const note = this.cutOff.get(id);
+    return withEarlierAttempt(this.tasks.get(id), note === undefined ? lines : [...lines, note]);
+  }
+
   /** Tasks of the repo that have not started yet (and may still start). */
   notStartedIn(repo: ResolvedRepo): string[] {
     return this.scheduler
@@ -192,7 +204,7 @@ export class RunCore {
       ...(details.durationMs !== undefined ? { durationMs: details.durationMs } : {}),
       ...(details.reason !== undefined ? { reason: details.reason } : {}),
     });
-    const log = withEarlierAttempt(this.tasks.get(id), details.log ?? [details.reason ?? status]);
+    const log = this.logOf(id, details.log ?? [details.reason ?? status]);
     void this.writer.write({
       taskId: id,
       status: status as TaskStatus,
@@ -223,7 +235,7 @@ export class RunCore {
       void this.writer.write({
         taskId: id,
         status: 'Blocked',
-        log: withEarlierAttempt(this.tasks.get(id), [`not started: ${reason}`]),
+        log: this.logOf(id, [`not started: ${reason}`]),
       });
       this.options.emit({ type: 'task.end', t: this.now(), id, status: 'Blocked', reason });
     }

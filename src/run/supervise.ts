@@ -16,7 +16,6 @@ import { follow } from './follow.js';
 import { lastLine } from './job-output.js';
 import { stopRemoteAttempt } from './remote.js';
 import type { RunCore } from './run-core.js';
-import { withEarlierAttempt } from './task-log.js';
 
 /** Checks the running attempts' health on an interval; returns what stops it. */
 export function startWatchdog(core: RunCore): () => void {
@@ -150,7 +149,7 @@ export async function stopNow(core: RunCore, signal: 'SIGINT' | 'SIGTERM'): Prom
     void core.writer.write({
       taskId: attempt.taskId,
       status: 'Failed',
-      log: withEarlierAttempt(core.tasks.get(attempt.taskId), [
+      log: core.logOf(attempt.taskId, [
         `job ${attempt.jobId}: ${reason}; its agent was killed`,
         ...(entry !== undefined ? [`worktree kept: ${entry.worktree}`] : []),
       ]),
