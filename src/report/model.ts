@@ -173,6 +173,8 @@ export function buildRunModel(input: ModelInput): RunModel {
         break;
       case 'task.start':
         if (task === undefined) break;
+        // As task.end's status: the record knows it before the plan's next write says it.
+        task.status = 'In Progress';
         task.branch = event.branch;
         task.worktree = event.worktree;
         if (event.job !== '') task.jobId = event.job;

@@ -19,8 +19,8 @@ export class Attempt {
   target?: Target;
   remote?: RemoteAttempt;
   /**
-   * Resolves once the plan says the task is In Progress and the `task.start` event is out: its end
-   * is told only after that (the plan and the events never say it ended before it started).
+   * Resolves once the plan says the task is In Progress: its end is written only after that (the
+   * plan never says it ended before it started, and resume.ts reads the two together).
    */
   announced: Promise<void> = Promise.resolve();
   /** Set when `announced` has resolved. */

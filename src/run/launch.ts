@@ -137,9 +137,18 @@ async function launch(core: RunCore, id: string): Promise<void> {
   });
   if (core.stoppedNow) return; // stopNow killed it and recorded the task
   attempt.phase = 'running';
-  // The plan is told in its next write (plan-writer.ts), then the event; following the job does not
-  // wait for them, its end does (judge, finishAttempt).
-  const runningAt = core.now();
+  // The event now; the plan is told in its next write (plan-writer.ts). Following the job does not
+  // wait for that write, its end does (`announced`: judge, finishAttempt).
+  options.emit({
+    type: 'task.start',
+    t: core.now(),
+    id,
+    wave: scheduler.snapshot(id)?.wave ?? 0,
+    job: jobId,
+    worktree: ws.worktree,
+    branch: ws.branch,
+    attempt: number,
+  });
   attempt.isAnnounced = false;
   attempt.announced = core.writer
     .write({
@@ -152,16 +161,6 @@ async function launch(core: RunCore, id: string): Promise<void> {
     .catch(() => undefined) // a write that failed is a warning of the writer's; the run goes on
     .then(() => {
       attempt.isAnnounced = true;
-      options.emit({
-        type: 'task.start',
-        t: runningAt,
-        id,
-        wave: scheduler.snapshot(id)?.wave ?? 0,
-        job: jobId,
-        worktree: ws.worktree,
-        branch: ws.branch,
-        attempt: number,
-      });
     });
   if (!started.ok) await settle(core, attempt, started.outcome);
   else afterStart(core, attempt);

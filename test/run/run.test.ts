@@ -231,6 +231,10 @@ describe('ccglm run (real git, fake agents)', () => {
     sandbox = makeSandbox(threeWaves);
     const first = spawnRun(sandbox, [], { FAKE_SLEEP_MS: '2000' });
     await waitForEvents(first, 'task.start', 2);
+    // Killed once the plan says they run (its write follows the events by up to the write gap).
+    const plan = sandbox.plan;
+    for (let i = 0; i < 100 && statuses(plan)['T2'] !== 'In Progress'; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     first.kill('SIGKILL');
     await new Promise((resolve) => first.on('exit', resolve));
     expect(statuses(sandbox.plan)).toEqual({
