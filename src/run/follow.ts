@@ -114,12 +114,20 @@ async function judge(core: RunCore, attempt: Attempt, outcome: JobOutcome): Prom
   };
   if (outcome.state !== 'success' || outcome.exit_code !== 0) {
     const reason = `${core.interrupted !== undefined ? `interrupted (${core.interrupted}), ` : ''}${outcome.state === 'killed' ? 'killed' : 'agent failed'} (exit ${outcome.exit_code})`;
+    // What it committed before it failed stays on its branch (not merged): the plan says so.
+    const { ws } = attempt;
+    const ownBranch = ws.branch !== core.workspace.integrationBranch;
+    const commits = ownBranch
+      ? await branchCommits(ws.repo.path, ws.base, ws.branch)
+          .then((log) => log.commits)
+          .catch(() => [] as string[])
+      : [];
     await core.finishAttempt(attempt, 'Failed', {
       reason,
       exitCode: outcome.exit_code,
-      commits: [],
+      commits,
       durationMs,
-      log: failedJobLog(job, reason, summary, attempt.ws.worktree),
+      log: failedJobLog(job, reason, summary, ws.worktree, { branch: ws.branch, commits }),
     });
     return;
   }

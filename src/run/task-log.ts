@@ -25,11 +25,21 @@ export function jobLines(job: JobFacts): string[] {
 }
 
 /** A job that did not succeed: why, what it printed last, where its work stays. */
-export function failedJobLog(job: JobFacts, reason: string, output: string[], worktree: string) {
+export function failedJobLog(
+  job: JobFacts,
+  reason: string,
+  output: string[],
+  worktree: string,
+  /** The commits it made before it failed (they stay on its branch), when it made any. */
+  work?: { branch: string; commits: string[] },
+) {
   return [
     ...jobLines(job),
     reason,
     ...output.map((line) => `output: ${line}`),
+    ...(work !== undefined && work.commits.length > 0
+      ? [`${branchLine(work.branch, work.commits)} (not merged)`]
+      : []),
     `worktree kept: ${worktree}`,
   ];
 }

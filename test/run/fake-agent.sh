@@ -3,7 +3,7 @@
 # `<task>.txt` in its worktree and commits it. FAKE_FAIL=T2,T3 makes those tasks exit 1;
 # FAKE_FAIL_FIRST=T1 fails only the first run; FAKE_NOCOMMIT=T1 exits 0 without committing; FAKE_SLEEP_MS delays before working;
 # FAKE_FILE_<task>=path writes that path instead (to make conflicts); FAKE_SAY_<task> prints a line;
-# FAKE_IGNORE_TERM=1 ignores SIGTERM (only SIGKILL stops it); FAKE_SLEEP_MS_<task> delays that task alone.
+# FAKE_FAIL_AFTER=T1 commits, then exits 1; FAKE_IGNORE_TERM=1 ignores SIGTERM (only SIGKILL stops it); FAKE_SLEEP_MS_<task> delays that task alone.
 # Each run also records its argv and its ANTHROPIC_*/CC_GLM_*/CCGLM_PROVIDER environment in <task>.env.json.
 # A shell script, not Node: the suite starts it hundreds of times, and sh starts in a millisecond
 # where Node takes ~0.15 s of CPU.
@@ -54,5 +54,9 @@ if ! listed FAKE_NOCOMMIT; then
   git -c user.name=fake -c user.email=fake@example.invalid commit -q \
     -m "$task: work" -m "Feature-Key: test
 Agent: fake"
+fi
+if listed FAKE_FAIL_AFTER; then
+  echo "fake agent: $task fails after committing"
+  exit 1
 fi
 echo "Summary: $task done by the fake agent"

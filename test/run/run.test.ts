@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
 import { patchPlan } from '../../src/plan/patch.js';
 import {
+  filesOn,
   makeSandbox,
   plan,
   planTask,
@@ -113,6 +114,22 @@ describe('ccglm run (real git, fake agents)', () => {
     expect(t1?.log).toContain('exit 1');
     expect(t1?.log).toContain('fails on purpose');
     expect(runsOf(sandbox)).toEqual({ T1: 1, T2: 1, T5: 1 });
+  });
+
+  it('an agent that fails after committing: Failed, its commits named in the plan as not merged, its branch kept', () => {
+    sandbox = makeSandbox(plan([planTask('T1', [])]));
+    const result = runSync(sandbox, [], { FAKE_FAIL_AFTER: 'T1' });
+    expect(result.status).toBe(1);
+    const end = result.events.find((e) => e.type === 'task.end');
+    expect(end).toMatchObject({
+      id: 'T1',
+      status: 'Failed',
+      commits: [expect.stringMatching(/^\w+ T1: work$/)],
+    });
+    const t1 = parsePlan(readFileSync(sandbox.plan, 'utf8'), 'p').plan.tasks[0];
+    expect(t1?.log).toMatch(/branch feature-test--T1: 1 commit\(s\) — \w+ T1: work \(not merged\)/);
+    expect(filesOn(sandbox, 'feature-test')).not.toContain('T1.txt');
+    expect(filesOn(sandbox, 'feature-test--T1')).toContain('T1.txt');
   });
 
   it('exit 0 without commits is Failed with "no commits"', () => {
