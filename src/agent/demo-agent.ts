@@ -6,7 +6,14 @@
  * Every process it starts is git with an argument array; nothing from the plan reaches a shell.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPlanReader } from './load-plan.js';
@@ -87,17 +94,21 @@ async function readStdin(): Promise<string> {
 }
 
 function editFile(worktree: string, location: string, taskId: string): string | undefined {
-  const target = insideWorktree(worktree, location);
-  if (target === undefined) {
+  const named = insideWorktree(worktree, location);
+  if (named === undefined) {
     say(`skipping ${location}: outside the worktree`);
     return undefined;
   }
+  // A folder (`src/components/`, or one that exists): a file of its own in it.
+  const folder = /[/\\]$/.test(location) || (existsSync(named) && statSync(named).isDirectory());
+  const target = folder ? path.join(named, `ccglm-demo-${taskId}.md`) : named;
+  const shown = folder ? path.relative(worktree, target) : location;
   const created = !existsSync(target);
   mkdirSync(path.dirname(target), { recursive: true });
   const line = demoEditLine(target, taskId);
   if (line === undefined) {
     if (!created) {
-      say(`leaving ${location} as it is (JSON has no comments)`);
+      say(`leaving ${shown} as it is (JSON has no comments)`);
       return undefined;
     }
     appendFileSync(target, `{ "ccglmDemo": ${JSON.stringify(taskId)} }\n`);
@@ -105,7 +116,7 @@ function editFile(worktree: string, location: string, taskId: string): string | 
     const before = created ? '' : readFileSync(target, 'utf8');
     appendFileSync(target, `${before === '' || before.endsWith('\n') ? '' : '\n'}${line}\n`);
   }
-  say(`${created ? 'created' : 'edited '} ${location}`);
+  say(`${created ? 'created' : 'edited '} ${shown}`);
   return path.relative(worktree, target);
 }
 

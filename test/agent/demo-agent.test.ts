@@ -12,7 +12,13 @@ const plan = planDoc([
   task('T2', {
     name: 'Docs and code',
     dependsOn: [{ id: 'T1' }],
-    location: ['README.md', { path: 'src/new.ts', note: 'new' }, '../escape.txt', 'data.json'],
+    location: [
+      'README.md',
+      { path: 'src/new.ts', note: 'new' },
+      '../escape.txt',
+      'data.json',
+      'src/components/',
+    ],
     description: 'Touch the files.',
   }),
 ]);
@@ -28,7 +34,7 @@ describe('demo agent helpers', () => {
     expect(taskFromPrompt(prompt)).toEqual({
       id: 'T2',
       name: 'Docs and code',
-      locations: ['README.md', 'src/new.ts', '../escape.txt', 'data.json'],
+      locations: ['README.md', 'src/new.ts', '../escape.txt', 'data.json', 'src/components/'],
       featureKey: 'bd-7',
     });
   });
@@ -89,9 +95,11 @@ describe('ccglm headless --agent demo', () => {
     expect(lines).toContain('[ccglm demo] created src/new.ts');
     expect(lines).toContain('[ccglm demo] skipping ../escape.txt: outside the worktree');
     expect(lines).toContain('[ccglm demo] created data.json');
+    // A folder in the location list gets a file of its own in it (not a file of the folder's name).
+    expect(lines).toContain('[ccglm demo] created src/components/ccglm-demo-T2.md');
     const sha = gitOut(repo, 'rev-parse', '--short', 'HEAD');
     expect(lines).toContain(
-      `Summary: the ccglm demo agent edited 3 file(s) (README.md, src/new.ts, data.json) and committed ${sha}. Validation: none (this is a demonstration).`,
+      `Summary: the ccglm demo agent edited 4 file(s) (README.md, src/new.ts, data.json, src/components/ccglm-demo-T2.md) and committed ${sha}. Validation: none (this is a demonstration).`,
     );
     expect(readFileSync(path.join(repo, 'README.md'), 'utf8')).toBe(
       '# Demo\n<!-- ccglm demo agent: edit for task T2 -->\n',
@@ -107,6 +115,7 @@ describe('ccglm headless --agent demo', () => {
     expect(gitOut(repo, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual([
       'README.md',
       'data.json',
+      'src/components/ccglm-demo-T2.md',
       'src/new.ts',
     ]);
     expect(gitOut(repo, 'status', '--porcelain')).toBe('');
