@@ -259,14 +259,14 @@ interface HeadlessHooks {
  */
 async function launchHeadless(options: HeadlessOptions, hooks: HeadlessHooks): Promise<void> {
   const { runHeadless } = await import('../agent/headless.js');
-  let lastError = '';
+  // headless's ERROR lines (the cause, then what to do): why an agent that never spawned did not.
+  const errors: string[] = [];
   const sink = (keepErrors: boolean) =>
     new Writable({
       write(chunk: Buffer | string, _encoding, callback) {
-        if (keepErrors) {
-          const match = /ERROR: (.+)/.exec(String(chunk));
-          if (match?.[1] !== undefined) lastError = match[1];
-        }
+        if (keepErrors)
+          for (const match of String(chunk).matchAll(/ERROR: (.+)/g))
+            if (match[1] !== undefined) errors.push(match[1].trim());
         hooks.write(typeof chunk === 'string' ? chunk : new Uint8Array(chunk));
         callback();
       },
@@ -290,7 +290,8 @@ async function launchHeadless(options: HeadlessOptions, hooks: HeadlessHooks): P
     ...(hooks.terminal !== undefined ? { terminal: hooks.terminal } : {}),
   });
   if (!spawned && hooks.stopRequested()) hooks.finish(143, undefined);
-  else if (!spawned) hooks.failStart(lastError || `the agent did not start (exit ${code})`, code);
+  else if (!spawned)
+    hooks.failStart(errors.join('; ') || `the agent did not start (exit ${code})`, code);
   else hooks.finish(signal !== undefined ? 0 : code, signal);
 }
 

@@ -70,6 +70,21 @@ describe('a job in a real PTY', () => {
       message: 'cannot start agent: no-such-agent-binary: command not found',
       outcome: { exit_code: 127, state: 'failed' },
     });
+    // Launched by headless (a run's jobs): the cause is in the message, not only what to do.
+    const tree = fs.mkdtempSync(path.join(job.logDir, 'wt-'));
+    fs.writeFileSync(
+      path.join(tree, 'ccglm.config.json'),
+      JSON.stringify({
+        defaultAgent: 'ghost',
+        agents: { ghost: { command: '/nonexistent/ghost-agent', prompt: 'stdin', auth: 'none' } },
+      }),
+    );
+    const ghost = await startJob({
+      ...{ id: 'ghost', logDir: job.logDir, promptFile: job.promptFile, worktree: tree },
+      headless: { promptFile: job.promptFile },
+    });
+    expect(ghost).toMatchObject({ ok: false, outcome: { state: 'failed' } });
+    expect(ghost.ok ? '' : ghost.message).toMatch(/^cannot start agent: .*not found.*ghost-agent/);
     const missingTree = await start('notree', [fake('exit-with')], {
       worktree: `${job.logDir}/gone`,
     });
