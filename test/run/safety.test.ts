@@ -295,8 +295,12 @@ describe('the job host is no single point of failure', () => {
     expect(failedEnds).toHaveLength(2);
     for (const end of failedEnds) {
       expect(end.t - killedAt).toBeLessThan(3000);
-      expect(end.reason).toBe(
-        `interrupted: its job host (pid ${hostPid}) died; its agent, left unsupervised, was stopped`,
+      // Its agent is stopped by the run, or it died first: on pipes its next line to the dead host
+      // is a SIGPIPE (which of the two comes first depends on the machine's load).
+      expect(end.reason).toMatch(
+        new RegExp(
+          `^interrupted: its job host \\(pid ${hostPid}\\) died(; its agent, left unsupervised, was stopped| and its agent with it)$`,
+        ),
       );
     }
     expect(statuses(sb.plan)).toEqual({
