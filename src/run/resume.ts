@@ -51,10 +51,7 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
       // unsupervised is stopped, and the task starts again as a new attempt; the plan says so.
       if (record.agentAlive)
         await stopJob(options.logDir, entry.jobId, { reason: 'host_died' }).catch(() => undefined);
-      core.cutOff.set(
-        id,
-        `earlier attempt ${entry.attempt} (job ${entry.jobId}) was cut off: its job host died with the run${record.agentAlive ? ' and its agent, left unsupervised, was stopped' : ''}; its work, if any, stays on branch ${entry.branch} (worktree kept: ${entry.worktree})`,
-      );
+      core.cutOff.set(id, cutOffNote(entry, record.agentAlive));
       continue;
     }
     const attempt = new Attempt(id, entry.jobId, ws, entry.startedAt, entry.attempt, true);
@@ -120,4 +117,28 @@ async function adoptOnTarget(
     adopted: true,
   });
   void follow(core, attempt);
+}
+
+/** What the plan says of an attempt cut off with its job host (no outcome will come). */
+function cutOffNote(entry: StartedTask, agentStopped: boolean): string {
+  return `earlier attempt ${entry.attempt} (job ${entry.jobId}) was cut off: its job host died with the run${agentStopped ? ' and its agent, left unsupervised, was stopped' : ''}; its work, if any, stays on branch ${entry.branch} (worktree kept: ${entry.worktree})`;
+}
+
+/**
+ * A plain run after a dead one (the preflight let it start: nothing is left to adopt): the tasks
+ * whose attempt was cut off with its host start again, and their plan log says what became of it.
+ */
+export function noteCutOffAttempts(core: RunCore): void {
+  const previous = core.stateFile.load();
+  if (previous === undefined) return;
+  for (const [id, entry] of Object.entries(previous.tasks)) {
+    if (entry.ended === true || entry.target !== undefined) continue;
+    try {
+      const record = readJob(previous.logDir ?? core.options.logDir, entry.jobId);
+      if (record.outcome === undefined && !record.hostAlive && !record.agentAlive)
+        core.cutOff.set(id, cutOffNote(entry, false));
+    } catch {
+      // its files cannot be read: nothing to say of it
+    }
+  }
 }

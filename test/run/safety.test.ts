@@ -321,30 +321,39 @@ describe('the job host is no single point of failure', () => {
     expect(await processesLeftIn(sb.dir)).toEqual([]);
   });
 
-  it('kill -9 of the run and its host together: --resume starts the cut-off tasks again and the plan says what became of the first attempt', async () => {
-    const sb = makeSandbox(threeWaves);
-    sandbox = sb;
-    const tmp = tmpOf(sb);
-    const child = spawnRun(sb, [], { FAKE_SLEEP_MS: '3000', TMPDIR: tmp });
-    await waitForEvents(child, 'task.start', 2);
-    await agentsAtWork(sb, ['T1', 'T2']);
-    const meta = readdirSync(sb.logDir).find((name) => name.endsWith('.meta')) ?? '';
-    const hostPid = Number(
-      /^host_pid=(\d+)$/m.exec(readFileSync(path.join(sb.logDir, meta), 'utf8'))?.[1],
-    );
-    child.kill('SIGKILL');
-    process.kill(hostPid, 'SIGKILL');
-    await exitOf(child);
-    const resumed = runSync(sb, ['--resume'], { FAKE_SLEEP_MS: '100', TMPDIR: tmp });
-    expect(resumed.status, resumed.stderr).toBe(0);
-    expectFinished(sb);
-    for (const id of ['T1', 'T2'])
-      expect(logOf(sb, id)).toMatch(
-        new RegExp(
-          `earlier attempt 1 \\(job \\S+\\) was cut off: its job host died with the run.*; its work, if any, stays on branch feature-test--${id} \\(worktree kept: `,
-        ),
+  it.each([
+    { how: '--resume', flags: ['--resume'] },
+    { how: 'a plain run', flags: [] },
+  ])(
+    'kill -9 of the run and its host together: $how starts the cut-off tasks again and the plan says what became of the first attempt',
+    async ({ flags }) => {
+      const sb = makeSandbox(threeWaves);
+      sandbox = sb;
+      const tmp = tmpOf(sb);
+      const child = spawnRun(sb, [], { FAKE_SLEEP_MS: '3000', TMPDIR: tmp });
+      await waitForEvents(child, 'task.start', 2);
+      await agentsAtWork(sb, ['T1', 'T2']);
+      const meta = readdirSync(sb.logDir).find((name) => name.endsWith('.meta')) ?? '';
+      const hostPid = Number(
+        /^host_pid=(\d+)$/m.exec(readFileSync(path.join(sb.logDir, meta), 'utf8'))?.[1],
       );
-    expect(logOf(sb, 'T3')).not.toContain('earlier attempt');
-    expect(await processesLeftIn(sb.dir)).toEqual([]);
-  });
+      child.kill('SIGKILL');
+      process.kill(hostPid, 'SIGKILL');
+      await exitOf(child);
+      // A plain run refuses while the cut-off agents live (only --resume may stop them): it goes
+      // once they have ended (on pipes, at their first line to the dead host).
+      if (flags.length === 0) expect(await processesLeftIn(sb.dir, 10_000)).toEqual([]);
+      const resumed = runSync(sb, flags, { FAKE_SLEEP_MS: '100', TMPDIR: tmp });
+      expect(resumed.status, resumed.stderr).toBe(0);
+      expectFinished(sb);
+      for (const id of ['T1', 'T2'])
+        expect(logOf(sb, id)).toMatch(
+          new RegExp(
+            `earlier attempt 1 \\(job \\S+\\) was cut off: its job host died with the run.*; its work, if any, stays on branch feature-test--${id} \\(worktree kept: `,
+          ),
+        );
+      expect(logOf(sb, 'T3')).not.toContain('earlier attempt');
+      expect(await processesLeftIn(sb.dir)).toEqual([]);
+    },
+  );
 });
