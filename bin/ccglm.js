@@ -3,6 +3,7 @@
 // process.cwd() throws (uv_cwd), first inside a library at load time. The job commands that only
 // read and control jobs by absolute paths (the log dir, the job's own worktree) do not need one, as
 // with the shell runner: they run from `/`. Anything else gets one line instead of a stack trace.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** `ccglm job <sub>` commands that never resolve a path against the current folder by default. */
@@ -42,4 +43,11 @@ try {
     process.exit(1);
   }
 }
-await import('../dist/bundle/main.js');
+// A clone that was never built (`npm ci` does not build; `npm run build` does, as `npm pack`).
+const main = new URL('../dist/bundle/main.js', import.meta.url);
+if (!existsSync(main)) {
+  const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+  process.stderr.write(`ccglm: not built yet: run \`npm run build\` in ${root}\n`);
+  process.exit(1);
+}
+await import(main.href);

@@ -26,7 +26,7 @@ function oldest(files: string[]): number {
 
 /**
  * Whether dist/ (tsc's output and the bundle) was built after every input changed, as make decides:
- * `npm ci` builds it (prepare), and a test run after it need not build it again (tsc alone takes
+ * `npm run build` (or `npm pack`, `npm run demo`) builds it, and a test run after it need not build it again (tsc alone takes
  * several seconds while no test can start).
  */
 function distIsFresh(): boolean {
