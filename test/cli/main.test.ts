@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,17 @@ writeFileSync(
 );
 
 describe('ccglm CLI', () => {
+  it('a clone that was never built says what to run, in one line', () => {
+    const clone = path.join(dir, 'unbuilt');
+    mkdirSync(path.join(clone, 'bin'), { recursive: true });
+    copyFileSync(bin, path.join(clone, 'bin', 'ccglm.js'));
+    const result = spawnSync(process.execPath, [path.join(clone, 'bin', 'ccglm.js'), '--version'], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`ccglm: not built yet: run \`npm run build\` in ${clone}\n`);
+  });
+
   it('`ccglm` alone and `ccglm help` print the command list, one line each, and examples', () => {
     const alone = cli([]);
     expect(alone.status).toBe(0);
