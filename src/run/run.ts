@@ -270,8 +270,12 @@ class Run {
     // The summary's git facts are read beside the cleanup: the branch moves no more.
     const facts = readBranchFacts([...core.repos.values()], workspace.integrationBranch);
     await workspace.discardAhead();
+    // The plan says how every task ended before the merged task branches go: a run killed in its
+    // cleanup leaves --resume a plan that knows them merged (it judges a task the plan does not
+    // know ended by its branch, which must then still be there).
+    await core.writer.flush();
     await workspace.settled();
-    await Promise.all([core.writer.flush(), ...closing]);
+    await Promise.all(closing);
     return this.summarise(startedAt, facts);
   }
 
