@@ -56,6 +56,8 @@ export class PlanWriter {
   private endWait: (() => void) | undefined;
   /** The run flushed: no more waiting. */
   private urgent = false;
+  /** Something waits for the next write: it does not wait for the gap. */
+  private hurried = false;
   /** The write made last (or being made). */
   private last: Promise<void> = Promise.resolve();
   /** The write that takes new edits; it starts when `last` has finished. */
@@ -84,8 +86,12 @@ export class PlanWriter {
     return this.schedule();
   }
 
-  /** The edits waiting for the gap to end are written now (a task's end waits for them). */
+  /**
+   * The edits waiting are written without waiting for the gap (a task's end waits for them): now,
+   * or right after the write under way.
+   */
   hurry(): void {
+    this.hurried = true;
     this.endWait?.();
   }
 
@@ -121,11 +127,15 @@ export class PlanWriter {
   private gap(): Promise<void> {
     const gap = Math.max(this.gapMs, Math.min(MAX_GAP_MS, WRITE_SHARE * this.lastLength));
     const left = this.lastStart + gap - this.now();
-    if (this.urgent || left <= 0) return Promise.resolve();
+    if (this.urgent || this.hurried || left <= 0) {
+      this.hurried = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const cancel = this.timer(() => this.endWait?.(), left);
       this.endWait = () => {
         this.endWait = undefined;
+        this.hurried = false;
         cancel();
         resolve();
       };

@@ -161,4 +161,36 @@ describe('PlanWriter', () => {
     expect(fields()['T1']?.[0]).toBe('Completed');
     for (let n = 1; n <= saves; n += 1) expect(readFileSync(file, 'utf8')).toContain(`save ${n}\n`);
   });
+
+  it('hurry while a write is under way: the next write follows it without waiting for the gap', async () => {
+    let release = () => {};
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const waits: number[] = [];
+    const writer = new PlanWriter(file, {
+      gapMs: 250,
+      timer: (_done, ms) => {
+        waits.push(ms);
+        return () => undefined;
+      },
+      read: async (name) => {
+        if (first) {
+          first = false;
+          await blocked;
+        }
+        return readFileSync(name, 'utf8');
+      },
+    });
+    const one = writer.write({ taskId: 'T1', status: 'In Progress' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const two = writer.write({ taskId: 'T2', status: 'In Progress' });
+    writer.hurry();
+    release();
+    await Promise.all([one, two]);
+    expect(waits).toEqual([]);
+    expect(fields()).toMatchObject({
+      T1: ['In Progress', undefined],
+      T2: ['In Progress', undefined],
+    });
+  });
 });
