@@ -5,6 +5,7 @@
 // with the shell runner: they run from `/`. Anything else gets one line instead of a stack trace.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** `ccglm job <sub>` commands that never resolve a path against the current folder by default. */
 const WITHOUT_CWD = new Set([
@@ -46,7 +47,7 @@ try {
 // A clone that was never built (`npm ci` does not build; `npm run build` does, as `npm pack`).
 const main = new URL('../dist/bundle/main.js', import.meta.url);
 if (!existsSync(main)) {
-  const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   process.stderr.write(`ccglm: not built yet: run \`npm run build\` in ${root}\n`);
   process.exit(1);
 }

@@ -53,9 +53,7 @@ async function onHostLost(core: RunCore, attempt: Attempt, agentAlive: boolean):
   if (agentAlive)
     await stopJob(logDir, attempt.jobId, { reason: 'host_died' }).catch(() => undefined);
   const { ws } = attempt;
-  const commits = await branchCommits(ws.repo.path, ws.base, ws.branch)
-    .then((log) => log.commits)
-    .catch(() => [] as string[]);
+  const commits = await unmergedCommits(core, attempt);
   const reason = `interrupted: its job host (pid ${hostPid}) died${agentAlive ? '; its agent, left unsupervised, was stopped' : ' and its agent with it'}`;
   await core.finishAttempt(attempt, 'Failed', {
     reason,
@@ -69,6 +67,18 @@ async function onHostLost(core: RunCore, attempt: Attempt, agentAlive: boolean):
       'a re-run (or --resume) starts it again',
     ],
   });
+}
+
+/**
+ * The commits an attempt that did not complete left on its own branch (none with repo isolation:
+ * its agent worked on the integration branch itself).
+ */
+function unmergedCommits(core: RunCore, attempt: Attempt): Promise<string[]> {
+  const { ws } = attempt;
+  if (ws.branch === core.workspace.integrationBranch) return Promise.resolve([]);
+  return branchCommits(ws.repo.path, ws.base, ws.branch)
+    .then((log) => log.commits)
+    .catch(() => []);
 }
 
 /**
@@ -116,12 +126,7 @@ async function judge(core: RunCore, attempt: Attempt, outcome: JobOutcome): Prom
     const reason = `${core.interrupted !== undefined ? `interrupted (${core.interrupted}), ` : ''}${outcome.state === 'killed' ? 'killed' : 'agent failed'} (exit ${outcome.exit_code})`;
     // What it committed before it failed stays on its branch (not merged): the plan says so.
     const { ws } = attempt;
-    const ownBranch = ws.branch !== core.workspace.integrationBranch;
-    const commits = ownBranch
-      ? await branchCommits(ws.repo.path, ws.base, ws.branch)
-          .then((log) => log.commits)
-          .catch(() => [] as string[])
-      : [];
+    const commits = await unmergedCommits(core, attempt);
     await core.finishAttempt(attempt, 'Failed', {
       reason,
       exitCode: outcome.exit_code,

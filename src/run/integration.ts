@@ -119,12 +119,8 @@ export class IntegrationBranch {
   }
 
   private async mergeBatch(repo: ResolvedRepo, tasks: TaskToMerge[]): Promise<MergeResult[]> {
-    const failed = (error: unknown): MergeResult => ({
-      ok: false,
-      conflicts: [],
-      // A git failure (no committer identity, a broken repository) fails these tasks, not the run.
-      message: gitCause((error as Error).message),
-    });
+    // A git failure (no committer identity, a broken repository) fails these tasks, not the run.
+    const failed = (error: unknown) => failedWith(gitCause((error as Error).message));
     try {
       await this.ensure(repo);
       const tips = await Promise.all(

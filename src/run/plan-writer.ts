@@ -102,18 +102,18 @@ export class PlanWriter {
   flush(): Promise<void> {
     this.urgent = true;
     this.endWait?.();
-    return this.recorded.size === 0 ? this.last : this.schedule(true);
+    return this.recorded.size === 0 ? this.last : this.schedule();
   }
 
-  /** The next write, made after the gap; `final`: the last one, which says when it could not. */
-  private schedule(final = false): Promise<void> {
+  /** The next write, made after the gap. */
+  private schedule(): Promise<void> {
     if (this.next === undefined) {
       this.next = this.last
         .then(() => this.gap())
         .then(() => {
           this.next = undefined;
           this.lastStart = this.now();
-          return this.apply([...this.recorded.values()], final).finally(
+          return this.apply([...this.recorded.values()]).finally(
             () => (this.lastLength = this.now() - this.lastStart),
           );
         });
@@ -142,7 +142,7 @@ export class PlanWriter {
     });
   }
 
-  private async apply(edits: TaskEdit[], final: boolean): Promise<void> {
+  private async apply(edits: TaskEdit[]): Promise<void> {
     for (let tries = 1; ; tries += 1) {
       let text: string;
       try {
@@ -164,7 +164,8 @@ export class PlanWriter {
       const now = await this.read(this.file).catch(() => text);
       if (now !== text) {
         if (tries < MAX_TRIES) continue;
-        if (final)
+        // Once the run has flushed, no write comes after this one: it says so.
+        if (this.urgent)
           for (const edit of edits) this.warn(edit, 'the plan kept changing while it was written');
         return;
       }

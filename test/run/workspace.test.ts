@@ -81,6 +81,26 @@ describe('Workspace (task isolation, real git)', () => {
     expect(filesOn('feature-demo')).toEqual(expect.arrayContaining(['human.txt', 'one.txt']));
   });
 
+  it('pooled worktrees beyond the tasks still to start are removed at once, not at the end', async () => {
+    const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
+    const tasks = await Promise.all(['T1', 'T2', 'T3'].map((id) => ws.prepareTask(id, repo)));
+    for (const [i, t] of tasks.entries()) {
+      commitIn(t, `f${i}.txt`);
+      const done = await ws.finishTask(t, `T${i + 1}`);
+      await ws.release(t, done.ok ? done.tip : '');
+    }
+    // One task (T4) is still to start, without a worktree made ahead: one pooled worktree stays.
+    ws.trimPool(repo, ['T4']);
+    const until = Date.now() + 10_000;
+    const left = () => tasks.filter((t) => existsSync(t.worktree)).length;
+    while (left() > 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(left()).toBe(1);
+    const t4 = await ws.prepareTask('T4', repo);
+    expect(t4.worktree).toBe(path.join(dir, 'wt', 'demo', 'T4', 'app'));
+    expect(left()).toBe(0); // the one left was moved to T4's folder, not made anew
+    await ws.settled();
+  });
+
   it("a merged task's worktree is reused by the next task (moved, new branch); a dirty one is kept", async () => {
     const ws = new Workspace('demo', path.join(dir, 'wt'), 'task');
     const t1 = await ws.prepareTask('T1', repo);
