@@ -5,7 +5,7 @@ import { packageVersion } from '../paths.js';
 import { closest } from '../closest.js';
 import { scanArgs } from './argv-check.js';
 import { modules, specs } from './commands/index.js';
-import { jobSubcommandNames } from './commands/job.js';
+import { jobSubcommand, jobSubcommandNames } from './commands/job.js';
 import { topLevelHelp } from './help.js';
 import { buildCommand, usageOf, type Args, type CommandSpec } from './spec.js';
 
@@ -144,9 +144,14 @@ async function dispatch(name: string, given: readonly string[]): Promise<void> {
     else if (!sub.startsWith('-') && !jobSubcommandNames.includes(sub))
       throw unknownJobCommand(sub);
   }
-  const sub =
-    name === 'job' && args[0] !== undefined && !args[0].startsWith('-') ? ` ${args[0]}` : '';
-  await parser([name, ...args], 'ccglm', `ccglm ${name}${sub} --help`)
+  // A job command: the default command of a parser of its own, as a table's (runSpec).
+  const own = name === 'job' ? jobSubcommand(args[0] ?? '') : undefined;
+  if (own !== undefined) {
+    await parser(args.slice(1), `ccglm job ${args[0]}`).command(own).parseAsync();
+    return;
+  }
+  // headless, and `ccglm job --help` (the list of job commands).
+  await parser([name, ...args], 'ccglm', `ccglm ${name} --help`)
     .command(kept.module)
     .parseAsync();
 }
