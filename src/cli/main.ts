@@ -5,6 +5,7 @@ import { packageVersion } from '../paths.js';
 import { closest } from '../closest.js';
 import { scanArgs } from './argv-check.js';
 import { modules, specs } from './commands/index.js';
+import { headlessUsage } from './commands/headless.js';
 import { jobSubcommand, jobSubcommandNames } from './commands/job.js';
 import { topLevelHelp } from './help.js';
 import { buildCommand, usageOf, type Args, type CommandSpec } from './spec.js';
@@ -144,13 +145,17 @@ async function dispatch(name: string, given: readonly string[]): Promise<void> {
     else if (!sub.startsWith('-') && !jobSubcommandNames.includes(sub))
       throw unknownJobCommand(sub);
   }
-  // A job command: the default command of a parser of its own, as a table's (runSpec).
-  const own = name === 'job' ? jobSubcommand(args[0] ?? '') : undefined;
+  // A job command or headless: the default command of a parser of its own, as a table's (runSpec).
+  const own = name === 'job' ? jobSubcommand(args[0] ?? '') : { ...kept.module, command: '$0' };
   if (own !== undefined) {
-    await parser(args.slice(1), `ccglm job ${args[0]}`).command(own).parseAsync();
+    const [script, rest] =
+      name === 'job' ? [`ccglm job ${args[0]}`, args.slice(1)] : ['ccglm headless', args];
+    // A usage set before the command is the only one: yargs adds the command's own line otherwise.
+    const y = parser(rest, script);
+    await (name === 'headless' ? y.usage(headlessUsage) : y).command(own).parseAsync();
     return;
   }
-  // headless, and `ccglm job --help` (the list of job commands).
+  // `ccglm job --help`: the list of job commands.
   await parser([name, ...args], 'ccglm', `ccglm ${name} --help`)
     .command(kept.module)
     .parseAsync();

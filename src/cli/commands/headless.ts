@@ -19,6 +19,13 @@ const agents = Object.values(builtinProfiles)
   .map((profile) => `  ${profile.name.padEnd(9)} ${profile.description}`)
   .join('\n');
 
+/** Its help's opening (set on the parser before the command: see main.ts). */
+export const headlessUsage =
+  `ccglm headless [--prompt TEXT | --prompt-file F | < prompt] [--agent NAME | --agent-cmd 'CMD ARGS'] [--model M]\n\n` +
+  `Runs the agent in the current folder with the prompt on its stdin (never in argv) and the token in\n` +
+  `its environment only; exits with the agent's code (1 no prompt / no agent binary, 2 usage,\n` +
+  `10 auth resolution failed, 11 token file missing, unreadable or empty).\n\nAgents:\n${agents}`;
+
 // Thin shell over src/agent/headless.ts; a drop-in for cc-glm-headless.sh.
 export const headlessCommand: CommandModule = {
   command: 'headless',
@@ -26,12 +33,6 @@ export const headlessCommand: CommandModule = {
     'Resolve auth and run one headless agent with a prompt (drop-in for cc-glm-headless.sh)',
   builder: (yargs) =>
     yargs
-      .usage(
-        `ccglm headless [--prompt TEXT | --prompt-file F | < prompt] [--agent NAME | --agent-cmd 'CMD ARGS'] [--model M]\n\n` +
-          `Runs the agent in the current folder with the prompt on its stdin (never in argv) and the token in\n` +
-          `its environment only; exits with the agent's code (1 no prompt / no agent binary, 2 usage,\n` +
-          `10 auth resolution failed, 11 token file missing, unreadable or empty).\n\nAgents:\n${agents}`,
-      )
       .version(false)
       .option('prompt', {
         type: 'string',
