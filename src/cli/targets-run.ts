@@ -110,7 +110,7 @@ export async function installTarget(name: string, input: TargetsInput): Promise<
   input.write(
     input.json
       ? `${JSON.stringify({ target: name, ...result })}\n`
-      : `installed ccglm ${result.version} on ${name} (node ${result.node}): ${result.binary}\n${result.config}\n`,
+      : `${result.already ? `ccglm ${result.version} was installed on ${name} already, this very package` : `installed ccglm ${result.version} on ${name}`} (node ${result.node}): ${result.binary}\n${result.config}\n`,
   );
   return ExitCode.ok;
 }

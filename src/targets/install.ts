@@ -4,7 +4,9 @@
  * sent over the target's transport on stdin, and installed there with npm under
  * `<workdir>/ccglm` (its dependencies from the target's registry, so a native one such as node-pty
  * fits the target's platform). The target's `ccglm` is then that install's binary: set in
- * ccglm.config.json when the target names none (the rest of the file as it was).
+ * ccglm.config.json when the target names none (the rest of the file as it was). The tarball's
+ * integrity is kept beside the install: the same package is not sent and installed again while its
+ * binary still runs there.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +29,8 @@ export interface InstallResult {
   binary: string;
   /** What was done to the config file, in words. */
   config: string;
+  /** Whether this very package was installed there already (nothing was sent or installed). */
+  already: boolean;
 }
 
 export interface InstallOptions {
@@ -88,48 +92,62 @@ export async function installOnTarget(
   );
   const dir = path.posix.join(home, 'ccglm');
   const file = path.posix.join(dir, path.basename(tarball.file));
+  const binary = path.posix.join(dir, 'node_modules', '.bin', 'ccglm');
+  const marker = path.posix.join(dir, 'installed-package');
+  // The package installed there before, if its binary still runs: its integrity, then its version.
+  const before = await run(
+    'look for an earlier install',
+    `cat ${remoteLine([marker])} 2>/dev/null && ${remoteLine([binary, '--version'])} 2>/dev/null || true`,
+  );
+  const already = tarball.integrity !== '' && before === `${tarball.integrity}\n${version}`;
   try {
-    say(`copying it to ${target.name}:${file}`);
-    await run(
-      `receive ${path.basename(tarball.file)}`,
-      `mkdir -p ${remoteLine([dir])} && cat > ${remoteLine([file])}`,
-      readFileSync(tarball.file),
-    );
+    if (already) say(`this package is installed there already: ${binary}`);
+    else {
+      say(`copying it to ${target.name}:${file}`);
+      await run(
+        `receive ${path.basename(tarball.file)}`,
+        `mkdir -p ${remoteLine([dir])} && rm -f ${remoteLine([marker])} && cat > ${remoteLine([file])}`,
+        readFileSync(tarball.file),
+      );
+      say(`installing it there with npm (its dependencies from ${target.name}'s registry)`);
+      await run(
+        'install it with npm',
+        remoteLine([
+          'npm',
+          'install',
+          '--prefix',
+          dir,
+          '--omit=dev',
+          '--no-audit',
+          '--no-fund',
+          '--no-save',
+          file,
+        ]),
+      );
+      const there = await run('run the ccglm it installed', remoteLine([binary, '--version']));
+      if (lastLine(there) !== version)
+        throw new CcglmError(
+          `target ${target.name}: the installed ccglm says ${lastLine(there)}, not ${version}`,
+        );
+      await run(
+        'note the package it installed',
+        `printf '%s\\n' ${remoteLine([tarball.integrity])} > ${remoteLine([marker])}`,
+      );
+    }
   } finally {
     rmSync(tarball.dir, { recursive: true, force: true });
   }
-  say(`installing it there with npm (its dependencies from ${target.name}'s registry)`);
-  await run(
-    'install it with npm',
-    remoteLine([
-      'npm',
-      'install',
-      '--prefix',
-      dir,
-      '--omit=dev',
-      '--no-audit',
-      '--no-fund',
-      '--no-save',
-      file,
-    ]),
-  );
-  const binary = path.posix.join(dir, 'node_modules', '.bin', 'ccglm');
-  const there = await run('run the ccglm it installed', remoteLine([binary, '--version']));
-  if (lastLine(there) !== version)
-    throw new CcglmError(
-      `target ${target.name}: the installed ccglm says ${lastLine(there)}, not ${version}`,
-    );
   const config =
     options.ccglmSet && target.ccglm === binary
       ? `targets.${target.name}.ccglm is already ${binary}`
       : options.ccglmSet
         ? `targets.${target.name}.ccglm stays ${target.ccglm} in ${options.configFile}; set it to ${binary} to use this install`
         : setCcglm(options.configFile, target.name, binary);
-  return { version, node, binary, config };
+  return { version, node, binary, config, already };
 }
 
 /** `npm pack` of this package into a temp folder: the tarball npm would publish. */
-function pack(): Promise<{ dir: string; file: string }> {
+function pack(): Promise<{ dir: string; file: string; integrity: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ccglm-pack-'));
   return new Promise((resolve, reject) =>
     execFile(
@@ -147,8 +165,12 @@ function pack(): Promise<{ dir: string; file: string }> {
           );
           return;
         }
-        const [packed] = JSON.parse(stdout) as { filename: string }[];
-        resolve({ dir, file: path.join(dir, packed?.filename ?? '') });
+        const [packed] = JSON.parse(stdout) as { filename: string; integrity: string }[];
+        resolve({
+          dir,
+          file: path.join(dir, packed?.filename ?? ''),
+          integrity: packed?.integrity ?? '',
+        });
       },
     ),
   );

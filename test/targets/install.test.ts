@@ -1,7 +1,8 @@
 /**
  * `ccglm targets install NAME` against a real sshd on loopback: this package packed, sent, installed
  * there with npm (from the machine's npm cache when it has the packages, else the registry), the
- * config's `ccglm` set with its layout kept; a target whose Node is too old is refused first.
+ * config's `ccglm` set with its layout kept; the same package is not installed twice while it runs;
+ * a target whose Node is too old is refused first.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -88,15 +89,28 @@ describe.skipIf(missing !== undefined)('ccglm targets install (real sshd)', () =
       new RegExp(`^gamma \\(gamma, via ssh\\): ready; ccglm ${version}`, 'm'),
     );
     expect(after.status).toBe(0);
-    // Again: nothing to change in the config.
-    const again = ccglm('targets', 'install', 'gamma', '--json');
+    // Again: this very package is there and runs, so nothing is sent or installed; nothing to
+    // change in the config either.
+    const again = ccglm('targets', 'install', 'gamma');
     expect(again.status).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({
+    expect(again.stdout).not.toContain('installing it there with npm');
+    expect(again.stdout).toContain(
+      `ccglm ${version} was installed on gamma already, this very package (node ${process.versions.node}): ${binary}\ntargets.gamma.ccglm is already ${binary}\n`,
+    );
+    // An install whose binary no longer runs is made again.
+    rmSync(path.join(gamma.home, 'work', 'ccglm', 'node_modules', 'ccglm', 'dist'), {
+      recursive: true,
+    });
+    const mended = ccglm('targets', 'install', 'gamma', '--json');
+    expect(mended.status).toBe(0);
+    expect(JSON.parse(mended.stdout)).toMatchObject({
       target: 'gamma',
       version,
       binary,
+      already: false,
       config: `targets.gamma.ccglm is already ${binary}`,
     });
+    expect(ccglm('targets', 'check', 'gamma').status).toBe(0);
   }, 300_000);
 
   test('a target whose Node is too old is refused before anything is sent', () => {
