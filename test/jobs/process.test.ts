@@ -124,6 +124,12 @@ describe('a job in a real PTY', () => {
       const started = await start(id, [fake(bin)]);
       if (!started.ok) throw new Error('did not start');
       await until(() => livePidsOf(started.pid).length >= (id === 'spinners' ? 3 : 1));
+      // The stubborn agent ignores TERM once its trap is set, which it says (a TERM before that
+      // ends it unforced: on a busy machine the trap can come later than its process).
+      if (id === 'stubborn')
+        await until(() =>
+          fs.readFileSync(jobFiles(job.logDir, id).log, 'utf8').includes('ignoring TERM'),
+        );
       const result = await stopJob(job.logDir, id, { graceMs: 300 });
       expect(result).toMatchObject({
         kind: 'stopped',
