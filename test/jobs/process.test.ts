@@ -337,7 +337,8 @@ describe('the headless launch in a PTY: the agent in the terminal, under its hol
         // (host-pty.ts), and the agent is that shell's child.
         const argv = (p: number) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
         expect(readProcStat(pid)?.ppid).toBe(hostPid);
-        expect(argv(pid)[0]).toBe('/bin/sh');
+        // Forked from the host, it shows the host's argv until it has exec'd the shell.
+        await until(() => argv(pid)[0] === '/bin/sh');
         expect(argv(pid)).toContain(path.join(worktree, 'probe-agent'));
         expect(argv(hostPid)).not.toContain('headless');
         expect(argv(hostPid).some((arg) => arg.endsWith(path.join('jobs', 'host.js')))).toBe(true);
