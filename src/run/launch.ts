@@ -127,7 +127,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
     promptFile,
     repo: repo.name,
     worktree: ws.worktree,
-    pty: options.pty ?? false,
+    pty: options.pty,
     command: job.command,
     env: job.env,
     headless: job.headless,

@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { CcglmError, ExitCode } from '../errors.js';
+import { readProcStat } from '../jobs/proc.js';
 import { isNumber, isObject, isString, parseAs } from './json-shape.js';
 
 export interface LockInfo {
@@ -24,15 +25,10 @@ const isLockInfo = isObject<LockInfo>(
   { logDir: isString },
 );
 
+/** The process's start time (/proc), which names it for good with its pid; undefined when gone. */
 export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return undefined;
-    return fields[19];
-  } catch {
-    return undefined;
-  }
+  const stat = readProcStat(pid);
+  return stat === undefined || stat.state === 'Z' ? undefined : stat.startTime;
 }
 
 function isAlive(info: LockInfo): boolean {
@@ -43,8 +39,6 @@ function isAlive(info: LockInfo): boolean {
 
 export interface PlanLock {
   release(): void;
-  /** Set when a stale lock of a dead run was taken over. */
-  staleFrom?: LockInfo;
 }
 
 /** The lock's holder; undefined when there is none, or it is unreadable or malformed (a crashed writer). */
@@ -88,13 +82,12 @@ export function acquirePlanLock(
     ...(logDir !== undefined ? { logDir } : {}),
   };
   mkdirSync(path.dirname(lockFile), { recursive: true });
-  let staleFrom: LockInfo | undefined;
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const fd = openSync(lockFile, 'wx');
       writeSync(fd, `${JSON.stringify(info)}\n`);
       closeSync(fd);
-      const lock: PlanLock = {
+      return {
         release: () => {
           try {
             const current = readLock(lockFile);
@@ -105,8 +98,6 @@ export function acquirePlanLock(
           }
         },
       };
-      if (staleFrom !== undefined) lock.staleFrom = staleFrom;
-      return lock;
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST')
         throw new CcglmError(
@@ -116,7 +107,6 @@ export function acquirePlanLock(
       const holder = readLock(lockFile);
       if (holder !== undefined && isAlive(holder))
         throw new CcglmError(describeHolder(holder, plan), ExitCode.preflight);
-      staleFrom = holder;
       rmSync(lockFile, { force: true });
     }
   }

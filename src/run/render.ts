@@ -12,13 +12,12 @@ export interface Renderer {
   onEvent(event: RunEvent): void;
   /** Called every second or so on a TTY to refresh elapsed times. */
   tick?(now: number): void;
-  close(): void;
 }
 
 type Write = (text: string) => void;
 
 export function createNdjsonRenderer(write: Write): Renderer {
-  return { onEvent: (event) => write(`${JSON.stringify(event)}\n`), close: () => {} };
+  return { onEvent: (event) => write(`${JSON.stringify(event)}\n`) };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -82,7 +81,6 @@ export function createPlainRenderer(
           );
       }
     },
-    close: () => {},
   };
 }
 
@@ -233,6 +231,5 @@ export function createTtyRenderer(
     tick: () => {
       if (rows.size > 0 && (dirty || now() - lastDraw >= 1000)) draw();
     },
-    close: () => {},
   };
 }

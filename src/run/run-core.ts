@@ -77,19 +77,19 @@ export class RunCore {
   stoppedNow = false;
   /** Wakes the run's loop (a task ended, a throttle ends). */
   wake: () => void = () => {};
+  readonly now = Date.now;
 
   constructor(
     readonly options: ResolvedOptions,
     readonly compiled: CompiledPlan,
     readonly planPath: string,
     readonly home: PlanHome,
-    readonly now: () => number,
     /** One host process for all of this run's jobs (it outlives the run while they run). */
     readonly host: SharedHost,
   ) {
     this.planId = planIdOf(planPath);
     this.writer = new PlanWriter(planPath);
-    this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation ?? 'task');
+    this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation);
     for (const task of compiled.plan.tasks)
       if (!this.tasks.has(task.id)) this.tasks.set(task.id, task);
     for (const task of this.tasks.values()) {
@@ -97,9 +97,9 @@ export class RunCore {
       if (branch !== undefined) this.mergeRetries.set(task.id, branch);
     }
     this.scheduler = new Scheduler(schedulerTasks(compiled, [...this.tasks.values()]), {
-      strategy: options.strategy ?? 'waves',
-      concurrency: options.concurrency ?? 3,
-      continue: options.continue ?? 'dependencies-successful',
+      strategy: options.strategy,
+      concurrency: options.concurrency,
+      ...(options.continue !== undefined ? { continue: options.continue } : {}),
       ...(options.only !== undefined ? { only: options.only } : {}),
       ...(options.from !== undefined ? { from: options.from } : {}),
     });

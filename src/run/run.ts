@@ -76,7 +76,6 @@ export async function runPlan(options: RunOptions): Promise<number> {
 }
 
 async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
-  const now = given.now ?? Date.now;
   const planPath = path.resolve(given.plan);
   const read = await readPlanFile(planPath);
   if (!read.ok) throw new CcglmError(read.message, 1);
@@ -133,7 +132,7 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     );
   if (options.dryRun === true) return 0;
 
-  const run = new Run(new RunCore(options, compiled, planPath, home, now, host));
+  const run = new Run(new RunCore(options, compiled, planPath, home, host));
   // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
   const preflight = await run.preflight(deps);
   if (options.check === true) {
@@ -151,7 +150,7 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     );
   }
   mkdirSync(options.logDir, { recursive: true });
-  const lock = acquirePlanLock(home.lock, options.plan, new Date(now()), options.logDir);
+  const lock = acquirePlanLock(home.lock, options.plan, new Date(), options.logDir);
   try {
     const forced = options.forced?.then((signal) => stopNow(run.core, signal));
     const execution = run.execute(preflight);
@@ -227,8 +226,8 @@ class Run {
       plan: options.plan,
       tasks: [...core.tasks.keys()],
       waves: core.compiled.graph.waves,
-      strategy: options.strategy ?? 'waves',
-      concurrency: options.concurrency ?? 3,
+      strategy: options.strategy,
+      concurrency: options.concurrency,
       resume: options.resume === true,
       edges: core.compiled.graph.edges,
       pending: scheduler
