@@ -107,20 +107,9 @@ async function launch(core: RunCore, id: string): Promise<void> {
   });
   const number = (core.rateRetries.get(id) ?? 0) + 1;
   const attempt = new Attempt(id, jobId, ws, core.now(), number);
-  core.attempts.set(id, attempt);
   // Recorded before the job is handed over: a run that dies from here on leaves a job that
   // --resume adopts (or, never hosted, starts again), never one it does not know of.
-  core.state.tasks[id] = {
-    jobId,
-    branch: ws.branch,
-    base: ws.base,
-    worktree: ws.worktree,
-    repo: repo.name,
-    repoPath: repo.path,
-    startedAt: attempt.startedAt,
-    attempt: number,
-  };
-  core.saveState();
+  core.record(attempt);
   const started = await startJob({
     id: jobId,
     logDir: options.logDir,
@@ -139,16 +128,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
   attempt.phase = 'running';
   // The event now; the plan is told in its next write (plan-writer.ts). Following the job does not
   // wait for that write, its end does (`announced`: judge, finishAttempt).
-  options.emit({
-    type: 'task.start',
-    t: core.now(),
-    id,
-    wave: scheduler.snapshot(id)?.wave ?? 0,
-    job: jobId,
-    worktree: ws.worktree,
-    branch: ws.branch,
-    attempt: number,
-  });
+  core.emitStart(id, { job: jobId, worktree: ws.worktree, branch: ws.branch, attempt: number });
   attempt.isAnnounced = false;
   attempt.announced = core.writer
     .write({
@@ -194,17 +174,8 @@ async function retryMerge(
   if (found === undefined) return false;
   const startedAt = core.now();
   const ws: TaskWorkspace = { repo, worktree: found.worktree, branch, base: found.base };
-  core.options.emit({
-    type: 'task.start',
-    t: startedAt,
-    id: task.id,
-    wave: scheduler.snapshot(task.id)?.wave ?? 0,
-    job: '',
-    worktree: found.worktree,
-    branch,
-    attempt: 1,
-    mergeRetry: true,
-  });
+  const start = { job: '', worktree: found.worktree, branch, attempt: 1, mergeRetry: true };
+  core.emitStart(task.id, start);
   const finish =
     found.base === found.tip
       ? { ok: true as const, commits: [], filesEdited: task.filesEdited, tip: found.tip }

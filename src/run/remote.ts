@@ -19,7 +19,7 @@ import {
 } from '../targets/remote-attempt.js';
 import { DEFAULT_BACKOFF, type Backoff, type RemoteEnd } from '../targets/follow.js';
 import { fetchedRef, openPlace } from '../targets/remote-task.js';
-import { Attempt } from './attempt.js';
+import { Attempt, workspaceOf } from './attempt.js';
 import { git } from './git.js';
 import type { ResolvedRepo } from './repos.js';
 import type { RunCore } from './run-core.js';
@@ -63,7 +63,7 @@ export async function launchRemote(
   jobId: string,
   prompt: (worktree: string, branch: string) => string,
 ): Promise<Attempt | undefined> {
-  const { options, workspace } = core;
+  const { workspace } = core;
   await workspace.integration.ensure(repo);
   const base = workspace.integration.tip(repo) as string;
   // One branch per attempt there: an earlier attempt's worktree (kept with its work) has its own.
@@ -75,20 +75,7 @@ export async function launchRemote(
   const ws = { repo, worktree, branch: fetchedRef(target, remoteTask), base };
   const attempt = new Attempt(task.id, jobId, ws, core.now(), number);
   attempt.target = target;
-  core.attempts.set(task.id, attempt);
-  const entry = {
-    jobId,
-    branch: ws.branch,
-    base,
-    worktree: ws.worktree,
-    repo: repo.name,
-    repoPath: repo.path,
-    startedAt: attempt.startedAt,
-    attempt: number,
-    target: target.name,
-  };
-  core.state.tasks[task.id] = entry;
-  core.saveState();
+  core.record(attempt, { target: target.name });
   const started = await startRemoteAttempt(target, remoteTask, {
     localRepo: repo.path,
     base,
@@ -111,8 +98,7 @@ export async function launchRemote(
     return undefined;
   }
   attempt.remote = started.attempt;
-  core.state.tasks[task.id] = { ...entry, remote: started.attempt.record };
-  core.saveState();
+  core.record(attempt, { target: target.name, remote: started.attempt.record });
   attempt.phase = 'running';
   const where = placeOf(target.name, started.attempt.record);
   await core.writer.write({
@@ -125,16 +111,7 @@ export async function launchRemote(
         : []),
     ].join('\n'),
   });
-  options.emit({
-    type: 'task.start',
-    t: core.now(),
-    id: task.id,
-    wave: core.scheduler.snapshot(task.id)?.wave ?? 0,
-    job: jobId,
-    worktree: where,
-    branch: ws.branch,
-    attempt: number,
-  });
+  core.emitStart(task.id, { job: jobId, worktree: where, branch: ws.branch, attempt: number });
   return attempt;
 }
 
@@ -169,22 +146,20 @@ export async function adoptCutOff(
 export function adoptRemote(
   core: RunCore,
   id: string,
-  entry: { jobId: string; base: string; repo: string; repoPath: string; startedAt: number },
+  entry: StartedTask,
   record: RemoteAttemptRecord,
 ): Attempt | undefined {
   const target = core.targets.get(record.target);
   if (target === undefined) return undefined;
   const remote = attachRemoteAttempt(target, record, core.mux);
   const ws = {
-    repo: { name: entry.repo, path: entry.repoPath },
+    ...workspaceOf(entry),
     worktree: placeOf(target.name, record),
     branch: fetchedRef(target, remote.task),
-    base: entry.base,
   };
   const attempt = new Attempt(id, entry.jobId, ws, entry.startedAt, record.attempt, true);
   attempt.target = target;
   attempt.remote = remote;
-  attempt.phase = 'running';
   return attempt;
 }
 

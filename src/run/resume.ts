@@ -5,7 +5,7 @@
  * attempt.
  */
 import { readJob, readOutcome, stopJob } from '../jobs/index.js';
-import { Attempt } from './attempt.js';
+import { Attempt, workspaceOf } from './attempt.js';
 import { follow, settle } from './follow.js';
 import type { RunCore } from './run-core.js';
 import { settingsOf } from './run-options.js';
@@ -23,12 +23,7 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
       ...(core.provider !== undefined ? { provider: core.provider } : {}),
     };
   for (const [id, entry] of Object.entries(core.state.tasks)) {
-    const ws = {
-      repo: { name: entry.repo, path: entry.repoPath },
-      worktree: entry.worktree,
-      branch: entry.branch,
-      base: entry.base,
-    };
+    const ws = workspaceOf(entry);
     const status = core.tasks.get(id)?.status;
     // Completed and merged by the dead run, which died before removing its worktree and branch.
     if (status === 'Completed') {
@@ -41,7 +36,7 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
     // in between): its outcome is read again, and a merge already made is not made twice.
     if (entry.ended === true && status !== 'In Progress') continue;
     if (entry.target !== undefined) {
-      await adoptOnTarget(core, id, entry, snap.wave);
+      await adoptOnTarget(core, id, entry);
       continue;
     }
     const outcome = readOutcome(options.logDir, entry.jobId);
@@ -55,20 +50,7 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
       continue;
     }
     const attempt = new Attempt(id, entry.jobId, ws, entry.startedAt, entry.attempt, true);
-    attempt.phase = 'running';
-    scheduler.adopt(id);
-    core.attempts.set(id, attempt);
-    options.emit({
-      type: 'task.start',
-      t: core.now(),
-      id,
-      wave: snap.wave,
-      job: entry.jobId,
-      worktree: entry.worktree,
-      branch: entry.branch,
-      attempt: entry.attempt,
-      adopted: true,
-    });
+    adopt(core, attempt, entry);
     if (outcome !== undefined) await settle(core, attempt, outcome);
     else void follow(core, attempt);
   }
@@ -80,12 +62,7 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
  * was cut off before the target answered is not started again (its agent may run there): it is
  * Blocked with what to look at.
  */
-async function adoptOnTarget(
-  core: RunCore,
-  id: string,
-  entry: StartedTask,
-  wave: number,
-): Promise<void> {
+async function adoptOnTarget(core: RunCore, id: string, entry: StartedTask): Promise<void> {
   const attempt =
     entry.remote !== undefined
       ? adoptRemote(core, id, entry, entry.remote)
@@ -103,20 +80,17 @@ async function adoptOnTarget(
     });
     return;
   }
-  core.scheduler.adopt(id);
-  core.attempts.set(id, attempt);
-  core.options.emit({
-    type: 'task.start',
-    t: core.now(),
-    id,
-    wave,
-    job: entry.jobId,
-    worktree: entry.worktree,
-    branch: entry.branch,
-    attempt: entry.attempt,
-    adopted: true,
-  });
+  adopt(core, attempt, entry);
   void follow(core, attempt);
+}
+
+/** A job of the dead run taken up as this run's attempt (its `task.start` names the entry's place). */
+function adopt(core: RunCore, attempt: Attempt, entry: StartedTask): void {
+  attempt.phase = 'running';
+  core.scheduler.adopt(attempt.taskId);
+  core.attempts.set(attempt.taskId, attempt);
+  const { jobId: job, worktree, branch, attempt: number } = entry;
+  core.emitStart(attempt.taskId, { job, worktree, branch, attempt: number, adopted: true });
 }
 
 /** What the plan says of an attempt cut off with its job host (no outcome will come). */

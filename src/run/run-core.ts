@@ -11,16 +11,18 @@ import type { Task, TaskStatus } from '../plan/types.js';
 import type { Target } from '../targets/config.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import type { Attempt } from './attempt.js';
-import type { TaskEndStatus } from './events.js';
+import type { RunEvent, TaskEndStatus } from './events.js';
 import { failedMergeBranch } from './merge-retry.js';
 import type { PlanHome } from './plan-home.js';
 import { PlanWriter } from './plan-writer.js';
 import type { ResolvedRepo } from './repos.js';
 import { planIdOf, settingsOf, type ResolvedOptions } from './run-options.js';
-import { RunStateFile, type RunState } from './run-state.js';
+import { RunStateFile, type RunState, type StartedTask } from './run-state.js';
 import type { TaskEnd } from './summary.js';
 import { withEarlierAttempt } from './task-log.js';
 import { Workspace } from './workspace.js';
+
+type TaskStartEvent = Extract<RunEvent, { type: 'task.start' }>;
 
 export interface TaskEndDetails {
   reason?: string;
@@ -125,6 +127,19 @@ export class RunCore {
 
   saveState(): void {
     this.stateFile.save(this.state);
+  }
+
+  /** The attempt joins the record of what runs and the resume state (saved before its job starts). */
+  record(attempt: Attempt, where: Pick<StartedTask, 'target' | 'remote'> = {}): void {
+    this.attempts.set(attempt.taskId, attempt);
+    this.state.tasks[attempt.taskId] = { ...attempt.entry, ...where };
+    this.saveState();
+  }
+
+  /** A task's `task.start` event, in the wave the scheduler gives it. */
+  emitStart(id: string, start: Omit<TaskStartEvent, 'type' | 't' | 'id' | 'wave'>): void {
+    const wave = this.scheduler.snapshot(id)?.wave ?? 0;
+    this.options.emit({ type: 'task.start', t: this.now(), id, wave, ...start });
   }
 
   /**
