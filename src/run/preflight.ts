@@ -21,6 +21,7 @@ import { describeHolder, liveLockHolder } from './lock.js';
 import type { PlanHome } from './plan-home.js';
 import { findRepos, type ResolvedRepo } from './repos.js';
 import { RunStateFile } from './run-state.js';
+import { cutOffNote } from './task-log.js';
 
 export interface Check {
   ok: boolean;
@@ -55,6 +56,8 @@ export interface PreflightResult {
   repos: Map<string, ResolvedRepo>;
   /** The claude agent's provider (undefined for other agents). */
   provider?: Provider;
+  /** A dead run's attempts cut off with their host: what each task's plan log says of it. */
+  cutOff: Map<string, string>;
 }
 
 const pass = (text: string): Check => ({ ok: true, text });
@@ -66,9 +69,10 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
     holder === undefined
       ? pass(`lock: no other run of ${input.plan}`)
       : fail(`lock: ${describeHolder(holder, input.plan)}`),
-    // The state of a live run is its own: only a dead run's jobs are left to take over.
-    ...(holder === undefined ? [checkEarlierRun(input)] : []),
   ];
+  // The state of a live run is its own: only a dead run's jobs are left to take over.
+  const earlier = holder === undefined ? checkEarlierRun(input) : undefined;
+  if (earlier !== undefined) checks.push(earlier.check);
   const found = await findRepos(input.tasks, input.planPath, input.reposDir);
   if (found.missing !== undefined) checks.push(fail(found.missing));
   const repos = [...new Map([...found.repos.values()].map((r) => [r.path, r])).values()];
@@ -95,6 +99,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
     checks,
     repos: found.repos,
     ...(credentials.provider !== undefined ? { provider: credentials.provider } : {}),
+    cutOff: earlier?.cutOff ?? new Map(),
   };
 }
 
@@ -106,38 +111,45 @@ export function formatChecks(checks: Check[]): string {
 /**
  * A dead run's jobs that still run, or ended without their run taking in the result: only
  * `--resume` may take them over (a plain run would start their tasks a second time, in new
- * worktrees, and leave the first attempt's commits unmerged).
+ * worktrees, and leave the first attempt's commits unmerged). Its attempts cut off with their host
+ * (no outcome, nothing alive) are not: their tasks start again, and `cutOff` is what their plan log
+ * is to say of them.
  */
-function checkEarlierRun(input: PreflightInput): Check {
+function checkEarlierRun(input: PreflightInput): { check: Check; cutOff: Map<string, string> } {
   const state = new RunStateFile(input.home.state).load();
   const logDir = state?.logDir ?? input.logDir;
   // Only tasks this run would start: one the plan says is done is not started twice anyway.
   const starting = new Set(input.tasks.map((task) => task.id));
-  const open = Object.entries(state?.tasks ?? {}).filter(([id, entry]) => {
-    if (entry.ended === true || !starting.has(id)) return false;
-    // On a target: its job may run there, or have ended with nobody taking in its work.
-    if (entry.target !== undefined) return true;
+  const open: string[] = [];
+  const cutOff = new Map<string, string>();
+  for (const [id, entry] of Object.entries(state?.tasks ?? {})) {
+    if (entry.ended === true) continue;
     try {
-      const job = readJob(logDir, entry.jobId);
-      return job.outcome !== undefined || job.agentAlive || job.hostAlive;
+      // On a target: its job may run there, or have ended with nobody taking in its work.
+      const job = entry.target === undefined ? readJob(logDir, entry.jobId) : undefined;
+      if (job !== undefined && job.outcome === undefined && !job.agentAlive && !job.hostAlive)
+        cutOff.set(id, cutOffNote(entry, false));
+      else if (starting.has(id)) open.push(id);
     } catch {
-      return false; // its files cannot be read: nothing to adopt (as --resume finds)
+      // its files cannot be read: nothing to adopt (as --resume finds), nothing to say of it
     }
-  });
-  if (open.length === 0) return pass('earlier run: no jobs left behind');
-  const ids = open.map(([id]) => id).join(', ');
+  }
+  const ids = open.join(', ');
   const logs = path.resolve(logDir) === path.resolve(input.logDir) ? '' : ` --log-dir ${logDir}`;
-  const resume = `ccglm run --resume ${input.plan}${logs}`;
   // A --resume without --log-dir (and the other settings of where and how jobs run) takes the dead run's.
-  if (!input.resume)
-    return fail(
-      `earlier run: a run of ${input.plan} that ended without finishing left the jobs of ${ids} (running, or ended and not merged); a plain run would start them again; fix: ccglm run --resume ${input.plan}`,
-    );
-  return logs === ''
-    ? pass(`earlier run: --resume takes over the jobs of ${ids}`)
-    : fail(
-        `earlier run: the jobs of ${ids} are in ${logDir}, not in ${input.logDir}; fix: ${resume}`,
-      );
+  const check =
+    open.length === 0
+      ? pass('earlier run: no jobs left behind')
+      : !input.resume
+        ? fail(
+            `earlier run: a run of ${input.plan} that ended without finishing left the jobs of ${ids} (running, or ended and not merged); a plain run would start them again; fix: ccglm run --resume ${input.plan}`,
+          )
+        : logs === ''
+          ? pass(`earlier run: --resume takes over the jobs of ${ids}`)
+          : fail(
+              `earlier run: the jobs of ${ids} are in ${logDir}, not in ${input.logDir}; fix: ccglm run --resume ${input.plan}${logs}`,
+            );
+  return { check, cutOff };
 }
 
 async function checkRepo(repo: ResolvedRepo, integrationBranch: string): Promise<Check[]> {

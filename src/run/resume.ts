@@ -10,6 +10,7 @@ import { follow, settle } from './follow.js';
 import type { RunCore } from './run-core.js';
 import { settingsOf } from './run-options.js';
 import type { StartedTask } from './run-state.js';
+import { cutOffNote } from './task-log.js';
 import { adoptCutOff, adoptRemote } from './remote.js';
 
 export async function adoptPrevious(core: RunCore): Promise<void> {
@@ -91,28 +92,4 @@ function adopt(core: RunCore, attempt: Attempt, entry: StartedTask): void {
   core.attempts.set(attempt.taskId, attempt);
   const { jobId: job, worktree, branch, attempt: number } = entry;
   core.emitStart(attempt.taskId, { job, worktree, branch, attempt: number, adopted: true });
-}
-
-/** What the plan says of an attempt cut off with its job host (no outcome will come). */
-function cutOffNote(entry: StartedTask, agentStopped: boolean): string {
-  return `earlier attempt ${entry.attempt} (job ${entry.jobId}) was cut off: its job host died with the run${agentStopped ? ' and its agent, left unsupervised, was stopped' : ''}; its work, if any, stays on branch ${entry.branch} (worktree kept: ${entry.worktree})`;
-}
-
-/**
- * A plain run after a dead one (the preflight let it start: nothing is left to adopt): the tasks
- * whose attempt was cut off with its host start again, and their plan log says what became of it.
- */
-export function noteCutOffAttempts(core: RunCore): void {
-  const previous = core.stateFile.load();
-  if (previous === undefined) return;
-  for (const [id, entry] of Object.entries(previous.tasks)) {
-    if (entry.ended === true || entry.target !== undefined) continue;
-    try {
-      const record = readJob(previous.logDir ?? core.options.logDir, entry.jobId);
-      if (record.outcome === undefined && !record.hostAlive && !record.agentAlive)
-        core.cutOff.set(id, cutOffNote(entry, false));
-    } catch {
-      // its files cannot be read: nothing to say of it
-    }
-  }
 }

@@ -146,7 +146,7 @@ export class RunCore {
    * Attempts of a dead run that were cut off with their job host (no outcome): what the plan is to
    * say of them in the task's next attempt (their work stays on their branch), by task id.
    */
-  readonly cutOff = new Map<string, string>();
+  cutOff = new Map<string, string>();
 
   /** A task's log lines, with what is known of its earlier attempt (the plan's, or a cut-off one). */
   logOf(id: string, lines: string[]): string {

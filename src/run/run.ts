@@ -21,7 +21,7 @@ import { prepareUpcoming, startTask } from './launch.js';
 import { acquirePlanLock } from './lock.js';
 import { planHome, stateDirOf } from './plan-home.js';
 import { formatChecks, runPreflight, type PreflightResult } from './preflight.js';
-import { adoptPrevious, noteCutOffAttempts } from './resume.js';
+import { adoptPrevious } from './resume.js';
 import { RunCore, schedulerTasks } from './run-core.js';
 import { RunStateFile } from './run-state.js';
 import { readBranchFacts, summariseRun, type BranchFacts } from './summary.js';
@@ -237,7 +237,7 @@ class Run {
     });
     if (options.resume === true) await adoptPrevious(core);
     else {
-      noteCutOffAttempts(core);
+      core.cutOff = preflight.cutOff;
       core.saveState();
     }
     void options.interrupted?.then((signal) => onSignal(core, signal));
