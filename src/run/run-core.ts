@@ -34,17 +34,6 @@ export interface TaskEndDetails {
   durationMs?: number;
 }
 
-/** The scheduler's view of the plan's tasks: dependencies from the graph, done when Completed or Skipped. */
-export function schedulerTasks(compiled: CompiledPlan, tasks: readonly Task[]) {
-  const byId = new Map(compiled.graph.edges.map((e) => [e.to, [] as string[]]));
-  for (const edge of compiled.graph.edges) byId.get(edge.to)?.push(edge.from);
-  return tasks.map((task) => ({
-    id: task.id,
-    deps: byId.get(task.id) ?? [],
-    done: task.status === 'Completed' || task.status === 'Skipped',
-  }));
-}
-
 export class RunCore {
   readonly planId: string;
   readonly writer: PlanWriter;
@@ -98,7 +87,15 @@ export class RunCore {
       const branch = failedMergeBranch(task);
       if (branch !== undefined) this.mergeRetries.set(task.id, branch);
     }
-    this.scheduler = new Scheduler(schedulerTasks(compiled, [...this.tasks.values()]), {
+    // Dependencies from the graph; done when Completed or Skipped.
+    const deps = new Map(compiled.graph.edges.map((e) => [e.to, [] as string[]]));
+    for (const edge of compiled.graph.edges) deps.get(edge.to)?.push(edge.from);
+    const tasks = [...this.tasks.values()].map((task) => ({
+      id: task.id,
+      deps: deps.get(task.id) ?? [],
+      done: task.status === 'Completed' || task.status === 'Skipped',
+    }));
+    this.scheduler = new Scheduler(tasks, {
       strategy: options.strategy,
       concurrency: options.concurrency,
       ...(options.continue !== undefined ? { continue: options.continue } : {}),
