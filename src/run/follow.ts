@@ -7,7 +7,7 @@
 import type { JobOutcome } from '../jobs/index.js';
 import { readMeta, stopJob } from '../jobs/index.js';
 import type { Attempt } from './attempt.js';
-import { branchCommits, filesChanged, git } from './git.js';
+import { branchCommits, filesChanged, isAncestor } from './git.js';
 import { logTail, summaryOf } from './job-output.js';
 import { mergeWork } from './merge-work.js';
 import { onRateLimit } from './rate-limits.js';
@@ -161,8 +161,7 @@ async function mergedBefore(
   const integration = workspace.integrationBranch;
   const log = await branchCommits(ws.repo.path, ws.base, ws.branch).catch(() => undefined);
   if (log?.tip === undefined) return false;
-  const merged = await git(ws.repo.path, ['merge-base', '--is-ancestor', log.tip, integration]);
-  if (!merged.ok) return false;
+  if (!(await isAncestor(ws.repo.path, log.tip, integration))) return false;
   const files = await filesChanged(ws.repo.path, ws.base, ws.branch).catch(() => [] as string[]);
   // As a Completed task's of the dead run: its worktree may have gone to another task already.
   workspace.removeMerged(ws);

@@ -111,8 +111,9 @@ export async function revParse(cwd: string, rev: string): Promise<string | undef
   return result.ok ? result.stdout.trim() : undefined;
 }
 
-export async function branchExists(cwd: string, branch: string): Promise<boolean> {
-  return (await revParse(cwd, `refs/heads/${branch}`)) !== undefined;
+/** `commit` is in the history of `of` (`git merge-base --is-ancestor`). */
+export async function isAncestor(cwd: string, commit: string, of: string): Promise<boolean> {
+  return (await git(cwd, ['merge-base', '--is-ancestor', commit, of])).ok;
 }
 
 /** A branch's tip and the worktree it is checked out in (`for-each-ref`, one git process). */

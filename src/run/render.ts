@@ -84,6 +84,9 @@ export function createPlainRenderer(
   };
 }
 
+/** A TTY row's mark by its state (anything else: still running). */
+const MARKS: Record<string, string> = { Completed: '✓', Failed: '✗', Blocked: '■' };
+
 export interface Row {
   id: string;
   wave: number;
@@ -147,14 +150,7 @@ export function createTtyRenderer(
     );
     const lines = shown.map((row) => {
       const elapsed = seconds((row.until ?? now()) - row.since);
-      const mark =
-        row.state === 'Completed'
-          ? '✓'
-          : row.state === 'Failed'
-            ? '✗'
-            : row.state === 'Blocked'
-              ? '■'
-              : '…';
+      const mark = MARKS[row.state] ?? '…';
       const line = `${mark} w${row.wave} ${row.id.padEnd(8)} ${row.state.padEnd(11)} ${elapsed.padStart(7)}  ${row.last}`;
       return line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line;
     });

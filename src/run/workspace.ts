@@ -9,10 +9,10 @@ import path from 'node:path';
 import type { ResolvedRepo } from './repos.js';
 import {
   branchCommits,
-  branchExists,
   filesChanged,
   git,
   gitOrThrow,
+  isAncestor,
   isDirty,
   revParse,
   worktreesByBranch,
@@ -209,19 +209,11 @@ export class Workspace {
     const branch = await this.freeTaskBranch(repo, wanted, base);
     const worktree = this.taskFolder(taskId, repo);
     mkdirSync(path.dirname(worktree), { recursive: true });
-    if (await branchExists(repo.path, branch)) {
-      const previous = await revParse(repo.path, branch);
-      const merged =
-        previous !== undefined &&
-        (await git(repo.path, ['merge-base', '--is-ancestor', previous, base])).ok;
-      // Keep unmerged work of an earlier attempt on a backup branch before starting over.
-      if (!merged)
-        await gitOrThrow(repo.path, [
-          'branch',
-          '-f',
-          `${branch}-attempt-${Date.now().toString(36)}`,
-          branch,
-        ]);
+    const previous = await revParse(repo.path, `refs/heads/${branch}`);
+    // Keep unmerged work of an earlier attempt on a backup branch before starting over.
+    if (previous !== undefined && !(await isAncestor(repo.path, previous, base))) {
+      const backup = `${branch}-attempt-${Date.now().toString(36)}`;
+      await gitOrThrow(repo.path, ['branch', '-f', backup, branch]);
     }
     await gitOrThrow(repo.path, ['worktree', 'add', '-B', branch, worktree, base]);
     return { repo, worktree, branch, base };
@@ -251,8 +243,7 @@ export class Workspace {
       const dir = checkedOut.get(branch);
       if (dir === undefined) return branch;
       const tip = await revParse(repo.path, branch);
-      const unmerged =
-        tip !== undefined && !(await git(repo.path, ['merge-base', '--is-ancestor', tip, base])).ok;
+      const unmerged = tip !== undefined && !(await isAncestor(repo.path, tip, base));
       if (
         !unmerged &&
         !(await isDirty(dir)) &&
@@ -334,8 +325,7 @@ export class Workspace {
   private async removeMergedNow(ws: TaskWorkspace): Promise<void> {
     const tip = await revParse(ws.repo.path, `refs/heads/${ws.branch}`);
     if (tip === undefined) return;
-    const merged = ['merge-base', '--is-ancestor', tip, `refs/heads/${this.integration.name}`];
-    if (!(await git(ws.repo.path, merged)).ok) return;
+    if (!(await isAncestor(ws.repo.path, tip, `refs/heads/${this.integration.name}`))) return;
     if (existsSync(ws.worktree)) {
       await this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle');
       return;
