@@ -86,8 +86,7 @@ function unmergedCommits(core: RunCore, attempt: Attempt): Promise<string[]> {
  * before its summary.
  */
 export function settle(core: RunCore, attempt: Attempt, outcome: JobOutcome): Promise<void> {
-  const judged = attempt.remote !== undefined ? judgeRemote : judge;
-  const work = judged(core, attempt, outcome).catch(async (error: unknown) => {
+  const work = judge(core, attempt, outcome).catch(async (error: unknown) => {
     if (core.ended.has(attempt.taskId)) return;
     const reason = `could not judge its end: ${(error as Error).message.split('\n')[0] ?? ''}`;
     await core.finishAttempt(attempt, 'Failed', {
@@ -105,10 +104,12 @@ async function judge(core: RunCore, attempt: Attempt, outcome: JobOutcome): Prom
   if (core.attempts.get(attempt.taskId) !== attempt) return;
   // Claimed synchronously: a second waiter for the same job (after a restart) finds it gone.
   core.attempts.delete(attempt.taskId);
-  if (outcome.extra['ccglm_restarting'] === 'true') return;
+  // A job this run restarts (the watchdog's) ends only with its restart.
+  if (attempt.remote === undefined && outcome.extra['ccglm_restarting'] === 'true') return;
   const { options } = core;
   const id = attempt.taskId;
   options.emit({ type: 'task.exit', t: core.now(), id, exitCode: outcome.exit_code });
+  if (attempt.remote !== undefined) return judgeRemote(core, attempt, attempt.remote, outcome);
   const output = logTail(options.logDir, attempt.jobId, 400);
   const rate = await onRateLimit(core, attempt, output, outcome);
   if (rate.requeued) return;

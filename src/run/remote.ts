@@ -15,6 +15,7 @@ import {
   startRemoteAttempt,
   stopRemote,
   waitRemote,
+  type RemoteAttempt,
   type RemoteAttemptRecord,
 } from '../targets/remote-attempt.js';
 import { DEFAULT_BACKOFF, type Backoff, type RemoteEnd } from '../targets/follow.js';
@@ -216,24 +217,15 @@ export async function remoteGone(
   });
 }
 
-/** A remote job's end, judged: a failed agent fails the task; a successful one's branch is fetched and merged. */
+/** A remote job's end, judged (after follow.ts judge claimed it): a failed agent fails the task; a successful one's branch is fetched and merged. */
 export async function judgeRemote(
   core: RunCore,
   attempt: Attempt,
+  remote: RemoteAttempt,
   outcome: JobOutcome,
 ): Promise<void> {
-  const remote = attempt.remote;
-  const target = attempt.target;
-  if (remote === undefined || target === undefined) return;
-  if (core.attempts.get(attempt.taskId) !== attempt) return;
-  core.attempts.delete(attempt.taskId);
+  const { target } = remote.place;
   const where = placeOf(target.name, remote.record);
-  core.options.emit({
-    type: 'task.exit',
-    t: core.now(),
-    id: attempt.taskId,
-    exitCode: outcome.exit_code,
-  });
   const durationMs = Math.max(0, core.now() - attempt.startedAt);
   const job: JobFacts = {
     jobId: attempt.jobId,
