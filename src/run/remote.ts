@@ -117,41 +117,33 @@ export async function launchRemote(
 }
 
 /**
- * A remote attempt whose start the dead run never heard answered: its record is made again from
- * what is known (the target's workdir, the job id, the branch, the attempt's claim), and it is
- * followed: a job that is there is taken up; none is, after the wait's grace, lost (Failed, and a
- * re-run starts it again). Undefined when the target is not to be reached now.
+ * A remote attempt recorded by a dead run, followed again (--resume); nothing is started. One whose
+ * start the dead run never heard answered has its record made again from what is known (the
+ * target's workdir, the job id, the branch, the attempt's claim): a job that is there is taken up;
+ * none is, after the wait's grace, lost (Failed, and a re-run starts it again). Undefined when the
+ * target is not to be reached now.
  */
-export async function adoptCutOff(
+export async function adoptRemote(
   core: RunCore,
   id: string,
   entry: StartedTask,
 ): Promise<Attempt | undefined> {
-  const target = entry.target !== undefined ? core.targets.get(entry.target) : undefined;
+  const target = core.targets.get(entry.remote?.target ?? entry.target ?? '');
   if (target === undefined) return undefined;
-  const place = await openPlace(target, core.mux).catch(() => undefined);
-  if (place === undefined) return undefined;
-  const prefix = fetchedRef(target, { jobId: '', repoName: '', branch: '' });
-  const record: RemoteAttemptRecord = {
-    target: target.name,
-    root: place.root,
-    jobId: entry.jobId,
-    repoName: entry.repo,
-    branch: entry.branch.slice(prefix.length),
-    attempt: entry.attempt,
-  };
-  return adoptRemote(core, id, entry, record);
-}
-
-/** A remote attempt recorded by a dead run, followed again (--resume); nothing is started. */
-export function adoptRemote(
-  core: RunCore,
-  id: string,
-  entry: StartedTask,
-  record: RemoteAttemptRecord,
-): Attempt | undefined {
-  const target = core.targets.get(record.target);
-  if (target === undefined) return undefined;
+  let record = entry.remote;
+  if (record === undefined) {
+    const place = await openPlace(target, core.mux).catch(() => undefined);
+    if (place === undefined) return undefined;
+    const prefix = fetchedRef(target, { jobId: '', repoName: '', branch: '' });
+    record = {
+      target: target.name,
+      root: place.root,
+      jobId: entry.jobId,
+      repoName: entry.repo,
+      branch: entry.branch.slice(prefix.length),
+      attempt: entry.attempt,
+    };
+  }
   const remote = attachRemoteAttempt(target, record, core.mux);
   const ws = {
     ...workspaceOf(entry),

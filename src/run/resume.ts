@@ -4,14 +4,14 @@
  * twice: a job whose host died without an outcome is stopped and its task starts again as a new
  * attempt.
  */
-import { readJob, readOutcome, stopJob } from '../jobs/index.js';
+import { readJob, stopJob } from '../jobs/index.js';
 import { Attempt, workspaceOf } from './attempt.js';
 import { follow, settle } from './follow.js';
 import type { RunCore } from './run-core.js';
 import { settingsOf } from './run-options.js';
 import type { StartedTask } from './run-state.js';
 import { cutOffNote } from './task-log.js';
-import { adoptCutOff, adoptRemote } from './remote.js';
+import { adoptRemote } from './remote.js';
 
 export async function adoptPrevious(core: RunCore): Promise<void> {
   const { options, scheduler } = core;
@@ -40,8 +40,9 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
       await adoptOnTarget(core, id, entry);
       continue;
     }
-    const outcome = readOutcome(options.logDir, entry.jobId);
+    // One read: an outcome written between two reads would make a live job look cut off.
     const record = readJob(options.logDir, entry.jobId);
+    const { outcome } = record;
     if (outcome === undefined && !record.hostAlive) {
       // Its host died (or the job never ran): no outcome will come. An agent left running
       // unsupervised is stopped, and the task starts again as a new attempt; the plan says so.
@@ -64,10 +65,7 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
  * Blocked with what to look at.
  */
 async function adoptOnTarget(core: RunCore, id: string, entry: StartedTask): Promise<void> {
-  const attempt =
-    entry.remote !== undefined
-      ? adoptRemote(core, id, entry, entry.remote)
-      : await adoptCutOff(core, id, entry);
+  const attempt = await adoptRemote(core, id, entry);
   if (attempt === undefined) {
     // Its target is not declared now: what runs there is not followed, and not started again.
     core.markEnded(id);
