@@ -31,12 +31,6 @@ export function processStartTime(pid: number): string | undefined {
   return stat === undefined || stat.state === 'Z' ? undefined : stat.startTime;
 }
 
-function isAlive(info: LockInfo): boolean {
-  if (info.host !== hostname()) return true; // cannot tell: assume it runs
-  const start = processStartTime(info.pid);
-  return start !== undefined && start === info.startTime;
-}
-
 export interface PlanLock {
   release(): void;
 }
@@ -53,7 +47,9 @@ function readLock(lockFile: string): LockInfo | undefined {
 /** The run that holds the lock now, if one does (a stale lock's dead owner does not). */
 export function liveLockHolder(lockFile: string): LockInfo | undefined {
   const holder = readLock(lockFile);
-  return holder !== undefined && isAlive(holder) ? holder : undefined;
+  if (holder === undefined) return undefined;
+  if (holder.host !== hostname()) return holder; // cannot tell: assume it runs
+  return processStartTime(holder.pid) === holder.startTime ? holder : undefined;
 }
 
 /** One line: who runs the plan, and how to stop it. */
@@ -104,8 +100,8 @@ export function acquirePlanLock(
           `cannot create the plan lock ${lockFile}: ${(error as Error).message}`,
           1,
         );
-      const holder = readLock(lockFile);
-      if (holder !== undefined && isAlive(holder))
+      const holder = liveLockHolder(lockFile);
+      if (holder !== undefined)
         throw new CcglmError(describeHolder(holder, plan), ExitCode.preflight);
       rmSync(lockFile, { force: true });
     }

@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { systemProviderDeps, type Provider, type ProviderDeps } from '../agent/provider.js';
+import { systemProviderDeps } from '../agent/provider.js';
 import { CcglmError, ExitCode } from '../errors.js';
 import { compilePlan, type CompiledPlan } from '../graph/compile.js';
 import { repoRootsOf } from '../paths.js';
@@ -27,7 +27,7 @@ import { RunStateFile } from './run-state.js';
 import { readBranchFacts, summariseRun, type BranchFacts } from './summary.js';
 import { planIdOf, resolveOptions, type RunOptions } from './run-options.js';
 import { onSignal, startWatchdog, stopNow } from './supervise.js';
-import { checkTargets, type TargetChecks } from './target-checks.js';
+import { checkTargets } from './target-checks.js';
 import { closeMux, muxFolder } from '../targets/ssh.js';
 import { LOCAL } from '../targets/config.js';
 
@@ -130,11 +130,21 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
 
   // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
   // A resumed run goes on with the provider its jobs were started with, unless told another.
-  const preflight = await preflightOf(core, deps, options.provider ?? resumed?.provider);
+  const provider = options.provider ?? resumed?.provider;
+  const tasks = toStart(core).map((t) => core.tasks.get(t.id) as Task);
+  const preflight = await runPreflight({
+    options,
+    planPath,
+    tasks,
+    home,
+    integrationBranch: core.workspace.integrationBranch,
+    ...(provider !== undefined ? { provider } : {}),
+    deps,
+    targets: checkTargets(tasks, { path: planPath, name: options.plan }, options.configPath),
+  });
   if (options.check === true) {
-    const tasks = compiled.plan.tasks.length;
     options.print(
-      `PASS plan ${options.plan}: ${tasks} task(s) in ${compiled.graph.waves.length} wave(s)\n${formatChecks(preflight.checks)}`,
+      `PASS plan ${options.plan}: ${compiled.plan.tasks.length} task(s) in ${compiled.graph.waves.length} wave(s)\n${formatChecks(preflight.checks)}`,
     );
     return preflight.ok ? 0 : ExitCode.preflight;
   }
@@ -156,55 +166,12 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   }
 }
 
-/** The preflight's result with the targets the tasks to start use (target-checks.ts). */
-type RunPreflight = PreflightResult & { targets: TargetChecks['targets'] };
-
 /** The tasks this run is to start (pending, or blocked once it starts). */
 const toStart = (core: RunCore) =>
   core.scheduler.state().filter((t) => t.state === 'pending' || t.state === 'blocked');
 
-/** The checks before anything is written (preflight.ts), for the tasks this run would start. */
-async function preflightOf(
-  core: RunCore,
-  deps: ProviderDeps,
-  provider: Provider | undefined,
-): Promise<RunPreflight> {
-  const { options } = core;
-  const tasks = toStart(core).map((t) => core.tasks.get(t.id) as Task);
-  const { agent, agentCmd } = options;
-  const plan = { path: core.planPath, name: options.plan };
-  const onTargets = checkTargets(tasks, plan, options.configPath);
-  const here = await runPreflight({
-    plan: options.plan,
-    planPath: core.planPath,
-    tasks,
-    ...(options.repos !== undefined ? { reposDir: options.repos } : {}),
-    logDir: options.logDir,
-    worktreeRoot: options.worktreeRoot,
-    home: core.home,
-    resume: options.resume === true,
-    integrationBranch: core.workspace.integrationBranch,
-    agent: {
-      ...(agent !== undefined ? { agent } : {}),
-      ...(agentCmd !== undefined ? { agentCmd } : {}),
-      ...(provider !== undefined ? { provider } : {}),
-      ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
-    },
-    ...(options.model !== undefined ? { model: options.model } : {}),
-    ...(provider !== options.provider ? { providerResumed: true } : {}),
-    deps,
-  });
-  const { checks, targets } = await onTargets;
-  return {
-    ...here,
-    ok: here.ok && checks.every((check) => check.ok),
-    checks: [...here.checks, ...checks],
-    targets,
-  };
-}
-
 /** The run's loop: start what is ready, prepare what comes next, sleep until something ends. */
-async function execute(core: RunCore, preflight: RunPreflight): Promise<number> {
+async function execute(core: RunCore, preflight: PreflightResult): Promise<number> {
   const { options, scheduler, workspace } = core;
   const startedAt = core.now();
   // Started by runPlan; started again if it died meanwhile.
