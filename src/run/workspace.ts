@@ -44,8 +44,6 @@ export class Workspace {
   private readonly removals = new Set<Promise<unknown>>();
   /** Per repo: branches of removed worktrees, deleted together when the run settles. */
   private readonly deletions = new BranchDeletions();
-  /** Pauses not over yet (see pause), each as the function that ends it. */
-  private readonly pauses = new Set<() => void>();
   /** Worktrees made ahead of their task's start, by task id. */
   private readonly ahead = new Map<string, AheadEntry>();
   /** Merged, clean task worktrees waiting to be reused by the next task (see release). */
@@ -105,16 +103,19 @@ export class Workspace {
    */
   prepareAhead(taskId: string, repo: ResolvedRepo): void {
     if (this.isolation !== 'task' || this.ahead.has(taskId)) return;
-    // After a pause: the tasks that just started (and the ones that just ended) go first.
-    const pause = this.pause(AHEAD_PAUSE_MS);
-    const entry: AheadEntry = {
-      made: Promise.resolve(undefined),
-      hurry: pause.end,
-      dropped: false,
-    };
+    // After a pause (`hurry` ends it): the tasks that just started (and just ended) go first.
+    let hurry = () => {};
+    const pause = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, AHEAD_PAUSE_MS);
+      hurry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    const entry: AheadEntry = { made: Promise.resolve(undefined), hurry, dropped: false };
     // Not made when its task was dropped before its turn came (blocked, or the run ended).
     const make = async () => (entry.dropped ? undefined : this.prepareTaskNow(taskId, repo, true));
-    entry.made = pause.over
+    entry.made = pause
       .then(() => this.worktreeQueue(repo).run(make, 'soon'))
       .catch(() => undefined);
     this.ahead.set(taskId, entry);
@@ -132,20 +133,6 @@ export class Workspace {
     });
     this.track(dropped);
     return dropped;
-  }
-
-  /** A pause that `end()` (or `settled()`) cuts short. */
-  private pause(ms: number): { over: Promise<void>; end: () => void } {
-    let release = () => {};
-    const over = new Promise<void>((resolve) => (release = resolve));
-    const end = () => {
-      clearTimeout(timer);
-      this.pauses.delete(end);
-      release();
-    };
-    const timer = setTimeout(end, ms);
-    this.pauses.add(end);
-    return { over, end };
   }
 
   /** Tasks with a worktree made (or being made) ahead that has not been taken yet. */
@@ -335,9 +322,9 @@ export class Workspace {
     this.deletions.add(ws.repo, ws.branch, tip);
   }
 
-  /** Waits for every removal, cutting their pauses short. */
+  /** Waits for every removal, cutting the pauses of worktrees made ahead short. */
   async settled(): Promise<void> {
-    for (const end of [...this.pauses]) end();
+    for (const entry of this.ahead.values()) entry.hurry();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
     await Promise.all(
       this.pool
