@@ -133,6 +133,12 @@ export class RunCore {
     this.saveState();
   }
 
+  /** An attempt's job starts again (`number` is the attempt it starts): it stalled, or hit a rate limit. */
+  emitRestart(attempt: Attempt, reason: string, number: number): void {
+    const { taskId: id, jobId: job } = attempt;
+    this.options.emit({ type: 'task.restart', t: this.now(), id, job, reason, attempt: number });
+  }
+
   /** A task's `task.start` event, in the wave the scheduler gives it. */
   emitStart(id: string, start: Omit<TaskStartEvent, 'type' | 't' | 'id' | 'wave'>): void {
     const wave = this.scheduler.snapshot(id)?.wave ?? 0;

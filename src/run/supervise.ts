@@ -75,14 +75,7 @@ async function checkHealth(core: RunCore): Promise<void> {
 /** A stalled job started again in place (the same job id, worktree and branch). */
 async function restart(core: RunCore, attempt: Attempt, reasonCode: string): Promise<void> {
   attempt.restarts += 1;
-  core.options.emit({
-    type: 'task.restart',
-    t: core.now(),
-    id: attempt.taskId,
-    job: attempt.jobId,
-    reason: reasonCode,
-    attempt: attempt.restarts + 1,
-  });
+  core.emitRestart(attempt, reasonCode, attempt.restarts + 1);
   void core.writer.write({
     taskId: attempt.taskId,
     log: `job ${attempt.jobId} stalled (${reasonCode}); restarted (attempt ${attempt.restarts + 1})`,
