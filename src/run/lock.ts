@@ -8,22 +8,14 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { CcglmError, ExitCode } from '../errors.js';
 import { readProcStat } from '../jobs/proc.js';
-import { isNumber, isObject, isString, parseAs } from './json-shape.js';
+import { isNumber, isObject, isString, parseAs, type Checked } from './json-shape.js';
 
-export interface LockInfo {
-  pid: number;
-  startTime: string;
-  host: string;
-  plan: string;
-  startedAt: string;
-  /** The owner's --log-dir (its jobs' files). */
-  logDir?: string;
-}
-
-const isLockInfo = isObject<LockInfo>(
+const isLockInfo = isObject(
   { pid: isNumber, startTime: isString, host: isString, plan: isString, startedAt: isString },
+  /** The owner's --log-dir (its jobs' files). */
   { logDir: isString },
 );
+export type LockInfo = Checked<typeof isLockInfo>;
 
 /** The process's start time (/proc), which names it for good with its pid; undefined when gone. */
 export function processStartTime(pid: number): string | undefined {
