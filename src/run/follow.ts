@@ -4,8 +4,7 @@
  * (workspace.finishTask) and the task is Completed. Whatever goes wrong on the way fails that task,
  * never the run.
  */
-import type { JobOutcome } from '../jobs/index.js';
-import { readMeta, stopJob } from '../jobs/index.js';
+import { readMeta, stopJob, type JobEnd, type JobOutcome } from '../jobs/index.js';
 import type { Attempt } from './attempt.js';
 import { branchCommits, filesChanged, isAncestor } from './git.js';
 import { logTail, summaryOf } from './job-output.js';
@@ -24,7 +23,7 @@ export async function follow(core: RunCore, attempt: Attempt): Promise<void> {
     else await remoteGone(core, attempt, end);
     return;
   }
-  let end: Awaited<ReturnType<Attempt['waitForEnd']>>;
+  let end: JobEnd;
   try {
     end = await attempt.waitForEnd(core.options.logDir, core.host);
   } catch (error) {
