@@ -28,12 +28,11 @@ export class Attempt {
   target?: Target;
   remote?: RemoteAttempt;
   /**
-   * Resolves once the plan says the task is In Progress: its end is written only after that (the
-   * plan never says it ended before it started, and resume.ts reads the two together).
+   * The write that makes the plan say the task is In Progress, while it is under way (undefined
+   * once done): its end is written only after that (the plan never says it ended before it
+   * started, and resume.ts reads the two together).
    */
-  announced: Promise<void> = Promise.resolve();
-  /** Set when `announced` has resolved. */
-  isAnnounced = true;
+  announcing: Promise<void> | undefined;
 
   constructor(
     readonly taskId: string,

@@ -127,10 +127,9 @@ async function launch(core: RunCore, id: string): Promise<void> {
   if (core.stoppedNow) return; // stopNow killed it and recorded the task
   attempt.phase = 'running';
   // The event now; the plan is told in its next write (plan-writer.ts). Following the job does not
-  // wait for that write, its end does (`announced`: judge, finishAttempt).
+  // wait for that write, its end does (`announcing`: judge, finishAttempt).
   core.emitStart(id, { job: jobId, worktree: ws.worktree, branch: ws.branch, attempt: number });
-  attempt.isAnnounced = false;
-  attempt.announced = core.writer
+  attempt.announcing = core.writer
     .write({
       taskId: id,
       status: 'In Progress',
@@ -139,9 +138,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
       ]),
     })
     .catch(() => undefined) // a write that failed is a warning of the writer's; the run goes on
-    .then(() => {
-      attempt.isAnnounced = true;
-    });
+    .then(() => (attempt.announcing = undefined));
   if (!started.ok) await settle(core, attempt, started.outcome);
   else afterStart(core, attempt);
 }

@@ -181,8 +181,8 @@ export class RunCore {
 
   /** Once the plan says the attempt's task started, and the event said so: written now if still waiting. */
   announced(attempt: Attempt): Promise<void> {
-    if (!attempt.isAnnounced) this.writer.hurry();
-    return attempt.announced;
+    if (attempt.announcing !== undefined) this.writer.hurry();
+    return attempt.announcing ?? Promise.resolve();
   }
 
   /** An attempt is over: it leaves the record of what runs, then its task ends. */
