@@ -74,7 +74,7 @@ async function onHostLost(core: RunCore, attempt: Attempt, agentAlive: boolean):
  */
 function unmergedCommits(core: RunCore, attempt: Attempt): Promise<string[]> {
   const { ws } = attempt;
-  if (ws.branch === core.workspace.integrationBranch) return Promise.resolve([]);
+  if (ws.branch === core.workspace.integration.name) return Promise.resolve([]);
   return branchCommits(ws.repo.path, ws.base, ws.branch)
     .then((log) => log.commits)
     .catch(() => []);
@@ -158,7 +158,7 @@ async function mergedBefore(
   const { ws } = attempt;
   const { workspace } = core;
   await workspace.integration.ensure(ws.repo);
-  const integration = workspace.integrationBranch;
+  const integration = workspace.integration.name;
   const log = await branchCommits(ws.repo.path, ws.base, ws.branch).catch(() => undefined);
   if (log?.tip === undefined) return false;
   if (!(await isAncestor(ws.repo.path, log.tip, integration))) return false;

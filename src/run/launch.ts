@@ -165,7 +165,7 @@ async function retryMerge(
   branch: string,
 ): Promise<boolean> {
   const { workspace, scheduler } = core;
-  const integration = workspace.integrationBranch;
+  const integration = workspace.integration.name;
   await workspace.integration.ensure(repo);
   const found = await readRetryBranch(repo.path, integration, branch);
   if (found === undefined) return false;

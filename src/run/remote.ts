@@ -68,7 +68,7 @@ export async function launchRemote(
   await workspace.integration.ensure(repo);
   const base = workspace.integration.tip(repo) as string;
   // One branch per attempt there: an earlier attempt's worktree (kept with its work) has its own.
-  const branch = `${workspace.integrationBranch}--${jobId}`;
+  const branch = `${workspace.integration.name}--${jobId}`;
   const remoteTask = { jobId, repoName: repo.name, branch };
   const number = (core.rateRetries.get(task.id) ?? 0) + 1;
   // Where its work is, as the plan's log names it: `target:folder` there.

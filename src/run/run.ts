@@ -137,7 +137,7 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     planPath,
     tasks,
     home,
-    integrationBranch: core.workspace.integrationBranch,
+    integrationBranch: core.workspace.integration.name,
     ...(provider !== undefined ? { provider } : {}),
     deps,
     targets: checkTargets(tasks, { path: planPath, name: options.plan }, options.configPath),
@@ -226,7 +226,7 @@ async function execute(core: RunCore, preflight: PreflightResult): Promise<numbe
     core.mux !== undefined ? closeMux(target, core.mux) : Promise.resolve(),
   );
   // The summary's git facts are read beside the cleanup: the branch moves no more.
-  const facts = readBranchFacts([...core.repos.values()], workspace.integrationBranch);
+  const facts = readBranchFacts([...core.repos.values()], workspace.integration.name);
   await workspace.discardAhead();
   // The plan says how every task ended before the merged task branches go: a run killed in its
   // cleanup leaves --resume a plan that knows them merged (it judges a task the plan does not
@@ -248,7 +248,7 @@ async function summarise(
     tasks: core.scheduler.state(),
     ended: core.ended,
     repos: [...core.repos.values()],
-    integrationBranch: core.workspace.integrationBranch,
+    integrationBranch: core.workspace.integration.name,
     prTitle: `${core.planId}: ${core.compiled.plan.title ?? 'plan'}`,
     planPath: core.planPath,
     push: options.push === true,

@@ -61,10 +61,6 @@ export class Workspace {
     );
   }
 
-  get integrationBranch(): string {
-    return this.integration.name;
-  }
-
   private worktreeQueue(repo: ResolvedRepo): RepoQueue {
     return this.queues.worktrees(repo.path);
   }
