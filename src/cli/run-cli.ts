@@ -126,7 +126,6 @@ export async function runFromCli(
     return { exitCode, interrupted: signals > 0 };
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
-    renderer.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

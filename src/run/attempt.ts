@@ -7,7 +7,16 @@ import { setMaxListeners } from 'node:events';
 import { waitForJobEnd, type JobEnd, type JobHost } from '../jobs/index.js';
 import type { Target } from '../targets/config.js';
 import type { RemoteAttempt } from '../targets/remote-attempt.js';
+import type { StartedTask } from './run-state.js';
 import type { TaskWorkspace } from './worktree-pool.js';
+
+/** The worktree and branch a resume-state entry names. */
+export const workspaceOf = (entry: StartedTask): TaskWorkspace => ({
+  repo: { name: entry.repo, path: entry.repoPath },
+  worktree: entry.worktree,
+  branch: entry.branch,
+  base: entry.base,
+});
 
 export class Attempt {
   /** `launching` while the job is handed to its host (startJob has not returned yet). */
@@ -19,12 +28,11 @@ export class Attempt {
   target?: Target;
   remote?: RemoteAttempt;
   /**
-   * Resolves once the plan says the task is In Progress: its end is written only after that (the
-   * plan never says it ended before it started, and resume.ts reads the two together).
+   * The write that makes the plan say the task is In Progress, while it is under way (undefined
+   * once done): its end is written only after that (the plan never says it ended before it
+   * started, and resume.ts reads the two together).
    */
-  announced: Promise<void> = Promise.resolve();
-  /** Set when `announced` has resolved. */
-  isAnnounced = true;
+  announcing: Promise<void> | undefined;
 
   constructor(
     readonly taskId: string,
@@ -37,6 +45,21 @@ export class Attempt {
     readonly adopted = false,
   ) {
     setMaxListeners(0, this.controller.signal);
+  }
+
+  /** What the resume state keeps of it (run-state.ts); `workspaceOf` reads its workspace back. */
+  get entry(): StartedTask {
+    const { ws } = this;
+    return {
+      jobId: this.jobId,
+      branch: ws.branch,
+      base: ws.base,
+      worktree: ws.worktree,
+      repo: ws.repo.name,
+      repoPath: ws.repo.path,
+      startedAt: this.startedAt,
+      attempt: this.number,
+    };
   }
 
   /**

@@ -4,7 +4,7 @@
  * are kept, with the reason. Printing is the CLI's.
  */
 import path from 'node:path';
-import { git, isDirty, revParse, worktreesByBranch } from './git.js';
+import { git, isAncestor, isDirty, revParse, worktreesByBranch } from './git.js';
 import type { ResolvedRepo } from './repos.js';
 
 export interface CleanedWorktree {
@@ -33,9 +33,7 @@ export async function cleanTaskWorktrees(
       const taskBranch = taskBranches.has(branch) || taskBranches.has(branch.replace(/-\d+$/, ''));
       if (!taskBranch && !dir.startsWith(`${planRoot}${path.sep}`)) continue;
       const tip = await revParse(repo.path, branch);
-      const merged =
-        tip !== undefined &&
-        (await git(repo.path, ['merge-base', '--is-ancestor', tip, integration])).ok;
+      const merged = tip !== undefined && (await isAncestor(repo.path, tip, integration));
       const dirty = await isDirty(dir);
       if (!merged || dirty) {
         const kept = dirty ? 'uncommitted changes' : `unmerged commits on ${branch}`;

@@ -69,5 +69,3 @@ export type RunEvent =
       notStarted: number;
       durationMs: number;
     };
-
-export type RunEventSink = (event: RunEvent) => void;

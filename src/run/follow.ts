@@ -4,10 +4,9 @@
  * (workspace.finishTask) and the task is Completed. Whatever goes wrong on the way fails that task,
  * never the run.
  */
-import type { JobOutcome } from '../jobs/index.js';
-import { readMeta, stopJob } from '../jobs/index.js';
+import { readMeta, stopJob, type JobEnd, type JobOutcome } from '../jobs/index.js';
 import type { Attempt } from './attempt.js';
-import { branchCommits, filesChanged, git } from './git.js';
+import { branchCommits, filesChanged, isAncestor } from './git.js';
 import { logTail, summaryOf } from './job-output.js';
 import { mergeWork } from './merge-work.js';
 import { onRateLimit } from './rate-limits.js';
@@ -24,7 +23,7 @@ export async function follow(core: RunCore, attempt: Attempt): Promise<void> {
     else await remoteGone(core, attempt, end);
     return;
   }
-  let end: Awaited<ReturnType<Attempt['waitForEnd']>>;
+  let end: JobEnd;
   try {
     end = await attempt.waitForEnd(core.options.logDir, core.host);
   } catch (error) {
@@ -75,7 +74,7 @@ async function onHostLost(core: RunCore, attempt: Attempt, agentAlive: boolean):
  */
 function unmergedCommits(core: RunCore, attempt: Attempt): Promise<string[]> {
   const { ws } = attempt;
-  if (ws.branch === core.workspace.integrationBranch) return Promise.resolve([]);
+  if (ws.branch === core.workspace.integration.name) return Promise.resolve([]);
   return branchCommits(ws.repo.path, ws.base, ws.branch)
     .then((log) => log.commits)
     .catch(() => []);
@@ -86,8 +85,7 @@ function unmergedCommits(core: RunCore, attempt: Attempt): Promise<string[]> {
  * before its summary.
  */
 export function settle(core: RunCore, attempt: Attempt, outcome: JobOutcome): Promise<void> {
-  const judged = attempt.remote !== undefined ? judgeRemote : judge;
-  const work = judged(core, attempt, outcome).catch(async (error: unknown) => {
+  const work = judge(core, attempt, outcome).catch(async (error: unknown) => {
     if (core.ended.has(attempt.taskId)) return;
     const reason = `could not judge its end: ${(error as Error).message.split('\n')[0] ?? ''}`;
     await core.finishAttempt(attempt, 'Failed', {
@@ -105,10 +103,12 @@ async function judge(core: RunCore, attempt: Attempt, outcome: JobOutcome): Prom
   if (core.attempts.get(attempt.taskId) !== attempt) return;
   // Claimed synchronously: a second waiter for the same job (after a restart) finds it gone.
   core.attempts.delete(attempt.taskId);
-  if (outcome.extra['ccglm_restarting'] === 'true') return;
+  // A job this run restarts (the watchdog's) ends only with its restart.
+  if (attempt.remote === undefined && outcome.extra['ccglm_restarting'] === 'true') return;
   const { options } = core;
   const id = attempt.taskId;
   options.emit({ type: 'task.exit', t: core.now(), id, exitCode: outcome.exit_code });
+  if (attempt.remote !== undefined) return judgeRemote(core, attempt, attempt.remote, outcome);
   const output = logTail(options.logDir, attempt.jobId, 400);
   const rate = await onRateLimit(core, attempt, output, outcome);
   if (rate.requeued) return;
@@ -158,11 +158,10 @@ async function mergedBefore(
   const { ws } = attempt;
   const { workspace } = core;
   await workspace.integration.ensure(ws.repo);
-  const integration = workspace.integrationBranch;
+  const integration = workspace.integration.name;
   const log = await branchCommits(ws.repo.path, ws.base, ws.branch).catch(() => undefined);
   if (log?.tip === undefined) return false;
-  const merged = await git(ws.repo.path, ['merge-base', '--is-ancestor', log.tip, integration]);
-  if (!merged.ok) return false;
+  if (!(await isAncestor(ws.repo.path, log.tip, integration))) return false;
   const files = await filesChanged(ws.repo.path, ws.base, ws.branch).catch(() => [] as string[]);
   // As a Completed task's of the dead run: its worktree may have gone to another task already.
   workspace.removeMerged(ws);

@@ -29,6 +29,15 @@ export interface GitOptions {
   background?: boolean;
 }
 
+let environment: NodeJS.ProcessEnv | undefined;
+/** Merges and commits made by ccglm itself must not stop for an editor, a pager or a prompt. */
+const quietEnv = () => ({
+  ...process.env,
+  GIT_EDITOR: 'true',
+  GIT_PAGER: 'cat',
+  GIT_TERMINAL_PROMPT: '0',
+});
+
 /** Lower CPU priority for background git work (niceness 10; an unprivileged process may lower its own). */
 const BACKGROUND_NICENESS = 10;
 
@@ -41,7 +50,7 @@ export function git(cwd: string, args: string[], options: GitOptions = {}): Prom
       child = execFile(
         'git',
         args,
-        { cwd, env: gitEnv(), maxBuffer: 64 * 1024 * 1024 },
+        { cwd, env: (environment ??= quietEnv()), maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) => {
           if (error === null)
             return resolve({ ok: true, code: 0, signal: null, command, stdout, stderr });
@@ -87,20 +96,6 @@ export async function gitOrThrow(
   return result.stdout;
 }
 
-let environment: NodeJS.ProcessEnv | undefined;
-
-/** The environment git runs in (see the comment inside). */
-export function gitEnv(): NodeJS.ProcessEnv {
-  // Merges and commits made by ccglm itself must not stop for an editor or a pager.
-  environment ??= {
-    ...process.env,
-    GIT_EDITOR: 'true',
-    GIT_PAGER: 'cat',
-    GIT_TERMINAL_PROMPT: '0',
-  };
-  return environment;
-}
-
 export async function repoTop(dir: string): Promise<string | undefined> {
   const result = await git(dir, ['rev-parse', '--show-toplevel']);
   return result.ok ? result.stdout.trim() : undefined;
@@ -111,8 +106,9 @@ export async function revParse(cwd: string, rev: string): Promise<string | undef
   return result.ok ? result.stdout.trim() : undefined;
 }
 
-export async function branchExists(cwd: string, branch: string): Promise<boolean> {
-  return (await revParse(cwd, `refs/heads/${branch}`)) !== undefined;
+/** `commit` is in the history of `of` (`git merge-base --is-ancestor`). */
+export async function isAncestor(cwd: string, commit: string, of: string): Promise<boolean> {
+  return (await git(cwd, ['merge-base', '--is-ancestor', commit, of])).ok;
 }
 
 /** A branch's tip and the worktree it is checked out in (`for-each-ref`, one git process). */

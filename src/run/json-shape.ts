@@ -13,18 +13,30 @@ export function isOneOf<T extends string>(values: readonly T[]): Check<T> {
   return (value): value is T => values.includes(value as T);
 }
 
-/** An object with these fields (`optional` ones may be absent); other fields are allowed. */
-export function isObject<T>(
-  required: { [K in keyof T]?: Check<T[K]> },
-  optional: { [K in keyof T]?: Check<NonNullable<T[K]>> } = {},
-): Check<T> {
-  return (value): value is T => {
+/** The type a check passes. */
+export type Checked<C> = C extends Check<infer T> ? T : never;
+
+type Checks = Record<string, Check<unknown>>;
+/** What `isObject(required, optional)` checks. */
+type Shape<R extends Checks, O extends Checks> = { [K in keyof R]: Checked<R[K]> } & {
+  [K in keyof O]?: Checked<O[K]>;
+};
+
+/**
+ * An object with these fields (`optional` ones may be absent); other fields are allowed. Its type
+ * is read off the checks (`Checked<typeof isX>`): the shape is written once.
+ */
+export function isObject<R extends Checks, O extends Checks = Record<never, never>>(
+  required: R,
+  optional: O = {} as O,
+): Check<Shape<R, O>> {
+  return (value): value is Shape<R, O> => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     const fields = value as Record<string, unknown>;
     const has = (key: string) => Object.prototype.hasOwnProperty.call(fields, key);
-    for (const [key, check] of Object.entries(required) as [string, Check<unknown>][])
+    for (const [key, check] of Object.entries(required))
       if (!has(key) || !check(fields[key])) return false;
-    for (const [key, check] of Object.entries(optional) as [string, Check<unknown>][])
+    for (const [key, check] of Object.entries(optional))
       if (has(key) && fields[key] !== undefined && !check(fields[key])) return false;
     return true;
   };

@@ -107,27 +107,16 @@ async function launch(core: RunCore, id: string): Promise<void> {
   });
   const number = (core.rateRetries.get(id) ?? 0) + 1;
   const attempt = new Attempt(id, jobId, ws, core.now(), number);
-  core.attempts.set(id, attempt);
   // Recorded before the job is handed over: a run that dies from here on leaves a job that
   // --resume adopts (or, never hosted, starts again), never one it does not know of.
-  core.state.tasks[id] = {
-    jobId,
-    branch: ws.branch,
-    base: ws.base,
-    worktree: ws.worktree,
-    repo: repo.name,
-    repoPath: repo.path,
-    startedAt: attempt.startedAt,
-    attempt: number,
-  };
-  core.saveState();
+  core.record(attempt);
   const started = await startJob({
     id: jobId,
     logDir: options.logDir,
     promptFile,
     repo: repo.name,
     worktree: ws.worktree,
-    pty: options.pty ?? false,
+    pty: options.pty,
     command: job.command,
     env: job.env,
     headless: job.headless,
@@ -138,19 +127,9 @@ async function launch(core: RunCore, id: string): Promise<void> {
   if (core.stoppedNow) return; // stopNow killed it and recorded the task
   attempt.phase = 'running';
   // The event now; the plan is told in its next write (plan-writer.ts). Following the job does not
-  // wait for that write, its end does (`announced`: judge, finishAttempt).
-  options.emit({
-    type: 'task.start',
-    t: core.now(),
-    id,
-    wave: scheduler.snapshot(id)?.wave ?? 0,
-    job: jobId,
-    worktree: ws.worktree,
-    branch: ws.branch,
-    attempt: number,
-  });
-  attempt.isAnnounced = false;
-  attempt.announced = core.writer
+  // wait for that write, its end does (`announcing`: judge, finishAttempt).
+  core.emitStart(id, { job: jobId, worktree: ws.worktree, branch: ws.branch, attempt: number });
+  attempt.announcing = core.writer
     .write({
       taskId: id,
       status: 'In Progress',
@@ -159,9 +138,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
       ]),
     })
     .catch(() => undefined) // a write that failed is a warning of the writer's; the run goes on
-    .then(() => {
-      attempt.isAnnounced = true;
-    });
+    .then(() => (attempt.announcing = undefined));
   if (!started.ok) await settle(core, attempt, started.outcome);
   else afterStart(core, attempt);
 }
@@ -188,23 +165,14 @@ async function retryMerge(
   branch: string,
 ): Promise<boolean> {
   const { workspace, scheduler } = core;
-  const integration = workspace.integrationBranch;
+  const integration = workspace.integration.name;
   await workspace.integration.ensure(repo);
   const found = await readRetryBranch(repo.path, integration, branch);
   if (found === undefined) return false;
   const startedAt = core.now();
   const ws: TaskWorkspace = { repo, worktree: found.worktree, branch, base: found.base };
-  core.options.emit({
-    type: 'task.start',
-    t: startedAt,
-    id: task.id,
-    wave: scheduler.snapshot(task.id)?.wave ?? 0,
-    job: '',
-    worktree: found.worktree,
-    branch,
-    attempt: 1,
-    mergeRetry: true,
-  });
+  const start = { job: '', worktree: found.worktree, branch, attempt: 1, mergeRetry: true };
+  core.emitStart(task.id, start);
   const finish =
     found.base === found.tip
       ? { ok: true as const, commits: [], filesEdited: task.filesEdited, tip: found.tip }

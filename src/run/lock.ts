@@ -7,44 +7,24 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { CcglmError, ExitCode } from '../errors.js';
-import { isNumber, isObject, isString, parseAs } from './json-shape.js';
+import { readProcStat } from '../jobs/proc.js';
+import { isNumber, isObject, isString, parseAs, type Checked } from './json-shape.js';
 
-export interface LockInfo {
-  pid: number;
-  startTime: string;
-  host: string;
-  plan: string;
-  startedAt: string;
-  /** The owner's --log-dir (its jobs' files). */
-  logDir?: string;
-}
-
-const isLockInfo = isObject<LockInfo>(
+const isLockInfo = isObject(
   { pid: isNumber, startTime: isString, host: isString, plan: isString, startedAt: isString },
+  /** The owner's --log-dir (its jobs' files). */
   { logDir: isString },
 );
+export type LockInfo = Checked<typeof isLockInfo>;
 
+/** The process's start time (/proc), which names it for good with its pid; undefined when gone. */
 export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return undefined;
-    return fields[19];
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(info: LockInfo): boolean {
-  if (info.host !== hostname()) return true; // cannot tell: assume it runs
-  const start = processStartTime(info.pid);
-  return start !== undefined && start === info.startTime;
+  const stat = readProcStat(pid);
+  return stat === undefined || stat.state === 'Z' ? undefined : stat.startTime;
 }
 
 export interface PlanLock {
   release(): void;
-  /** Set when a stale lock of a dead run was taken over. */
-  staleFrom?: LockInfo;
 }
 
 /** The lock's holder; undefined when there is none, or it is unreadable or malformed (a crashed writer). */
@@ -59,7 +39,9 @@ function readLock(lockFile: string): LockInfo | undefined {
 /** The run that holds the lock now, if one does (a stale lock's dead owner does not). */
 export function liveLockHolder(lockFile: string): LockInfo | undefined {
   const holder = readLock(lockFile);
-  return holder !== undefined && isAlive(holder) ? holder : undefined;
+  if (holder === undefined) return undefined;
+  if (holder.host !== hostname()) return holder; // cannot tell: assume it runs
+  return processStartTime(holder.pid) === holder.startTime ? holder : undefined;
 }
 
 /** One line: who runs the plan, and how to stop it. */
@@ -88,13 +70,12 @@ export function acquirePlanLock(
     ...(logDir !== undefined ? { logDir } : {}),
   };
   mkdirSync(path.dirname(lockFile), { recursive: true });
-  let staleFrom: LockInfo | undefined;
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const fd = openSync(lockFile, 'wx');
       writeSync(fd, `${JSON.stringify(info)}\n`);
       closeSync(fd);
-      const lock: PlanLock = {
+      return {
         release: () => {
           try {
             const current = readLock(lockFile);
@@ -105,18 +86,15 @@ export function acquirePlanLock(
           }
         },
       };
-      if (staleFrom !== undefined) lock.staleFrom = staleFrom;
-      return lock;
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST')
         throw new CcglmError(
           `cannot create the plan lock ${lockFile}: ${(error as Error).message}`,
           1,
         );
-      const holder = readLock(lockFile);
-      if (holder !== undefined && isAlive(holder))
+      const holder = liveLockHolder(lockFile);
+      if (holder !== undefined)
         throw new CcglmError(describeHolder(holder, plan), ExitCode.preflight);
-      staleFrom = holder;
       rmSync(lockFile, { force: true });
     }
   }

@@ -52,7 +52,7 @@ export async function mergeWork(
     });
     return;
   }
-  log.push(`merged into ${workspace.integrationBranch}`);
+  log.push(`merged into ${workspace.integration.name}`);
   merged(finish.tip);
   await core.finishAttempt(attempt, 'Completed', { exitCode: 0, ...facts, log });
 }

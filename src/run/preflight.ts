@@ -16,11 +16,14 @@ import {
 } from '../agent/provider.js';
 import { readJob } from '../jobs/index.js';
 import type { Task } from '../plan/types.js';
+import type { Target } from '../targets/config.js';
 import { git } from './git.js';
 import { describeHolder, liveLockHolder } from './lock.js';
 import type { PlanHome } from './plan-home.js';
 import { findRepos, type ResolvedRepo } from './repos.js';
+import type { ResolvedOptions } from './run-options.js';
 import { RunStateFile } from './run-state.js';
+import { cutOffNote } from './task-log.js';
 
 export interface Check {
   ok: boolean;
@@ -29,24 +32,19 @@ export interface Check {
 }
 
 export interface PreflightInput {
-  /** The plan as the user named it (for messages and the commands they are told to type). */
-  plan: string;
+  /** The run's settings: the plan as the user named it, --repos, the folders, --resume, the agent. */
+  options: ResolvedOptions;
   planPath: string;
   /** The tasks this run would start. */
   tasks: Task[];
-  reposDir?: string;
-  logDir: string;
-  worktreeRoot: string;
   home: PlanHome;
-  resume: boolean;
   /** The plan's integration branch (a repository without a commit may still have it). */
   integrationBranch: string;
-  agent: AgentChoice;
-  /** The run's --model, for the credentials line. */
-  model?: string;
-  /** The provider came from the run being resumed, not from --provider. */
-  providerResumed?: boolean;
+  /** The claude agent's provider: --provider, else the run being resumed's. */
+  provider?: Provider;
   deps: ProviderDeps;
+  /** The checks of the targets the tasks use (target-checks.ts), under way beside these. */
+  targets: Promise<{ checks: Check[]; targets: Map<string, Target> }>;
 }
 
 export interface PreflightResult {
@@ -55,33 +53,51 @@ export interface PreflightResult {
   repos: Map<string, ResolvedRepo>;
   /** The claude agent's provider (undefined for other agents). */
   provider?: Provider;
+  /** The targets the tasks to start use, by name. */
+  targets: Map<string, Target>;
+  /** A dead run's attempts cut off with their host: what each task's plan log says of it. */
+  cutOff: Map<string, string>;
 }
 
 const pass = (text: string): Check => ({ ok: true, text });
 const fail = (text: string): Check => ({ ok: false, text });
 
 export async function runPreflight(input: PreflightInput): Promise<PreflightResult> {
+  const { options } = input;
   const holder = liveLockHolder(input.home.lock);
   const checks: Check[] = [
     holder === undefined
-      ? pass(`lock: no other run of ${input.plan}`)
-      : fail(`lock: ${describeHolder(holder, input.plan)}`),
-    // The state of a live run is its own: only a dead run's jobs are left to take over.
-    ...(holder === undefined ? [checkEarlierRun(input)] : []),
+      ? pass(`lock: no other run of ${options.plan}`)
+      : fail(`lock: ${describeHolder(holder, options.plan)}`),
   ];
-  const found = await findRepos(input.tasks, input.planPath, input.reposDir);
+  // The state of a live run is its own: only a dead run's jobs are left to take over.
+  const earlier = holder === undefined ? checkEarlierRun(input) : undefined;
+  if (earlier !== undefined) checks.push(earlier.check);
+  const found = await findRepos(input.tasks, input.planPath, options.repos);
   if (found.missing !== undefined) checks.push(fail(found.missing));
   const repos = [...new Map([...found.repos.values()].map((r) => [r.path, r])).values()];
   const cwd = repos[0]?.path ?? path.dirname(input.planPath);
-  const agent = checkAgent(input.agent, { cwd, env: input.deps.env, skipRelative: true });
+  const { agent: name, agentCmd, configPath, model } = options;
+  const choice: AgentChoice = {
+    ...(name !== undefined ? { agent: name } : {}),
+    ...(agentCmd !== undefined ? { agentCmd } : {}),
+    ...(input.provider !== undefined ? { provider: input.provider } : {}),
+    ...(configPath !== undefined ? { configPath } : {}),
+  };
+  const agent = checkAgent(choice, { cwd, env: input.deps.env, skipRelative: true });
   // Side by side: their git commands and `op` are most of the preflight's time.
   const [repoChecks, credentials] = await Promise.all([
     Promise.all(repos.map((repo) => checkRepo(repo, input.integrationBranch))),
-    checkCredentials(agent.profile, input),
+    checkCredentials(agent.profile, {
+      agent: choice,
+      deps: input.deps,
+      ...(model !== undefined ? { model } : {}),
+      providerResumed: input.provider !== options.provider,
+    }),
   ]);
   checks.push(...repoChecks.flat());
-  checks.push(checkWritable('worktree root', input.worktreeRoot, '--worktree-root DIR'));
-  checks.push(checkWritable('log dir', input.logDir, '--log-dir DIR'));
+  checks.push(checkWritable('worktree root', options.worktreeRoot, '--worktree-root DIR'));
+  checks.push(checkWritable('log dir', options.logDir, '--log-dir DIR'));
   const [cause = '', ...hints] = agent.ok ? [] : agent.lines;
   const fix = hints.map((line) => line.trim().replace(/^Install: /, '')).join('; ');
   checks.push(
@@ -90,11 +106,15 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
       : fail(`agent: ${cause}${fix !== '' ? `; fix: ${fix}` : ''}`),
   );
   checks.push(credentials.check);
+  const { checks: targetChecks, targets } = await input.targets;
+  checks.push(...targetChecks);
   return {
     ok: checks.every((check) => check.ok),
     checks,
     repos: found.repos,
     ...(credentials.provider !== undefined ? { provider: credentials.provider } : {}),
+    targets,
+    cutOff: earlier?.cutOff ?? new Map(),
   };
 }
 
@@ -106,38 +126,46 @@ export function formatChecks(checks: Check[]): string {
 /**
  * A dead run's jobs that still run, or ended without their run taking in the result: only
  * `--resume` may take them over (a plain run would start their tasks a second time, in new
- * worktrees, and leave the first attempt's commits unmerged).
+ * worktrees, and leave the first attempt's commits unmerged). Its attempts cut off with their host
+ * (no outcome, nothing alive) are not: their tasks start again, and `cutOff` is what their plan log
+ * is to say of them.
  */
-function checkEarlierRun(input: PreflightInput): Check {
+function checkEarlierRun(input: PreflightInput): { check: Check; cutOff: Map<string, string> } {
+  const { plan, logDir: given, resume } = input.options;
   const state = new RunStateFile(input.home.state).load();
-  const logDir = state?.logDir ?? input.logDir;
+  const logDir = state?.logDir ?? given;
   // Only tasks this run would start: one the plan says is done is not started twice anyway.
   const starting = new Set(input.tasks.map((task) => task.id));
-  const open = Object.entries(state?.tasks ?? {}).filter(([id, entry]) => {
-    if (entry.ended === true || !starting.has(id)) return false;
-    // On a target: its job may run there, or have ended with nobody taking in its work.
-    if (entry.target !== undefined) return true;
+  const open: string[] = [];
+  const cutOff = new Map<string, string>();
+  for (const [id, entry] of Object.entries(state?.tasks ?? {})) {
+    if (entry.ended === true) continue;
     try {
-      const job = readJob(logDir, entry.jobId);
-      return job.outcome !== undefined || job.agentAlive || job.hostAlive;
+      // On a target: its job may run there, or have ended with nobody taking in its work.
+      const job = entry.target === undefined ? readJob(logDir, entry.jobId) : undefined;
+      if (job !== undefined && job.outcome === undefined && !job.agentAlive && !job.hostAlive)
+        cutOff.set(id, cutOffNote(entry, false));
+      else if (starting.has(id)) open.push(id);
     } catch {
-      return false; // its files cannot be read: nothing to adopt (as --resume finds)
+      // its files cannot be read: nothing to adopt (as --resume finds), nothing to say of it
     }
-  });
-  if (open.length === 0) return pass('earlier run: no jobs left behind');
-  const ids = open.map(([id]) => id).join(', ');
-  const logs = path.resolve(logDir) === path.resolve(input.logDir) ? '' : ` --log-dir ${logDir}`;
-  const resume = `ccglm run --resume ${input.plan}${logs}`;
+  }
+  const ids = open.join(', ');
+  const logs = path.resolve(logDir) === path.resolve(given) ? '' : ` --log-dir ${logDir}`;
   // A --resume without --log-dir (and the other settings of where and how jobs run) takes the dead run's.
-  if (!input.resume)
-    return fail(
-      `earlier run: a run of ${input.plan} that ended without finishing left the jobs of ${ids} (running, or ended and not merged); a plain run would start them again; fix: ccglm run --resume ${input.plan}`,
-    );
-  return logs === ''
-    ? pass(`earlier run: --resume takes over the jobs of ${ids}`)
-    : fail(
-        `earlier run: the jobs of ${ids} are in ${logDir}, not in ${input.logDir}; fix: ${resume}`,
-      );
+  const check =
+    open.length === 0
+      ? pass('earlier run: no jobs left behind')
+      : !resume
+        ? fail(
+            `earlier run: a run of ${plan} that ended without finishing left the jobs of ${ids} (running, or ended and not merged); a plain run would start them again; fix: ccglm run --resume ${plan}`,
+          )
+        : logs === ''
+          ? pass(`earlier run: --resume takes over the jobs of ${ids}`)
+          : fail(
+              `earlier run: the jobs of ${ids} are in ${logDir}, not in ${given}; fix: ccglm run --resume ${plan}${logs}`,
+            );
+  return { check, cutOff };
 }
 
 async function checkRepo(repo: ResolvedRepo, integrationBranch: string): Promise<Check[]> {
@@ -215,7 +243,7 @@ export async function checkCredentials(
     deps,
     model,
     providerResumed,
-  }: Pick<PreflightInput, 'agent' | 'deps' | 'model' | 'providerResumed'>,
+  }: { agent: AgentChoice; deps: ProviderDeps; model?: string; providerResumed?: boolean },
 ): Promise<{ check: Check; provider?: Provider }> {
   if (profile.name === 'claude' && choice.agentCmd === undefined) {
     const chosen = await chooseProvider(choice.provider, deps);

@@ -57,13 +57,6 @@ async function requeue(core: RunCore, attempt: Attempt, line: string, retry: num
       `worktree kept: ${attempt.ws.worktree}`,
     ].join('\n'),
   });
-  core.options.emit({
-    type: 'task.restart',
-    t: core.now(),
-    id: attempt.taskId,
-    job: attempt.jobId,
-    reason: `rate limited: ${line}`,
-    attempt: retry + 1,
-  });
+  core.emitRestart(attempt, `rate limited: ${line}`, retry + 1);
   core.wake();
 }

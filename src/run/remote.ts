@@ -15,11 +15,12 @@ import {
   startRemoteAttempt,
   stopRemote,
   waitRemote,
+  type RemoteAttempt,
   type RemoteAttemptRecord,
 } from '../targets/remote-attempt.js';
 import { DEFAULT_BACKOFF, type Backoff, type RemoteEnd } from '../targets/follow.js';
 import { fetchedRef, openPlace } from '../targets/remote-task.js';
-import { Attempt } from './attempt.js';
+import { Attempt, workspaceOf } from './attempt.js';
 import { git } from './git.js';
 import type { ResolvedRepo } from './repos.js';
 import type { RunCore } from './run-core.js';
@@ -63,11 +64,11 @@ export async function launchRemote(
   jobId: string,
   prompt: (worktree: string, branch: string) => string,
 ): Promise<Attempt | undefined> {
-  const { options, workspace } = core;
+  const { workspace } = core;
   await workspace.integration.ensure(repo);
   const base = workspace.integration.tip(repo) as string;
   // One branch per attempt there: an earlier attempt's worktree (kept with its work) has its own.
-  const branch = `${workspace.integrationBranch}--${jobId}`;
+  const branch = `${workspace.integration.name}--${jobId}`;
   const remoteTask = { jobId, repoName: repo.name, branch };
   const number = (core.rateRetries.get(task.id) ?? 0) + 1;
   // Where its work is, as the plan's log names it: `target:folder` there.
@@ -75,20 +76,7 @@ export async function launchRemote(
   const ws = { repo, worktree, branch: fetchedRef(target, remoteTask), base };
   const attempt = new Attempt(task.id, jobId, ws, core.now(), number);
   attempt.target = target;
-  core.attempts.set(task.id, attempt);
-  const entry = {
-    jobId,
-    branch: ws.branch,
-    base,
-    worktree: ws.worktree,
-    repo: repo.name,
-    repoPath: repo.path,
-    startedAt: attempt.startedAt,
-    attempt: number,
-    target: target.name,
-  };
-  core.state.tasks[task.id] = entry;
-  core.saveState();
+  core.record(attempt, { target: target.name });
   const started = await startRemoteAttempt(target, remoteTask, {
     localRepo: repo.path,
     base,
@@ -111,8 +99,7 @@ export async function launchRemote(
     return undefined;
   }
   attempt.remote = started.attempt;
-  core.state.tasks[task.id] = { ...entry, remote: started.attempt.record };
-  core.saveState();
+  core.record(attempt, { target: target.name, remote: started.attempt.record });
   attempt.phase = 'running';
   const where = placeOf(target.name, started.attempt.record);
   await core.writer.write({
@@ -125,66 +112,47 @@ export async function launchRemote(
         : []),
     ].join('\n'),
   });
-  options.emit({
-    type: 'task.start',
-    t: core.now(),
-    id: task.id,
-    wave: core.scheduler.snapshot(task.id)?.wave ?? 0,
-    job: jobId,
-    worktree: where,
-    branch: ws.branch,
-    attempt: number,
-  });
+  core.emitStart(task.id, { job: jobId, worktree: where, branch: ws.branch, attempt: number });
   return attempt;
 }
 
 /**
- * A remote attempt whose start the dead run never heard answered: its record is made again from
- * what is known (the target's workdir, the job id, the branch, the attempt's claim), and it is
- * followed: a job that is there is taken up; none is, after the wait's grace, lost (Failed, and a
- * re-run starts it again). Undefined when the target is not to be reached now.
+ * A remote attempt recorded by a dead run, followed again (--resume); nothing is started. One whose
+ * start the dead run never heard answered has its record made again from what is known (the
+ * target's workdir, the job id, the branch, the attempt's claim): a job that is there is taken up;
+ * none is, after the wait's grace, lost (Failed, and a re-run starts it again). Undefined when the
+ * target is not to be reached now.
  */
-export async function adoptCutOff(
+export async function adoptRemote(
   core: RunCore,
   id: string,
   entry: StartedTask,
 ): Promise<Attempt | undefined> {
-  const target = entry.target !== undefined ? core.targets.get(entry.target) : undefined;
+  const target = core.targets.get(entry.remote?.target ?? entry.target ?? '');
   if (target === undefined) return undefined;
-  const place = await openPlace(target, core.mux).catch(() => undefined);
-  if (place === undefined) return undefined;
-  const prefix = fetchedRef(target, { jobId: '', repoName: '', branch: '' });
-  const record: RemoteAttemptRecord = {
-    target: target.name,
-    root: place.root,
-    jobId: entry.jobId,
-    repoName: entry.repo,
-    branch: entry.branch.slice(prefix.length),
-    attempt: entry.attempt,
-  };
-  return adoptRemote(core, id, entry, record);
-}
-
-/** A remote attempt recorded by a dead run, followed again (--resume); nothing is started. */
-export function adoptRemote(
-  core: RunCore,
-  id: string,
-  entry: { jobId: string; base: string; repo: string; repoPath: string; startedAt: number },
-  record: RemoteAttemptRecord,
-): Attempt | undefined {
-  const target = core.targets.get(record.target);
-  if (target === undefined) return undefined;
+  let record = entry.remote;
+  if (record === undefined) {
+    const place = await openPlace(target, core.mux).catch(() => undefined);
+    if (place === undefined) return undefined;
+    const prefix = fetchedRef(target, { jobId: '', repoName: '', branch: '' });
+    record = {
+      target: target.name,
+      root: place.root,
+      jobId: entry.jobId,
+      repoName: entry.repo,
+      branch: entry.branch.slice(prefix.length),
+      attempt: entry.attempt,
+    };
+  }
   const remote = attachRemoteAttempt(target, record, core.mux);
   const ws = {
-    repo: { name: entry.repo, path: entry.repoPath },
+    ...workspaceOf(entry),
     worktree: placeOf(target.name, record),
     branch: fetchedRef(target, remote.task),
-    base: entry.base,
   };
   const attempt = new Attempt(id, entry.jobId, ws, entry.startedAt, record.attempt, true);
   attempt.target = target;
   attempt.remote = remote;
-  attempt.phase = 'running';
   return attempt;
 }
 
@@ -241,24 +209,15 @@ export async function remoteGone(
   });
 }
 
-/** A remote job's end, judged: a failed agent fails the task; a successful one's branch is fetched and merged. */
+/** A remote job's end, judged (after follow.ts judge claimed it): a failed agent fails the task; a successful one's branch is fetched and merged. */
 export async function judgeRemote(
   core: RunCore,
   attempt: Attempt,
+  remote: RemoteAttempt,
   outcome: JobOutcome,
 ): Promise<void> {
-  const remote = attempt.remote;
-  const target = attempt.target;
-  if (remote === undefined || target === undefined) return;
-  if (core.attempts.get(attempt.taskId) !== attempt) return;
-  core.attempts.delete(attempt.taskId);
+  const { target } = remote.place;
   const where = placeOf(target.name, remote.record);
-  core.options.emit({
-    type: 'task.exit',
-    t: core.now(),
-    id: attempt.taskId,
-    exitCode: outcome.exit_code,
-  });
   const durationMs = Math.max(0, core.now() - attempt.startedAt);
   const job: JobFacts = {
     jobId: attempt.jobId,

@@ -12,13 +12,12 @@ export interface Renderer {
   onEvent(event: RunEvent): void;
   /** Called every second or so on a TTY to refresh elapsed times. */
   tick?(now: number): void;
-  close(): void;
 }
 
 type Write = (text: string) => void;
 
 export function createNdjsonRenderer(write: Write): Renderer {
-  return { onEvent: (event) => write(`${JSON.stringify(event)}\n`), close: () => {} };
+  return { onEvent: (event) => write(`${JSON.stringify(event)}\n`) };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -82,9 +81,11 @@ export function createPlainRenderer(
           );
       }
     },
-    close: () => {},
   };
 }
+
+/** A TTY row's mark by its state (anything else: still running). */
+const MARKS: Record<string, string> = { Completed: '✓', Failed: '✗', Blocked: '■' };
 
 export interface Row {
   id: string;
@@ -149,14 +150,7 @@ export function createTtyRenderer(
     );
     const lines = shown.map((row) => {
       const elapsed = seconds((row.until ?? now()) - row.since);
-      const mark =
-        row.state === 'Completed'
-          ? '✓'
-          : row.state === 'Failed'
-            ? '✗'
-            : row.state === 'Blocked'
-              ? '■'
-              : '…';
+      const mark = MARKS[row.state] ?? '…';
       const line = `${mark} w${row.wave} ${row.id.padEnd(8)} ${row.state.padEnd(11)} ${elapsed.padStart(7)}  ${row.last}`;
       return line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line;
     });
@@ -233,6 +227,5 @@ export function createTtyRenderer(
     tick: () => {
       if (rows.size > 0 && (dirty || now() - lastDraw >= 1000)) draw();
     },
-    close: () => {},
   };
 }

@@ -4,13 +4,14 @@
  * twice: a job whose host died without an outcome is stopped and its task starts again as a new
  * attempt.
  */
-import { readJob, readOutcome, stopJob } from '../jobs/index.js';
-import { Attempt } from './attempt.js';
+import { readJob, stopJob } from '../jobs/index.js';
+import { Attempt, workspaceOf } from './attempt.js';
 import { follow, settle } from './follow.js';
 import type { RunCore } from './run-core.js';
 import { settingsOf } from './run-options.js';
 import type { StartedTask } from './run-state.js';
-import { adoptCutOff, adoptRemote } from './remote.js';
+import { cutOffNote } from './task-log.js';
+import { adoptRemote } from './remote.js';
 
 export async function adoptPrevious(core: RunCore): Promise<void> {
   const { options, scheduler } = core;
@@ -23,12 +24,7 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
       ...(core.provider !== undefined ? { provider: core.provider } : {}),
     };
   for (const [id, entry] of Object.entries(core.state.tasks)) {
-    const ws = {
-      repo: { name: entry.repo, path: entry.repoPath },
-      worktree: entry.worktree,
-      branch: entry.branch,
-      base: entry.base,
-    };
+    const ws = workspaceOf(entry);
     const status = core.tasks.get(id)?.status;
     // Completed and merged by the dead run, which died before removing its worktree and branch.
     if (status === 'Completed') {
@@ -41,11 +37,12 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
     // in between): its outcome is read again, and a merge already made is not made twice.
     if (entry.ended === true && status !== 'In Progress') continue;
     if (entry.target !== undefined) {
-      await adoptOnTarget(core, id, entry, snap.wave);
+      await adoptOnTarget(core, id, entry);
       continue;
     }
-    const outcome = readOutcome(options.logDir, entry.jobId);
+    // One read: an outcome written between two reads would make a live job look cut off.
     const record = readJob(options.logDir, entry.jobId);
+    const { outcome } = record;
     if (outcome === undefined && !record.hostAlive) {
       // Its host died (or the job never ran): no outcome will come. An agent left running
       // unsupervised is stopped, and the task starts again as a new attempt; the plan says so.
@@ -55,20 +52,7 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
       continue;
     }
     const attempt = new Attempt(id, entry.jobId, ws, entry.startedAt, entry.attempt, true);
-    attempt.phase = 'running';
-    scheduler.adopt(id);
-    core.attempts.set(id, attempt);
-    options.emit({
-      type: 'task.start',
-      t: core.now(),
-      id,
-      wave: snap.wave,
-      job: entry.jobId,
-      worktree: entry.worktree,
-      branch: entry.branch,
-      attempt: entry.attempt,
-      adopted: true,
-    });
+    adopt(core, attempt, entry);
     if (outcome !== undefined) await settle(core, attempt, outcome);
     else void follow(core, attempt);
   }
@@ -80,16 +64,8 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
  * was cut off before the target answered is not started again (its agent may run there): it is
  * Blocked with what to look at.
  */
-async function adoptOnTarget(
-  core: RunCore,
-  id: string,
-  entry: StartedTask,
-  wave: number,
-): Promise<void> {
-  const attempt =
-    entry.remote !== undefined
-      ? adoptRemote(core, id, entry, entry.remote)
-      : await adoptCutOff(core, id, entry);
+async function adoptOnTarget(core: RunCore, id: string, entry: StartedTask): Promise<void> {
+  const attempt = await adoptRemote(core, id, entry);
   if (attempt === undefined) {
     // Its target is not declared now: what runs there is not followed, and not started again.
     core.markEnded(id);
@@ -103,42 +79,15 @@ async function adoptOnTarget(
     });
     return;
   }
-  core.scheduler.adopt(id);
-  core.attempts.set(id, attempt);
-  core.options.emit({
-    type: 'task.start',
-    t: core.now(),
-    id,
-    wave,
-    job: entry.jobId,
-    worktree: entry.worktree,
-    branch: entry.branch,
-    attempt: entry.attempt,
-    adopted: true,
-  });
+  adopt(core, attempt, entry);
   void follow(core, attempt);
 }
 
-/** What the plan says of an attempt cut off with its job host (no outcome will come). */
-function cutOffNote(entry: StartedTask, agentStopped: boolean): string {
-  return `earlier attempt ${entry.attempt} (job ${entry.jobId}) was cut off: its job host died with the run${agentStopped ? ' and its agent, left unsupervised, was stopped' : ''}; its work, if any, stays on branch ${entry.branch} (worktree kept: ${entry.worktree})`;
-}
-
-/**
- * A plain run after a dead one (the preflight let it start: nothing is left to adopt): the tasks
- * whose attempt was cut off with its host start again, and their plan log says what became of it.
- */
-export function noteCutOffAttempts(core: RunCore): void {
-  const previous = core.stateFile.load();
-  if (previous === undefined) return;
-  for (const [id, entry] of Object.entries(previous.tasks)) {
-    if (entry.ended === true || entry.target !== undefined) continue;
-    try {
-      const record = readJob(previous.logDir ?? core.options.logDir, entry.jobId);
-      if (record.outcome === undefined && !record.hostAlive && !record.agentAlive)
-        core.cutOff.set(id, cutOffNote(entry, false));
-    } catch {
-      // its files cannot be read: nothing to say of it
-    }
-  }
+/** A job of the dead run taken up as this run's attempt (its `task.start` names the entry's place). */
+function adopt(core: RunCore, attempt: Attempt, entry: StartedTask): void {
+  attempt.phase = 'running';
+  core.scheduler.adopt(attempt.taskId);
+  core.attempts.set(attempt.taskId, attempt);
+  const { jobId: job, worktree, branch, attempt: number } = entry;
+  core.emitStart(attempt.taskId, { job, worktree, branch, attempt: number, adopted: true });
 }

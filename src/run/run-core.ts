@@ -11,16 +11,18 @@ import type { Task, TaskStatus } from '../plan/types.js';
 import type { Target } from '../targets/config.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import type { Attempt } from './attempt.js';
-import type { TaskEndStatus } from './events.js';
+import type { RunEvent, TaskEndStatus } from './events.js';
 import { failedMergeBranch } from './merge-retry.js';
 import type { PlanHome } from './plan-home.js';
 import { PlanWriter } from './plan-writer.js';
 import type { ResolvedRepo } from './repos.js';
 import { planIdOf, settingsOf, type ResolvedOptions } from './run-options.js';
-import { RunStateFile, type RunState } from './run-state.js';
+import { RunStateFile, type RunState, type StartedTask } from './run-state.js';
 import type { TaskEnd } from './summary.js';
 import { withEarlierAttempt } from './task-log.js';
 import { Workspace } from './workspace.js';
+
+type TaskStartEvent = Extract<RunEvent, { type: 'task.start' }>;
 
 export interface TaskEndDetails {
   reason?: string;
@@ -30,17 +32,6 @@ export interface TaskEndDetails {
   /** Lines for the plan's log field (default: the reason). */
   log?: string[];
   durationMs?: number;
-}
-
-/** The scheduler's view of the plan's tasks: dependencies from the graph, done when Completed or Skipped. */
-export function schedulerTasks(compiled: CompiledPlan, tasks: readonly Task[]) {
-  const byId = new Map(compiled.graph.edges.map((e) => [e.to, [] as string[]]));
-  for (const edge of compiled.graph.edges) byId.get(edge.to)?.push(edge.from);
-  return tasks.map((task) => ({
-    id: task.id,
-    deps: byId.get(task.id) ?? [],
-    done: task.status === 'Completed' || task.status === 'Skipped',
-  }));
 }
 
 export class RunCore {
@@ -77,29 +68,37 @@ export class RunCore {
   stoppedNow = false;
   /** Wakes the run's loop (a task ended, a throttle ends). */
   wake: () => void = () => {};
+  readonly now = Date.now;
 
   constructor(
     readonly options: ResolvedOptions,
     readonly compiled: CompiledPlan,
     readonly planPath: string,
     readonly home: PlanHome,
-    readonly now: () => number,
     /** One host process for all of this run's jobs (it outlives the run while they run). */
     readonly host: SharedHost,
   ) {
     this.planId = planIdOf(planPath);
     this.writer = new PlanWriter(planPath);
-    this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation ?? 'task');
+    this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation);
     for (const task of compiled.plan.tasks)
       if (!this.tasks.has(task.id)) this.tasks.set(task.id, task);
     for (const task of this.tasks.values()) {
       const branch = failedMergeBranch(task);
       if (branch !== undefined) this.mergeRetries.set(task.id, branch);
     }
-    this.scheduler = new Scheduler(schedulerTasks(compiled, [...this.tasks.values()]), {
-      strategy: options.strategy ?? 'waves',
-      concurrency: options.concurrency ?? 3,
-      continue: options.continue ?? 'dependencies-successful',
+    // Dependencies from the graph; done when Completed or Skipped.
+    const deps = new Map(compiled.graph.edges.map((e) => [e.to, [] as string[]]));
+    for (const edge of compiled.graph.edges) deps.get(edge.to)?.push(edge.from);
+    const tasks = [...this.tasks.values()].map((task) => ({
+      id: task.id,
+      deps: deps.get(task.id) ?? [],
+      done: task.status === 'Completed' || task.status === 'Skipped',
+    }));
+    this.scheduler = new Scheduler(tasks, {
+      strategy: options.strategy,
+      concurrency: options.concurrency,
+      ...(options.continue !== undefined ? { continue: options.continue } : {}),
       ...(options.only !== undefined ? { only: options.only } : {}),
       ...(options.from !== undefined ? { from: options.from } : {}),
     });
@@ -127,11 +126,30 @@ export class RunCore {
     this.stateFile.save(this.state);
   }
 
+  /** The attempt joins the record of what runs and the resume state (saved before its job starts). */
+  record(attempt: Attempt, where: Pick<StartedTask, 'target' | 'remote'> = {}): void {
+    this.attempts.set(attempt.taskId, attempt);
+    this.state.tasks[attempt.taskId] = { ...attempt.entry, ...where };
+    this.saveState();
+  }
+
+  /** An attempt's job starts again (`number` is the attempt it starts): it stalled, or hit a rate limit. */
+  emitRestart(attempt: Attempt, reason: string, number: number): void {
+    const { taskId: id, jobId: job } = attempt;
+    this.options.emit({ type: 'task.restart', t: this.now(), id, job, reason, attempt: number });
+  }
+
+  /** A task's `task.start` event, in the wave the scheduler gives it. */
+  emitStart(id: string, start: Omit<TaskStartEvent, 'type' | 't' | 'id' | 'wave'>): void {
+    const wave = this.scheduler.snapshot(id)?.wave ?? 0;
+    this.options.emit({ type: 'task.start', t: this.now(), id, wave, ...start });
+  }
+
   /**
    * Attempts of a dead run that were cut off with their job host (no outcome): what the plan is to
    * say of them in the task's next attempt (their work stays on their branch), by task id.
    */
-  readonly cutOff = new Map<string, string>();
+  cutOff = new Map<string, string>();
 
   /** A task's log lines, with what is known of its earlier attempt (the plan's, or a cut-off one). */
   logOf(id: string, lines: string[]): string {
@@ -163,8 +181,8 @@ export class RunCore {
 
   /** Once the plan says the attempt's task started, and the event said so: written now if still waiting. */
   announced(attempt: Attempt): Promise<void> {
-    if (!attempt.isAnnounced) this.writer.hurry();
-    return attempt.announced;
+    if (attempt.announcing !== undefined) this.writer.hurry();
+    return attempt.announcing ?? Promise.resolve();
   }
 
   /** An attempt is over: it leaves the record of what runs, then its task ends. */

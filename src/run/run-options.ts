@@ -39,13 +39,9 @@ export interface RunOptions {
   push?: boolean;
   pty?: boolean;
   stallMinutes?: number;
-  maxRetries?: number;
-  /** Health-check interval (default 5 s). */
-  checkIntervalMs?: number;
   emit: (event: RunEvent) => void;
   /** Where the summary and diagnostics go. */
   print: (text: string) => void;
-  now?: () => number;
   /** Resolves when the user interrupts (SIGINT/SIGTERM). */
   interrupted?: Promise<'SIGINT' | 'SIGTERM'>;
   /** Resolves on a second interrupt: every agent is killed at once, the plan recorded, the run ends. */
@@ -53,7 +49,10 @@ export interface RunOptions {
 }
 
 /** The options a run goes with: those given, else (--resume) the dead run's, else the defaults. */
-export type ResolvedOptions = RunOptions & { logDir: string; worktreeRoot: string };
+export type ResolvedOptions = RunOptions &
+  Required<
+    Pick<RunOptions, 'logDir' | 'worktreeRoot' | 'pty' | 'strategy' | 'concurrency' | 'isolation'>
+  >;
 
 /**
  * `--resume` goes on with the settings of the run it takes over (its state's), except those given:
@@ -83,7 +82,7 @@ export function resolveOptions(given: RunOptions, saved: RunSettings | undefined
 
 /** What the run state keeps of a run's options (see resolveOptions). */
 export function settingsOf(options: ResolvedOptions): RunSettings {
-  const concurrency = options.concurrency ?? 3;
+  const { concurrency } = options;
   return {
     logDir: options.logDir,
     worktreeRoot: options.worktreeRoot,
@@ -91,10 +90,10 @@ export function settingsOf(options: ResolvedOptions): RunSettings {
     ...(options.agentCmd !== undefined ? { agentCmd: options.agentCmd } : {}),
     ...(options.model !== undefined ? { model: options.model } : {}),
     ...(options.repos !== undefined ? { repos: options.repos } : {}),
-    pty: options.pty ?? false,
-    strategy: options.strategy ?? 'waves',
+    pty: options.pty,
+    strategy: options.strategy,
     concurrency: Number.isFinite(concurrency) ? concurrency : 0,
-    isolation: options.isolation ?? 'task',
+    isolation: options.isolation,
   };
 }
 

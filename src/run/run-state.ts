@@ -4,7 +4,7 @@
  * starting them again, and a plain re-run sees them and refuses.
  */
 import { readFileSync } from 'node:fs';
-import { PROVIDERS, type Provider } from '../agent/provider.js';
+import { PROVIDERS } from '../agent/provider.js';
 import type { Strategy } from '../schedule/scheduler.js';
 import { writeFileAtomicSync } from '../jobs/store.js';
 import type { RemoteAttemptRecord } from '../targets/remote-attempt.js';
@@ -16,56 +16,11 @@ import {
   isRecordOf,
   isString,
   parseAs,
+  type Check,
+  type Checked,
 } from './json-shape.js';
 
-export interface StartedTask {
-  jobId: string;
-  branch: string;
-  base: string;
-  worktree: string;
-  repo: string;
-  repoPath: string;
-  startedAt: number;
-  attempt: number;
-  /** Its job's end has been handled (the task is no longer the job's to adopt). */
-  ended?: boolean;
-  /** The target it runs on (absent: this machine). */
-  target?: string;
-  /** Its attempt on the target, once started there: what --resume re-attaches to. */
-  remote?: RemoteAttemptRecord;
-}
-
-/**
- * The settings that decide where and how a run's jobs run: a `--resume` without these flags goes on
- * with the dead run's (so the command a refused re-run prints works as typed); flags given win.
- */
-export interface RunSettings {
-  logDir: string;
-  worktreeRoot: string;
-  agent?: string;
-  agentCmd?: string;
-  model?: string;
-  pty: boolean;
-  strategy: Strategy;
-  /** 0: no limit (JSON has no Infinity). */
-  concurrency: number;
-  isolation: 'task' | 'repo';
-  repos?: string;
-}
-
-export interface RunState {
-  plan: string;
-  planId: string;
-  /** Where the jobs' files are (the run's --log-dir). */
-  logDir?: string;
-  /** The claude agent's provider its jobs were started with (a --resume keeps it). */
-  provider?: Provider;
-  /** The run's settings (absent in a state written before they were kept). */
-  settings?: RunSettings;
-  tasks: Record<string, StartedTask>;
-}
-
-const isRemoteRecord = isObject<RemoteAttemptRecord>(
+const isRemoteRecord: Check<RemoteAttemptRecord> = isObject(
   {
     target: isString,
     root: isString,
@@ -77,7 +32,7 @@ const isRemoteRecord = isObject<RemoteAttemptRecord>(
   { runId: isString },
 );
 
-const isStartedTask = isObject<StartedTask>(
+const isStartedTask = isObject(
   {
     jobId: isString,
     branch: isString,
@@ -88,25 +43,47 @@ const isStartedTask = isObject<StartedTask>(
     startedAt: isNumber,
     attempt: isNumber,
   },
-  { ended: isBoolean, target: isString, remote: isRemoteRecord },
+  {
+    /** Its job's end has been handled (the task is no longer the job's to adopt). */
+    ended: isBoolean,
+    /** The target it runs on (absent: this machine). */
+    target: isString,
+    /** Its attempt on the target, once started there: what --resume re-attaches to. */
+    remote: isRemoteRecord,
+  },
 );
+export type StartedTask = Checked<typeof isStartedTask>;
 
-const isRunSettings = isObject<RunSettings>(
+/**
+ * The settings that decide where and how a run's jobs run: a `--resume` without these flags goes on
+ * with the dead run's (so the command a refused re-run prints works as typed); flags given win.
+ */
+const isRunSettings = isObject(
   {
     logDir: isString,
     worktreeRoot: isString,
     pty: isBoolean,
     strategy: isOneOf<Strategy>(['waves', 'eager']),
+    /** 0: no limit (JSON has no Infinity). */
     concurrency: isNumber,
     isolation: isOneOf(['task', 'repo'] as const),
   },
   { agent: isString, agentCmd: isString, model: isString, repos: isString },
 );
+export type RunSettings = Checked<typeof isRunSettings>;
 
-export const isRunState = isObject<RunState>(
+export const isRunState = isObject(
   { plan: isString, planId: isString, tasks: isRecordOf(isStartedTask) },
-  { logDir: isString, provider: isOneOf(PROVIDERS), settings: isRunSettings },
+  {
+    /** Where the jobs' files are (the run's --log-dir). */
+    logDir: isString,
+    /** The claude agent's provider its jobs were started with (a --resume keeps it). */
+    provider: isOneOf(PROVIDERS),
+    /** The run's settings (absent in a state written before they were kept). */
+    settings: isRunSettings,
+  },
 );
+export type RunState = Checked<typeof isRunState>;
 
 export class RunStateFile {
   constructor(readonly file: string) {}

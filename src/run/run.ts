@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { systemProviderDeps, type ProviderDeps } from '../agent/provider.js';
+import { systemProviderDeps } from '../agent/provider.js';
 import { CcglmError, ExitCode } from '../errors.js';
 import { compilePlan, type CompiledPlan } from '../graph/compile.js';
 import { repoRootsOf } from '../paths.js';
@@ -15,19 +15,19 @@ import { renderWaves } from '../graph/render-waves.js';
 import { SharedHost } from '../jobs/index.js';
 import { renderDiagnostics } from '../plan/render.js';
 import type { Task } from '../plan/types.js';
-import { Scheduler } from '../schedule/scheduler.js';
+import type { Scheduler } from '../schedule/scheduler.js';
 import { readPlanFile } from '../read-plan-file.js';
 import { prepareUpcoming, startTask } from './launch.js';
 import { acquirePlanLock } from './lock.js';
 import { planHome, stateDirOf } from './plan-home.js';
 import { formatChecks, runPreflight, type PreflightResult } from './preflight.js';
-import { adoptPrevious, noteCutOffAttempts } from './resume.js';
-import { RunCore, schedulerTasks } from './run-core.js';
+import { adoptPrevious } from './resume.js';
+import { RunCore } from './run-core.js';
 import { RunStateFile } from './run-state.js';
 import { readBranchFacts, summariseRun, type BranchFacts } from './summary.js';
 import { planIdOf, resolveOptions, type RunOptions } from './run-options.js';
 import { onSignal, startWatchdog, stopNow } from './supervise.js';
-import { checkTargets, type TargetChecks } from './target-checks.js';
+import { checkTargets } from './target-checks.js';
 import { closeMux, muxFolder } from '../targets/ssh.js';
 import { LOCAL } from '../targets/config.js';
 
@@ -42,16 +42,10 @@ function withTarget(compiled: CompiledPlan, target: string | undefined): Compile
 
 /** What `--only`/`--from` would start, and the chosen tasks that could not start (none given: undefined). */
 function selectionOf(
-  compiled: CompiledPlan,
+  scheduler: Scheduler,
   options: Pick<RunOptions, 'only' | 'from'>,
 ): { flag: string; starts: string[]; blocked: { id: string; reason: string }[] } | undefined {
   if (options.only === undefined && options.from === undefined) return undefined;
-  const seen = new Set<string>();
-  const unique = compiled.plan.tasks.filter((t) => !seen.has(t.id) && seen.add(t.id));
-  const scheduler = new Scheduler(schedulerTasks(compiled, unique), {
-    ...(options.only !== undefined ? { only: options.only } : {}),
-    ...(options.from !== undefined ? { from: options.from } : {}),
-  });
   const states = scheduler.state();
   return {
     flag:
@@ -76,15 +70,14 @@ export async function runPlan(options: RunOptions): Promise<number> {
 }
 
 async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
-  const now = given.now ?? Date.now;
   const planPath = path.resolve(given.plan);
   const read = await readPlanFile(planPath);
   if (!read.ok) throw new CcglmError(read.message, 1);
   // The environment the job host and its agents will have (the host is started with this one's).
   const deps = systemProviderDeps(process.env);
   const home = planHome(planPath, planIdOf(planPath), stateDirOf(deps.env, deps.home));
-  const saved = given.resume === true ? new RunStateFile(home.state).load()?.settings : undefined;
-  const options = resolveOptions(given, saved);
+  const resumed = given.resume === true ? new RunStateFile(home.state).load() : undefined;
+  const options = resolveOptions(given, resumed?.settings);
   const planned = compilePlan(read.text, options.plan, {
     ...repoRootsOf(planPath),
     ...(options.concurrency !== undefined && Number.isFinite(options.concurrency)
@@ -116,7 +109,9 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
         `${flag} "${id}": no task ${id} in ${options.plan}; expected one of: ${compiled.plan.tasks.map((t) => t.id).join(', ')}`,
         2,
       );
-  const selection = selectionOf(compiled, options);
+  // Its constructor does no I/O: its scheduler tells what the run would start.
+  const core = new RunCore(options, compiled, planPath, home, host);
+  const selection = selectionOf(core.scheduler, options);
   if (options.dryRun === true) {
     options.print(renderWaves(compiled, 'text'));
     if (selection !== undefined)
@@ -133,13 +128,23 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     );
   if (options.dryRun === true) return 0;
 
-  const run = new Run(new RunCore(options, compiled, planPath, home, now, host));
   // Nothing is written before the preflight passed: no lock, log folder, branch, worktree or job.
-  const preflight = await run.preflight(deps);
+  // A resumed run goes on with the provider its jobs were started with, unless told another.
+  const provider = options.provider ?? resumed?.provider;
+  const tasks = toStart(core).map((t) => core.tasks.get(t.id) as Task);
+  const preflight = await runPreflight({
+    options,
+    planPath,
+    tasks,
+    home,
+    integrationBranch: core.workspace.integration.name,
+    ...(provider !== undefined ? { provider } : {}),
+    deps,
+    targets: checkTargets(tasks, { path: planPath, name: options.plan }, options.configPath),
+  });
   if (options.check === true) {
-    const tasks = compiled.plan.tasks.length;
     options.print(
-      `PASS plan ${options.plan}: ${tasks} task(s) in ${compiled.graph.waves.length} wave(s)\n${formatChecks(preflight.checks)}`,
+      `PASS plan ${options.plan}: ${compiled.plan.tasks.length} task(s) in ${compiled.graph.waves.length} wave(s)\n${formatChecks(preflight.checks)}`,
     );
     return preflight.ok ? 0 : ExitCode.preflight;
   }
@@ -151,168 +156,120 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     );
   }
   mkdirSync(options.logDir, { recursive: true });
-  const lock = acquirePlanLock(home.lock, options.plan, new Date(now()), options.logDir);
+  const lock = acquirePlanLock(home.lock, options.plan, new Date(), options.logDir);
   try {
-    const forced = options.forced?.then((signal) => stopNow(run.core, signal));
-    const execution = run.execute(preflight);
+    const forced = options.forced?.then((signal) => stopNow(core, signal));
+    const execution = execute(core, preflight);
     return await (forced === undefined ? execution : Promise.race([execution, forced]));
   } finally {
     lock.release();
   }
 }
 
-/** The preflight's result with the targets the tasks to start use (target-checks.ts). */
-type RunPreflight = PreflightResult & { targets: TargetChecks['targets'] };
+/** The tasks this run is to start (pending, or blocked once it starts). */
+const toStart = (core: RunCore) =>
+  core.scheduler.state().filter((t) => t.state === 'pending' || t.state === 'blocked');
 
 /** The run's loop: start what is ready, prepare what comes next, sleep until something ends. */
-class Run {
-  constructor(readonly core: RunCore) {}
-
-  /** The checks before anything is written (preflight.ts), for the tasks this run would start. */
-  async preflight(deps: ProviderDeps): Promise<RunPreflight> {
-    const { options, scheduler } = this.core;
-    const pending = scheduler.state().filter((t) => t.state === 'pending' || t.state === 'blocked');
-    const tasks = pending.map((t) => this.core.tasks.get(t.id) as Task);
-    const { agent, agentCmd } = options;
-    // A resumed run goes on with the provider its jobs were started with, unless told another.
-    const provider =
-      options.provider ??
-      (options.resume === true ? this.core.stateFile.load()?.provider : undefined);
-    const plan = { path: this.core.planPath, name: options.plan };
-    const onTargets = checkTargets(tasks, plan, options.configPath);
-    const here = await runPreflight({
-      plan: options.plan,
-      planPath: this.core.planPath,
-      tasks,
-      ...(options.repos !== undefined ? { reposDir: options.repos } : {}),
-      logDir: options.logDir,
-      worktreeRoot: options.worktreeRoot,
-      home: this.core.home,
-      resume: options.resume === true,
-      integrationBranch: this.core.workspace.integrationBranch,
-      agent: {
-        ...(agent !== undefined ? { agent } : {}),
-        ...(agentCmd !== undefined ? { agentCmd } : {}),
-        ...(provider !== undefined ? { provider } : {}),
-        ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
-      },
-      ...(options.model !== undefined ? { model: options.model } : {}),
-      ...(provider !== options.provider ? { providerResumed: true } : {}),
-      deps,
-    });
-    const { checks, targets } = await onTargets;
-    return {
-      ...here,
-      ok: here.ok && checks.every((check) => check.ok),
-      checks: [...here.checks, ...checks],
-      targets,
-    };
+async function execute(core: RunCore, preflight: PreflightResult): Promise<number> {
+  const { options, scheduler, workspace } = core;
+  const startedAt = core.now();
+  // Started by runPlan; started again if it died meanwhile.
+  core.host.start();
+  core.repos = preflight.repos;
+  core.targets = preflight.targets;
+  // One SSH connection per target for the whole run (closed at its end).
+  if (core.targets.size > 0) core.mux = muxFolder();
+  core.provider = preflight.provider;
+  if (preflight.provider !== undefined) core.state.provider = preflight.provider;
+  options.emit({
+    type: 'run.start',
+    t: startedAt,
+    plan: options.plan,
+    tasks: [...core.tasks.keys()],
+    waves: core.compiled.graph.waves,
+    strategy: options.strategy,
+    concurrency: options.concurrency,
+    resume: options.resume === true,
+    edges: core.compiled.graph.edges,
+    pending: toStart(core).map((t) => t.id),
+  });
+  if (options.resume === true) await adoptPrevious(core);
+  else {
+    core.cutOff = preflight.cutOff;
+    core.saveState();
   }
+  void options.interrupted?.then((signal) => onSignal(core, signal));
+  await core.recordBlocked();
 
-  async execute(preflight: RunPreflight): Promise<number> {
-    const { core } = this;
-    const { options, scheduler, workspace } = core;
-    const startedAt = core.now();
-    // Started by runPlan; started again if it died meanwhile.
-    core.host.start();
-    core.repos = preflight.repos;
-    core.targets = preflight.targets;
-    // One SSH connection per target for the whole run (closed at its end).
-    if (core.targets.size > 0) core.mux = muxFolder();
-    core.provider = preflight.provider;
-    if (preflight.provider !== undefined) core.state.provider = preflight.provider;
-    options.emit({
-      type: 'run.start',
-      t: startedAt,
-      plan: options.plan,
-      tasks: [...core.tasks.keys()],
-      waves: core.compiled.graph.waves,
-      strategy: options.strategy ?? 'waves',
-      concurrency: options.concurrency ?? 3,
-      resume: options.resume === true,
-      edges: core.compiled.graph.edges,
-      pending: scheduler
-        .state()
-        .filter((t) => t.state === 'pending' || t.state === 'blocked')
-        .map((t) => t.id),
-    });
-    if (options.resume === true) await adoptPrevious(core);
-    else {
-      noteCutOffAttempts(core);
-      core.saveState();
+  const stopWatchdog = startWatchdog(core);
+  try {
+    while (!scheduler.isDone() && !core.detached) {
+      const woke = new Promise<void>((resolve) => (core.wake = resolve));
+      // Starts run side by side: preparing a worktree and launching a job take a while each.
+      for (const id of scheduler.ready(core.now())) void startTask(core, id);
+      prepareUpcoming(core);
+      if (scheduler.isDone()) break;
+      const resumeAt = scheduler.resumeAt;
+      const timer =
+        resumeAt > core.now() ? setTimeout(() => core.wake(), resumeAt - core.now()) : undefined;
+      await woke;
+      if (timer !== undefined) clearTimeout(timer);
     }
-    void options.interrupted?.then((signal) => onSignal(core, signal));
-    await core.recordBlocked();
-
-    const stopWatchdog = startWatchdog(core);
-    try {
-      while (!scheduler.isDone() && !core.detached) {
-        const woke = new Promise<void>((resolve) => (core.wake = resolve));
-        // Starts run side by side: preparing a worktree and launching a job take a while each.
-        for (const id of scheduler.ready(core.now())) void startTask(core, id);
-        prepareUpcoming(core);
-        if (scheduler.isDone()) break;
-        const resumeAt = scheduler.resumeAt;
-        const timer =
-          resumeAt > core.now() ? setTimeout(() => core.wake(), resumeAt - core.now()) : undefined;
-        await woke;
-        if (timer !== undefined) clearTimeout(timer);
-      }
-    } finally {
-      stopWatchdog();
-      core.host.close();
-    }
-    // A job's end judged meanwhile (--detach ends the loop at once) is finished: its merge too.
-    while (core.settling.size > 0) await Promise.allSettled([...core.settling]);
-    const closing = [...core.targets.values()].map((target) =>
-      core.mux !== undefined ? closeMux(target, core.mux) : Promise.resolve(),
-    );
-    // The summary's git facts are read beside the cleanup: the branch moves no more.
-    const facts = readBranchFacts([...core.repos.values()], workspace.integrationBranch);
-    await workspace.discardAhead();
-    // The plan says how every task ended before the merged task branches go: a run killed in its
-    // cleanup leaves --resume a plan that knows them merged (it judges a task the plan does not
-    // know ended by its branch, which must then still be there).
-    await core.writer.flush();
-    await workspace.settled();
-    await Promise.all(closing);
-    return this.summarise(startedAt, facts);
+  } finally {
+    stopWatchdog();
+    core.host.close();
   }
+  // A job's end judged meanwhile (--detach ends the loop at once) is finished: its merge too.
+  while (core.settling.size > 0) await Promise.allSettled([...core.settling]);
+  const closing = [...core.targets.values()].map((target) =>
+    core.mux !== undefined ? closeMux(target, core.mux) : Promise.resolve(),
+  );
+  // The summary's git facts are read beside the cleanup: the branch moves no more.
+  const facts = readBranchFacts([...core.repos.values()], workspace.integration.name);
+  await workspace.discardAhead();
+  // The plan says how every task ended before the merged task branches go: a run killed in its
+  // cleanup leaves --resume a plan that knows them merged (it judges a task the plan does not
+  // know ended by its branch, which must then still be there).
+  await core.writer.flush();
+  await workspace.settled();
+  await Promise.all(closing);
+  return summarise(core, startedAt, facts);
+}
 
-  private async summarise(
-    startedAt: number,
-    facts: Promise<Map<string, BranchFacts>>,
-  ): Promise<number> {
-    const { core } = this;
-    const { interrupted, options } = core;
-    const { text, counts } = await summariseRun({
-      facts,
-      tasks: core.scheduler.state(),
-      ended: core.ended,
-      repos: [...core.repos.values()],
-      integrationBranch: core.workspace.integrationBranch,
-      prTitle: `${core.planId}: ${core.compiled.plan.title ?? 'plan'}`,
-      planPath: core.planPath,
-      push: options.push === true,
-      warnings: core.writer.warnings,
-      skippedInPlan: new Map(
-        [...core.tasks.values()]
-          .filter((task) => task.status === 'Skipped')
-          .map((task) => [task.id, task.statusText ?? 'Skipped']),
-      ),
-      leftRunning: core.leftRunning,
-      ...(interrupted !== undefined ? { interrupted } : {}),
-    });
-    const failed = counts.failed + counts.blocked > 0 ? 1 : 0;
-    const exitCode = interrupted === 'SIGINT' ? 130 : interrupted === 'SIGTERM' ? 143 : failed;
-    options.emit({
-      type: 'run.end',
-      t: core.now(),
-      exitCode,
-      ...counts,
-      durationMs: core.now() - startedAt,
-    });
-    options.print(text);
-    return exitCode;
-  }
+async function summarise(
+  core: RunCore,
+  startedAt: number,
+  facts: Promise<Map<string, BranchFacts>>,
+): Promise<number> {
+  const { interrupted, options } = core;
+  const { text, counts } = await summariseRun({
+    facts,
+    tasks: core.scheduler.state(),
+    ended: core.ended,
+    repos: [...core.repos.values()],
+    integrationBranch: core.workspace.integration.name,
+    prTitle: `${core.planId}: ${core.compiled.plan.title ?? 'plan'}`,
+    planPath: core.planPath,
+    push: options.push === true,
+    warnings: core.writer.warnings,
+    skippedInPlan: new Map(
+      [...core.tasks.values()]
+        .filter((task) => task.status === 'Skipped')
+        .map((task) => [task.id, task.statusText ?? 'Skipped']),
+    ),
+    leftRunning: core.leftRunning,
+    ...(interrupted !== undefined ? { interrupted } : {}),
+  });
+  const failed = counts.failed + counts.blocked > 0 ? 1 : 0;
+  const exitCode = interrupted === 'SIGINT' ? 130 : interrupted === 'SIGTERM' ? 143 : failed;
+  options.emit({
+    type: 'run.end',
+    t: core.now(),
+    exitCode,
+    ...counts,
+    durationMs: core.now() - startedAt,
+  });
+  options.print(text);
+  return exitCode;
 }

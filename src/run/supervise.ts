@@ -27,7 +27,7 @@ export function startWatchdog(core: RunCore): () => void {
       checking = true;
       void checkHealth(core).finally(() => (checking = false));
     },
-    core.options.checkIntervalMs ?? Math.min(5000, Math.max(200, stallMs / 2)),
+    Math.min(5000, Math.max(200, stallMs / 2)),
   );
   return () => clearInterval(interval);
 }
@@ -55,8 +55,8 @@ async function checkHealth(core: RunCore): Promise<void> {
     if (last !== undefined)
       options.emit({ type: 'task.output', t: core.now(), id: attempt.taskId, line: last });
     if (health.health !== 'stalled') continue;
-    if (attempt.restarts < (options.maxRetries ?? 1))
-      await restart(core, attempt, health.reason_code);
+    // One restart; stalled again, it is Blocked.
+    if (attempt.restarts === 0) await restart(core, attempt, health.reason_code);
     else {
       core.attempts.delete(attempt.taskId); // its waiter will see the stop's outcome and ignore it
       await stopJob(options.logDir, attempt.jobId, { reason: 'stalled' }).catch(() => undefined);
@@ -75,14 +75,7 @@ async function checkHealth(core: RunCore): Promise<void> {
 /** A stalled job started again in place (the same job id, worktree and branch). */
 async function restart(core: RunCore, attempt: Attempt, reasonCode: string): Promise<void> {
   attempt.restarts += 1;
-  core.options.emit({
-    type: 'task.restart',
-    t: core.now(),
-    id: attempt.taskId,
-    job: attempt.jobId,
-    reason: reasonCode,
-    attempt: attempt.restarts + 1,
-  });
+  core.emitRestart(attempt, reasonCode, attempt.restarts + 1);
   void core.writer.write({
     taskId: attempt.taskId,
     log: `job ${attempt.jobId} stalled (${reasonCode}); restarted (attempt ${attempt.restarts + 1})`,

@@ -9,12 +9,7 @@ import type { Task } from '../plan/types.js';
 import { LOCAL, type Target } from '../targets/config.js';
 import { loadTargets } from '../targets/load.js';
 import { isReady, probeTarget } from '../targets/probe.js';
-
-/** A check as the preflight's (preflight.ts `Check`). */
-interface Check {
-  ok: boolean;
-  text: string;
-}
+import type { Check } from './preflight.js';
 
 export interface TargetChecks {
   checks: Check[];

@@ -3,6 +3,7 @@
  * line, why it failed, what its branch holds, and a line of an earlier attempt.
  */
 import type { Task } from '../plan/types.js';
+import type { StartedTask } from './run-state.js';
 import { formatDuration } from './summary.js';
 
 export interface JobFacts {
@@ -82,4 +83,9 @@ export function withEarlierAttempt(task: Task | undefined, lines: string[]): str
   if (earlier.length === 0) return lines.join('\n');
   const kept = earlier.length > 1 ? [earlier[0], earlier[earlier.length - 1]] : earlier;
   return [...lines, `earlier attempt (${task.status}): ${kept.join('; ')}`].join('\n');
+}
+
+/** What the plan says of an attempt cut off with its job host (no outcome will come). */
+export function cutOffNote(entry: StartedTask, agentStopped: boolean): string {
+  return `earlier attempt ${entry.attempt} (job ${entry.jobId}) was cut off: its job host died with the run${agentStopped ? ' and its agent, left unsupervised, was stopped' : ''}; its work, if any, stays on branch ${entry.branch} (worktree kept: ${entry.worktree})`;
 }

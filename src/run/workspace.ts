@@ -9,10 +9,10 @@ import path from 'node:path';
 import type { ResolvedRepo } from './repos.js';
 import {
   branchCommits,
-  branchExists,
   filesChanged,
   git,
   gitOrThrow,
+  isAncestor,
   isDirty,
   revParse,
   worktreesByBranch,
@@ -44,8 +44,6 @@ export class Workspace {
   private readonly removals = new Set<Promise<unknown>>();
   /** Per repo: branches of removed worktrees, deleted together when the run settles. */
   private readonly deletions = new BranchDeletions();
-  /** Pauses not over yet (see pause), each as the function that ends it. */
-  private readonly pauses = new Set<() => void>();
   /** Worktrees made ahead of their task's start, by task id. */
   private readonly ahead = new Map<string, AheadEntry>();
   /** Merged, clean task worktrees waiting to be reused by the next task (see release). */
@@ -61,10 +59,6 @@ export class Workspace {
       (repo) => path.join(worktreeRoot, planId, '_integration', repo.name),
       this.queues,
     );
-  }
-
-  get integrationBranch(): string {
-    return this.integration.name;
   }
 
   private worktreeQueue(repo: ResolvedRepo): RepoQueue {
@@ -105,16 +99,19 @@ export class Workspace {
    */
   prepareAhead(taskId: string, repo: ResolvedRepo): void {
     if (this.isolation !== 'task' || this.ahead.has(taskId)) return;
-    // After a pause: the tasks that just started (and the ones that just ended) go first.
-    const pause = this.pause(AHEAD_PAUSE_MS);
-    const entry: AheadEntry = {
-      made: Promise.resolve(undefined),
-      hurry: pause.end,
-      dropped: false,
-    };
+    // After a pause (`hurry` ends it): the tasks that just started (and just ended) go first.
+    let hurry = () => {};
+    const pause = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, AHEAD_PAUSE_MS);
+      hurry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    const entry: AheadEntry = { made: Promise.resolve(undefined), hurry, dropped: false };
     // Not made when its task was dropped before its turn came (blocked, or the run ended).
     const make = async () => (entry.dropped ? undefined : this.prepareTaskNow(taskId, repo, true));
-    entry.made = pause.over
+    entry.made = pause
       .then(() => this.worktreeQueue(repo).run(make, 'soon'))
       .catch(() => undefined);
     this.ahead.set(taskId, entry);
@@ -132,20 +129,6 @@ export class Workspace {
     });
     this.track(dropped);
     return dropped;
-  }
-
-  /** A pause that `end()` (or `settled()`) cuts short. */
-  private pause(ms: number): { over: Promise<void>; end: () => void } {
-    let release = () => {};
-    const over = new Promise<void>((resolve) => (release = resolve));
-    const end = () => {
-      clearTimeout(timer);
-      this.pauses.delete(end);
-      release();
-    };
-    const timer = setTimeout(end, ms);
-    this.pauses.add(end);
-    return { over, end };
   }
 
   /** Tasks with a worktree made (or being made) ahead that has not been taken yet. */
@@ -209,19 +192,11 @@ export class Workspace {
     const branch = await this.freeTaskBranch(repo, wanted, base);
     const worktree = this.taskFolder(taskId, repo);
     mkdirSync(path.dirname(worktree), { recursive: true });
-    if (await branchExists(repo.path, branch)) {
-      const previous = await revParse(repo.path, branch);
-      const merged =
-        previous !== undefined &&
-        (await git(repo.path, ['merge-base', '--is-ancestor', previous, base])).ok;
-      // Keep unmerged work of an earlier attempt on a backup branch before starting over.
-      if (!merged)
-        await gitOrThrow(repo.path, [
-          'branch',
-          '-f',
-          `${branch}-attempt-${Date.now().toString(36)}`,
-          branch,
-        ]);
+    const previous = await revParse(repo.path, `refs/heads/${branch}`);
+    // Keep unmerged work of an earlier attempt on a backup branch before starting over.
+    if (previous !== undefined && !(await isAncestor(repo.path, previous, base))) {
+      const backup = `${branch}-attempt-${Date.now().toString(36)}`;
+      await gitOrThrow(repo.path, ['branch', '-f', backup, branch]);
     }
     await gitOrThrow(repo.path, ['worktree', 'add', '-B', branch, worktree, base]);
     return { repo, worktree, branch, base };
@@ -251,8 +226,7 @@ export class Workspace {
       const dir = checkedOut.get(branch);
       if (dir === undefined) return branch;
       const tip = await revParse(repo.path, branch);
-      const unmerged =
-        tip !== undefined && !(await git(repo.path, ['merge-base', '--is-ancestor', tip, base])).ok;
+      const unmerged = tip !== undefined && !(await isAncestor(repo.path, tip, base));
       if (
         !unmerged &&
         !(await isDirty(dir)) &&
@@ -334,8 +308,7 @@ export class Workspace {
   private async removeMergedNow(ws: TaskWorkspace): Promise<void> {
     const tip = await revParse(ws.repo.path, `refs/heads/${ws.branch}`);
     if (tip === undefined) return;
-    const merged = ['merge-base', '--is-ancestor', tip, `refs/heads/${this.integration.name}`];
-    if (!(await git(ws.repo.path, merged)).ok) return;
+    if (!(await isAncestor(ws.repo.path, tip, `refs/heads/${this.integration.name}`))) return;
     if (existsSync(ws.worktree)) {
       await this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle');
       return;
@@ -345,9 +318,9 @@ export class Workspace {
     this.deletions.add(ws.repo, ws.branch, tip);
   }
 
-  /** Waits for every removal, cutting their pauses short. */
+  /** Waits for every removal, cutting the pauses of worktrees made ahead short. */
   async settled(): Promise<void> {
-    for (const end of [...this.pauses]) end();
+    for (const entry of this.ahead.values()) entry.hurry();
     while (this.removals.size > 0) await Promise.all([...this.removals]);
     await Promise.all(
       this.pool
