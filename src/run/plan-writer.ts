@@ -15,8 +15,9 @@
  * made is never overwritten: the write is made again on it, and when the plan keeps changing the
  * write is left to the next one.
  */
-import { readFile } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { randomBytes } from 'node:crypto';
+import { open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { patchPlan, PatchError } from '../plan/patch.js';
 import type { TaskEdit } from '../plan/types.js';
 
@@ -158,23 +159,25 @@ export class PlanWriter {
         this.recorded.delete(edit.taskId);
       }
       if (next === text) return;
-      // A person saved the plan while this was patched: patched again on what is there now (the
-      // window for losing their edit is then the atomic write's, not the parse's). A plan that
-      // keeps changing is left as it is: the next write (at the latest the final one) sets these.
-      const now = await this.read(this.file).catch(() => text);
-      if (now !== text) {
-        if (tries < MAX_TRIES) continue;
-        // Once the run has flushed, no write comes after this one: it says so.
-        if (this.urgent)
-          for (const edit of edits) this.warn(edit, 'the plan kept changing while it was written');
-        return;
-      }
+      let replaced: boolean;
       try {
-        await writeFileAtomic(this.file, next, { fsync: true });
+        replaced = await replaceIfUnchanged(this.file, next, async () => {
+          const now = await this.read(this.file).catch(() => text);
+          return now === text;
+        });
       } catch (error) {
         // The plan stays as it was; the run goes on and says so.
         for (const edit of edits) this.warn(edit, (error as Error).message);
+        return;
       }
+      if (replaced) return;
+      // A person saved the plan while this was patched: patched again on what is there now. A
+      // plan that keeps changing is left as it is: the next write (at the latest the final one)
+      // sets these.
+      if (tries < MAX_TRIES) continue;
+      // Once the run has flushed, no write comes after this one: it says so.
+      if (this.urgent)
+        for (const edit of edits) this.warn(edit, 'the plan kept changing while it was written');
       return;
     }
   }
@@ -186,6 +189,43 @@ export class PlanWriter {
 
 /** How often a write is made again when the plan changed under it. */
 const MAX_TRIES = 3;
+
+/**
+ * Replaces the file (its real path: a symlinked plan keeps its link) with `text` atomically, with
+ * its mode and owner, unless `unchanged()` says a person saved it meanwhile (then false, nothing
+ * replaced). As write-file-atomic does, but the check comes after the new text is written and
+ * synced to a temp file beside it, right before the rename: a save is lost only if it lands
+ * between that read and the rename, not during the write and fsync (tens of ms on a busy disk,
+ * where a test's save was lost).
+ */
+async function replaceIfUnchanged(
+  file: string,
+  text: string,
+  unchanged: () => Promise<boolean>,
+): Promise<boolean> {
+  const target = await realpath(file);
+  const { mode, uid, gid } = await stat(target);
+  const temp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.ccglm-${randomBytes(6).toString('hex')}`,
+  );
+  try {
+    const handle = await open(temp, 'wx', mode);
+    try {
+      await handle.writeFile(text);
+      if (process.getuid?.() === 0) await handle.chown(uid, gid);
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (!(await unchanged())) return false;
+    await rename(temp, target);
+    return true;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
 
 /**
  * The edits applied to `text`, with one read of the plan for all of them (each read parses the

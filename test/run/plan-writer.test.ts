@@ -1,4 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +128,40 @@ describe('PlanWriter', () => {
     expect(readFileSync(file, 'utf8')).toContain('A note added meanwhile.');
     expect(fields()['T2']?.[0]).toBe('Completed');
     expect(reads).toBe(4);
+  });
+
+  it('the plan is read once more after the new text is written and synced, right before the rename', async () => {
+    let reads = 0;
+    let seen: string[] = [];
+    const writer = new PlanWriter(file, {
+      read: async (name) => {
+        if ((reads += 1) === 2)
+          // The check before the rename: the new text waits beside the plan, the plan is as it was.
+          seen = readdirSync(dir)
+            .filter((entry) => entry !== 'x-plan.md')
+            .map((entry) => readFileSync(path.join(dir, entry), 'utf8'));
+        return readFileSync(name, 'utf8');
+      },
+    });
+    await writer.write({ taskId: 'T1', status: 'Completed' });
+    expect(reads).toBe(2);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(readFileSync(file, 'utf8'));
+    expect(fields()['T1']?.[0]).toBe('Completed');
+    // Nothing is left beside the plan.
+    expect(readdirSync(dir)).toEqual(['x-plan.md']);
+  });
+
+  it("keeps the plan's mode, and a symlinked plan's link (its target is written)", async () => {
+    const real = path.join(dir, 'real-plan.md');
+    writeFileSync(real, readFileSync(file, 'utf8'));
+    chmodSync(real, 0o640);
+    rmSync(file);
+    symlinkSync(real, file);
+    await new PlanWriter(file).write({ taskId: 'T2', status: 'Failed' });
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+    expect(statSync(real).mode & 0o777).toBe(0o640);
+    expect(fields()['T2']?.[0]).toBe('Failed');
   });
 
   it("a save from an editor's stale buffer loses nothing of the run's: the next write and the final one set every value again", async () => {
