@@ -12,6 +12,7 @@ import type { Target } from '../targets/config.js';
 import {
   attachRemoteAttempt,
   collectRemote,
+  remoteLogTail,
   startRemoteAttempt,
   stopRemote,
   waitRemote,
@@ -26,6 +27,7 @@ import type { ResolvedRepo } from './repos.js';
 import type { RunCore } from './run-core.js';
 import type { StartedTask } from './run-state.js';
 import { mergeWork } from './merge-work.js';
+import { onRateLimit } from './rate-limits.js';
 import type { JobFacts } from './task-log.js';
 
 /** A stop is tried for a few seconds: an interrupted run does not wait minutes for a lost target. */
@@ -228,6 +230,11 @@ export async function judgeRemote(
   };
   const logThere = `its log is on target ${target.name}: ${remote.record.root}/logs/${attempt.jobId}.log`;
   if (outcome.state !== 'success' || outcome.exit_code !== 0) {
+    // A rate limit there slows the run down and requeues the task, as one here does.
+    if (outcome.state !== 'killed') {
+      const rate = await onRateLimit(core, attempt, await remoteLogTail(remote), outcome);
+      if (rate.requeued) return;
+    }
     const interrupted = core.interrupted !== undefined ? `interrupted (${core.interrupted}), ` : '';
     const reason = `${interrupted}${outcome.state === 'killed' ? 'killed' : 'agent failed'} on target ${target.name} (exit ${outcome.exit_code})`;
     await core.finishAttempt(attempt, 'Failed', {

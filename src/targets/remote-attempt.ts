@@ -5,6 +5,7 @@
  * connection, it runs on, and an attempt's agent is started there at most once (its claim).
  */
 import path from 'node:path';
+import stripAnsi from 'strip-ansi';
 import { CcglmError } from '../errors.js';
 import { parseKeyValues } from '../jobs/kv.js';
 import { parseOutcome } from '../jobs/store.js';
@@ -343,6 +344,19 @@ export async function collectRemote(
 }
 
 export type StopRemoteResult = Reconnected<{ kind: 'stopped'; message: string }>;
+
+/**
+ * The last `bytes` of the job's log there, without terminal escapes ('' when it cannot be read:
+ * the target does not answer, or the log is gone). What the run reads a rate limit from.
+ */
+export async function remoteLogTail(attempt: RemoteAttempt, bytes = 64 * 1024): Promise<string> {
+  const log = path.posix.join(logDir(attempt), `${attempt.task.jobId}.log`);
+  const reply = await call(
+    attempt.place,
+    `tail -c ${bytes} ${remoteLine([log])} 2>/dev/null`,
+  ).catch(() => undefined);
+  return reply?.ok === true && reply.value.code === 0 ? stripAnsi(reply.value.stdout) : '';
+}
 
 /**
  * Stops the attempt's job there (`ccglm job stop`: its outcome is written, `killed`); a job that is

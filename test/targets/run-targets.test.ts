@@ -4,7 +4,7 @@
  * tests' fake agent. Every remote task's branch is fetched back and merged here.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
@@ -50,10 +50,10 @@ afterEach(async () => {
   world = undefined;
 });
 
-async function makeWorld(planText: string, demoDelayMs = 150): Promise<World> {
+async function makeWorld(planText: string, demoDelayMs = 150, agent = 'demo'): Promise<World> {
   const sb = makeSandbox(planText);
   const servers = path.join(sb.dir, 'sshd');
-  const env = { CCGLM_AGENT: 'demo', CCGLM_DEMO_DELAY_MS: String(demoDelayMs) };
+  const env = { CCGLM_AGENT: agent, CCGLM_DEMO_DELAY_MS: String(demoDelayMs) };
   const alpha = await startSshd(servers, 'alpha', env);
   const beta = await startSshd(servers, 'beta', env);
   for (const server of [alpha, beta]) installCcglm(server.home);
@@ -128,6 +128,44 @@ describe.skipIf(missing !== undefined)('ccglm run with tasks on targets (real ss
     });
     expect(status.stdout).toMatch(/T2 +Completed .*1 commit\(s\), on alpha$/m);
     expect(status.stdout).toMatch(/T1 +Completed .*1 commit\(s\)$/m);
+  }, 120_000);
+
+  test('a rate limit there slows the run and starts the task again there, as one here does', async () => {
+    const text = plan([onTarget(planTask('T1', []), 'alpha')]);
+    const { sb, alpha, config, target, remoteJobs } = await makeWorld(text, 150, 'limited');
+    // alpha's agent (its own ccglm.config.json there): rate limited on its first start, then works.
+    const script = path.join(alpha.home, 'limited.sh');
+    writeFileSync(
+      script,
+      [
+        'if [ ! -e "$HOME/limited-once" ]; then',
+        '  : > "$HOME/limited-once"',
+        `  echo 'API Error: 429 {"type":"error","error":{"type":"rate_limit_error"}} retry_after=1'`,
+        '  exit 1',
+        'fi',
+        'echo done > T1.txt',
+        'echo "Summary: T1 done after the limit"',
+        '',
+      ].join('\n'),
+    );
+    mkdirSync(path.join(alpha.home, 'work'), { recursive: true });
+    writeFileSync(
+      path.join(alpha.home, 'work', 'ccglm.config.json'),
+      JSON.stringify({ agents: { limited: { command: 'sh', args: [script] } } }),
+    );
+    config({ alpha: target(alpha) });
+    const result = run(sb);
+    expect(result.status, result.stderr).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed' });
+    expect(filesOn(sb, 'feature-test')).toContain('T1.txt');
+    // Two attempts there, the first one's limit read from its log there.
+    expect(remoteJobs(alpha)).toHaveLength(2);
+    const throttle = result.events.find((e) => e.type === 'run.throttle');
+    // The agent's 429, as ccglm headless there says it.
+    expect(throttle?.['reason']).toMatch(/^\[ccglm\] RATE_LIMITED retry_after=1 /);
+    const restarts = result.events.filter((e) => e.type === 'task.restart');
+    expect(restarts).toHaveLength(1);
+    expect(restarts[0]?.reason).toMatch(/^rate limited: \[ccglm\] RATE_LIMITED /);
   }, 120_000);
 
   test('a disabled target is refused with what to run; its gate passing lets it run', async () => {
