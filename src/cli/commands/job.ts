@@ -1,6 +1,7 @@
 import type { Argv, CommandModule, Options } from 'yargs';
-import { CcglmError, ExitCode } from '../../errors.js';
+import { CcglmError } from '../../errors.js';
 import type * as JobHandlers from '../../jobs/commands.js';
+import { checkValues } from './job-values.js';
 import type { JobIo } from '../../jobs/commands.js';
 
 // Thin yargs shell over src/jobs (loaded lazily so other commands never load node-pty).
@@ -30,60 +31,6 @@ async function run(
       throw new CcglmError((error as Error).message);
     }
     throw error;
-  }
-}
-
-/**
- * Values checked on the command line itself, before a handler runs, as the command tables check
- * theirs: yargs turns a word given to a number option into NaN (the word lost) and an empty value
- * into the option's default.
- */
-function checkValues(argv: Record<string, unknown>, raw: string[]): void {
-  // After `--`: the agent's argv of `job start`, not ours.
-  const end = raw.indexOf('--');
-  const words = end < 0 ? raw : raw.slice(0, end);
-  checkEmpty(argv, words);
-  checkNumbers(argv, words);
-}
-
-/** The value of the option at `words[i]` (`--key=VALUE` or `--key VALUE`); none before an option. */
-function valueAt(words: readonly string[], i: number): string | undefined {
-  const word = words[i] ?? '';
-  const eq = word.indexOf('=');
-  if (eq >= 0) return word.slice(eq + 1);
-  const next = words[i + 1];
-  // yargs never takes an option as the value of the one before it.
-  return next !== undefined && /^-[^\d.]/.test(next) ? undefined : next;
-}
-
-/**
- * A value option given empty (`--log-dir ''`, `--log-dir=`, `--max-retries=`, or no value) would
- * silently mean its default (the shared log folder, 0 retries): refused. Not `--repo ''` (an empty
- * label is the runner's default) nor a bare `set-override --no-auto-restart` (it prints the setting).
- */
-const OPTIONAL_VALUES = new Set(['repo', 'no-auto-restart']);
-
-function checkEmpty(argv: Record<string, unknown>, words: readonly string[]): void {
-  words.forEach((word, i) => {
-    const key = /^--([\w-]+)/.exec(word)?.[1];
-    if (key === undefined || OPTIONAL_VALUES.has(key)) return;
-    const kind = typeof argv[key];
-    if (kind !== 'string' && kind !== 'number') return;
-    if ((valueAt(words, i) ?? '').trim() === '')
-      throw new CcglmError(`--${key} "": expected a value, not an empty one`, ExitCode.usage);
-  });
-}
-
-/** A word given to a number option, said as typed: `--interval "abc": expected a number ≥ 0`. */
-function checkNumbers(argv: Record<string, unknown>, words: readonly string[]): void {
-  for (const [key, value] of Object.entries(argv)) {
-    if (typeof value !== 'number' || !Number.isNaN(value) || /[A-Z]/.test(key)) continue;
-    const at = words.findIndex((word) => word === `--${key}` || word.startsWith(`--${key}=`));
-    const given = at < 0 ? undefined : valueAt(words, at);
-    throw new CcglmError(
-      `--${key}${given !== undefined ? ` "${given}"` : ''}: expected a number ≥ 0`,
-      ExitCode.usage,
-    );
   }
 }
 
