@@ -28,6 +28,7 @@ const unit = [
   'test/plan/parse.test.ts',
   'test/plan/patch.test.ts',
   'test/plan/render.test.ts',
+  'test/plan/task-now.test.ts',
   'test/report/eta-run.test.ts',
   'test/report/eta.test.ts',
   'test/report/metrics.test.ts',

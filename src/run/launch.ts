@@ -63,9 +63,12 @@ async function launch(core: RunCore, id: string): Promise<void> {
   core.mergeRetries.delete(id);
   if (unmerged !== undefined && (await retryMerge(core, task, repo, unmerged))) return;
   const jobId = `${core.planId}-${id}-${core.now().toString(36)}`.replace(/[^A-Za-z0-9._-]/g, '-');
+  // Its agent is told the task as the plan says now (edited since the run began, maybe).
+  const now = await core.taskNow(id);
+  const { plan } = core.compiled;
   const prompt = (worktree: string, branch: string) =>
     renderPrompt({
-      plan: core.compiled.plan,
+      plan: { ...plan, tasks: plan.tasks.map((t) => (t.id === id ? now : t)) },
       planPath: core.planPath,
       taskId: id,
       repo: repo.name,
@@ -77,7 +80,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
   if (task.target !== undefined && task.target !== LOCAL) {
     const target = core.targets.get(task.target);
     if (target === undefined) throw new Error(`target ${task.target} was not checked ready`);
-    const attempt = await launchRemote(core, task, repo, target, jobId, prompt);
+    const attempt = await launchRemote(core, now, repo, target, jobId, prompt);
     if (attempt !== undefined) afterStart(core, attempt);
     return;
   }

@@ -4,9 +4,11 @@
  * plan write-back, event). The parts of a run (launch.ts, follow.ts, supervise.ts, resume.ts,
  * run.ts's loop) act through it.
  */
+import { readFile } from 'node:fs/promises';
 import type { Provider } from '../agent/provider.js';
 import type { CompiledPlan } from '../graph/compile.js';
 import type { SharedHost } from '../jobs/index.js';
+import { taskNow } from '../plan/task-now.js';
 import type { Task, TaskStatus } from '../plan/types.js';
 import type { Target } from '../targets/config.js';
 import { Scheduler } from '../schedule/scheduler.js';
@@ -77,12 +79,17 @@ export class RunCore {
     readonly home: PlanHome,
     /** One host process for all of this run's jobs (it outlives the run while they run). */
     readonly host: SharedHost,
+    /** The plan's text the run read (`compiled` is of it). */
+    planText: string,
   ) {
     this.planId = planIdOf(planPath);
     this.writer = new PlanWriter(planPath);
     this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation);
     for (const task of compiled.plan.tasks)
-      if (!this.tasks.has(task.id)) this.tasks.set(task.id, task);
+      if (!this.tasks.has(task.id)) {
+        this.tasks.set(task.id, task);
+        this.sources.set(task.id, planText.slice(task.span.start.offset, task.span.end.offset));
+      }
     for (const task of this.tasks.values()) {
       const branch = failedMergeBranch(task);
       if (branch !== undefined) this.mergeRetries.set(task.id, branch);
@@ -153,8 +160,28 @@ export class RunCore {
 
   /** A task's log lines, with what is known of its earlier attempt (the plan's, or a cut-off one). */
   logOf(id: string, lines: string[]): string {
-    const note = this.cutOff.get(id);
-    return withEarlierAttempt(this.tasks.get(id), note === undefined ? lines : [...lines, note]);
+    const notes = [this.editNotes.get(id), this.cutOff.get(id)].filter((n) => n !== undefined);
+    return withEarlierAttempt(this.tasks.get(id), [...lines, ...notes]);
+  }
+
+  /** Each task's text as the run read it (heading to field list), to see whether it was edited since. */
+  private readonly sources = new Map<string, string>();
+  /** What became of an edit made to a task after the run read the plan (task-now.ts), by task id. */
+  private readonly editNotes = new Map<string, string>();
+
+  /** The task as the plan says now, when it starts (a person may have edited it since the run began). */
+  async taskNow(id: string): Promise<Task> {
+    const start = this.tasks.get(id) as Task;
+    const source = this.sources.get(id);
+    const text = await readFile(this.planPath, 'utf8').catch(() => undefined);
+    if (source === undefined || text === undefined) return start;
+    const now = taskNow(start, source, text, this.planPath, this.options.target);
+    if (now.note !== undefined) this.editNotes.set(id, now.note);
+    if (now.task !== start) {
+      this.tasks.set(id, now.task);
+      this.sources.set(id, text.slice(now.task.span.start.offset, now.task.span.end.offset));
+    }
+    return now.task;
   }
 
   /** Tasks of the repo that have not started yet (and may still start). */

@@ -110,7 +110,7 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
         2,
       );
   // Its constructor does no I/O: its scheduler tells what the run would start.
-  const core = new RunCore(options, compiled, planPath, home, host);
+  const core = new RunCore(options, compiled, planPath, home, host, read.text);
   const selection = selectionOf(core.scheduler, options);
   if (options.dryRun === true) {
     options.print(renderWaves(compiled, 'text'));

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
@@ -242,6 +242,44 @@ describe('ccglm run (real git, fake agents)', () => {
       'Completed',
       'Completed',
     ]);
+  });
+
+  it('a task edited while the run goes on starts with its text as it is then; a changed depends_on waits for a new run', async () => {
+    sandbox = makeSandbox(
+      plan([planTask('T1', []), planTask('T2', ['T1']), planTask('T3', ['T1'])]),
+    );
+    const child = spawnRun(sandbox, [], { FAKE_SLEEP_MS_T1: '1500' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await waitForEvents(child, 'task.start', 1);
+    // A person edits T2's description and T3's depends_on while T1 runs.
+    const text = readFileSync(sandbox.plan, 'utf8');
+    writeFileSync(
+      sandbox.plan,
+      text
+        .replace('Do T2.', 'Do T2, and mind the tests.')
+        .replace(/(### T3[^]*?depends_on\*\*: )\[T1\]/, '$1[]'),
+    );
+    expect(await exited).toBe(0);
+    expect(Object.values(statuses(sandbox.plan))).toEqual(['Completed', 'Completed', 'Completed']);
+    const logDir = sandbox.logDir;
+    const prompt = (id: string) =>
+      readdirSync(logDir)
+        .filter((name) => name.startsWith(`test-${id}-`) && name.endsWith('.prompt'))
+        .map((name) => readFileSync(path.join(logDir, name), 'utf8'))
+        .join('');
+    expect(prompt('T2')).toContain('Do T2, and mind the tests.');
+    expect(prompt('T3')).toContain('Do T3.');
+    const tasks = parsePlan(readFileSync(sandbox.plan, 'utf8'), sandbox.plan).plan.tasks;
+    const log = (id: string) => tasks.find((t) => t.id === id)?.log ?? '';
+    expect(log('T2')).toContain(
+      'edited in the plan after the run started: started with its text as it is now',
+    );
+    expect(log('T3')).toContain(
+      'its depends_on changed in the plan after the run started: started as the run read it (a new run takes the change)',
+    );
+    // The edits are the person's: still in the plan.
+    expect(tasks.find((t) => t.id === 'T3')?.dependsOn).toEqual([]);
+    expect(log('T1')).not.toContain('edited');
   });
 
   it('after kill -9 of the run mid-wave, --resume adopts the running jobs and runs nothing twice', async () => {

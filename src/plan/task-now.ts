@@ -1,0 +1,71 @@
+/**
+ * A task as the plan says when the run starts it: a person may have edited it since the run read
+ * the plan (a long run's later tasks especially). What its agent is told (name, description,
+ * location, validation, the other fields) is taken as it is now; a change of what orders the run
+ * (depends_on, repo, target) is not: the run keeps the graph it started with, and says so.
+ */
+import { parsePlan } from './parse.js';
+import type { Task } from './types.js';
+
+export interface TaskNow {
+  task: Task;
+  /** For the task's log: edited since the run read it, and what became of the edit. */
+  note?: string;
+}
+
+/**
+ * `start` is the task as the run read it, `source` its text then (heading to field list) and
+ * `text` the plan now; `target` the run's `--target`, which a task naming no target takes.
+ */
+export function taskNow(
+  start: Task,
+  source: string,
+  text: string,
+  file: string,
+  target?: string,
+): TaskNow {
+  // Its text is still there as it was: nothing to read again (no parse on the common path).
+  if (text.includes(source)) return { task: start };
+  const found = parsePlan(text, file).plan.tasks.filter((task) => task.id === start.id);
+  const [now] = found;
+  if (now === undefined || found.length > 1)
+    return {
+      task: start,
+      note: `${start.id} is ${now === undefined ? 'no longer in the plan' : 'in the plan twice now'}: started as the run read it`,
+    };
+  const ids = (task: Task) => (task.dependsOn ?? []).map((dep) => dep.id).join(',');
+  const changed = [
+    ...(ids(now) !== ids(start) ? ['depends_on'] : []),
+    ...((now.repo ?? '') !== (start.repo ?? '') ? ['repo'] : []),
+    ...((now.target ?? target) !== start.target ? ['target'] : []),
+  ];
+  if (changed.length > 0)
+    return {
+      task: start,
+      note: `its ${changed.join(', ')} changed in the plan after the run started: started as the run read it (a new run takes the change)`,
+    };
+  // The run's own write-back (a requeued task's status and log) is no edit of what it is told.
+  if (told(now) === told(start)) return { task: start };
+  // What the run knows of the task's attempts (its status, log, files edited) stays the run's.
+  const { status, statusText, statusNote, log, filesEdited, target: effective } = start;
+  return {
+    task: {
+      ...now,
+      status,
+      filesEdited,
+      ...(statusText !== undefined ? { statusText } : {}),
+      ...(statusNote !== undefined ? { statusNote } : {}),
+      ...(log !== undefined ? { log } : {}),
+      ...(effective !== undefined ? { target: effective } : {}),
+    },
+    note: 'edited in the plan after the run started: started with its text as it is now',
+  };
+}
+
+/** What the agent is told of the task: every field but those the run writes, and its name. */
+const RUN_WRITES = new Set(['status', 'log', 'files_edited']);
+const told = (task: Task) =>
+  JSON.stringify([
+    task.name,
+    task.fields.filter((field) => !RUN_WRITES.has(field.key)).map((f) => [f.key, f.value]),
+  ]);
