@@ -10,7 +10,7 @@ import type { CompiledPlan } from '../graph/compile.js';
 import type { SharedHost } from '../jobs/index.js';
 import { taskNow } from '../plan/task-now.js';
 import type { Task, TaskStatus } from '../plan/types.js';
-import type { Target } from '../targets/config.js';
+import { LOCAL, type Target } from '../targets/config.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import type { Attempt } from './attempt.js';
 import type { RunEvent, TaskEndStatus } from './events.js';
@@ -175,7 +175,9 @@ export class RunCore {
     const source = this.sources.get(id);
     const text = await readFile(this.planPath, 'utf8').catch(() => undefined);
     if (source === undefined || text === undefined) return start;
-    const now = taskNow(start, source, text, this.planPath, this.options.target);
+    // --target NAME gives the tasks naming no target that one (run.ts withTarget); local is none.
+    const { target } = this.options;
+    const now = taskNow(start, source, text, this.planPath, target === LOCAL ? undefined : target);
     if (now.note !== undefined) this.editNotes.set(id, now.note);
     if (now.task !== start) {
       this.tasks.set(id, now.task);
