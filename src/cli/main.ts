@@ -4,6 +4,7 @@ import { CcglmError, ExitCode } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { closest } from '../closest.js';
 import { scanArgs } from './argv-check.js';
+import { lastValueWins } from './option-words.js';
 import { modules, specs } from './commands/index.js';
 import { headlessUsage } from './commands/headless.js';
 import { jobSubcommand, jobSubcommandNames } from './commands/job.js';
@@ -54,11 +55,17 @@ function knownOptions(y: unknown): string[] {
 }
 
 /** yargs set up the same way for every command: strict, help, usage errors as CcglmError (exit 2). */
-function parser(args: readonly string[], scriptName: string, help = `${scriptName} --help`): Argv {
+function parser(
+  args: readonly string[],
+  scriptName: string,
+  help = `${scriptName} --help`,
+  repeatable?: ReadonlySet<string>,
+): Argv {
   const instance = yargs([...args]);
   return instance
     .scriptName(scriptName)
     .parserConfiguration({ 'populate--': true })
+    .middleware((argv) => lastValueWins(argv, args, repeatable), true)
     .strict()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message, error) => {
@@ -85,7 +92,12 @@ async function runSpec(spec: CommandSpec, args: readonly string[]): Promise<void
   const wantsHelp = (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
   const { given } = wantsHelp ? { given: new Set<string>() } : scanArgs(spec, args);
   const describe = spec.detail !== undefined ? `${spec.summary}\n\n${spec.detail}` : spec.summary;
-  const parsed = (await parser(args, `ccglm ${spec.name}`)
+  const repeatable = new Set(
+    Object.entries(spec.options)
+      .filter(([, option]) => option.repeatable === true)
+      .map(([name]) => name),
+  );
+  const parsed = (await parser(args, `ccglm ${spec.name}`, undefined, repeatable)
     .command({
       command: `$0 ${usageOf(spec).slice(spec.name.length).trim()}`.trim(),
       describe,

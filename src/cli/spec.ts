@@ -18,6 +18,8 @@ export type Completion = 'task' | 'plan' | 'file' | 'dir';
 export interface OptionSpec extends Options {
   check?: Check;
   complete?: Completion;
+  /** Given again, it adds to its values (`--ignore A --ignore B`); else the last one given wins. */
+  repeatable?: true;
 }
 
 export interface PositionalSpec extends PositionalOptions {
@@ -71,9 +73,10 @@ export function buildCommand(spec: CommandSpec, y: Argv): Argv {
       ...(variadic === true ? { array: true } : {}),
       ...(required === true ? { demandOption: true } : {}),
     }) as Argv;
-  for (const [name, { check: _check, complete: _complete, ...rest }] of Object.entries(
-    spec.options,
-  ))
+  for (const [
+    name,
+    { check: _check, complete: _complete, repeatable: _r, ...rest },
+  ] of Object.entries(spec.options))
     out = out.option(name, rest);
   for (const [command, what] of spec.examples ?? []) out = out.example(command, what);
   return out;

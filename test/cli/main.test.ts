@@ -177,6 +177,28 @@ describe('ccglm CLI', () => {
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
+  it('an option given twice keeps its last value (a number whose last value is 1 too; no list)', () => {
+    const logs = path.join(dir, 'twice-logs');
+    mkdirSync(logs, { recursive: true });
+    const watchdog = cli([
+      ...['job', 'watchdog', '--once', '--log-dir', logs],
+      ...['--interval', '60', '--interval', '1', '--stall-minutes', '20', '--stall-minutes=1'],
+      ...['--max-retries', '3', '--max-retries', '1'],
+    ]);
+    expect(watchdog.status).toBe(0);
+    expect(watchdog.stdout).toMatch(/interval=1s stall=1m max-retries=1 /);
+    const headless = cli(['headless', '--agent-cmd', 'cat', '--prompt', 'a', '--prompt', 'b']);
+    expect(headless.stderr).not.toContain('internal error');
+    expect(headless.stdout).toBe('b');
+    const dry = cli(['run', plan, '--dry-run', '--log-dir', logs, '--log-dir', `${logs}-2`]);
+    expect(dry.stderr).toBe('');
+    expect(dry.status).toBe(0);
+    // The value said is the last one given.
+    expect(cli(['job', 'tail', '--beads', 'x', '--lines', '5', '--lines', 'abc']).stderr).toBe(
+      'ccglm: --lines "abc": expected a number ≥ 0\n',
+    );
+  });
+
   it('one version everywhere: --version and headless --version', () => {
     expect(cli(['--version']).stdout).toBe(`${version}\n`);
     expect(cli(['headless', '--version']).stdout).toBe(`ccglm headless version ${version}\n`);

@@ -1,4 +1,5 @@
 import { CcglmError, ExitCode } from '../../errors.js';
+import { valueAt } from '../option-words.js';
 
 /**
  * Values checked on the command line itself, before a handler runs, as the command tables check
@@ -11,16 +12,6 @@ export function checkValues(argv: Record<string, unknown>, raw: string[]): void 
   const words = end < 0 ? raw : raw.slice(0, end);
   checkEmpty(argv, words);
   checkNumbers(argv, words);
-}
-
-/** The value of the option at `words[i]` (`--key=VALUE` or `--key VALUE`); none before an option. */
-function valueAt(words: readonly string[], i: number): string | undefined {
-  const word = words[i] ?? '';
-  const eq = word.indexOf('=');
-  if (eq >= 0) return word.slice(eq + 1);
-  const next = words[i + 1];
-  // yargs never takes an option as the value of the one before it.
-  return next !== undefined && /^-[^\d.]/.test(next) ? undefined : next;
 }
 
 /**
@@ -45,7 +36,8 @@ function checkEmpty(argv: Record<string, unknown>, words: readonly string[]): vo
 function checkNumbers(argv: Record<string, unknown>, words: readonly string[]): void {
   for (const [key, value] of Object.entries(argv)) {
     if (typeof value !== 'number' || !Number.isNaN(value) || /[A-Z]/.test(key)) continue;
-    const at = words.findIndex((word) => word === `--${key}` || word.startsWith(`--${key}=`));
+    // The last one given: an option given twice keeps its last value.
+    const at = words.findLastIndex((word) => word === `--${key}` || word.startsWith(`--${key}=`));
     const given = at < 0 ? undefined : valueAt(words, at);
     throw new CcglmError(
       `--${key}${given !== undefined ? ` "${given}"` : ''}: expected a number ≥ 0`,

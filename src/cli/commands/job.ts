@@ -108,12 +108,8 @@ const gateTarget = (y: Argv) =>
   );
 // `--no-ansi` and `--no-auto-restart` are flags of their own, not negations (as in the shell runner).
 const noNegation = (y: Argv) =>
-  // A flag given twice keeps its last value, as in the runner (not an array the handlers cannot read).
-  y.parserConfiguration({
-    'boolean-negation': false,
-    'populate--': true,
-    'duplicate-arguments-array': false,
-  });
+  // (A flag given twice keeps its last value, as in the runner: main.ts lastValueWins.)
+  y.parserConfiguration({ 'boolean-negation': false, 'populate--': true });
 
 const subcommands: CommandModule[] = [
   {

@@ -68,6 +68,7 @@ export const runCommand: CommandSpec = {
         'after a task fails: start nothing more, only tasks whose dependencies succeeded, or all',
     },
     only: {
+      repeatable: true,
       type: 'string',
       check: taskIdsCheck,
       complete: 'task',

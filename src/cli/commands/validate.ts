@@ -41,6 +41,7 @@ export const validateCommand: CommandSpec = {
       describe: 'report errors only (default: validate.quiet, else false)',
     },
     ignore: {
+      repeatable: true,
       type: 'string',
       describe: 'codes not to report, e.g. CCG309,CCG404 (replaces validate.ignore)',
     },

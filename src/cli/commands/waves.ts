@@ -26,6 +26,7 @@ export const wavesCommand: CommandSpec = {
       describe: 'warn about waves wider than this',
     },
     ignore: {
+      repeatable: true,
       type: 'string',
       describe:
         'codes whose findings the preview leaves out, e.g. CCG401 (replaces ccglm.config.json validate.ignore)',
