@@ -16,7 +16,8 @@
  * write is left to the next one.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { readFileSync, renameSync, type Stats } from 'node:fs';
+import { open, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { patchPlan, PatchError } from '../plan/patch.js';
 import type { TaskEdit } from '../plan/types.js';
@@ -46,6 +47,13 @@ const realTimer = (done: () => void, ms: number) => {
 export class PlanWriter {
   /** Every value this run has set, per task (the latest of each field). */
   private readonly recorded = new Map<string, TaskEdit>();
+  /**
+   * Edits of tasks the plan did not have when last written (a save under way, or a task removed):
+   * tried again by the final write, and said then if the task is still not there.
+   */
+  private readonly missing = new Map<string, TaskEdit>();
+  /** The plan as this writer last replaced it (its inode and time): not a person's save. */
+  private written: Stats | undefined;
   private readonly gapMs: number;
   private readonly now: () => number;
   private readonly timer: NonNullable<PlanWriterOptions['timer']>;
@@ -103,7 +111,7 @@ export class PlanWriter {
   flush(): Promise<void> {
     this.urgent = true;
     this.endWait?.();
-    return this.recorded.size === 0 ? this.last : this.schedule();
+    return this.recorded.size === 0 && this.missing.size === 0 ? this.last : this.schedule();
   }
 
   /** The next write, made after the gap. */
@@ -111,10 +119,14 @@ export class PlanWriter {
     if (this.next === undefined) {
       this.next = this.last
         .then(() => this.gap())
+        // Not counted in the write's length (the next gap is ten times that).
+        .then(() => this.still())
         .then(() => {
           this.next = undefined;
           this.lastStart = this.now();
-          return this.apply([...this.recorded.values()]).finally(
+          const missing = this.urgent ? [...this.missing.values()] : [];
+          if (this.urgent) this.missing.clear();
+          return this.apply([...missing, ...this.recorded.values()]).finally(
             () => (this.lastLength = this.now() - this.lastStart),
           );
         });
@@ -144,7 +156,10 @@ export class PlanWriter {
   }
 
   private async apply(edits: TaskEdit[]): Promise<void> {
+    // No write comes after the final one: it tries harder.
+    const maxTries = this.urgent ? FINAL_TRIES : MAX_TRIES;
     for (let tries = 1; ; tries += 1) {
+      if (tries > 1) await this.still();
       let text: string;
       try {
         text = await this.read(this.file);
@@ -153,15 +168,20 @@ export class PlanWriter {
         return;
       }
       const { next, dropped } = patched(text, edits);
+      // A plan without a task the run recorded may be in the middle of a save: read again.
+      if (this.urgent && dropped.length > 0 && tries < maxTries) continue;
       for (const [edit, why] of dropped) {
-        // Said once, and not tried again in every write after (each try parses the plan anew).
-        this.warn(edit, why);
+        // Not tried again in every write after (each try parses the plan anew), but in the final
+        // one: a plan read in the middle of a person's save lacks tasks that are back by then.
+        if (this.urgent) this.warn(edit, why);
+        const before = this.missing.get(edit.taskId);
+        this.missing.set(edit.taskId, before === undefined ? edit : mergeEdits(before, edit));
         this.recorded.delete(edit.taskId);
       }
       if (next === text) return;
-      let replaced: boolean;
+      let replaced: Stats | false;
       try {
-        replaced = await replaceIfUnchanged(this.file, next, async () => {
+        replaced = await replaceIfUnchanged(this.file, text, next, async () => {
           const now = await this.read(this.file).catch(() => text);
           return now === text;
         });
@@ -170,15 +190,36 @@ export class PlanWriter {
         for (const edit of edits) this.warn(edit, (error as Error).message);
         return;
       }
-      if (replaced) return;
+      if (replaced !== false) {
+        this.written = replaced;
+        return;
+      }
       // A person saved the plan while this was patched: patched again on what is there now. A
       // plan that keeps changing is left as it is: the next write (at the latest the final one)
       // sets these.
-      if (tries < MAX_TRIES) continue;
+      if (tries < maxTries) continue;
       // Once the run has flushed, no write comes after this one: it says so.
       if (this.urgent)
         for (const edit of edits) this.warn(edit, 'the plan kept changing while it was written');
       return;
+    }
+  }
+
+  /**
+   * Waits while a person's save may be under way: the plan changed less than STILL_MS ago, and not
+   * by this writer. An editor that truncates the file and then writes it (`>`, `cat >`, vim on a
+   * symlink) leaves a half plan for a moment: read then, its patched copy would replace the plan.
+   */
+  async still(): Promise<void> {
+    for (let waited = 0; waited < MAX_STILL_WAIT_MS;) {
+      const info = await stat(this.file).catch(() => undefined);
+      if (info === undefined) return;
+      const ours = this.written?.ino === info.ino && this.written.mtimeMs === info.mtimeMs;
+      const age = Date.now() - info.mtimeMs;
+      if (ours || age >= STILL_MS) return;
+      const wait = Math.min(STILL_MS, STILL_MS - age);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      waited += wait;
     }
   }
 
@@ -189,20 +230,27 @@ export class PlanWriter {
 
 /** How often a write is made again when the plan changed under it. */
 const MAX_TRIES = 3;
+/** How often the final write (the run's last) reads the plan again before it gives up. */
+const FINAL_TRIES = 10;
+/** A plan changed by someone else less than this long ago (ms) may be in the middle of a save. */
+const STILL_MS = 50;
+/** The longest a write waits for the plan to be still (ms); then it goes on as before. */
+const MAX_STILL_WAIT_MS = 2000;
 
 /**
  * Replaces the file (its real path: a symlinked plan keeps its link) with `text` atomically, with
- * its mode and owner, unless `unchanged()` says a person saved it meanwhile (then false, nothing
- * replaced). As write-file-atomic does, but the check comes after the new text is written and
- * synced to a temp file beside it, right before the rename: a save is lost only if it lands
- * between that read and the rename, not during the write and fsync (tens of ms on a busy disk,
- * where a test's save was lost).
+ * its mode and owner, unless a person saved it meanwhile (then false, nothing replaced); else the
+ * new file's stat. As write-file-atomic does, but the check comes after the new text is written and
+ * synced to a temp file beside it: `unchanged()` (the writer's read), then a synchronous read and
+ * the rename right after it (no turn of the event loop between them). A save is lost only if it
+ * lands between those two calls, not during the write and fsync (tens of ms on a busy disk).
  */
 async function replaceIfUnchanged(
   file: string,
+  was: string,
   text: string,
   unchanged: () => Promise<boolean>,
-): Promise<boolean> {
+): Promise<Stats | false> {
   const target = await realpath(file);
   const { mode, uid, gid } = await stat(target);
   const temp = path.join(
@@ -211,17 +259,20 @@ async function replaceIfUnchanged(
   );
   try {
     const handle = await open(temp, 'wx', mode);
+    let written: Stats;
     try {
       await handle.writeFile(text);
       if (process.getuid?.() === 0) await handle.chown(uid, gid);
       await handle.chmod(mode);
       await handle.sync();
+      written = await handle.stat();
     } finally {
       await handle.close();
     }
     if (!(await unchanged())) return false;
-    await rename(temp, target);
-    return true;
+    if (readFileSync(target, 'utf8') !== was) return false;
+    renameSync(temp, target);
+    return written;
   } finally {
     await rm(temp, { force: true });
   }

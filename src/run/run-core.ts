@@ -173,6 +173,7 @@ export class RunCore {
   async taskNow(id: string): Promise<Task> {
     const start = this.tasks.get(id) as Task;
     const source = this.sources.get(id);
+    await this.writer.still(); // not in the middle of a person's save
     const text = await readFile(this.planPath, 'utf8').catch(() => undefined);
     if (source === undefined || text === undefined) return start;
     // --target NAME gives the tasks naming no target that one (run.ts withTarget); local is none.

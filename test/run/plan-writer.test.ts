@@ -55,14 +55,47 @@ describe('PlanWriter', () => {
     expect(writer.warnings).toEqual([]);
   });
 
-  it('an edit for a task that is gone is a warning; the others are written', async () => {
+  it('an edit for a task that is gone is a warning of the final write; the others are written', async () => {
     const writer = new PlanWriter(file);
     await Promise.all([
       writer.write({ taskId: 'T7', status: 'Completed' }),
       writer.write({ taskId: 'T2', status: 'Failed' }),
     ]);
     expect(fields()['T2']?.[0]).toBe('Failed');
+    expect(writer.warnings).toEqual([]);
+    await writer.flush();
     expect(writer.warnings).toEqual([expect.stringContaining('could not record T7')]);
+  });
+
+  it('a plan read in the middle of a save (tasks missing) loses nothing: the final write records them', async () => {
+    const whole = readFileSync(file, 'utf8');
+    // An editor that truncates, then writes: the writer reads the first part only.
+    const half = whole.slice(0, whole.indexOf('### T3'));
+    let reads = 0;
+    const writer = new PlanWriter(file, {
+      read: async (name) => ((reads += 1) === 1 ? half : readFileSync(name, 'utf8')),
+    });
+    await writer.write({ taskId: 'T3', status: 'Completed', log: 'merged' });
+    expect(fields()['T3']?.[0]).toBe('Not Started');
+    await writer.flush();
+    expect(fields()['T3']).toEqual(['Completed', 'merged']);
+    expect(writer.warnings).toEqual([]);
+  });
+
+  it('waits while the plan was changed by someone else a moment ago (a save may be under way)', async () => {
+    writeFileSync(file, readFileSync(file, 'utf8'));
+    const started = Date.now();
+    await new PlanWriter(file).write({ taskId: 'T1', status: 'Completed' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(30);
+    // Its own write is no one else's: the next write does not wait for it.
+    const writer = new PlanWriter(file, { gapMs: 0 });
+    await writer.write({ taskId: 'T1', status: 'Failed' });
+    const again = Date.now();
+    const second = writer.write({ taskId: 'T2', status: 'Failed' });
+    writer.hurry(); // no gap after the first write either
+    await second;
+    expect(Date.now() - again).toBeLessThan(30);
+    expect(fields()).toMatchObject({ T1: ['Failed', undefined], T2: ['Failed', undefined] });
   });
 
   it('edits within the gap after a write wait for it and go out together; hurry or a flush writes at once', async () => {
