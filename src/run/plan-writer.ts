@@ -37,6 +37,8 @@ export interface PlanWriterOptions {
   timer?: (done: () => void, ms: number) => () => void;
   /** Reads the plan (tests see each read). */
   read?: (file: string) => Promise<string>;
+  /** The plan's size (bytes) as its reader last saw it (see `still`). */
+  size?: number;
 }
 
 const realTimer = (done: () => void, ms: number) => {
@@ -54,6 +56,8 @@ export class PlanWriter {
   private readonly missing = new Map<string, TaskEdit>();
   /** The plan as this writer last replaced it (its inode and time): not a person's save. */
   private written: Stats | undefined;
+  /** The plan's size when last read or written here (bytes; -1: not known). */
+  private size: number;
   private readonly gapMs: number;
   private readonly now: () => number;
   private readonly timer: NonNullable<PlanWriterOptions['timer']>;
@@ -81,6 +85,7 @@ export class PlanWriter {
     this.now = options.now ?? Date.now;
     this.timer = options.timer ?? realTimer;
     this.read = options.read ?? ((file) => readFile(file, 'utf8'));
+    this.size = options.size ?? -1;
   }
 
   /** What could not be recorded, each said once. */
@@ -167,6 +172,7 @@ export class PlanWriter {
         for (const edit of edits) this.warn(edit, (error as Error).message);
         return;
       }
+      this.size = Buffer.byteLength(text);
       const { next, dropped } = patched(text, edits);
       // A plan without a task the run recorded may be in the middle of a save: read again.
       if (this.urgent && dropped.length > 0 && tries < maxTries) continue;
@@ -192,6 +198,7 @@ export class PlanWriter {
       }
       if (replaced !== false) {
         this.written = replaced;
+        this.size = replaced.size;
         return;
       }
       // A person saved the plan while this was patched: patched again on what is there now. A
@@ -206,9 +213,11 @@ export class PlanWriter {
   }
 
   /**
-   * Waits while a person's save may be under way: the plan changed less than STILL_MS ago, and not
-   * by this writer. An editor that truncates the file and then writes it (`>`, `cat >`, vim on a
-   * symlink) leaves a half plan for a moment: read then, its patched copy would replace the plan.
+   * Waits while a person's save may be under way: the plan is smaller than when last seen here and
+   * changed less than STILL_MS ago, not by this writer. An editor that truncates the file and then
+   * writes it (`>`, `cat >`, vim on a symlink) leaves a half plan for a moment: read then, its
+   * patched copy would replace the plan. (A plan that only grows, or is saved whole, is not
+   * waited for: one saved every few ms would never be still.)
    */
   async still(): Promise<void> {
     for (let waited = 0; waited < MAX_STILL_WAIT_MS;) {
@@ -216,7 +225,7 @@ export class PlanWriter {
       if (info === undefined) return;
       const ours = this.written?.ino === info.ino && this.written.mtimeMs === info.mtimeMs;
       const age = Date.now() - info.mtimeMs;
-      if (ours || age >= STILL_MS) return;
+      if (ours || age >= STILL_MS || info.size >= this.size) return;
       const wait = Math.min(STILL_MS, STILL_MS - age);
       await new Promise((resolve) => setTimeout(resolve, wait));
       waited += wait;

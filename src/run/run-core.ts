@@ -83,7 +83,7 @@ export class RunCore {
     planText: string,
   ) {
     this.planId = planIdOf(planPath);
-    this.writer = new PlanWriter(planPath);
+    this.writer = new PlanWriter(planPath, { size: Buffer.byteLength(planText) });
     this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation);
     for (const task of compiled.plan.tasks)
       if (!this.tasks.has(task.id)) {

@@ -82,10 +82,18 @@ describe('PlanWriter', () => {
     expect(writer.warnings).toEqual([]);
   });
 
-  it('waits while the plan was changed by someone else a moment ago (a save may be under way)', async () => {
-    writeFileSync(file, readFileSync(file, 'utf8'));
+  it('waits while the plan shrank a moment ago, not by this writer (a save may be under way)', async () => {
+    const whole = readFileSync(file, 'utf8');
+    writeFileSync(file, `${whole}\n`);
+    // Grown, or saved whole: no wait.
+    const grown = Date.now();
+    await new PlanWriter(file, { size: whole.length }).write({ taskId: 'T3', status: 'Failed' });
+    expect(Date.now() - grown).toBeLessThan(30);
+    // Shorter than the writer saw it, a moment ago: waited for.
+    const size = readFileSync(file).length;
+    writeFileSync(file, whole.slice(0, whole.indexOf('### T3')));
     const started = Date.now();
-    await new PlanWriter(file).write({ taskId: 'T1', status: 'Completed' });
+    await new PlanWriter(file, { size }).write({ taskId: 'T1', status: 'Completed' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(30);
     // Its own write is no one else's: the next write does not wait for it.
     const writer = new PlanWriter(file, { gapMs: 0 });
