@@ -55,7 +55,9 @@ export function checkAgent(
     lines: [
       `${profile.name} agent binary not found: ${command} (not on PATH)`,
       ...(profile.name === 'claude'
-        ? ['  Install: npm install -g @anthropic-ai/claude-code (or choose --agent demo)']
+        ? [
+            '  Install: npm install -g @anthropic-ai/claude-code (or another agent: --agent demo, or CCGLM_AGENT=demo in the environment)',
+          ]
         : []),
     ],
   };

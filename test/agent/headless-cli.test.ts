@@ -152,7 +152,7 @@ describe('ccglm headless launches claude', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
       '[cc-glm-headless] ERROR: claude agent binary not found: claude (not on PATH)\n' +
-        '[cc-glm-headless] ERROR:   Install: npm install -g @anthropic-ai/claude-code (or choose --agent demo)\n',
+        '[cc-glm-headless] ERROR:   Install: npm install -g @anthropic-ai/claude-code (or another agent: --agent demo, or CCGLM_AGENT=demo in the environment)\n',
     );
   });
 
