@@ -15,6 +15,7 @@ const unit = [
   'test/agent/provider.test.ts',
   'test/agent/rate-limit.test.ts',
   'test/cli/reference.test.ts',
+  'test/closest.test.ts',
   'test/golden.test.ts',
   'test/graph/*.test.ts',
   'test/jobs/health.test.ts',
