@@ -197,6 +197,12 @@ describe('ccglm CLI', () => {
     expect(cli(['job', 'tail', '--beads', 'x', '--lines', '5', '--lines', 'abc']).stderr).toBe(
       'ccglm: --lines "abc": expected a number ≥ 0\n',
     );
+    // A bad value is a usage error (2) whether or not the job exists (no such job: 1).
+    for (const bad of ['-3', 'Infinity']) {
+      const tail = cli(['job', 'tail', '--beads', 'nope', '--log-dir', logs, '--lines', bad]);
+      expect(tail.stderr).toBe(`ccglm: --lines "${bad}": expected a number ≥ 0\n`);
+      expect(tail.status).toBe(2);
+    }
   });
 
   it('one version everywhere: --version and headless --version', () => {

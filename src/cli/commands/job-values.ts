@@ -32,10 +32,15 @@ function checkEmpty(argv: Record<string, unknown>, words: readonly string[]): vo
   });
 }
 
-/** A word given to a number option, said as typed: `--interval "abc": expected a number ≥ 0`. */
+/**
+ * A word, a negative number or Infinity given to a number option (none of the runner's takes one),
+ * said as typed: `--interval "abc": expected a number ≥ 0`. A usage error (exit 2) before the
+ * command looks for its job (not found: exit 1).
+ */
 function checkNumbers(argv: Record<string, unknown>, words: readonly string[]): void {
   for (const [key, value] of Object.entries(argv)) {
-    if (typeof value !== 'number' || !Number.isNaN(value) || /[A-Z]/.test(key)) continue;
+    if (typeof value !== 'number' || /[A-Z]/.test(key)) continue;
+    if (Number.isFinite(value) && value >= 0) continue;
     // The last one given: an option given twice keeps its last value.
     const at = words.findLastIndex((word) => word === `--${key}` || word.startsWith(`--${key}=`));
     const given = at < 0 ? undefined : valueAt(words, at);
