@@ -197,6 +197,10 @@ describe('ccglm CLI', () => {
     expect(cli(['job', 'tail', '--beads', 'x', '--lines', '5', '--lines', 'abc']).stderr).toBe(
       'ccglm: --lines "abc": expected a number ≥ 0\n',
     );
+    const maybe = cli(['job', 'status', '--log-dir', logs, '--json=maybe']);
+    expect(maybe.stderr).toBe('ccglm: --json is a switch: give it alone, not =maybe\n');
+    expect(maybe.status).toBe(2);
+    expect(cli(['job', 'status', '--log-dir', logs, '--json=true']).status).toBe(0);
     // A bad value is a usage error (2) whether or not the job exists (no such job: 1).
     for (const bad of ['-3', 'Infinity']) {
       const tail = cli(['job', 'tail', '--beads', 'nope', '--log-dir', logs, '--lines', bad]);

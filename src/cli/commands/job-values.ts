@@ -11,7 +11,18 @@ export function checkValues(argv: Record<string, unknown>, raw: string[]): void 
   const end = raw.indexOf('--');
   const words = end < 0 ? raw : raw.slice(0, end);
   checkEmpty(argv, words);
+  checkSwitches(argv, words);
   checkNumbers(argv, words);
+}
+
+/** A switch given a value other than true or false (`--json=maybe`) was read as false: refused. */
+function checkSwitches(argv: Record<string, unknown>, words: readonly string[]): void {
+  for (const word of words) {
+    const [, key, inline] = /^--([\w-]+)=(.*)$/.exec(word) ?? [];
+    if (key === undefined || typeof argv[key] !== 'boolean' || /^(true|false)$/.test(inline ?? ''))
+      continue;
+    throw new CcglmError(`--${key} is a switch: give it alone, not =${inline}`, ExitCode.usage);
+  }
 }
 
 /**
