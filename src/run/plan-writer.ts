@@ -39,6 +39,8 @@ export interface PlanWriterOptions {
   read?: (file: string) => Promise<string>;
   /** The plan's size (bytes) as its reader last saw it (see `still`). */
   size?: number;
+  /** Waits `ms` while a person's save may be under way (see `still`; tests see each wait). */
+  pause?: (ms: number) => Promise<void>;
 }
 
 const realTimer = (done: () => void, ms: number) => {
@@ -54,14 +56,13 @@ export class PlanWriter {
    * tried again by the final write, and said then if the task is still not there.
    */
   private readonly missing = new Map<string, TaskEdit>();
-  /** The plan as this writer last replaced it (its inode and time): not a person's save. */
-  private written: Stats | undefined;
   /** The plan's size when last read or written here (bytes; -1: not known). */
   private size: number;
   private readonly gapMs: number;
   private readonly now: () => number;
   private readonly timer: NonNullable<PlanWriterOptions['timer']>;
   private readonly read: NonNullable<PlanWriterOptions['read']>;
+  private readonly pause: NonNullable<PlanWriterOptions['pause']>;
   /** When the last write started, and how long it took (ms). */
   private lastStart = -Infinity;
   private lastLength = 0;
@@ -86,6 +87,7 @@ export class PlanWriter {
     this.timer = options.timer ?? realTimer;
     this.read = options.read ?? ((file) => readFile(file, 'utf8'));
     this.size = options.size ?? -1;
+    this.pause = options.pause ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** What could not be recorded, each said once. */
@@ -197,7 +199,6 @@ export class PlanWriter {
         return;
       }
       if (replaced !== false) {
-        this.written = replaced;
         this.size = replaced.size;
         return;
       }
@@ -214,7 +215,7 @@ export class PlanWriter {
 
   /**
    * Waits while a person's save may be under way: the plan is smaller than when last seen here and
-   * changed less than STILL_MS ago, not by this writer. An editor that truncates the file and then
+   * changed less than STILL_MS ago. An editor that truncates the file and then
    * writes it (`>`, `cat >`, vim on a symlink) leaves a half plan for a moment: read then, its
    * patched copy would replace the plan. (A plan that only grows, or is saved whole, is not
    * waited for: one saved every few ms would never be still.)
@@ -223,11 +224,10 @@ export class PlanWriter {
     for (let waited = 0; waited < MAX_STILL_WAIT_MS;) {
       const info = await stat(this.file).catch(() => undefined);
       if (info === undefined) return;
-      const ours = this.written?.ino === info.ino && this.written.mtimeMs === info.mtimeMs;
       const age = Date.now() - info.mtimeMs;
-      if (ours || age >= STILL_MS || info.size >= this.size) return;
+      if (age >= STILL_MS || info.size >= this.size) return;
       const wait = Math.min(STILL_MS, STILL_MS - age);
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.pause(wait);
       waited += wait;
     }
   }
