@@ -4,7 +4,7 @@ import { CcglmError, ExitCode } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { closest } from '../closest.js';
 import { scanArgs } from './argv-check.js';
-import { lastValueWins } from './option-words.js';
+import { lastValueWins, optionWords } from './option-words.js';
 import { modules, specs } from './commands/index.js';
 import { headlessUsage } from './commands/headless.js';
 import { jobSubcommand, jobSubcommandNames } from './commands/job.js';
@@ -88,8 +88,7 @@ function parser(
  * and only this command's builder runs. The command runs once yargs has returned.
  */
 async function runSpec(spec: CommandSpec, args: readonly string[]): Promise<void> {
-  const end = args.indexOf('--');
-  const wantsHelp = (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+  const wantsHelp = optionWords(args).some((a) => a === '--help' || a === '-h');
   const { given } = wantsHelp ? { given: new Set<string>() } : scanArgs(spec, args);
   const describe = spec.detail !== undefined ? `${spec.summary}\n\n${spec.detail}` : spec.summary;
   const repeatable = new Set(
@@ -130,8 +129,7 @@ async function dispatch(name: string, given: readonly string[]): Promise<void> {
   let args = given;
   // `--version` is known everywhere (as in gh and turbo): one version, whatever the command
   // (headless prints it in the line of cc-glm-headless.sh).
-  const end = args.indexOf('--');
-  if (name !== 'headless' && (end < 0 ? args : args.slice(0, end)).includes('--version')) {
+  if (name !== 'headless' && optionWords(args).includes('--version')) {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }

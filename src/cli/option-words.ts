@@ -10,13 +10,19 @@ export function valueAt(words: readonly string[], i: number): string | undefined
   return next !== undefined && /^-[^\d.]/.test(next) ? undefined : next;
 }
 
+/** The words before `--` (after it: the agent's argv of `job start`, never ccglm's options). */
+export function optionWords(args: readonly string[]): readonly string[] {
+  const end = args.indexOf('--');
+  return end < 0 ? args : args.slice(0, end);
+}
+
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * An option given twice keeps its last value, as in git and the shell runner. yargs collects the
  * values into a list (a command then got `a,b` for a path, or crashed on it), and adds a repeated
  * number whose last value is 1 (yargs-parser reads it as a count: `--lines 7 --lines 1` is 8).
- * `args` are the words yargs parsed into `argv`; after `--` they are not ours.
+ * `args` are the words yargs parsed into `argv`.
  */
 export function lastValueWins(
   argv: Record<string, unknown>,
@@ -24,8 +30,7 @@ export function lastValueWins(
   /** Options whose values add up when given again (`--ignore A --ignore B`). */
   repeatable: ReadonlySet<string> = new Set(),
 ): void {
-  const end = args.indexOf('--');
-  const words = end < 0 ? args : args.slice(0, end);
+  const words = optionWords(args);
   const seen = new Map<string, { count: number; value: string | undefined }>();
   words.forEach((word, i) => {
     const name = /^--([^=]+)/.exec(word)?.[1];

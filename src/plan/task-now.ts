@@ -15,29 +15,30 @@ export interface TaskNow {
 
 /**
  * `start` is the task as the run read it, `source` its text then (heading to field list) and
- * `text` the plan now; `target` the run's `--target`, which a task naming no target takes.
+ * `text` the plan now; `asRun` does to the task read now what the run did to `start` (its
+ * `--target`).
  */
 export function taskNow(
   start: Task,
   source: string,
   text: string,
   file: string,
-  target?: string,
+  asRun: (task: Task) => Task = (task) => task,
 ): TaskNow {
   // Its text is still there as it was: nothing to read again (no parse on the common path).
   if (text.includes(source)) return { task: start };
   const found = parsePlan(text, file).plan.tasks.filter((task) => task.id === start.id);
-  const [now] = found;
-  if (now === undefined || found.length > 1)
+  const now = found.length === 1 ? asRun(found[0] as Task) : undefined;
+  if (now === undefined)
     return {
       task: start,
-      note: `${start.id} is ${now === undefined ? 'no longer in the plan' : 'in the plan twice now'}: started as the run read it`,
+      note: `${start.id} is ${found.length === 0 ? 'no longer in the plan' : 'in the plan twice now'}: started as the run read it`,
     };
   const ids = (task: Task) => (task.dependsOn ?? []).map((dep) => dep.id).join(',');
   const changed = [
     ...(ids(now) !== ids(start) ? ['depends_on'] : []),
     ...((now.repo ?? '') !== (start.repo ?? '') ? ['repo'] : []),
-    ...((now.target ?? target) !== start.target ? ['target'] : []),
+    ...(now.target !== start.target ? ['target'] : []),
   ];
   if (changed.length > 0)
     return {
@@ -47,7 +48,7 @@ export function taskNow(
   // The run's own write-back (a requeued task's status and log) is no edit of what it is told.
   if (told(now) === told(start)) return { task: start };
   // What the run knows of the task's attempts (its status, log, files edited) stays the run's.
-  const { status, statusText, statusNote, log, filesEdited, target: effective } = start;
+  const { status, statusText, statusNote, log, filesEdited } = start;
   return {
     task: {
       ...now,
@@ -56,7 +57,6 @@ export function taskNow(
       ...(statusText !== undefined ? { statusText } : {}),
       ...(statusNote !== undefined ? { statusNote } : {}),
       ...(log !== undefined ? { log } : {}),
-      ...(effective !== undefined ? { target: effective } : {}),
     },
     note: 'edited in the plan after the run started: started with its text as it is now',
   };

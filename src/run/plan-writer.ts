@@ -16,7 +16,7 @@
  * write is left to the next one.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, type Stats } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { open, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { patchPlan, PatchError } from '../plan/patch.js';
@@ -187,7 +187,7 @@ export class PlanWriter {
         this.recorded.delete(edit.taskId);
       }
       if (next === text) return;
-      let replaced: Stats | false;
+      let replaced: boolean;
       try {
         replaced = await replaceIfUnchanged(this.file, text, next, async () => {
           const now = await this.read(this.file).catch(() => text);
@@ -198,8 +198,8 @@ export class PlanWriter {
         for (const edit of edits) this.warn(edit, (error as Error).message);
         return;
       }
-      if (replaced !== false) {
-        this.size = replaced.size;
+      if (replaced) {
+        this.size = Buffer.byteLength(next);
         return;
       }
       // A person saved the plan while this was patched: patched again on what is there now. A
@@ -248,8 +248,7 @@ const MAX_STILL_WAIT_MS = 2000;
 
 /**
  * Replaces the file (its real path: a symlinked plan keeps its link) with `text` atomically, with
- * its mode and owner, unless a person saved it meanwhile (then false, nothing replaced); else the
- * new file's stat. As write-file-atomic does, but the check comes after the new text is written and
+ * its mode and owner, unless a person saved it meanwhile (then false, nothing replaced). As write-file-atomic does, but the check comes after the new text is written and
  * synced to a temp file beside it: `unchanged()` (the writer's read), then a synchronous read and
  * the rename right after it (no turn of the event loop between them). A save is lost only if it
  * lands between those two calls, not during the write and fsync (tens of ms on a busy disk).
@@ -259,7 +258,7 @@ async function replaceIfUnchanged(
   was: string,
   text: string,
   unchanged: () => Promise<boolean>,
-): Promise<Stats | false> {
+): Promise<boolean> {
   const target = await realpath(file);
   const { mode, uid, gid } = await stat(target);
   const temp = path.join(
@@ -268,20 +267,18 @@ async function replaceIfUnchanged(
   );
   try {
     const handle = await open(temp, 'wx', mode);
-    let written: Stats;
     try {
       await handle.writeFile(text);
       if (process.getuid?.() === 0) await handle.chown(uid, gid);
       await handle.chmod(mode);
       await handle.sync();
-      written = await handle.stat();
     } finally {
       await handle.close();
     }
     if (!(await unchanged())) return false;
     if (readFileSync(target, 'utf8') !== was) return false;
     renameSync(temp, target);
-    return written;
+    return true;
   } finally {
     await rm(temp, { force: true });
   }

@@ -10,7 +10,7 @@ import type { CompiledPlan } from '../graph/compile.js';
 import type { SharedHost } from '../jobs/index.js';
 import { taskNow } from '../plan/task-now.js';
 import type { Task, TaskStatus } from '../plan/types.js';
-import { LOCAL, type Target } from '../targets/config.js';
+import type { Target } from '../targets/config.js';
 import { Scheduler } from '../schedule/scheduler.js';
 import type { Attempt } from './attempt.js';
 import type { RunEvent, TaskEndStatus } from './events.js';
@@ -18,7 +18,7 @@ import { failedMergeBranch } from './merge-retry.js';
 import type { PlanHome } from './plan-home.js';
 import { PlanWriter } from './plan-writer.js';
 import type { ResolvedRepo } from './repos.js';
-import { planIdOf, settingsOf, type ResolvedOptions } from './run-options.js';
+import { onRunTarget, planIdOf, settingsOf, type ResolvedOptions } from './run-options.js';
 import { RunStateFile, type RunState, type StartedTask } from './run-state.js';
 import type { TaskEnd } from './summary.js';
 import { withEarlierAttempt } from './task-log.js';
@@ -176,9 +176,9 @@ export class RunCore {
     await this.writer.still(); // not in the middle of a person's save
     const text = await readFile(this.planPath, 'utf8').catch(() => undefined);
     if (source === undefined || text === undefined) return start;
-    // --target NAME gives the tasks naming no target that one (run.ts withTarget); local is none.
-    const { target } = this.options;
-    const now = taskNow(start, source, text, this.planPath, target === LOCAL ? undefined : target);
+    const now = taskNow(start, source, text, this.planPath, (task) =>
+      onRunTarget(task, this.options.target),
+    );
     if (now.note !== undefined) this.editNotes.set(id, now.note);
     if (now.task !== start) {
       this.tasks.set(id, now.task);

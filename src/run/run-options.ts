@@ -8,6 +8,15 @@ import { resolveLogDir } from '../jobs/index.js';
 import type { ContinueMode, Strategy } from '../schedule/scheduler.js';
 import type { RunEvent } from './events.js';
 import type { RunSettings } from './run-state.js';
+import type { Task } from '../plan/types.js';
+import { LOCAL } from '../targets/config.js';
+
+/** `--target NAME`: a task naming no target runs there (`local`: where it is). */
+export function onRunTarget(task: Task, target: string | undefined): Task {
+  return target === undefined || target === LOCAL || task.target !== undefined
+    ? task
+    : { ...task, target };
+}
 
 export interface RunOptions {
   plan: string;

@@ -25,18 +25,14 @@ import { adoptPrevious } from './resume.js';
 import { RunCore } from './run-core.js';
 import { RunStateFile } from './run-state.js';
 import { readBranchFacts, summariseRun, type BranchFacts } from './summary.js';
-import { planIdOf, resolveOptions, type RunOptions } from './run-options.js';
+import { onRunTarget, planIdOf, resolveOptions, type RunOptions } from './run-options.js';
 import { onSignal, startWatchdog, stopNow } from './supervise.js';
 import { checkTargets } from './target-checks.js';
 import { closeMux, muxFolder } from '../targets/ssh.js';
-import { LOCAL } from '../targets/config.js';
 
 /** `--target NAME`: the tasks that name no target run there (`local`: nothing changes). */
 function withTarget(compiled: CompiledPlan, target: string | undefined): CompiledPlan {
-  if (target === undefined || target === LOCAL) return compiled;
-  const tasks = compiled.plan.tasks.map((task) =>
-    task.target === undefined ? { ...task, target } : task,
-  );
+  const tasks = compiled.plan.tasks.map((task) => onRunTarget(task, target));
   return { ...compiled, plan: { ...compiled.plan, tasks } };
 }
 

@@ -75,7 +75,8 @@ describe('taskNow: a task as the plan says when the run starts it', () => {
   it('--target NAME: a task naming no target has it from the run, not an edit of its target', () => {
     const onAlpha = { ...start, target: 'alpha' };
     const after = before.replace('two', 'two, edited');
-    const now = taskNow(onAlpha, source, after, file, 'alpha');
+    const asRun = (task: Task) => (task.target === undefined ? { ...task, target: 'alpha' } : task);
+    const now = taskNow(onAlpha, source, after, file, asRun);
     expect(now.task.target).toBe('alpha');
     expect(now.task.description).toBe('two, edited');
   });

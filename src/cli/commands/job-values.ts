@@ -1,5 +1,5 @@
 import { CcglmError, ExitCode } from '../../errors.js';
-import { valueAt } from '../option-words.js';
+import { optionWords, valueAt } from '../option-words.js';
 
 /**
  * Values checked on the command line itself, before a handler runs, as the command tables check
@@ -7,9 +7,7 @@ import { valueAt } from '../option-words.js';
  * into the option's default.
  */
 export function checkValues(argv: Record<string, unknown>, raw: string[]): void {
-  // After `--`: the agent's argv of `job start`, not ours.
-  const end = raw.indexOf('--');
-  const words = end < 0 ? raw : raw.slice(0, end);
+  const words = optionWords(raw);
   checkEmpty(argv, words);
   checkSwitches(argv, words);
   checkNumbers(argv, words);
