@@ -16,9 +16,10 @@
  * write is left to the next one.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { open, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { processStartTime } from './lock.js';
 import { patchPlan, PatchError } from '../plan/patch.js';
 import type { TaskEdit } from '../plan/types.js';
 
@@ -263,7 +264,7 @@ async function replaceIfUnchanged(
   const { mode, uid, gid } = await stat(target);
   const temp = path.join(
     path.dirname(target),
-    `.${path.basename(target)}.ccglm-${randomBytes(6).toString('hex')}`,
+    `${tempPrefix(target)}${process.pid}-${randomBytes(6).toString('hex')}`,
   );
   try {
     const handle = await open(temp, 'wx', mode);
@@ -281,6 +282,31 @@ async function replaceIfUnchanged(
     return true;
   } finally {
     await rm(temp, { force: true });
+  }
+}
+
+/** The start of the name of a write-back's temp file beside `target`; the writer's pid follows. */
+const tempPrefix = (target: string) => `.${path.basename(target)}.ccglm-`;
+
+/**
+ * Removes the temp files that writers of the plan left beside it when they were killed mid-write
+ * (kill -9, a power cut): those whose writer's pid is gone. Best effort, at a run's start.
+ */
+export function removeLeftTemps(plan: string): void {
+  try {
+    const target = realpathSync(plan);
+    const prefix = tempPrefix(target);
+    for (const name of readdirSync(path.dirname(target))) {
+      const pid = /^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length))?.[1];
+      if (
+        name.startsWith(prefix) &&
+        pid !== undefined &&
+        processStartTime(Number(pid)) === undefined
+      )
+        rmSync(path.join(path.dirname(target), name), { force: true });
+    }
+  } catch {
+    // an unreadable folder: the files stay, as they would have
   }
 }
 

@@ -20,6 +20,7 @@ import { readPlanFile } from '../read-plan-file.js';
 import { prepareUpcoming, startTask } from './launch.js';
 import { acquirePlanLock } from './lock.js';
 import { planHome, stateDirOf } from './plan-home.js';
+import { removeLeftTemps } from './plan-writer.js';
 import { formatChecks, runPreflight, type PreflightResult } from './preflight.js';
 import { adoptPrevious } from './resume.js';
 import { RunCore } from './run-core.js';
@@ -153,6 +154,7 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   }
   mkdirSync(options.logDir, { recursive: true });
   const lock = acquirePlanLock(home.lock, options.plan, new Date(), options.logDir);
+  removeLeftTemps(options.plan);
   try {
     const forced = options.forced?.then((signal) => stopNow(core, signal));
     const execution = execute(core, preflight);

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
-import { PlanWriter } from '../../src/run/plan-writer.js';
+import { PlanWriter, removeLeftTemps } from '../../src/run/plan-writer.js';
 
 let dir: string;
 let file: string;
@@ -275,5 +275,35 @@ describe('PlanWriter', () => {
       T1: ['In Progress', undefined],
       T2: ['In Progress', undefined],
     });
+  });
+});
+
+describe('removeLeftTemps', () => {
+  it("removes the temp files of writers that died mid-write, not a live writer's or others", () => {
+    // No process can have a pid above the kernel's pid_max: that writer is surely gone.
+    const dead = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1;
+    const names = [
+      `.x-plan.md.ccglm-${dead}-0a1b2c3d4e5f`,
+      `.x-plan.md.ccglm-${process.pid}-0a1b2c3d4e5f`,
+      `.y-plan.md.ccglm-${dead}-0a1b2c3d4e5f`,
+      `.x-plan.md.ccglm-notes`,
+    ];
+    for (const name of names) writeFileSync(path.join(dir, name), 'half a plan');
+    removeLeftTemps(file);
+    expect(readdirSync(dir).sort()).toEqual([...names.slice(1), 'x-plan.md'].sort());
+  });
+
+  it('a write leaves no temp file, and its temp name holds its pid', async () => {
+    const seen: string[] = [];
+    const writer = new PlanWriter(file, {
+      read: async (name) => {
+        seen.push(...readdirSync(dir).filter((entry) => entry.startsWith('.')));
+        return readFileSync(name, 'utf8');
+      },
+    });
+    await writer.write({ taskId: 'T1', status: 'In Progress' });
+    await writer.flush();
+    expect(seen.some((name) => name.startsWith(`.x-plan.md.ccglm-${process.pid}-`))).toBe(true);
+    expect(readdirSync(dir)).toEqual(['x-plan.md']);
   });
 });
