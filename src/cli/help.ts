@@ -32,7 +32,7 @@ export function topLevelHelp(version: string): string {
     'Examples:',
     table(EXAMPLES),
     '',
-    'Options: -h, --help  show help; --version  print the version',
+    'Options: -h, --help  show help; -v, --version  print the version',
     "Run 'ccglm help COMMAND' (or ccglm COMMAND --help) for a command's options.",
     '',
   ].join('\n');

@@ -129,7 +129,11 @@ async function dispatch(name: string, given: readonly string[]): Promise<void> {
   let args = given;
   // `--version` is known everywhere (as in gh and turbo): one version, whatever the command
   // (headless prints it in the line of cc-glm-headless.sh).
-  if (name !== 'headless' && optionWords(args).includes('--version')) {
+  // `-v` as the first word after `ccglm` or `ccglm job` (as in node and npm; no command has a -v).
+  if (
+    name !== 'headless' &&
+    (optionWords(args).includes('--version') || (name === 'job' && args[0] === '-v'))
+  ) {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
@@ -180,7 +184,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(topLevelHelp(packageVersion()));
     return;
   }
-  if (first === '--version') {
+  if (first === '--version' || first === '-v') {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }

@@ -209,8 +209,10 @@ describe('ccglm CLI', () => {
     }
   });
 
-  it('one version everywhere: --version and headless --version', () => {
+  it('one version everywhere: --version (-v first) and headless --version', () => {
     expect(cli(['--version']).stdout).toBe(`${version}\n`);
+    expect(cli(['-v']).stdout).toBe(`${version}\n`);
+    expect(cli(['job', '-v']).stdout).toBe(`${version}\n`);
     expect(cli(['headless', '--version']).stdout).toBe(`ccglm headless version ${version}\n`);
     for (const args of [
       ['run', '--version'],
