@@ -150,7 +150,11 @@ function checkEarlierRun(input: PreflightInput): { check: Check; cutOff: Map<str
       // its files cannot be read: nothing to adopt (as --resume finds), nothing to say of it
     }
   }
-  const ids = open.join(', ');
+  // In the plan's order (the run state holds them in the order they started, which varies).
+  const ids = input.tasks
+    .map((task) => task.id)
+    .filter((id) => open.includes(id))
+    .join(', ');
   const logs = path.resolve(logDir) === path.resolve(given) ? '' : ` --log-dir ${logDir}`;
   // A --resume without --log-dir (and the other settings of where and how jobs run) takes the dead run's.
   const check =

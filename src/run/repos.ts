@@ -31,11 +31,14 @@ export async function findRepos(
   reposDir?: string,
   cwd = process.cwd(),
 ): Promise<{ repos: Map<string, ResolvedRepo>; missing?: string }> {
-  const planRepo = await repoTop(path.dirname(planPath));
   // A plan kept outside any repository: the repository --repos is (or is in), else the one the
   // command runs in, is the repository of its tasks without a repo field or with its name. A
-  // repository given as --repos is also the one of the tasks found nowhere else.
-  const givenRepo = reposDir !== undefined ? await repoTop(reposDir) : undefined;
+  // repository given as --repos is also the one of the tasks found nowhere else. (Both asked of git
+  // at once: they are on the way to the run's first agent.)
+  const [planRepo, givenRepo] = await Promise.all([
+    repoTop(path.dirname(planPath)),
+    reposDir !== undefined ? repoTop(reposDir) : undefined,
+  ]);
   const hostRepo = planRepo === undefined ? (givenRepo ?? (await repoTop(cwd))) : undefined;
   const fallback = (name: string | undefined): ResolvedRepo | undefined => {
     if (hostRepo !== undefined && (name === undefined || name === path.basename(hostRepo)))
