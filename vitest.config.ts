@@ -34,7 +34,7 @@ const unit = [
   'test/report/eta.test.ts',
   'test/report/metrics.test.ts',
   'test/report/record.test.ts',
-  'test/run/json-shape.test.ts',
+  'test/json-shape.test.ts',
   'test/run/merge-retry.test.ts',
   'test/run/plan-writer.test.ts',
   'test/run/repo-queue.test.ts',

@@ -12,6 +12,7 @@ import { Readable, Writable } from 'node:stream';
 import type { HeadlessOptions, Terminal } from '../agent/headless.js';
 import { formatUtc, jobFiles } from './ids.js';
 import { isProcessAlive, readProcStat, scanProcesses, treeCpuSeconds } from './proc.js';
+import { metaJson } from './meta-json.js';
 import { resolveExecutable } from './resolve-command.js';
 import { runInPty } from './host-pty.js';
 import { readMeta, readOutcome, updateMeta, writeOutcome, writePid } from './store.js';
@@ -55,25 +56,6 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The job's environment: this process's, with the job's own values (`job_env` in meta) over it. */
-function jobEnvironment(meta: Record<string, string>): NodeJS.ProcessEnv {
-  try {
-    return { ...process.env, ...(JSON.parse(meta['job_env'] ?? '{}') as Record<string, string>) };
-  } catch {
-    return process.env;
-  }
-}
-
-function headlessOptions(meta: Record<string, string>): HeadlessOptions | undefined {
-  const text = meta['headless'];
-  if (text === undefined || text === '') return undefined;
-  try {
-    return JSON.parse(text) as HeadlessOptions;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Hosts job `id` until its outcome is written; resolves then (never rejects for an agent's fault). */
 export function hostJob(logDir: string, id: string, context: HostContext): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -96,8 +78,6 @@ async function launchJob(
   const launchedAt = Date.now();
   const cwd =
     meta['worktree'] !== undefined && meta['worktree'] !== '' ? meta['worktree'] : process.cwd();
-  const command = JSON.parse(meta['command'] ?? '[]') as string[];
-  const env = jobEnvironment(meta);
   const usePty = meta['use_pty'] === 'true';
   let agentPid: number | undefined;
   let finished = false;
@@ -193,11 +173,20 @@ async function launchJob(
     finish(143, undefined, { reason: 'stopped_before_launch' });
   };
 
-  if (command.length === 0) return failStart('no command in meta', 1);
+  // Checked, not cast: a meta line that is not what it should be fails the start.
+  const command = metaJson(meta, 'command');
+  const ownEnv = metaJson(meta, 'job_env');
+  const headless = metaJson(meta, 'headless');
+  const unreadable = (error: Error) => failStart(`${id}.meta: ${error.message}`, 1);
+  if (command instanceof Error) return unreadable(command);
+  if (ownEnv instanceof Error) return unreadable(ownEnv);
+  if (headless instanceof Error) return unreadable(headless);
+  if (command === undefined || command.length === 0) return failStart('no command in meta', 1);
+  // The job's environment: this process's, with the job's own values over it.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...ownEnv };
   if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory())
     return failStart(`worktree not found: ${cwd}`, 1);
   if (stopRequested()) return stoppedBeforeLaunch();
-  const headless = headlessOptions(meta);
   if (headless !== undefined) {
     await launchHeadless(headless, {
       cwd,

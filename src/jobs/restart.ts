@@ -1,6 +1,6 @@
 import { CcglmError } from '../errors.js';
 import { verifyContract } from './contract.js';
-import type { HeadlessOptions } from '../agent/headless.js';
+import { metaJson } from './meta-json.js';
 import { startJob, type JobHost, type StartJobResult } from './start.js';
 import { requireJob, stopJob } from './stop.js';
 
@@ -30,6 +30,17 @@ export async function restartJob(
   const record = requireJob(logDir, id);
   const meta = record.meta;
   if (meta === undefined) throw new CcglmError(`cannot restart ${id}: ${id}.meta is missing`);
+  // Checked before the live attempt is stopped: a restart that cannot relaunch stops nothing.
+  const unreadable = (error: Error) =>
+    new CcglmError(`cannot restart ${id}: ${id}.meta: ${error.message}`);
+  // A job the shell runner started has no command= line: it ran the headless wrapper, so the
+  // relaunch runs `ccglm headless --prompt-file F` (startJob's default).
+  const command = metaJson(meta, 'command');
+  if (command instanceof Error) throw unreadable(command);
+  const jobEnv = metaJson(meta, 'job_env') ?? {};
+  if (jobEnv instanceof Error) throw unreadable(jobEnv);
+  const headless = metaJson(meta, 'headless');
+  if (headless instanceof Error) throw unreadable(headless);
   const usePty = options.pty ?? meta['use_pty'] === 'true';
   const env = options.env ?? process.env;
   if (options.preserveContract === true) {
@@ -42,20 +53,6 @@ export async function restartJob(
       reason: options.reason ?? 'restart',
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
     });
-  // A job the shell runner started has no command= line: it ran the headless wrapper, so the
-  // relaunch runs `ccglm headless --prompt-file F` (startJob's default).
-  let command: string[] | undefined;
-  let jobEnv: Record<string, string>;
-  let headless: HeadlessOptions | undefined;
-  try {
-    command = meta['command'] === undefined ? undefined : (JSON.parse(meta['command']) as string[]);
-    jobEnv = JSON.parse(meta['job_env'] ?? '{}') as Record<string, string>;
-    headless = meta['headless'] ? (JSON.parse(meta['headless']) as HeadlessOptions) : undefined;
-  } catch {
-    throw new CcglmError(
-      `cannot restart ${id}: ${id}.meta has no valid command= (or headless=) line`,
-    );
-  }
   return startJob({
     id,
     logDir,

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { CcglmError, ExitCode } from '../errors.js';
 import { readProcStat } from '../jobs/proc.js';
-import { isNumber, isObject, isString, parseAs, type Checked } from './json-shape.js';
+import { isNumber, isObject, isString, parseAs, type Checked } from '../json-shape.js';
 
 const isLockInfo = isObject(
   { pid: isNumber, startTime: isString, host: isString, plan: isString, startedAt: isString },

@@ -18,7 +18,7 @@ import {
   parseAs,
   type Check,
   type Checked,
-} from './json-shape.js';
+} from '../json-shape.js';
 
 const isRemoteRecord: Check<RemoteAttemptRecord> = isObject(
   {

@@ -11,6 +11,7 @@ import {
   restartJob,
   runWatchdogPass,
   startJob,
+  updateMeta,
   waitForJobEnd,
 } from '../../src/jobs/index.js';
 import { ccglmBin } from '../../src/paths.js';
@@ -49,6 +50,22 @@ describe('restart', () => {
       retries: '1',
       restarted_at: expect.stringMatching(/Z$/),
     });
+  });
+
+  it('refuses a job whose meta cannot be relaunched before it stops the live attempt', async () => {
+    await startJob({
+      id: 'm',
+      logDir: job.logDir,
+      promptFile: job.promptFile,
+      command: ['sh', '-c', 'exec sleep 600'],
+    });
+    await until(() => readJob(job.logDir, 'm').agentAlive);
+    updateMeta(job.logDir, 'm', { job_env: '{"CC_GLM_MODEL":5}' });
+    await expect(restartJob(job.logDir, 'm')).rejects.toThrow(
+      'cannot restart m: m.meta: its job_env= line is not a JSON object of strings',
+    );
+    expect(readJob(job.logDir, 'm').agentAlive).toBe(true);
+    expect(readMeta(job.logDir, 'm')?.['retries']).toBe('0');
   });
 
   it('--preserve-contract refuses when the model changed', async () => {

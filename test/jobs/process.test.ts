@@ -235,24 +235,33 @@ describe('a job in a real PTY', () => {
     }
   });
 
-  it('a host that cannot read its job says so in the log and the outcome', async () => {
-    fs.writeFileSync(jobFiles(job.logDir, 'broken').meta, 'beads=broken\ncommand=not json\n');
+  it('a job whose meta values are not what they should be is not started; the log says which', async () => {
     const host = path.join(packageRoot, 'dist', 'jobs', 'host.js');
-    const exit = await new Promise((resolve) =>
-      spawn(process.execPath, [host, job.logDir, 'broken'], { stdio: 'ignore' }).on(
-        'exit',
-        resolve,
-      ),
-    );
-    expect(exit).toBe(1);
-    expect(readOutcome(job.logDir, 'broken')).toMatchObject({
-      state: 'failed',
-      exit_code: 1,
-      extra: { reason: 'host_error' },
-    });
-    expect(fs.readFileSync(jobFiles(job.logDir, 'broken').log, 'utf8')).toMatch(
-      /^\[ccglm job\] host error: .*JSON/,
-    );
+    const cases = [
+      ['command=not json', 'its command= line is not a JSON list of strings'],
+      ['command=["sh", 1]', 'its command= line is not a JSON list of strings'],
+      ['command=["true"]\njob_env={"A":1}', 'its job_env= line is not a JSON object of strings'],
+      [
+        'command=["true"]\nheadless={"provider":"elsewhere"}',
+        'its headless= line is not a JSON object of headless options',
+      ],
+    ];
+    for (const [index, [lines, why]] of cases.entries()) {
+      const id = `broken${index}`;
+      fs.writeFileSync(jobFiles(job.logDir, id).meta, `beads=${id}\n${lines}\n`);
+      const exit = await new Promise((resolve) =>
+        spawn(process.execPath, [host, job.logDir, id], { stdio: 'ignore' }).on('exit', resolve),
+      );
+      expect(exit).toBe(0);
+      expect(readOutcome(job.logDir, id)).toMatchObject({
+        state: 'failed',
+        exit_code: 1,
+        extra: { reason: 'agent_not_started' },
+      });
+      expect(fs.readFileSync(jobFiles(job.logDir, id).log, 'utf8')).toBe(
+        `[ccglm job] cannot start agent: ${id}.meta: ${why}\n`,
+      );
+    }
   });
 
   it('never signals a foreign process the pid file points at', async () => {

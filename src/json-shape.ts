@@ -1,6 +1,7 @@
 /**
- * Checks of JSON read from disk (the run state, the plan lock): a file another version of ccglm, a
- * crash or a person wrote is checked field by field before the run trusts it, instead of cast.
+ * Checks of JSON read from disk (the run state, the plan lock, a job's meta values): a file another
+ * version of ccglm, a crash or a person wrote is checked field by field before it is trusted,
+ * instead of cast.
  */
 export type Check<T> = (value: unknown) => value is T;
 
@@ -49,6 +50,11 @@ export function isRecordOf<T>(check: Check<T>): Check<Record<string, T>> {
     value !== null &&
     !Array.isArray(value) &&
     Object.values(value).every((item) => check(item));
+}
+
+/** A JSON array whose every item passes `check`. */
+export function isArrayOf<T>(check: Check<T>): Check<T[]> {
+  return (value): value is T[] => Array.isArray(value) && value.every((item) => check(item));
 }
 
 /** The JSON in `text` when it has the shape `check` checks; undefined otherwise. */

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquirePlanLock, liveLockHolder } from '../../src/run/lock.js';
-import { RunStateFile, type RunState } from '../../src/run/run-state.js';
+import { acquirePlanLock, liveLockHolder } from '../src/run/lock.js';
+import { RunStateFile, type RunState } from '../src/run/run-state.js';
+import { metaJson } from '../src/jobs/meta-json.js';
 
 let dir: string;
 beforeEach(() => {
@@ -63,5 +64,28 @@ describe('JSON read from disk is checked, not cast', () => {
     expect(liveLockHolder(lockFile)?.pid).toBe(process.pid);
     lock.release();
     expect(liveLockHolder(lockFile)).toBeUndefined();
+  });
+});
+
+describe("a job's meta values", () => {
+  it('are read when they have their shape; absent or empty is undefined; else an Error', () => {
+    expect(metaJson({ command: '["claude","-p"]' }, 'command')).toEqual(['claude', '-p']);
+    expect(metaJson({ job_env: '{"A":"1"}' }, 'job_env')).toEqual({ A: '1' });
+    expect(metaJson({ headless: '{"provider":"zai","authCheck":true}' }, 'headless')).toEqual({
+      provider: 'zai',
+      authCheck: true,
+    });
+    expect(metaJson({}, 'command')).toBeUndefined();
+    expect(metaJson({ job_env: '' }, 'job_env')).toBeUndefined();
+    for (const [key, text] of [
+      ['command', '"claude"'],
+      ['command', '[1]'],
+      ['job_env', '["A"]'],
+      ['job_env', '{"A":null}'],
+      ['headless', '{"model":7}'],
+      ['headless', '{"provider":"openai"}'],
+      ['headless', '{'],
+    ] as const)
+      expect(metaJson({ [key]: text }, key)).toBeInstanceOf(Error);
   });
 });
