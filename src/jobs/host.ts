@@ -7,6 +7,7 @@
  * remark) to stay small in memory.
  */
 import readline from 'node:readline';
+import { isObject, isString, parseAs } from '../json-shape.js';
 import {
   hostJob,
   killGroup,
@@ -22,6 +23,9 @@ function forwardSignals(context: HostContext): void {
       for (const pid of context.agents) killGroup(pid, signal);
     });
 }
+
+/** What the run sends: one job to host. */
+const isJobLine = isObject({ logDir: isString, id: isString });
 
 function serve(): void {
   // The run reads these notices while it lives; once it is gone they fail, and are not needed.
@@ -48,13 +52,8 @@ function serve(): void {
   });
   const lines = readline.createInterface({ input: process.stdin });
   lines.on('line', (line) => {
-    let job: { logDir: string; id: string };
-    try {
-      job = JSON.parse(line) as { logDir: string; id: string };
-    } catch {
-      return;
-    }
-    if (typeof job.logDir !== 'string' || typeof job.id !== 'string') return;
+    const job = parseAs(line, isJobLine);
+    if (job === undefined) return;
     // One entry per launch: a restarted job's new attempt is not the old one's entry.
     const key = launches++;
     active.set(key, job);

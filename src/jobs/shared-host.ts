@@ -10,9 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { isObject, isString, parseAs } from '../json-shape.js';
 import { hostScript, type JobHost } from './start.js';
 
 type Unref = { unref?: () => void };
+
+/** The host's notice of a job (its agent runs, or it ended). */
+const isNotice = isObject({ logDir: isString, id: isString });
 
 export class SharedHost implements JobHost {
   private child: ChildProcess | undefined;
@@ -53,13 +57,8 @@ export class SharedHost implements JobHost {
   }
 
   private notice(line: string): void {
-    let notice: { logDir?: unknown; id?: unknown };
-    try {
-      notice = JSON.parse(line) as typeof notice;
-    } catch {
-      return;
-    }
-    if (typeof notice.logDir !== 'string' || typeof notice.id !== 'string') return;
+    const notice = parseAs(line, isNotice);
+    if (notice === undefined) return;
     for (const listener of [...(this.watchers.get(`${notice.logDir}\0${notice.id}`) ?? [])])
       listener();
   }
