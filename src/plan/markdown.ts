@@ -65,7 +65,11 @@ export interface MarkdownOptions {
 }
 
 /** The top-level blocks of the whole document, every position offset absolute in `text`. */
-export function parseBlocks(text: string, options: MarkdownOptions = {}): RootContent[] {
+export function parseBlocks(source: string, options: MarkdownOptions = {}): RootContent[] {
+  // A byte order mark is not markdown, and before `#` it would make the first heading a paragraph:
+  // read as a space (one code unit for one: every offset stays the same), so a plan read with its
+  // BOM (the run's write-back, which keeps it) has the tasks it has without.
+  const text = source.startsWith('\uFEFF') ? ` ${source.slice(1)}` : source;
   const chunkSize = options.chunkSize ?? CHUNK_SIZE;
   const frontMatter = frontMatterEnd(text);
   const parseChunk = (start: number, end: number) =>

@@ -259,7 +259,8 @@ async function summarise(
     leftRunning: core.leftRunning,
     ...(interrupted !== undefined ? { interrupted } : {}),
   });
-  const failed = counts.failed + counts.blocked > 0 ? 1 : 0;
+  // A task the plan could not record counts as not done: the plan is what the next run reads.
+  const failed = counts.failed + counts.blocked > 0 || core.writer.warnings.length > 0 ? 1 : 0;
   const exitCode = interrupted === 'SIGINT' ? 130 : interrupted === 'SIGTERM' ? 143 : failed;
   options.emit({
     type: 'run.end',

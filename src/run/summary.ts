@@ -104,6 +104,13 @@ export async function summariseRun(
       `  ${snap.id.padEnd(8)} ${status}${details.length > 0 ? `  (${details.join(', ')})` : ''}`,
     );
   }
+  // Right under the tasks, not after the push lines: the plan does not say what the run did.
+  if (input.warnings.length > 0)
+    lines.push(
+      '',
+      ...input.warnings.map((warning) => `warning: ${warning}`),
+      'warning: the plan does not show all of this run; set those tasks there by hand (a plain re-run starts a task again unless the plan says Completed)',
+    );
   const branch = input.integrationBranch;
   const facts = await input.facts;
   const nextStep = whatToDo(input, counts);
@@ -142,7 +149,6 @@ export async function summariseRun(
       );
     }
   }
-  for (const warning of input.warnings) lines.push(`warning: ${warning}`);
   return { text: `${lines.join('\n')}\n`, counts };
 }
 

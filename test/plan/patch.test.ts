@@ -91,6 +91,16 @@ describe('patchPlan', () => {
     ]);
   });
 
+  it('keeps a byte order mark, and a plan read with one has the same tasks and title as without', () => {
+    // As the run's write-back reads it: the file's text, its BOM (U+FEFF) included.
+    const bom = `\uFEFF${template}`;
+    const { plan } = parsePlan(bom, 'p.md');
+    expect(plan.title).toBe(parsePlan(template, 'p.md').plan.title);
+    expect(plan.tasks.map((t) => t.id)).toEqual(['T1', 'T2']);
+    const out = patchPlan(bom, [{ taskId: 'T1', status: 'Completed' }]);
+    expect(out).toBe(`\uFEFF${patchPlan(template, [{ taskId: 'T1', status: 'Completed' }])}`);
+  });
+
   it('refuses an unknown task with PatchError', () => {
     expect(() => patchPlan(template, [{ taskId: 'T9', status: 'Completed' }])).toThrow(PatchError);
   });

@@ -282,6 +282,27 @@ describe('ccglm run (real git, fake agents)', () => {
     expect(log('T1')).not.toContain('edited');
   });
 
+  it('a plan with a byte order mark is written back with it; a task the plan no longer has fails the run, said under the tasks', async () => {
+    sandbox = makeSandbox(`\uFEFF${plan([planTask('T1', []), planTask('T2', [])])}`);
+    const child = spawnRun(sandbox, [], { FAKE_SLEEP_MS_T1: '1500' });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await waitForEvents(child, 'task.start', 2);
+    // A person removes T2 from the plan while T1 runs.
+    const text = readFileSync(sandbox.plan, 'utf8');
+    writeFileSync(sandbox.plan, text.replace(/### T2[^]*?(?=## Notes)/, ''));
+    expect(await exited).toBe(1);
+    const bytes = readFileSync(sandbox.plan);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(statuses(sandbox.plan)).toEqual({ T1: 'Completed' });
+    const warning = stderr.indexOf(
+      `warning: could not record T2 in ${sandbox.plan}: task T2 is not in the plan (any more)`,
+    );
+    expect(warning).toBeGreaterThan(stderr.indexOf('  T2 '));
+    expect(warning).toBeLessThan(stderr.indexOf('branch feature-test'));
+  });
+
   it('after kill -9 of the run mid-wave, --resume adopts the running jobs and runs nothing twice', async () => {
     sandbox = makeSandbox(threeWaves);
     const first = spawnRun(sandbox, [], { FAKE_SLEEP_MS: '2000' });
