@@ -69,20 +69,35 @@ export function branchLog(
 }
 
 /**
- * `lines` as the log, and for a task that failed or was blocked in an earlier run a last line of
- * what happened then: its first line (the job) and its last (the reason, or where the work was
- * kept). The plan's log field holds one attempt otherwise.
+ * How a log a run wrote begins (its record of an attempt: the job line, or why none ran); a log
+ * that begins otherwise is a person's notes.
+ */
+const RUN_LOG =
+  /^(job \S+(, agent | \(agent |: | left running)|not started: |earlier attempt|could not |merge (failed|retried)|target \S+ unreachable|its (job|work) |stalled after |no commits: |agent failed |killed |interrupted \(|dependency \S+ |(Failed|Blocked)$)/;
+/** A line of a person's, kept from the plan's log by an earlier run. */
+const NOTE = 'note: ';
+
+/**
+ * `lines` as the log. Of the log the plan had: a person's lines are kept, each as `note: …` (and
+ * kept again by every later run); an earlier run's record of a Failed or Blocked attempt leaves one
+ * line, its first and its last (the job, and the reason or where the work was kept); an earlier
+ * run's record of anything else is replaced.
  */
 export function withEarlierAttempt(task: Task | undefined, lines: string[]): string {
-  if (task === undefined || (task.status !== 'Failed' && task.status !== 'Blocked'))
-    return lines.join('\n');
-  const earlier = (task.log ?? '')
+  const earlier = (task?.log ?? '')
     .split('\n')
-    .map((line) => line.replace(/^\s*[-*]\s+/, '').trim())
-    .filter((line) => line.length > 0 && !line.startsWith('earlier attempt'));
-  if (earlier.length === 0) return lines.join('\n');
-  const kept = earlier.length > 1 ? [earlier[0], earlier[earlier.length - 1]] : earlier;
-  return [...lines, `earlier attempt (${task.status}): ${kept.join('; ')}`].join('\n');
+    .map((line) => line.replace(/^\s*[-*+]\s+/, '').trim())
+    .filter((line) => line.length > 0);
+  const notes = earlier.filter((line) => line.startsWith(NOTE));
+  const rest = earlier.filter((line) => !line.startsWith(NOTE));
+  if (rest.length > 0 && !RUN_LOG.test(rest[0] as string))
+    return [...lines, ...notes, ...rest.map((line) => `${NOTE}${line}`)].join('\n');
+  const attempt = rest.filter((line) => !line.startsWith('earlier attempt'));
+  const failed = task?.status === 'Failed' || task?.status === 'Blocked';
+  const kept = attempt.length > 1 ? [attempt[0], attempt[attempt.length - 1]] : attempt;
+  const summary =
+    failed && kept.length > 0 ? [`earlier attempt (${task.status}): ${kept.join('; ')}`] : [];
+  return [...lines, ...summary, ...notes].join('\n');
 }
 
 /** What the plan says of an attempt cut off with its job host (no outcome will come). */

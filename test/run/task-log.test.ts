@@ -49,8 +49,34 @@ describe('task log lines', () => {
       'x\nearlier attempt (Blocked): not started: T0 failed',
     );
     // Only one earlier attempt is carried, and never for a task that was not Failed or Blocked.
-    const twice = withEarlierAttempt(task('Failed', 'job a\nearlier attempt (Failed): old'), ['y']);
-    expect(twice).toBe('y\nearlier attempt (Failed): job a');
-    expect(withEarlierAttempt(task('Not Started', 'old'), ['z'])).toBe('z');
+    const twice = withEarlierAttempt(
+      task('Failed', 'job a, agent demo, 1.0s, exit 1\nearlier attempt (Failed): old'),
+      ['y'],
+    );
+    expect(twice).toBe('y\nearlier attempt (Failed): job a, agent demo, 1.0s, exit 1');
+    const running = 'job p-T1-a (agent demo) running in /wt/T1 on branch f--T1';
+    expect(withEarlierAttempt(task('In Progress', running), ['z'])).toBe('z');
+  });
+
+  it("a person's lines are kept as notes, by this run and every later one", () => {
+    const notes = '\n  - 2026-03-01: tried approach A\n  - Root cause: the tokenizer\n  - ask ana';
+    const first = withEarlierAttempt(task('Failed', notes), ['job p-T1-b, agent demo, 1s, exit 0']);
+    expect(first).toBe(
+      'job p-T1-b, agent demo, 1s, exit 0\nnote: 2026-03-01: tried approach A\nnote: Root cause: the tokenizer\nnote: ask ana',
+    );
+    expect(withEarlierAttempt(task('Not Started', '- note to self'), ['x'])).toBe(
+      'x\nnote: note to self',
+    );
+    // The next run: the attempt is summed up in one line, the notes stay whole.
+    const again = withEarlierAttempt(task('Failed', `${first}\nagent failed (exit 1)`), ['y']);
+    expect(again).toBe(
+      [
+        'y',
+        'earlier attempt (Failed): job p-T1-b, agent demo, 1s, exit 0; agent failed (exit 1)',
+        'note: 2026-03-01: tried approach A',
+        'note: Root cause: the tokenizer',
+        'note: ask ana',
+      ].join('\n'),
+    );
   });
 });
