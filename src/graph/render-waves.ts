@@ -20,6 +20,8 @@ export interface WavePreview {
       target?: string;
       files: number;
       done: boolean;
+      /** Inside a `<details>` block (CCG107): shown collapsed, but it runs. */
+      inDetails?: true;
     }[];
   }[];
   criticalPath: string[];
@@ -31,6 +33,10 @@ export interface WavePreview {
 export function previewWaves(compiled: CompiledPlan): WavePreview {
   const byId = new Map<string, Task>();
   for (const task of compiled.plan.tasks) if (!byId.has(task.id)) byId.set(task.id, task);
+  // Tasks in a <details> block (CCG107): shown collapsed, but they run.
+  const collapsed = new Set(
+    compiled.diagnostics.filter((d) => d.code === 'CCG107').map((d) => d.span.start.offset),
+  );
   const waves = compiled.graph.waves.map((ids, i) => ({
     wave: i + 1,
     tasks: ids.map((id) => {
@@ -43,6 +49,7 @@ export function previewWaves(compiled: CompiledPlan): WavePreview {
         ...(task.target !== undefined && task.target !== 'local' ? { target: task.target } : {}),
         files: task.location?.length ?? 0,
         done: task.status === 'Completed',
+        ...(collapsed.has(task.headingSpan.start.offset) ? { inDetails: true as const } : {}),
       };
     }),
   }));
@@ -91,6 +98,7 @@ function renderText(preview: WavePreview): string {
         task.target !== undefined ? `on ${task.target}` : undefined,
         `${task.files} file${task.files === 1 ? '' : 's'}`,
         task.done ? 'done' : task.status === 'Not Started' ? undefined : task.status,
+        task.inDetails === true ? 'inside <details>: it runs' : undefined,
       ]
         .filter((part) => part !== undefined)
         .join(', ');

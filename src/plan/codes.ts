@@ -20,6 +20,10 @@ export const PARSE_CODES = {
     severity: 'error',
     meaning: 'a task field list under something that is not a task heading',
   },
+  CCG107: {
+    severity: 'warning',
+    meaning: 'a task inside a `<details>` block (shown collapsed, but it runs)',
+  },
   CCG301: { severity: 'error', meaning: 'missing `depends_on`' },
   CCG302: { severity: 'error', meaning: 'missing `description`' },
   CCG303: { severity: 'error', meaning: 'unknown status word' },

@@ -24,6 +24,7 @@ import {
 import { canonicalKey, isPlaceholder, isTaskId, readStatus, TASK_ID_SOURCE } from './values.js';
 import { checkRepoPath, plainValue, readDependencies, readPaths, type Report } from './fields.js';
 import { readDeclaredWaves } from './wave-table.js';
+import { detailsSpans } from './details.js';
 import { Notes } from './notes.js';
 
 export interface ParseResult {
@@ -81,6 +82,18 @@ export function parsePlan(text: string, file: string, options: ParseOptions = {}
     roots: options.repoRoots ?? [],
     ...(options.targets !== undefined ? { targets: options.targets } : {}),
   });
+
+  for (const [start, end] of detailsSpans(blocks))
+    for (const task of plan.tasks.filter(
+      (t) => t.span.start.offset > start && t.span.start.offset < end,
+    ))
+      push(diagnostics, file, {
+        code: 'CCG107',
+        severity: 'warning',
+        message: `Task ${task.id} is inside a \`<details>\` block: shown collapsed, but read as a task, and a run runs it unless its status is Completed or Skipped`,
+        span: task.headingSpan,
+        hint: 'To keep it from running, set its status to Skipped or put it in an HTML comment (<!-- … -->); else move it out of <details>.',
+      });
 
   const declared = readDeclaredWaves(source, blocks);
   if (declared.length > 0) plan.declaredWaves = declared;

@@ -96,6 +96,16 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     );
     return 1;
   }
+  // A task shown collapsed in <details> runs like any other: said here too, not only by validate.
+  for (const d of compiled.diagnostics.filter((d) => d.code === 'CCG107')) {
+    const task = compiled.plan.tasks.find(
+      (t) => t.headingSpan.start.offset === d.span.start.offset,
+    );
+    if (task !== undefined && task.status !== 'Completed' && task.status !== 'Skipped')
+      options.print(
+        `warning: ${task.id} (${options.plan}:${d.span.start.line}) is inside a <details> block; it runs like any task (status Skipped, or an HTML comment around it, keeps it from running)\n`,
+      );
+  }
   const named: [string, string][] = [
     ...(options.only ?? []).map((id): [string, string] => ['--only', id]),
     ...(options.from !== undefined ? [['--from', options.from] as [string, string]] : []),

@@ -77,3 +77,35 @@ const RAW_VALUES = {
   'T2.files_edited': ' `a.ts`, `b.ts`',
 };
 const DIAGNOSTICS = ['CCG304 9:15', 'CCG308 14:1'];
+
+describe('tasks in <details> blocks', () => {
+  it('warn (CCG107) for each task between <details> and its </details>, nested or never closed', () => {
+    const task = (id: string) => `### ${id}: N\n- **depends_on**: []\n- **description**: d\n`;
+    const text = [
+      '# P',
+      task('T1'),
+      '<details><summary>a</summary>\n',
+      task('T2'),
+      '<details>\n',
+      task('T3'),
+      '</details>\n',
+      task('T4'),
+      '</details>\n',
+      task('T5'),
+      '<details>\n',
+      task('T6'),
+    ].join('\n');
+    const { plan, diagnostics } = parsePlan(text, 'p.md');
+    expect(plan.tasks.map((t) => t.id)).toEqual(['T1', 'T2', 'T3', 'T4', 'T5', 'T6']);
+    expect(
+      diagnostics
+        .filter((d) => d.code === 'CCG107')
+        .map((d) => [d.severity, d.message.split(' ')[1]]),
+    ).toEqual([
+      ['warning', 'T2'],
+      ['warning', 'T3'],
+      ['warning', 'T4'],
+      ['warning', 'T6'],
+    ]);
+  });
+});

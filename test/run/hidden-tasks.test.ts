@@ -51,4 +51,24 @@ describe('ccglm run never starts a task that markdown hides', () => {
     expect(after.endsWith(tail)).toBe(true);
     expect(await processesLeft(sandbox)).toEqual([]);
   });
+
+  it('a task in a <details> block is not hidden (GitHub shows it collapsed): the run says it runs it', () => {
+    sandbox = makeSandbox(
+      plan([
+        planTask('T1', []),
+        '<details>',
+        '<summary>old</summary>',
+        '',
+        planTask('T5', []),
+        '</details>',
+        '',
+      ]),
+    );
+    const result = runSync(sandbox);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      `warning: T5 (${sandbox.plan}:22) is inside a <details> block; it runs like any task (status Skipped, or an HTML comment around it, keeps it from running)\n`,
+    );
+    expect(runsOf(sandbox)).toEqual({ T1: 1, T5: 1 });
+  });
 });
