@@ -24,6 +24,8 @@ export class IntegrationBranch {
   private readonly repos = new Map<string, Promise<void>>();
   /** Per repo: the branch's tip as this run last moved or read it. */
   private readonly tips = new Map<string, string>();
+  /** Per repo: ccglm's own checkout of the branch, made by this run (removed at its end). */
+  private readonly checkouts = new Map<string, string>();
   /** Per repo: merges asked for that wait for their batch (see merge). */
   private readonly waiting = new Map<string, Record<'now' | 'soon', WaitingMerge[]>>();
 
@@ -84,9 +86,24 @@ export class IntegrationBranch {
       const dir = this.checkoutDir(repo);
       mkdirSync(path.dirname(dir), { recursive: true });
       await gitOrThrow(repo.path, ['worktree', 'add', dir, this.name]);
+      this.checkouts.set(repo.path, dir);
       return dir;
     };
     return inQueue ? add() : this.queues.worktrees(repo.path).run(add);
+  }
+
+  /**
+   * Removes the checkouts of the branch this run made (`--isolation repo`, a merge without
+   * merge-tree): left, the next run of a plan of the same name, in another repository of the same
+   * name, would find the folder taken. git keeps one with changes (and so does this).
+   */
+  async removeCheckouts(): Promise<void> {
+    await Promise.all(
+      [...this.checkouts].map(([repoPath, dir]) =>
+        this.queues.worktrees(repoPath).run(() => git(repoPath, ['worktree', 'remove', dir])),
+      ),
+    );
+    this.checkouts.clear();
   }
 
   /**

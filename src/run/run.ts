@@ -178,6 +178,18 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
 const toStart = (core: RunCore) =>
   core.scheduler.state().filter((t) => t.state === 'pending' || t.state === 'blocked');
 
+/**
+ * With `--isolation repo` a repository's tasks share one checkout: one runs there at a time (side
+ * by side, each would be credited with the other's commits). Started later, when it ends.
+ */
+function sharesCheckout(core: RunCore, id: string): boolean {
+  if (core.workspace.isolation !== 'repo') return false;
+  const repo = core.repos.get(id)?.path;
+  return core.scheduler
+    .state()
+    .some((t) => t.state === 'running' && t.id !== id && core.repos.get(t.id)?.path === repo);
+}
+
 /** The run's loop: start what is ready, prepare what comes next, sleep until something ends. */
 async function execute(core: RunCore, preflight: PreflightResult): Promise<number> {
   const { options, scheduler, workspace } = core;
@@ -215,7 +227,8 @@ async function execute(core: RunCore, preflight: PreflightResult): Promise<numbe
     while (!scheduler.isDone() && !core.detached) {
       const woke = new Promise<void>((resolve) => (core.wake = resolve));
       // Starts run side by side: preparing a worktree and launching a job take a while each.
-      for (const id of scheduler.ready(core.now())) void startTask(core, id);
+      for (const id of scheduler.ready(core.now()))
+        if (!sharesCheckout(core, id)) void startTask(core, id);
       prepareUpcoming(core);
       if (scheduler.isDone()) break;
       const resumeAt = scheduler.resumeAt;

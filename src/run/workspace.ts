@@ -328,6 +328,7 @@ export class Workspace {
         .map(({ ws, tip }) => this.worktreeQueue(ws.repo).run(() => this.remove(ws, tip), 'idle')),
     );
     await this.deletions.run();
+    await this.integration.removeCheckouts();
     // Task folders left empty (an earlier attempt's `T3-2`, a checkout that could not be made) go,
     // and the plan's folder under the worktree root too once nothing is left in it.
     const planFolder = path.join(this.worktreeRoot, this.planId);

@@ -604,6 +604,33 @@ describe('ccglm run options', () => {
     expect(statuses(sandbox.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
   });
 
+  it("--isolation repo: a repository's tasks run one at a time (each its own commits); its checkout goes at the end", () => {
+    sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', [])]));
+    // T1 commits nothing: alongside T2 it was credited with T2's commit and Completed.
+    const result = runSync(sandbox, ['--isolation', 'repo'], {
+      FAKE_NOCOMMIT: 'T1',
+      FAKE_SLEEP_MS_T1: '600',
+    });
+    expect(result.status).toBe(1);
+    const ends = result.events.filter((e) => e.type === 'task.end');
+    const [first, second] = ends;
+    expect(ends.map((e) => [e.id, e.status])).toEqual([
+      ['T1', 'Failed'],
+      ['T2', 'Completed'],
+    ]);
+    expect(first?.commits).toEqual([]);
+    expect(second?.commits).toEqual([expect.stringMatching(/ T2: work$/)]);
+    // Not side by side: T2 started after T1 ended.
+    const startOf = (id: string) =>
+      result.events.find((e) => e.type === 'task.start' && e.id === id)?.t as number;
+    expect(startOf('T2')).toBeGreaterThanOrEqual(first?.t as number);
+    const worktrees = execFileSync('git', ['worktree', 'list', '--porcelain'], {
+      cwd: sandbox.repo,
+      encoding: 'utf8',
+    });
+    expect(worktrees).not.toContain('_integration');
+  });
+
   it('--push pushes the integration branch to origin when every task completed', () => {
     sandbox = makeSandbox(plan([planTask('T1', [])]));
     const remote = path.join(sandbox.dir, 'remote.git');
