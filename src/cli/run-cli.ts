@@ -9,6 +9,9 @@ import {
 } from '../run/render.js';
 import { openRunRecord } from '../report/locate.js';
 import { runPlan } from '../run/run.js';
+import type { StopSignal } from '../run/run-options.js';
+
+const STOP_SIGNALS: StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 import type { ContinueMode, Strategy } from '../schedule/scheduler.js';
 import type { Provider } from '../agent/provider.js';
 import type { RunArgs } from './commands/run.js';
@@ -66,16 +69,16 @@ export async function runFromCli(
   // The first Ctrl-C (or TERM) stops gracefully (or leaves the jobs running with --detach); a second
   // one stops everything at once.
   let signals = 0;
-  let interrupt: (signal: 'SIGINT' | 'SIGTERM') => void = () => {};
-  let force: (signal: 'SIGINT' | 'SIGTERM') => void = () => {};
-  const interrupted = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => (interrupt = resolve));
-  const forced = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => (force = resolve));
-  const onSignal = (signal: NodeJS.Signals) => {
+  let interrupt: (signal: StopSignal) => void = () => {};
+  let force: (signal: StopSignal) => void = () => {};
+  const interrupted = new Promise<StopSignal>((resolve) => (interrupt = resolve));
+  const forced = new Promise<StopSignal>((resolve) => (force = resolve));
+  const onSignal = (signal: StopSignal) => {
     signals += 1;
-    (signals === 1 ? interrupt : force)(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+    (signals === 1 ? interrupt : force)(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A closed terminal (SIGHUP) detaches the run: its jobs go on, --resume adopts them.
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const exitCode = await runPlan({
       plan: args.plan,
@@ -126,7 +129,6 @@ export async function runFromCli(
     return { exitCode, interrupted: signals > 0 };
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 }

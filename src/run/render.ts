@@ -49,7 +49,7 @@ export function formatPlain(event: RunEvent, startedAt: number): string | undefi
     case 'run.throttle':
       return `${at} rate limited: concurrency ${event.concurrency}${event.until !== undefined ? `, no new task before ${new Date(event.until).toISOString()}` : ''} (${event.reason})`;
     case 'run.signal':
-      return `${at} ${event.signal}: ${event.force === true ? 'again: killing every agent now' : event.detach ? 'leaving running jobs running (--detach); this run ends now' : 'stopping running jobs (press Ctrl-C again to kill them at once)'}`;
+      return `${at} ${event.signal}: ${event.force === true ? 'again: killing every agent now' : event.detach ? `leaving running jobs running (${event.signal === 'SIGHUP' ? 'the terminal closed' : '--detach'}); this run ends now; ccglm run --resume adopts them` : 'stopping running jobs (press Ctrl-C again to kill them at once)'}`;
     case 'run.end':
       return `${at} done: ${event.completed} completed, ${event.failed} failed, ${event.blocked} blocked${event.notStarted > 0 ? `, ${event.notStarted} not started` : ''}${event.skipped > 0 ? `, ${event.skipped} skipped` : ''} in ${seconds(event.durationMs)}`;
     default:

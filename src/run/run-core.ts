@@ -18,7 +18,13 @@ import { failedMergeBranch } from './merge-retry.js';
 import type { PlanHome } from './plan-home.js';
 import { PlanWriter } from './plan-writer.js';
 import type { ResolvedRepo } from './repos.js';
-import { onRunTarget, planIdOf, settingsOf, type ResolvedOptions } from './run-options.js';
+import {
+  onRunTarget,
+  planIdOf,
+  settingsOf,
+  type ResolvedOptions,
+  type StopSignal,
+} from './run-options.js';
 import { RunStateFile, type RunState, type StartedTask } from './run-state.js';
 import type { TaskEnd } from './summary.js';
 import { withEarlierAttempt } from './task-log.js';
@@ -63,7 +69,7 @@ export class RunCore {
   mux: string | undefined;
   /** The claude agent's provider, as the preflight chose it. */
   provider: Provider | undefined;
-  interrupted: 'SIGINT' | 'SIGTERM' | undefined;
+  interrupted: StopSignal | undefined;
   /** --detach and Ctrl-C: the jobs run on, this run ends now (`--resume` adopts them). */
   detached = false;
   /** A second interrupt stopped everything (stopNow): nothing more is started or recorded. */

@@ -18,6 +18,16 @@ export function onRunTarget(task: Task, target: string | undefined): Task {
     : { ...task, target };
 }
 
+/**
+ * The signals that stop a run: Ctrl-C, `kill`, and a closed terminal (SIGHUP: the run detaches, as
+ * with --detach, since nobody is there to watch it).
+ */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** The shell's exit code for a run a signal stopped: 128 + its number (130, 143, 129). */
+export const signalExitCode = (signal: StopSignal): number =>
+  128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[signal];
+
 export interface RunOptions {
   plan: string;
   dryRun?: boolean;
@@ -52,9 +62,9 @@ export interface RunOptions {
   /** Where the summary and diagnostics go. */
   print: (text: string) => void;
   /** Resolves when the user interrupts (SIGINT/SIGTERM). */
-  interrupted?: Promise<'SIGINT' | 'SIGTERM'>;
+  interrupted?: Promise<StopSignal>;
   /** Resolves on a second interrupt: every agent is killed at once, the plan recorded, the run ends. */
-  forced?: Promise<'SIGINT' | 'SIGTERM'>;
+  forced?: Promise<StopSignal>;
 }
 
 /** The options a run goes with: those given, else (--resume) the dead run's, else the defaults. */

@@ -26,7 +26,13 @@ import { adoptPrevious } from './resume.js';
 import { RunCore } from './run-core.js';
 import { RunStateFile } from './run-state.js';
 import { readBranchFacts, summariseRun, type BranchFacts } from './summary.js';
-import { onRunTarget, planIdOf, resolveOptions, type RunOptions } from './run-options.js';
+import {
+  onRunTarget,
+  planIdOf,
+  resolveOptions,
+  signalExitCode,
+  type RunOptions,
+} from './run-options.js';
 import { onSignal, startWatchdog, stopNow } from './supervise.js';
 import { checkTargets } from './target-checks.js';
 import { closeMux, muxFolder } from '../targets/ssh.js';
@@ -284,7 +290,7 @@ async function summarise(
   });
   // A task the plan could not record counts as not done: the plan is what the next run reads.
   const failed = counts.failed + counts.blocked > 0 || core.writer.warnings.length > 0 ? 1 : 0;
-  const exitCode = interrupted === 'SIGINT' ? 130 : interrupted === 'SIGTERM' ? 143 : failed;
+  const exitCode = interrupted !== undefined ? signalExitCode(interrupted) : failed;
   options.emit({
     type: 'run.end',
     t: core.now(),

@@ -96,7 +96,7 @@ export async function summariseRun(
     const status =
       ended?.status ??
       (input.leftRunning?.has(snap.id) === true
-        ? 'In Progress (left running: --detach)'
+        ? `In Progress (left running: ${input.interrupted === 'SIGHUP' ? 'the terminal closed' : '--detach'})`
         : input.skippedInPlan?.has(snap.id) === true
           ? `Skipped (the plan says ${input.skippedInPlan.get(snap.id) ?? 'Skipped'})`
           : (NOT_RUN[snap.state] ?? snap.state));

@@ -16,6 +16,7 @@ import { follow } from './follow.js';
 import { lastLine } from './job-output.js';
 import { stopRemoteAttempt } from './remote.js';
 import type { RunCore } from './run-core.js';
+import { signalExitCode, type StopSignal } from './run-options.js';
 
 /** Checks the running attempts' health on an interval; returns what stops it. */
 export function startWatchdog(core: RunCore): () => void {
@@ -87,16 +88,16 @@ async function restart(core: RunCore, attempt: Attempt, reasonCode: string): Pro
 }
 
 /** Ctrl-C (or SIGTERM): nothing more starts; the agents are stopped, or left running (--detach). */
-export async function onSignal(core: RunCore, signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+export async function onSignal(core: RunCore, signal: StopSignal): Promise<void> {
   core.interrupted = signal;
   core.scheduler.halt();
-  const detach = core.options.detach === true;
+  const detach = core.options.detach === true || signal === 'SIGHUP';
   core.options.emit({ type: 'run.signal', t: core.now(), signal, detach });
   if (detach) {
     core.detached = true;
     for (const attempt of core.running()) {
       attempt.stopWaiting();
-      leaveRunning(core, attempt);
+      leaveRunning(core, attempt, signal === 'SIGHUP' ? 'its terminal closed' : '--detach');
     }
     core.wake();
     return;
@@ -108,13 +109,13 @@ export async function onSignal(core: RunCore, signal: 'SIGINT' | 'SIGTERM'): Pro
 }
 
 /** A job left to run on after --detach: the plan says so and names what adopts it. */
-export function leaveRunning(core: RunCore, attempt: Attempt): void {
+export function leaveRunning(core: RunCore, attempt: Attempt, why = '--detach'): void {
   core.attempts.delete(attempt.taskId);
   core.leftRunning.add(attempt.taskId);
   void core.writer.write({
     taskId: attempt.taskId,
     status: 'In Progress',
-    log: `job ${attempt.jobId} left running (--detach) in ${attempt.ws.worktree}; ccglm run --resume ${core.options.plan} adopts it`,
+    log: `job ${attempt.jobId} left running (${why}) in ${attempt.ws.worktree}; ccglm run --resume ${core.options.plan} adopts it`,
   });
 }
 
@@ -123,7 +124,7 @@ export function leaveRunning(core: RunCore, attempt: Attempt): void {
  * launched too (a host that has not launched its agent yet will not), the plan records the tasks as
  * interrupted, and the run ends without waiting for anything else.
  */
-export async function stopNow(core: RunCore, signal: 'SIGINT' | 'SIGTERM'): Promise<number> {
+export async function stopNow(core: RunCore, signal: StopSignal): Promise<number> {
   core.stoppedNow = true;
   core.interrupted = signal;
   core.scheduler.halt();
@@ -153,5 +154,5 @@ export async function stopNow(core: RunCore, signal: 'SIGINT' | 'SIGTERM'): Prom
   core.options.print(
     `\nstopped at once: ${stopped.length} agent(s) killed, recorded as Failed in ${core.options.plan}; ccglm run ${core.options.plan} starts them again\n`,
   );
-  return signal === 'SIGTERM' ? 143 : 130;
+  return signalExitCode(signal);
 }

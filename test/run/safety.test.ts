@@ -132,6 +132,25 @@ describe('Ctrl-C', () => {
     expect(await processesLeftIn(sb.dir)).toEqual([]);
   });
 
+  it('a closed terminal (SIGHUP) detaches the run: the jobs go on, the plan says so, --resume finishes', async () => {
+    const sb = makeSandbox(threeWaves);
+    sandbox = sb;
+    const tmp = tmpOf(sb);
+    const child = spawnRun(sb, [], { FAKE_SLEEP_MS: '2000', TMPDIR: tmp });
+    await waitForEvents(child, 'task.start', 2);
+    child.kill('SIGHUP');
+    expect(await exitOf(child)).toBe(129);
+    expect(processesIn(sb.worktrees).filter((p) => p.includes('fake-agent')).length).toBe(2);
+    expect(logOf(sb, 'T1')).toMatch(
+      /^job test-T1-\S+ left running \(its terminal closed\) in \S+; ccglm run --resume \S+ adopts it$/,
+    );
+    const resumed = runSync(sb, ['--resume'], { FAKE_SLEEP_MS: '200', TMPDIR: tmp });
+    expect(resumed.status).toBe(0);
+    expect(runsOf(sb)).toEqual({ T1: 1, T2: 1, T3: 1, T4: 1 });
+    expectFinished(sb);
+    expect(await processesLeftIn(sb.dir)).toEqual([]);
+  });
+
   it('a second Ctrl-C kills every agent at once, records them and exits 130', async () => {
     const sb = makeSandbox(threeWaves);
     sandbox = sb;
