@@ -51,6 +51,9 @@ async function checkHealth(core: RunCore): Promise<void> {
       stallMinutes: options.stallMinutes ?? 20,
       processes,
       processIndex,
+      // What it measured is kept in the job's meta: a worktree change is progress once, not at
+      // every check (without it, an agent that changed a file and then hung was never stalled).
+      record: true,
     });
     const last = lastLine(options.logDir, attempt.jobId);
     if (last !== undefined)

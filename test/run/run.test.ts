@@ -421,6 +421,23 @@ describe('ccglm run supervision', () => {
     expect(statuses(sandbox.plan)).toEqual({ T1: 'Blocked', T2: 'Blocked' });
   }, 60_000);
 
+  it('an agent that changed its worktree and then hangs is stalled too: restarted once, then Blocked', () => {
+    sandbox = makeSandbox(plan([planTask('T1', [])]));
+    const agent = path.join(sandbox.dir, 'commit-then-hang.sh');
+    writeFileSync(
+      agent,
+      `echo run >> "${sandbox.marks}/runs"\necho x > T1.txt; git add -A; git commit -qm work\nexec sleep 60\n`,
+    );
+    const result = runSync(sandbox, ['--stall-minutes', '0.03', '--agent-cmd', `/bin/sh ${agent}`]);
+    expect(result.status).toBe(1);
+    expect(result.events.filter((e) => e.type === 'task.restart').map((e) => e.id)).toEqual(['T1']);
+    const end = result.events.find((e) => e.type === 'task.end');
+    expect(`${end?.status} ${String(end?.reason)}`).toMatch(
+      /^Blocked stalled after 1 restart\(s\)/,
+    );
+    expect(readFileSync(path.join(sandbox.marks, 'runs'), 'utf8')).toBe('run\nrun\n');
+  }, 60_000);
+
   it('SIGTERM stops the running jobs, records them in the plan and exits 143', async () => {
     sandbox = makeSandbox(threeWaves);
     const child = spawnRun(sandbox, [], { FAKE_SLEEP_MS: '30000' });
