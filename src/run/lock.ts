@@ -1,7 +1,8 @@
 /**
  * One run at a time per plan: a lock file (see plan-home.ts) holding the owner's pid, its process
  * start time, host and log folder. A lock whose process is gone (or whose pid now belongs to another
- * process) is stale and taken over.
+ * process) is stale and taken over. The same for a plan's integration branch in a repository: one
+ * run at a time merges into it, whichever plan's file name gave it.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
