@@ -1,7 +1,8 @@
 /**
  * One run at a time per plan: a lock file (see plan-home.ts) holding the owner's pid, its process
  * start time, host and log folder. A lock whose process is gone (or whose pid now belongs to another
- * process) is stale and taken over.
+ * process) is stale and taken over. The same for a plan's integration branch in a repository: one
+ * run at a time merges into it, whichever plan's file name gave it.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -46,13 +47,27 @@ export function liveLockHolder(lockFile: string): LockInfo | undefined {
 
 /** One line: who runs the plan, and how to stop it. */
 export function describeHolder(holder: LockInfo, plan: string): string {
+  return `${plan} is already being run by ccglm (${whoHolds(holder)}); ${howToStop(holder)}`;
+}
+
+/**
+ * One line: another plan's run holds the integration branch `branch` of a repository (its file
+ * name gives the same branch as this plan's), and what to do.
+ */
+export function describeBranchHolder(holder: LockInfo, branch: string, repo: string): string {
+  return `branch ${branch} in ${repo}: the run of another plan, ${holder.plan}, merges into it (${whoHolds(holder)}); both plans' file names give this branch; fix: ${howToStop(holder)}, or rename this plan file`;
+}
+
+function whoHolds(holder: LockInfo): string {
   const where = holder.host === hostname() ? '' : ` on ${holder.host}`;
   const logs = holder.logDir !== undefined ? `, jobs in ${holder.logDir}` : '';
-  const stop =
-    holder.host === hostname()
-      ? `wait for it, or stop it: Ctrl-C in its terminal or kill -INT ${holder.pid}`
-      : `wait for it, or stop it on ${holder.host}`;
-  return `${plan} is already being run by ccglm (pid ${holder.pid}${where}, since ${holder.startedAt}${logs}); ${stop}`;
+  return `pid ${holder.pid}${where}, since ${holder.startedAt}${logs}`;
+}
+
+function howToStop(holder: LockInfo): string {
+  return holder.host === hostname()
+    ? `wait for it, or stop it: Ctrl-C in its terminal or kill -INT ${holder.pid}`
+    : `wait for it, or stop it on ${holder.host}`;
 }
 
 export function acquirePlanLock(
@@ -60,6 +75,31 @@ export function acquirePlanLock(
   plan: string,
   now: Date,
   logDir?: string,
+): PlanLock {
+  return acquireLock(lockFile, plan, now, logDir, (holder) => describeHolder(holder, plan));
+}
+
+/**
+ * The lock of a plan's integration branch in one repository (plan-home.ts `branchLockOf`): a run of
+ * another plan whose file name gives the same branch refuses while this one holds it.
+ */
+export function acquireBranchLock(
+  lockFile: string,
+  lock: { planPath: string; branch: string; repo: string },
+  now: Date,
+  logDir?: string,
+): PlanLock {
+  return acquireLock(lockFile, lock.planPath, now, logDir, (holder) =>
+    describeBranchHolder(holder, lock.branch, lock.repo),
+  );
+}
+
+function acquireLock(
+  lockFile: string,
+  plan: string,
+  now: Date,
+  logDir: string | undefined,
+  refusal: (holder: LockInfo) => string,
 ): PlanLock {
   const info: LockInfo = {
     pid: process.pid,
@@ -88,15 +128,11 @@ export function acquirePlanLock(
       };
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST')
-        throw new CcglmError(
-          `cannot create the plan lock ${lockFile}: ${(error as Error).message}`,
-          1,
-        );
+        throw new CcglmError(`cannot create the lock ${lockFile}: ${(error as Error).message}`, 1);
       const holder = liveLockHolder(lockFile);
-      if (holder !== undefined)
-        throw new CcglmError(describeHolder(holder, plan), ExitCode.preflight);
+      if (holder !== undefined) throw new CcglmError(refusal(holder), ExitCode.preflight);
       rmSync(lockFile, { force: true });
     }
   }
-  throw new CcglmError(`cannot take the plan lock ${lockFile}`, 1);
+  throw new CcglmError(`cannot take the lock ${lockFile}`, 1);
 }

@@ -17,6 +17,8 @@ import {
 import { readJob } from '../jobs/index.js';
 import type { Task } from '../plan/types.js';
 import type { Target } from '../targets/config.js';
+import { checkBranchNames, checkIntegrationBranch, type BranchLock } from './branch-checks.js';
+import type { Check } from './check.js';
 import { git } from './git.js';
 import { describeHolder, liveLockHolder } from './lock.js';
 import type { PlanHome } from './plan-home.js';
@@ -25,11 +27,7 @@ import type { ResolvedOptions } from './run-options.js';
 import { RunStateFile } from './run-state.js';
 import { cutOffNote } from './task-log.js';
 
-export interface Check {
-  ok: boolean;
-  /** What was checked and what was found; on failure the cause and the fix. */
-  text: string;
-}
+export type { Check } from './check.js';
 
 export interface PreflightInput {
   /** The run's settings: the plan as the user named it, --repos, the folders, --resume, the agent. */
@@ -57,6 +55,8 @@ export interface PreflightResult {
   targets: Map<string, Target>;
   /** A dead run's attempts cut off with their host: what each task's plan log says of it. */
   cutOff: Map<string, string>;
+  /** The integration branch's lock in each repository, taken with the plan's. */
+  branchLocks: BranchLock[];
 }
 
 const pass = (text: string): Check => ({ ok: true, text });
@@ -85,9 +85,22 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
     ...(configPath !== undefined ? { configPath } : {}),
   };
   const agent = checkAgent(choice, { cwd, env: input.deps.env, skipRelative: true });
+  const branch = input.integrationBranch;
+  const names = checkBranchNames(branch, input.tasks, input.planPath);
+  const integration = (repo: ResolvedRepo) =>
+    checkIntegrationBranch({
+      repo,
+      branch,
+      planPath: input.planPath,
+      planRepo: found.planRepo,
+      isolation: options.isolation,
+      home: input.home,
+    });
   // Side by side: their git commands and `op` are most of the preflight's time.
-  const [repoChecks, credentials] = await Promise.all([
-    Promise.all(repos.map((repo) => checkRepo(repo, input.integrationBranch))),
+  const [nameCheck, repoChecks, branchChecks, credentials] = await Promise.all([
+    names,
+    Promise.all(repos.map((repo) => checkRepo(repo, branch))),
+    Promise.all(repos.map(integration)),
     checkCredentials(agent.profile, {
       agent: choice,
       deps: input.deps,
@@ -95,7 +108,10 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
       providerResumed: input.provider !== options.provider,
     }),
   ]);
-  checks.push(...repoChecks.flat());
+  checks.push(nameCheck);
+  repos.forEach((_, i) =>
+    checks.push(...(repoChecks[i] ?? []), ...(branchChecks[i]?.checks ?? [])),
+  );
   checks.push(checkWritable('worktree root', options.worktreeRoot, '--worktree-root DIR'));
   checks.push(checkWritable('log dir', options.logDir, '--log-dir DIR'));
   const [cause = '', ...hints] = agent.ok ? [] : agent.lines;
@@ -115,6 +131,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
     ...(credentials.provider !== undefined ? { provider: credentials.provider } : {}),
     targets,
     cutOff: earlier?.cutOff ?? new Map(),
+    branchLocks: branchChecks.flatMap((check) => (check.lock !== undefined ? [check.lock] : [])),
   };
 }
 

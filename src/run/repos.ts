@@ -24,13 +24,16 @@ export async function resolveRepos(
   return found.repos;
 }
 
-/** Each task's repository; `missing` names those not found, where it looked and the fix (one line). */
+/**
+ * Each task's repository; `missing` names those not found, where it looked and the fix (one line);
+ * `planRepo` is the top of the worktree holding the plan, if one does.
+ */
 export async function findRepos(
   tasks: Task[],
   planPath: string,
   reposDir?: string,
   cwd = process.cwd(),
-): Promise<{ repos: Map<string, ResolvedRepo>; missing?: string }> {
+): Promise<{ repos: Map<string, ResolvedRepo>; missing?: string; planRepo?: string }> {
   // A plan kept outside any repository: the repository --repos is (or is in), else the one the
   // command runs in, is the repository of its tasks without a repo field or with its name. A
   // repository given as --repos is also the one of the tasks found nowhere else. (Both asked of git
@@ -76,10 +79,11 @@ export async function findRepos(
     const where = `looked in ${looked.join(', ')}`;
     return {
       repos: byTask,
+      ...(planRepo !== undefined ? { planRepo } : {}),
       missing: `cannot find the git repository of ${missing.join(', ')} (${where}); pass --repos DIR (the repository, or a folder holding the repositories by name), or run from inside the repository`,
     };
   }
-  return { repos: byTask };
+  return { repos: byTask, ...(planRepo !== undefined ? { planRepo } : {}) };
 }
 
 async function findRepo(

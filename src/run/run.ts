@@ -18,7 +18,7 @@ import type { Task } from '../plan/types.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import { readPlanFile } from '../read-plan-file.js';
 import { prepareUpcoming, startTask } from './launch.js';
-import { acquirePlanLock } from './lock.js';
+import { acquireBranchLock, acquirePlanLock, type PlanLock } from './lock.js';
 import { planHome, stateDirOf } from './plan-home.js';
 import { removeLeftTemps } from './plan-writer.js';
 import { formatChecks, runPreflight, type PreflightResult } from './preflight.js';
@@ -169,15 +169,36 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     );
   }
   mkdirSync(options.logDir, { recursive: true });
-  const lock = acquirePlanLock(home.lock, options.plan, new Date(), options.logDir);
+  const locks = takeLocks(home.lock, preflight, options);
   removeLeftTemps(options.plan);
   try {
     const forced = options.forced?.then((signal) => stopNow(core, signal));
     const execution = execute(core, preflight);
     return await (forced === undefined ? execution : Promise.race([execution, forced]));
   } finally {
-    lock.release();
+    for (const lock of locks) lock.release();
   }
+}
+
+/**
+ * The plan's lock, then its integration branch's in each repository; one another run holds (it
+ * took it since the preflight) refuses the run, the locks taken so far released.
+ */
+function takeLocks(
+  planLock: string,
+  preflight: PreflightResult,
+  options: Pick<RunOptions, 'plan' | 'logDir'>,
+): PlanLock[] {
+  const now = new Date();
+  const locks = [acquirePlanLock(planLock, options.plan, now, options.logDir)];
+  try {
+    for (const lock of preflight.branchLocks)
+      locks.push(acquireBranchLock(lock.file, lock, now, options.logDir));
+  } catch (error) {
+    for (const lock of locks) lock.release();
+    throw error;
+  }
+  return locks;
 }
 
 /** The tasks this run is to start (pending, or blocked once it starts). */

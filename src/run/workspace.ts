@@ -36,6 +36,10 @@ export type FinishResult =
       filesEdited: string[];
     };
 
+/** A task's branch: `<integration branch>--<task id>`. */
+export const taskBranchOf = (integration: string, taskId: string): string =>
+  `${integration}--${taskId}`;
+
 export class Workspace {
   /** Git work per repo, one piece at a time: worktree changes, and merges (see repo-queue.ts). */
   private readonly queues = new RepoQueues();
@@ -202,9 +206,8 @@ export class Workspace {
     return { repo, worktree, branch, base };
   }
 
-  /** A task's branch: `<integration branch>--<task id>`. */
   private taskBranch(taskId: string): string {
-    return `${this.integration.name}--${taskId}`;
+    return taskBranchOf(this.integration.name, taskId);
   }
 
   /** The first free folder for a task's worktree: an earlier attempt's one is never reused. */
