@@ -73,14 +73,17 @@ export async function runWatchdogPass(options: WatchdogOptions): Promise<Watchdo
     let decision: WatchdogDecision;
     try {
       const report = jobHealth(options.logDir, id, healthOptions);
+      // A `ccglm run`'s job (hosted by its run's host) is that run's to supervise: restarted here as
+      // well, its run would record the stopped agent's end while the new one worked on unwatched.
+      if (report.record.meta?.['host_shared'] === 'true' && report.health === 'stalled') {
+        decisions.push({ ...decisionOf(id, report), action: 'skip', detail: 'run_job' });
+        options.print(
+          `[${id}] SKIP: a ccglm run's job (its run restarts or blocks it; after a dead run, ccglm run --resume)`,
+        );
+        continue;
+      }
       const meta = report.record.meta;
-      decision = {
-        id,
-        health: report.health,
-        reason_code: report.reason_code,
-        retries: report.retry_count,
-        action: 'none',
-      };
+      decision = decisionOf(id, report);
       if (report.health === 'stalled') {
         const blockedReason =
           mode === 'no-auto-restart' || meta?.['no_auto_restart'] === 'true'
@@ -123,6 +126,14 @@ export async function runWatchdogPass(options: WatchdogOptions): Promise<Watchdo
   if (decisions.length === 0) options.print(`(no jobs found in ${options.logDir})`);
   return decisions;
 }
+
+const decisionOf = (id: string, report: ReturnType<typeof jobHealth>): WatchdogDecision => ({
+  id,
+  health: report.health,
+  reason_code: report.reason_code,
+  retries: report.retry_count,
+  action: 'none',
+});
 
 /** The shell runner's action lines for a decision (scripts grep them), in its order. */
 function runnerLines(decision: WatchdogDecision, maxRetries: number): string[] {

@@ -6,6 +6,7 @@ import {
   jobFiles,
   readJob,
   readMeta,
+  runWatchdogPass,
   startJob,
   stopJob,
   waitForJobEnd,
@@ -52,6 +53,24 @@ describe('one host process for many jobs (ccglm run)', () => {
     expect(isProcessAlive(hostPid)).toBe(true);
     host.close();
     await until(() => !isProcessAlive(hostPid, metaA['host_start_time']));
+  });
+
+  it("a stalled job of a run's host is left to its run by ccglm job watchdog: skipped, not restarted", async () => {
+    const started = await start('mine', [fake('print-then-sleep')]);
+    expect(started.ok).toBe(true);
+    await until(() => readJob(job.logDir, 'mine').agentAlive);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const lines: string[] = [];
+    const [decision] = await runWatchdogPass({
+      logDir: job.logDir,
+      stallSeconds: 0.5,
+      print: (line) => lines.push(line),
+    });
+    expect(decision).toMatchObject({ health: 'stalled', action: 'skip', detail: 'run_job' });
+    expect(lines).toEqual([
+      "[mine] SKIP: a ccglm run's job (its run restarts or blocks it; after a dead run, ccglm run --resume)",
+    ]);
+    expect(readMeta(job.logDir, 'mine')?.['retries']).toBe('0');
   });
 
   it('tells its run when a job runs and when its outcome is written, so no one watches the log folder', async () => {
