@@ -15,13 +15,20 @@ export interface RateLimitInfo {
 /** The marker `ccglm headless` prints: `[ccglm] RATE_LIMITED retry_after=30 reset_at=<ISO>`. */
 export const RATE_LIMIT_MARKER = '[ccglm] RATE_LIMITED';
 
+/**
+ * An API's refusal, as agents print it: not any line that mentions 429 or a rate limit (an agent
+ * working on retry code prints such lines; read as a limit, its task was started again and again).
+ */
 const PATTERNS = [
-  /RATE_LIMITED/,
-  /\b429\b/,
-  /rate[ _-]?limit/i,
-  /too many requests/i,
+  /\[ccglm\] RATE_LIMITED/,
+  // Claude Code: `API Error: 429 {…}`, `API Error: Request rejected (429) · Rate limited; …`.
+  /\bAPI Error\b.*(\b429\b|rate[ _-]?limit|overloaded)/i,
+  // The Messages API's error types, in a JSON body an agent printed.
+  /"(rate_limit_error|overloaded_error)"/,
+  // An HTTP client's error: `Error: 429 Too Many Requests …`, `HTTP 429 Too Many Requests`.
+  /^(\S*Error:?\s+|HTTP\/?[\d.]*\s+)?429\b.*too many requests/i,
+  // Claude's subscription limit: `Claude AI usage limit reached|1760000000`.
   /usage limit reached/i,
-  /overloaded/i,
 ];
 
 // eslint-disable-next-line no-control-regex

@@ -34,14 +34,28 @@ describe('detectRateLimit', () => {
   it('returns null for a log without a limit, and the last match when several', () => {
     expect(detectRateLimit('all good\nDone.\n', now)).toBeNull();
     expect(
-      detectRateLimit('retry after 5 seconds: 429\nlater 429 retry after 9 seconds', now)
-        ?.retryAfterSeconds,
+      detectRateLimit(
+        'API Error: 429 retry after 5 seconds\nlater: API Error: 429 retry after 9 seconds',
+        now,
+      )?.retryAfterSeconds,
     ).toBe(9);
   });
 
+  it('is an API refusal, not any line about 429s or rate limits (an agent writing retry code)', () => {
+    for (const line of [
+      'FAIL retry.test.ts > retries on 429 Too Many Requests (usage limit header missing)',
+      'Implemented rate limiting for the upload endpoint',
+      'src/http/retry.ts: handle 429 and overloaded responses',
+      'expect(status).toBe(429)',
+    ])
+      expect(detectRateLimit(`${line}\nexit 1`, now)).toBeNull();
+    expect(detectRateLimit('{"type":"error","error":{"type":"overloaded_error"}}')).not.toBeNull();
+    expect(detectRateLimit('HTTP 429 Too Many Requests')).not.toBeNull();
+  });
+
   it('needs a clock to turn a relative wait into a reset time', () => {
-    expect(detectRateLimit('429 retry-after: 3')).toEqual({
-      line: '429 retry-after: 3',
+    expect(detectRateLimit('API Error: 429 retry-after: 3')).toEqual({
+      line: 'API Error: 429 retry-after: 3',
       retryAfterSeconds: 3,
     });
   });
