@@ -112,8 +112,13 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
   repos.forEach((_, i) =>
     checks.push(...(repoChecks[i] ?? []), ...(branchChecks[i]?.checks ?? [])),
   );
-  checks.push(checkWritable('worktree root', options.worktreeRoot, '--worktree-root DIR'));
-  checks.push(checkWritable('log dir', options.logDir, '--log-dir DIR'));
+  checks.push(
+    checkWritable('worktree root', options.worktreeRoot, 'pass --worktree-root DIR with a folder'),
+  );
+  checks.push(checkWritable('log dir', options.logDir, 'pass --log-dir DIR with a folder'));
+  // Where the plan's lock and run state go (plan-home.ts).
+  const stateDir = path.dirname(path.dirname(input.home.lock));
+  checks.push(checkWritable('state folder', stateDir, 'set XDG_STATE_HOME to a folder'));
   const [cause = '', ...hints] = agent.ok ? [] : agent.lines;
   const fix = hints.map((line) => line.trim().replace(/^Install: /, '')).join('; ');
   checks.push(
@@ -229,15 +234,14 @@ function gitReason(stderr: string): string {
  * A folder ccglm will make things in: it, or the nearest folder above it that exists, is a folder
  * this user may write in. Nothing is made (the run makes it later).
  */
-function checkWritable(what: string, dir: string, option: string): Check {
+/** `fix` names the setting that moves the folder (`pass --log-dir DIR`). */
+function checkWritable(what: string, dir: string, fix: string): Check {
   let existing = path.resolve(dir);
   for (;;) {
     try {
       const stat = statSync(existing);
       if (!stat.isDirectory())
-        return fail(
-          `${what} ${dir}: ${existing} is not a folder; fix: remove it, or pass ${option}`,
-        );
+        return fail(`${what} ${dir}: ${existing} is not a folder; fix: remove it, or ${fix}`);
       break;
     } catch {
       const parent = path.dirname(existing);
@@ -250,9 +254,7 @@ function checkWritable(what: string, dir: string, option: string): Check {
     return pass(`${what} ${dir}: writable${existing === dir ? '' : ` (${existing} is)`}`);
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'error';
-    return fail(
-      `${what} ${dir}: ${existing} is not writable (${code}); fix: pass ${option} with a folder you can write`,
-    );
+    return fail(`${what} ${dir}: ${existing} is not writable (${code}); fix: ${fix} you can write`);
   }
 }
 

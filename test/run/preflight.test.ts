@@ -182,10 +182,26 @@ describe('ccglm run --check', () => {
         `PASS branch feature-test in app (${sb.repo}): no other plan's run merges into it; not checked out`,
         `PASS worktree root ${sb.worktrees}: writable (${sb.dir} is)`,
         `PASS log dir ${sb.logDir}: writable (${sb.dir} is)`,
+        `PASS state folder ${sb.home}/.local/state/ccglm: writable (${sb.home} is)`,
         'PASS agent custom: /bin/sh',
         'PASS credentials: none needed by agent custom',
         '',
       ].join('\n'),
+    );
+    await expectNothingStarted(sb, twoWaves);
+  });
+});
+
+describe('ccglm run preflight: folders', () => {
+  it('a state folder that cannot be made (XDG_STATE_HOME under a file): refused, nothing changed', async () => {
+    sandbox = makeSandbox(twoWaves);
+    const sb = sandbox;
+    const file = path.join(sb.dir, 'not-a-folder');
+    writeFileSync(file, '');
+    const result = runSync(sb, [], { XDG_STATE_HOME: path.join(file, 'state') });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain(
+      `FAIL state folder ${file}/state/ccglm: ${file} is not a folder; fix: remove it, or set XDG_STATE_HOME to a folder\n`,
     );
     await expectNothingStarted(sb, twoWaves);
   });
