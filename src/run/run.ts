@@ -299,6 +299,7 @@ async function summarise(
     integrationBranch: core.workspace.integration.name,
     prTitle: `${core.planId}: ${core.compiled.plan.title ?? 'plan'}`,
     planPath: core.planPath,
+    agent: options,
     push: options.push === true,
     warnings: core.writer.warnings,
     skippedInPlan: new Map(

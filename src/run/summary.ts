@@ -21,6 +21,8 @@ export interface SummaryInput {
   /** Push the integration branches (when a remote exists and nothing failed). */
   push: boolean;
   warnings: string[];
+  /** The agent this run used (its re-run command names it). */
+  agent?: { agent?: string; agentCmd?: string };
   /** The branches' last commits and remotes (`readBranchFacts`, read once the branches moved last). */
   facts: Promise<Map<string, BranchFacts>>;
   /** Tasks the plan already marks Skipped (Deferred, Won't do…), with the word it uses. */
@@ -160,8 +162,20 @@ function whatToDo(input: SummaryInput, counts: RunCounts): string | undefined {
     return `${running} job(s) still running; ccglm run --resume ${plan} adopts them and finishes the plan`;
   const open = counts.failed + counts.blocked + counts.notStarted;
   if (open > 0)
-    return `${open} task(s) not completed${input.interrupted !== undefined ? ` (interrupted by ${input.interrupted})` : ''}; see their log in ${plan}, then ccglm run ${plan} (Completed tasks are not run again)`;
+    return `${open} task(s) not completed${input.interrupted !== undefined ? ` (interrupted by ${input.interrupted})` : ''}; see their log in ${plan}, then ${rerunCommand(plan, input.agent)} (Completed tasks are not run again)`;
   return undefined;
+}
+
+/**
+ * `ccglm run PLAN` with the agent this run used: typed as printed, a re-run of a plan tried with
+ * `--agent demo` or an `--agent-cmd` does not start the default (paid) agent instead.
+ */
+export function rerunCommand(plan: string, agent?: { agent?: string; agentCmd?: string }): string {
+  return [
+    `ccglm run ${shellQuote(plan)}`,
+    ...(agent?.agent !== undefined ? [`--agent ${shellQuote(agent.agent)}`] : []),
+    ...(agent?.agentCmd !== undefined ? [`--agent-cmd ${shellQuote(agent.agentCmd)}`] : []),
+  ].join(' ');
 }
 
 /** A word a POSIX shell reads back as written: a plan title with `` ` `` or `$` runs nothing when pasted. */

@@ -17,6 +17,7 @@ import { lastLine } from './job-output.js';
 import { stopRemoteAttempt } from './remote.js';
 import type { RunCore } from './run-core.js';
 import { signalExitCode, type StopSignal } from './run-options.js';
+import { rerunCommand } from './summary.js';
 
 /** Checks the running attempts' health on an interval; returns what stops it. */
 export function startWatchdog(core: RunCore): () => void {
@@ -155,7 +156,7 @@ export async function stopNow(core: RunCore, signal: StopSignal): Promise<number
   core.saveState();
   await Promise.all([core.writer.flush(), ...remote]);
   core.options.print(
-    `\nstopped at once: ${stopped.length} agent(s) killed, recorded as Failed in ${core.options.plan}; ccglm run ${core.options.plan} starts them again\n`,
+    `\nstopped at once: ${stopped.length} agent(s) killed, recorded as Failed in ${core.options.plan}; ${rerunCommand(core.options.plan, core.options)} starts them again\n`,
   );
   return signalExitCode(signal);
 }

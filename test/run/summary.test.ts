@@ -58,11 +58,13 @@ describe('run summary', () => {
       tasks: [{ id: 'T1', state: 'failed', wave: 0 }],
       ended: new Map([['T1', { status: 'Failed', commits: [] }]]),
       interrupted: 'SIGINT',
+      agent: { agent: 'demo' },
     });
     expect(failed.text).not.toContain('gh pr create');
     expect(failed.text).not.toMatch(/^ {2}push: git/m);
+    // The re-run names the agent this run used: typed as printed, it starts no other (paid) one.
     expect(failed.text).toContain(
-      '  not ready to push: 1 task(s) not completed (interrupted by SIGINT); see their log in /r/p-plan.md, then ccglm run /r/p-plan.md (Completed tasks are not run again)',
+      '  not ready to push: 1 task(s) not completed (interrupted by SIGINT); see their log in /r/p-plan.md, then ccglm run /r/p-plan.md --agent demo (Completed tasks are not run again)',
     );
     const detached = await summary({
       tasks: [{ id: 'T1', state: 'running', wave: 0 }],
