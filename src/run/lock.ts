@@ -44,15 +44,15 @@ export function liveLockHolder(lockFile: string): LockInfo | undefined {
   return processStartTime(holder.pid) === holder.startTime ? holder : undefined;
 }
 
-/** One line: who runs the plan, and how to stop it. */
-export function describeHolder(holder: LockInfo, plan: string): string {
+/** One line: who runs the plan, and how to stop it (`then`: what to do after, appended). */
+export function describeHolder(holder: LockInfo, plan: string, then = ''): string {
   const where = holder.host === hostname() ? '' : ` on ${holder.host}`;
   const logs = holder.logDir !== undefined ? `, jobs in ${holder.logDir}` : '';
   const stop =
     holder.host === hostname()
       ? `wait for it, or stop it: Ctrl-C in its terminal or kill -INT ${holder.pid}`
       : `wait for it, or stop it on ${holder.host}`;
-  return `${plan} is already being run by ccglm (pid ${holder.pid}${where}, since ${holder.startedAt}${logs}); ${stop}`;
+  return `${plan} is already being run by ccglm (pid ${holder.pid}${where}, since ${holder.startedAt}${logs}); ${stop}${then}`;
 }
 
 export function acquirePlanLock(
