@@ -74,9 +74,15 @@ describe('ccglm clean --logs', () => {
 
     // Another plan of the same file name (elsewhere): its jobs have the same names.
     writeJob('app-T4-elsewhere', 9 * DAY, 999_999, true, path.join(root, 'b', 'app-plan.md'));
+    // An older run's job: no plan= line, the plan is named in its agent's environment.
+    const older = path.join(logDir, 'app-T5-older.meta');
+    const env = JSON.stringify({ CCGLM_PLAN: path.join(root, 'app-plan.md') });
+    fs.writeFileSync(older, `beads=app-T5-older\njob_env=${env}\nlaunch_state=exited\n`);
+    fs.utimesSync(older, new Date(Date.now() - 9 * DAY), new Date(Date.now() - 9 * DAY));
     // Given a plan, only the jobs whose meta names it (`<plan>-<task>-<stamp>`, the same plan path).
     const planned = clean(path.join(root, 'app-plan.md'), '--log-dir', logDir);
     expect(planned.stdout).toContain('removed app-T1-old (7 file(s)');
+    expect(planned.stdout).toContain('removed app-T5-older (1 file(s)');
     expect(planned.stdout).not.toContain('other-T1-old');
     expect(planned.stdout).not.toContain('app-T4-elsewhere');
     const left = fs.readdirSync(logDir);

@@ -95,6 +95,21 @@ describe('ccglm clean during a run of the plan', () => {
 });
 
 describe('ccglm clean --logs PLAN', () => {
+  it("keeps the jobs of the plan's run in progress, finished ones too", async () => {
+    const sb = sandbox();
+    const run = spawnRun(sb, [], { FAKE_SLEEP_MS_T2: '2500' });
+    await waitForEvents(run, 'task.start', 2); // T1 has ended, T2 runs
+    const out = clean(sb, '--logs', sb.plan, '--log-dir', sb.logDir, '--older-than', '0');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^kept {4}test-T2-\w+ \(still running\)$/m);
+    expect(out.stdout).toMatch(
+      /^kept {4}test-T1-\w+ \(the plan's run in progress \(pid \d+\) made it\)$/m,
+    );
+    expect(out.stdout).toMatch(/\n0 job\(s\) removed .*, 1 running kept, 1 other\(s\) kept\n$/);
+    expect(await exitOf(run)).toBe(0);
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed', T2: 'Completed' });
+  });
+
   it("removes only the jobs its plan's runs made, not another plan's of the same file name", () => {
     // Two plans named test-plan.md in two folders, their jobs in one log folder: the same job names.
     const a = sandbox();
