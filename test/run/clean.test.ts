@@ -21,9 +21,25 @@ import {
 } from './helpers.js';
 
 const sandboxes: Sandbox[] = [];
-afterEach(() => {
+const runs: ReturnType<typeof spawnRun>[] = [];
+afterEach(async () => {
+  // A run a failed test left going is stopped before its folder goes.
+  for (const run of runs.splice(0))
+    if (run.exitCode === null && run.signalCode === null) {
+      run.kill('SIGINT');
+      const timer = setTimeout(() => run.kill('SIGKILL'), 5000);
+      await exitOf(run);
+      clearTimeout(timer);
+    }
   for (const sb of sandboxes.splice(0)) sb.cleanup();
 });
+
+/** A run of the sandbox's plan in the background (stopped after the test). */
+function start(sb: Sandbox, extra: string[], env: Record<string, string>) {
+  const run = spawnRun(sb, extra, env);
+  runs.push(run);
+  return run;
+}
 
 function sandbox(): Sandbox {
   const sb = makeSandbox(plan([planTask('T1', []), planTask('T2', ['T1'])]));
@@ -47,7 +63,7 @@ async function appears(file: string): Promise<void> {
 describe('ccglm clean during a run of the plan', () => {
   it('refuses (exit 78, nothing removed): the worktree made ahead for the next task stays', async () => {
     const sb = sandbox();
-    const run = spawnRun(sb, [], { FAKE_SLEEP_MS_T1: '2500' });
+    const run = start(sb, [], { FAKE_SLEEP_MS_T1: '2500' });
     await waitForEvents(run, 'task.start', 1);
     // T2's worktree, made ahead while T1 runs: no commits yet, so it looks merged.
     const ahead = path.join(sb.worktrees, 'test', 'T2', 'app');
@@ -78,7 +94,7 @@ describe('ccglm clean during a run of the plan', () => {
   it('a worktree made ahead and removed meanwhile (by hand) is made again: the task runs', async () => {
     const sb = sandbox();
     // T2's agent waits a second before it writes: time enough for a removal of its folder.
-    const run = spawnRun(sb, [], { FAKE_SLEEP_MS_T1: '2500', FAKE_SLEEP_MS_T2: '1000' });
+    const run = start(sb, [], { FAKE_SLEEP_MS_T1: '2500', FAKE_SLEEP_MS_T2: '1000' });
     await waitForEvents(run, 'task.start', 1);
     const ahead = path.join(sb.worktrees, 'test', 'T2', 'app');
     await appears(path.join(ahead, '.git'));
@@ -97,7 +113,7 @@ describe('ccglm clean during a run of the plan', () => {
 describe('ccglm clean --logs PLAN', () => {
   it("keeps the jobs of the plan's run in progress, finished ones too", async () => {
     const sb = sandbox();
-    const run = spawnRun(sb, [], { FAKE_SLEEP_MS_T2: '2500' });
+    const run = start(sb, [], { FAKE_SLEEP_MS_T2: '2500' });
     await waitForEvents(run, 'task.start', 2); // T1 has ended, T2 runs
     const out = clean(sb, '--logs', sb.plan, '--log-dir', sb.logDir, '--older-than', '0');
     expect(out.code).toBe(0);
