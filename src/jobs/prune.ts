@@ -42,6 +42,8 @@ export interface PruneResult {
   pruned: PrunedJob[];
   /** Old enough, but its agent or host still runs (or its files cannot tell). */
   running: string[];
+  /** Old enough and finished, but kept: the caller's `keep` said why. */
+  kept: { id: string; reason: string }[];
 }
 
 /** The files of job `id` among `names`: `<id>.<kind>` and earlier attempts `<id>.log.N`, `<id>.outcome.N`. */
@@ -59,9 +61,11 @@ export function pruneJobs(options: {
   dryRun: boolean;
   /** Only jobs whose id passes (default: all). */
   select?: (id: string) => boolean;
+  /** Why an old, finished job is kept anyway; undefined: it goes. */
+  keep?: (id: string) => string | undefined;
 }): PruneResult {
   const names = readDirNames(options.logDir);
-  const result: PruneResult = { pruned: [], running: [] };
+  const result: PruneResult = { pruned: [], running: [], kept: [] };
   for (const id of listJobIds(options.logDir, names)) {
     if (options.select !== undefined && !options.select(id)) continue;
     const files = filesOf(id, names);
@@ -86,6 +90,11 @@ export function pruneJobs(options: {
     }
     if (alive) {
       result.running.push(id);
+      continue;
+    }
+    const reason = options.keep?.(id);
+    if (reason !== undefined) {
+      result.kept.push({ id, reason });
       continue;
     }
     if (!options.dryRun)

@@ -54,6 +54,11 @@ export interface StartJobOptions {
   promptFile: string;
   /** A label for the repo (kept in meta). */
   repo?: string;
+  /**
+   * The real path of the plan whose run starts the job (meta `plan=`, kept across restarts):
+   * `ccglm clean --logs PLAN` prunes only the jobs that name the plan.
+   */
+  plan?: string;
   /** The folder the agent runs in (default: the caller's cwd). */
   worktree?: string;
   /** Run the agent in a pseudo-terminal (node-pty) instead of pipes. */
@@ -119,6 +124,8 @@ function writeHostLostOutcome(
   writeOutcome(logDir, id, outcome);
   return outcome;
 }
+
+const planOf = (plan: string | undefined) => (plan !== undefined ? { plan } : {});
 
 /** Refuses to start over a live job; moves an earlier attempt's log/outcome aside (never truncates). */
 async function prepareSlot(logDir: string, id: string): Promise<void> {
@@ -196,6 +203,7 @@ export async function startJob(options: StartJobOptions): Promise<StartJobResult
   writeKeyValueFile(files.meta, {
     beads: id,
     repo: options.repo ?? '',
+    ...planOf(options.plan ?? (options.retries ? previous?.['plan'] : undefined)),
     worktree: worktree ?? process.cwd(),
     prompt_file: promptFile,
     started_at:

@@ -23,7 +23,8 @@ import {
   type EventRecord,
 } from './record.js';
 
-function homeOf(plan: string, env: Env): PlanHome {
+/** The lock and state files of the plan at `plan` (which exists), in `env`'s per-user state folder. */
+export function planHomeOf(plan: string, env: Env): PlanHome {
   const planPath = path.resolve(plan);
   const home = env['HOME'] !== undefined && env['HOME'] !== '' ? env['HOME'] : os.homedir();
   return planHome(planPath, planIdOf(planPath), stateDirOf(env, home));
@@ -36,7 +37,7 @@ export function openRunRecord(
 ): { history: Map<string, number>; append: (event: RunEvent) => void } {
   let file: string;
   try {
-    file = eventsFileOf(homeOf(plan, env).state);
+    file = eventsFileOf(planHomeOf(plan, env).state);
   } catch {
     // No such plan: the run says so itself.
     return { history: new Map(), append: () => undefined };
@@ -61,7 +62,7 @@ export async function readRunFacts(plan: string, env: Env): Promise<RunFacts> {
   if (!read.ok) throw new CcglmError(read.message, 1);
   const compiled = compilePlan(read.text, plan, repoRootsOf(plan));
   if (!compiled.ok) throw new CcglmError(`${plan} has errors; see ccglm validate ${plan}`, 1);
-  const home = homeOf(plan, env);
+  const home = planHomeOf(plan, env);
   return {
     plan,
     planPath: path.resolve(plan),

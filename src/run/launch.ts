@@ -14,6 +14,7 @@ import { follow, settle } from './follow.js';
 import { mergeFailedLine, readRetryBranch } from './merge-retry.js';
 import type { ResolvedRepo } from './repos.js';
 import type { RunCore } from './run-core.js';
+import { realPlanPath } from './plan-home.js';
 import { leaveRunning, stopAttempt } from './supervise.js';
 import { launchRemote } from './remote.js';
 import { LOCAL } from '../targets/config.js';
@@ -118,6 +119,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
     logDir: options.logDir,
     promptFile,
     repo: repo.name,
+    plan: realPlanPath(core.planPath),
     worktree: ws.worktree,
     pty: options.pty,
     command: job.command,

@@ -45,9 +45,9 @@ export function liveLockHolder(lockFile: string): LockInfo | undefined {
   return processStartTime(holder.pid) === holder.startTime ? holder : undefined;
 }
 
-/** One line: who runs the plan, and how to stop it. */
-export function describeHolder(holder: LockInfo, plan: string): string {
-  return `${plan} is already being run by ccglm (${whoHolds(holder)}); ${howToStop(holder)}`;
+/** One line: who runs the plan, and how to stop it (`then`: what to do after, appended). */
+export function describeHolder(holder: LockInfo, plan: string, then = ''): string {
+  return `${plan} is already being run by ccglm (${whoHolds(holder)}); ${howToStop(holder)}${then}`;
 }
 
 /**

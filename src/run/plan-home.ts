@@ -25,6 +25,15 @@ export function stateDirOf(env: Env, home: string): string {
     : path.join(home, '.local', 'state', 'ccglm');
 }
 
+/** The plan's real path (symlinks resolved); its absolute path when it cannot be read (gone). */
+export function realPlanPath(plan: string): string {
+  try {
+    return realpathSync(plan);
+  } catch {
+    return path.resolve(plan);
+  }
+}
+
 /** The lock and state files of the plan at `planPath` (which exists: its real path is read). */
 export function planHome(planPath: string, planId: string, stateDir: string): PlanHome {
   const key = createHash('sha1').update(realpathSync(planPath)).digest('hex').slice(0, 12);

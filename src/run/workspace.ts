@@ -71,14 +71,18 @@ export class Workspace {
 
   /**
    * A task's worktree, made in the repo's worktree queue; a worktree made ahead (`prepareAhead`) only
-   * moves to the latest integration commit, which needs no place in it.
+   * moves to the latest integration commit, which needs no place in it (one removed meanwhile is
+   * made again).
    */
   async prepareTask(taskId: string, repo: ResolvedRepo): Promise<TaskWorkspace> {
     const early = this.ahead.get(taskId);
     this.ahead.delete(taskId);
     early?.hurry();
     const made = early === undefined ? undefined : await early.made;
-    if (made !== undefined) {
+    if (made !== undefined && !existsSync(made.worktree)) {
+      // Removed from under the run (by hand): git forgets it, and the task gets a new one below.
+      await this.worktreeQueue(repo).run(() => git(repo.path, ['worktree', 'prune']));
+    } else if (made !== undefined) {
       // Made from an earlier integration commit: moved to the one every dependency is in now.
       const base = this.integration.tip(repo) ?? made.base;
       if (made.pooled === true) {

@@ -19,11 +19,20 @@ afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const DAY = 86_400_000;
 
-/** A job's files, last changed `ageMs` ago; `pid` alive makes it a running job. */
-function writeJob(id: string, ageMs: number, pid = 999_999, finished = true): string[] {
+/**
+ * A job's files, last changed `ageMs` ago; `pid` alive makes it a running job. Its meta names the
+ * plan `<root>/<topic>-plan.md` (as a run's does), or `plan`.
+ */
+function writeJob(
+  id: string,
+  ageMs: number,
+  pid = 999_999,
+  finished = true,
+  plan = path.join(root, `${id.split('-')[0]}-plan.md`),
+): string[] {
   const startTime = pid === process.pid ? (processStartTime(pid) ?? '') : '1';
   const files: Record<string, string> = {
-    [`${id}.meta`]: `beads=${id}\npid=${pid}\npid_start_time=${startTime}\nlaunch_state=running\n`,
+    [`${id}.meta`]: `beads=${id}\nplan=${plan}\npid=${pid}\npid_start_time=${startTime}\nlaunch_state=running\n`,
     [`${id}.pid`]: `${pid}\n`,
     [`${id}.log`]: 'output\n',
     [`${id}.log.1`]: 'an earlier attempt\n',
@@ -59,23 +68,33 @@ describe('ccglm clean --logs', () => {
     const dry = clean('--log-dir', logDir, '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(
-      /^would remove app-T1-old \(7 file\(s\), 0\.2 kB, last change 9d ago\)\nwould remove other-T1-old .*\nkept {4}app-T3-live \(still running\)\n2 job\(s\) to remove \(0\.3 kB\) from .*, 1 running kept\n$/,
+      /^would remove app-T1-old \(7 file\(s\), 0\.\d kB, last change 9d ago\)\nwould remove other-T1-old .*\nkept {4}app-T3-live \(still running\)\n2 job\(s\) to remove \(0\.\d kB\) from .*, 1 running kept\n$/,
     );
     expect(fs.readdirSync(logDir).sort()).toEqual(before);
 
-    // Given a plan, only that plan's jobs (`<plan>-<task>-<stamp>`).
+    // Another plan of the same file name (elsewhere): its jobs have the same names.
+    writeJob('app-T4-elsewhere', 9 * DAY, 999_999, true, path.join(root, 'b', 'app-plan.md'));
+    // An older run's job: no plan= line, the plan is named in its agent's environment.
+    const older = path.join(logDir, 'app-T5-older.meta');
+    const env = JSON.stringify({ CCGLM_PLAN: path.join(root, 'app-plan.md') });
+    fs.writeFileSync(older, `beads=app-T5-older\njob_env=${env}\nlaunch_state=exited\n`);
+    fs.utimesSync(older, new Date(Date.now() - 9 * DAY), new Date(Date.now() - 9 * DAY));
+    // Given a plan, only the jobs whose meta names it (`<plan>-<task>-<stamp>`, the same plan path).
     const planned = clean(path.join(root, 'app-plan.md'), '--log-dir', logDir);
     expect(planned.stdout).toContain('removed app-T1-old (7 file(s)');
+    expect(planned.stdout).toContain('removed app-T5-older (1 file(s)');
     expect(planned.stdout).not.toContain('other-T1-old');
+    expect(planned.stdout).not.toContain('app-T4-elsewhere');
     const left = fs.readdirSync(logDir);
     for (const name of old) expect(left).not.toContain(name);
     expect(left).toContain('other-T1-old.meta');
+    expect(left).toContain('app-T4-elsewhere.meta');
     expect(left).toContain('app-T2-new.meta');
     expect(left).toContain('app-T3-live.meta');
     expect(left).toContain('ccglm-run-abc.state.json');
 
     expect(clean('--log-dir', logDir, '--older-than', '12h').stdout).toContain(
-      '2 job(s) removed (0.3 kB)',
+      '3 job(s) removed (0.',
     );
     expect(fs.readdirSync(logDir).sort()).toEqual([
       ...writeJob('app-T3-live', 9 * DAY, process.pid, false),

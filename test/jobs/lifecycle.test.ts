@@ -30,6 +30,7 @@ describe('restart', () => {
       logDir: job.logDir,
       promptFile: job.promptFile,
       command: [fake('exit-with'), '4'],
+      plan: '/plans/app-plan.md',
     });
     await waitForJobEnd(job.logDir, 'r');
     const restarted = spawnSync(
@@ -49,6 +50,7 @@ describe('restart', () => {
     expect(readMeta(job.logDir, 'r')).toMatchObject({
       retries: '1',
       restarted_at: expect.stringMatching(/Z$/),
+      plan: '/plans/app-plan.md', // whose job it is (ccglm clean --logs PLAN) is kept
     });
   });
 

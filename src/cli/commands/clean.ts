@@ -17,7 +17,7 @@ export const cleanCommand: CommandSpec = {
   name: 'clean',
   summary: "Remove the plan's merged or empty task worktrees (--logs: old job files)",
   detail:
-    'Worktrees with work in them are kept and named. --logs prunes the files of finished jobs instead.',
+    'Worktrees with work in them are kept and named. While a run of the plan is going, nothing is removed (exit 78). --logs prunes the files of finished jobs instead.',
   positionals: [
     { name: 'plan', type: 'string', complete: 'plan', describe: 'the <topic>-plan.md file' },
   ],
@@ -45,7 +45,7 @@ export const cleanCommand: CommandSpec = {
       type: 'boolean',
       default: false,
       describe:
-        "prune the log folder instead: the files of finished jobs (the plan's only, given a plan) older than --older-than; a running job's files are never touched",
+        "prune the log folder instead: the files of finished jobs older than --older-than (given a plan, only those whose meta names it); a running job's files are never touched",
     },
     'older-than': {
       type: 'string',
