@@ -43,7 +43,10 @@ export async function runValidate(options: ValidateOptions): Promise<number> {
     const fileOptions = { ...compileOptions, ...repoRootsOf(file) };
     let compiled = await compileWithTargets(text, file, fileOptions, options.config);
     if (options.fix === true) {
-      const fixed = await fixPlan(file, text, selectDiagnostics(compiled.diagnostics, report));
+      // --quiet quiets the report only: the fixes of what it does not print are made too (an
+      // --ignore'd code's are not).
+      const fixable = selectDiagnostics(compiled.diagnostics, { ...report, quiet: false });
+      const fixed = await fixPlan(file, text, fixable);
       // Fix lines go where they do not mix with a machine-readable report.
       (format === 'text' ? process.stdout : process.stderr).write(fixed.lines.join(''));
       if (fixed.text !== text) {

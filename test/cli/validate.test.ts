@@ -205,6 +205,15 @@ describe('ccglm validate: --ignore, --quiet, the config and --fix', () => {
     expect(
       cli('validate', '--fix', '--ignore', 'CCG304', 'plans/fix-plan.md').stdout,
     ).not.toContain('→');
+    // --quiet quiets the report, not the fixes (it made --fix a silent no-op).
+    writeFileSync(file, before);
+    expect(cli('validate', '--fix', '--quiet', 'plans/fix-plan.md').stdout).toContain(
+      'fixed 2 in plans/fix-plan.md\n',
+    );
+    expect(readFileSync(file, 'utf8')).toBe(
+      before.replace('Done', 'Completed').replace('Deferred', 'Skipped'),
+    );
+    writeFileSync(file, before);
     const json = cli('validate', '--fix', '--format', 'json', 'plans/fix-plan.md');
     expect(json.stderr).toContain('plans/fix-plan.md:7:15 CCG304 Done → Completed');
     expect(JSON.parse(json.stdout).summary).toEqual({ errors: 0, warnings: 0, infos: 0, files: 1 });

@@ -38,7 +38,8 @@ export const validateCommand: CommandSpec = {
     },
     quiet: {
       type: 'boolean',
-      describe: 'report errors only (default: validate.quiet, else false)',
+      describe:
+        'report errors only; --fix still fixes the rest (default: validate.quiet, else false)',
     },
     ignore: {
       repeatable: true,
