@@ -54,6 +54,17 @@ export async function startTask(core: RunCore, id: string): Promise<void> {
   }
 }
 
+/**
+ * The run was stopped while this task was being readied: its agent is not started (the run said
+ * it stops launching), and the task stays as the plan has it, for the next run.
+ */
+function notStarted(core: RunCore, id: string): boolean {
+  if (core.interrupted === undefined) return false;
+  core.scheduler.requeue(id);
+  core.wake();
+  return true;
+}
+
 async function launch(core: RunCore, id: string): Promise<void> {
   const { options, scheduler, workspace } = core;
   const task = core.tasks.get(id) as Task;
@@ -66,6 +77,7 @@ async function launch(core: RunCore, id: string): Promise<void> {
   const jobId = `${core.planId}-${id}-${core.now().toString(36)}`.replace(/[^A-Za-z0-9._-]/g, '-');
   // Its agent is told the task as the plan says now (edited since the run began, maybe).
   const now = await core.taskNow(id);
+  if (notStarted(core, id)) return;
   const { plan } = core.compiled;
   const prompt = (worktree: string, branch: string) =>
     renderPrompt({
@@ -89,12 +101,15 @@ async function launch(core: RunCore, id: string): Promise<void> {
   try {
     ws = await workspace.prepareTask(id, repo);
   } catch (error) {
+    // Ctrl-C reaches the git commands making it too: their failure is not the task's.
+    if (notStarted(core, id)) return;
     await core.endTask(id, 'Failed', {
       reason: `could not prepare its worktree: ${(error as Error).message}`,
       commits: [],
     });
     return;
   }
+  if (notStarted(core, id)) return;
   const promptFile = path.join(options.logDir, `${jobId}.prompt`);
   writeFileSync(promptFile, prompt(ws.worktree, ws.branch));
   const job = buildAgentJob({

@@ -32,6 +32,7 @@ import {
   resolveOptions,
   signalExitCode,
   type RunOptions,
+  type StopSignal,
 } from './run-options.js';
 import { onSignal, startWatchdog, stopNow } from './supervise.js';
 import { checkTargets } from './target-checks.js';
@@ -145,6 +146,9 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   // A resumed run goes on with the provider its jobs were started with, unless told another.
   const provider = options.provider ?? resumed?.provider;
   const tasks = toStart(core).map((t) => core.tasks.get(t.id) as Task);
+  // Ctrl-C during the preflight reaches its git commands too: their failure is not what to report.
+  let stoppedEarly: StopSignal | undefined;
+  void options.interrupted?.then((signal) => (stoppedEarly = signal));
   const preflight = await runPreflight({
     options,
     planPath,
@@ -155,6 +159,12 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     deps,
     targets: checkTargets(tasks, { path: planPath, name: options.plan }, options.configPath),
   });
+  if (stoppedEarly !== undefined) {
+    options.print(
+      `ccglm: interrupted (${stoppedEarly}) before anything started; nothing was started and the plan was not changed\n`,
+    );
+    return signalExitCode(stoppedEarly);
+  }
   if (options.check === true) {
     options.print(
       `PASS plan ${options.plan}: ${compiled.plan.tasks.length} task(s) in ${compiled.graph.waves.length} wave(s)\n${formatChecks(preflight.checks)}`,

@@ -3,8 +3,8 @@
  * fails after the agent completed, and a job host killed mid-run. Real git, the real CLI as a child
  * process, fake agents; every test counts agent starts and scans the process table.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
@@ -19,8 +19,10 @@ import {
   planTask,
   processesIn,
   processesLeftIn,
+  runArgs,
   runsOf,
   runSync,
+  sandboxEnv,
   spawnRun,
   statuses,
   threeWaves,
@@ -150,6 +152,59 @@ describe('Ctrl-C', () => {
     expect(runsOf(sb)).toEqual({ T1: 1, T2: 1, T3: 1, T4: 1 });
     expectFinished(sb);
     expect(await processesLeftIn(sb.dir)).toEqual([]);
+  });
+
+  /**
+   * The run in its own process group, as in a terminal (a Ctrl-C reaches the run and its git
+   * commands), with a git whose `args` take a second: the Ctrl-C lands while one runs.
+   */
+  function runWithSlowGit(sb: Sandbox, args: string) {
+    const bin = path.join(sb.dir, 'slow-git');
+    mkdirSync(bin);
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      path.join(bin, 'git'),
+      `#!/bin/sh\ncase " $* " in *" ${args} "*) touch "${bin}/slow"; sleep 1 ;; esac\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const env = sandboxEnv(sb, { PATH: `${bin}:${process.env['PATH'] ?? ''}` });
+    const child = spawn(process.execPath, runArgs(sb), {
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    /** Resolves once a slow git command runs. */
+    const slow = async () => {
+      while (!existsSync(path.join(bin, 'slow'))) await sleep(20);
+    };
+    return { child, stderr: collect(child, 'stderr'), slow };
+  }
+
+  it("Ctrl-C while a task's worktree is made (its git dies too): no agent starts, no task fails, the plan is unchanged", async () => {
+    const sb = makeSandbox(threeWaves);
+    sandbox = sb;
+    const { child, stderr, slow } = runWithSlowGit(sb, 'worktree add');
+    await slow();
+    process.kill(-(child.pid as number), 'SIGINT');
+    expect(await exitOf(child)).toBe(130);
+    expect(stderr()).not.toContain('could not prepare');
+    expect(stderr()).not.toContain(' started (wave');
+    expect(runsOf(sb)).toEqual({});
+    expect(readFileSync(sb.plan, 'utf8')).toBe(threeWaves);
+  });
+
+  it('Ctrl-C during the preflight (its git dies too) is said as such, not as a failed check', async () => {
+    const sb = makeSandbox(threeWaves);
+    sandbox = sb;
+    const { child, stderr, slow } = runWithSlowGit(sb, 'var GIT_AUTHOR_IDENT');
+    await slow();
+    process.kill(-(child.pid as number), 'SIGINT');
+    expect(await exitOf(child)).toBe(130);
+    expect(stderr()).toBe(
+      'ccglm: interrupted (SIGINT) before anything started; nothing was started and the plan was not changed\n',
+    );
+    expect(runsOf(sb)).toEqual({});
+    expect(readFileSync(sb.plan, 'utf8')).toBe(threeWaves);
   });
 
   it('a second Ctrl-C kills every agent at once, records them and exits 130', async () => {
