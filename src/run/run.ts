@@ -301,7 +301,7 @@ async function summarise(
   facts: Promise<Map<string, BranchFacts>>,
 ): Promise<number> {
   const { interrupted, options } = core;
-  const { text, counts } = await summariseRun({
+  const { text, counts, pushFailed } = await summariseRun({
     facts,
     tasks: core.scheduler.state(),
     ended: core.ended,
@@ -321,7 +321,8 @@ async function summarise(
     ...(interrupted !== undefined ? { interrupted } : {}),
   });
   // A task the plan could not record counts as not done: the plan is what the next run reads.
-  const failed = counts.failed + counts.blocked > 0 || core.writer.warnings.length > 0 ? 1 : 0;
+  const failed =
+    counts.failed + counts.blocked > 0 || core.writer.warnings.length > 0 || pushFailed ? 1 : 0;
   const exitCode = interrupted !== undefined ? signalExitCode(interrupted) : failed;
   options.emit({
     type: 'run.end',

@@ -78,8 +78,10 @@ const NOT_RUN: Record<string, string> = {
 
 export async function summariseRun(
   input: SummaryInput,
-): Promise<{ text: string; counts: RunCounts }> {
+): Promise<{ text: string; counts: RunCounts; pushFailed: boolean }> {
   const counts: RunCounts = { completed: 0, failed: 0, blocked: 0, skipped: 0, notStarted: 0 };
+  /** --push was asked for a finished run, and a branch was not pushed (the run exits 1). */
+  let pushFailed = false;
   const lines: string[] = ['', 'Summary'];
   for (const snap of input.tasks) {
     const ended = input.ended.get(snap.id);
@@ -134,12 +136,14 @@ export async function summariseRun(
       lines.push(`  not ready to push: ${nextStep}`);
     } else if (input.push && hasRemote) {
       const pushed = await git(repo.path, ['push', '-u', 'origin', branch]);
+      if (!pushed.ok) pushFailed = true;
       lines.push(
         pushed.ok
           ? `  pushed ${branch} to origin; open the PR with: ${pr}`
           : `  push failed: ${pushed.stderr.trim()}`,
       );
     } else {
+      if (input.push) pushFailed = true;
       if (!hasRemote)
         lines.push(
           `  no remote yet: git -C ${shellQuote(repo.path)} remote add origin URL, then:`,
@@ -151,7 +155,7 @@ export async function summariseRun(
       );
     }
   }
-  return { text: `${lines.join('\n')}\n`, counts };
+  return { text: `${lines.join('\n')}\n`, counts, pushFailed };
 }
 
 /** What stands between this run and a branch to push, and what to type; undefined: nothing. */

@@ -662,6 +662,21 @@ describe('ccglm run options', () => {
     });
     expect(pushed).toContain('T1.txt');
   });
+
+  it('--push that pushes nothing (no remote, or the push fails) exits 1: a script does not go on to the PR', () => {
+    sandbox = makeSandbox(plan([planTask('T1', [])]));
+    execFileSync('git', ['remote', 'add', 'origin', path.join(sandbox.dir, 'nowhere.git')], {
+      cwd: sandbox.repo,
+    });
+    const failed = runSync(sandbox, ['--push']);
+    expect(failed.stderr).toContain('push failed: ');
+    expect(failed.status).toBe(1);
+    sandbox.cleanup();
+    sandbox = makeSandbox(plan([planTask('T1', [])]));
+    const none = runSync(sandbox, ['--push']);
+    expect(none.stderr).toContain('(--push: nothing pushed)');
+    expect(none.status).toBe(1);
+  });
 });
 
 describe('ccglm run again', () => {
