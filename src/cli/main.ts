@@ -83,6 +83,18 @@ function parser(
 }
 
 /**
+ * `--` ends the options, as everywhere (`ccglm run -- -odd-plan.md`); yargs gives no positional
+ * what follows it, so the words after it are positionals here (paths and ids: one that starts with
+ * `-` as `./-…`).
+ */
+function endOfOptions(args: readonly string[]): string[] {
+  const end = args.indexOf('--');
+  if (end === -1) return [...args];
+  const after = args.slice(end + 1).map((word) => (word.startsWith('-') ? `./${word}` : word));
+  return [...args.slice(0, end), ...after];
+}
+
+/**
  * A table command: the arguments checked against its table (argv-check.ts), then parsed by yargs as
  * the default command (`$0`) of a parser of its own: yargs caches no help text for a default command,
  * and only this command's builder runs. The command runs once yargs has returned.
@@ -96,7 +108,7 @@ async function runSpec(spec: CommandSpec, args: readonly string[]): Promise<void
       .filter(([, option]) => option.repeatable === true)
       .map(([name]) => name),
   );
-  const parsed = (await parser(args, `ccglm ${spec.name}`, undefined, repeatable)
+  const parsed = (await parser(endOfOptions(args), `ccglm ${spec.name}`, undefined, repeatable)
     .command({
       command: `$0 ${usageOf(spec).slice(spec.name.length).trim()}`.trim(),
       describe,

@@ -89,6 +89,15 @@ describe('ccglm CLI', () => {
     });
   });
 
+  it('`--` ends the options: what follows is the plan, even a name that starts with -', () => {
+    const odd = path.join(dir, '-odd-plan.md');
+    copyFileSync(plan, odd);
+    expect(cli(['waves', '--', plan]).stdout).toContain('Wave 1');
+    const result = cli(['validate', '--quiet', '--', '-odd-plan.md']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
   it('an unknown flag is named as such, with the closest known one (exit 2)', () => {
     expect(cli(['run', '--dryrun', 'plan.md'])).toMatchObject({
       status: 2,
