@@ -32,7 +32,11 @@ export function checkDependencies({ plan, graph, push }: CheckContext): void {
           span: dep.span,
         });
       } else if (!graph.index.has(dep.id)) {
-        const suggestion = closestId(dep.id, graph.ids);
+        // Not the task itself: depending on itself is no fix (CCG202).
+        const suggestion = closestId(
+          dep.id,
+          graph.ids.filter((id) => id !== task.id),
+        );
         push({
           code: 'CCG201',
           severity: 'error',

@@ -24,6 +24,10 @@ export const PARSE_CODES = {
     severity: 'warning',
     meaning: 'a task inside a `<details>` block (shown collapsed, but it runs)',
   },
+  CCG108: {
+    severity: 'warning',
+    meaning: 'a task field list indented into a code block (a tab or 4 spaces)',
+  },
   CCG301: { severity: 'error', meaning: 'missing `depends_on`' },
   CCG302: { severity: 'error', meaning: 'missing `description`' },
   CCG303: { severity: 'error', meaning: 'unknown status word' },

@@ -165,6 +165,22 @@ function readTasks(context: ReadContext): Task[] {
     const items = found?.items;
     const shown = `\`${written.split(/\r?\n/)[0]}\``;
     if (items === undefined) {
+      // A tab (or 4 spaces) before each `- **field**:` makes the list an indented code block.
+      const next = blocks[index + 1];
+      if (
+        next?.type === 'code' &&
+        next.lang == null &&
+        /^\s*[-*+]\s+\*\*[^*]+\*\*\s*:?/m.test(next.value)
+      ) {
+        report(
+          'CCG108',
+          'warning',
+          `Heading ${shown} looks like a task, but its field list is indented (a tab or 4 spaces): markdown reads it as a code block, so it is not read as a task`,
+          headingSpan,
+          'Start each `- **field**: value` line at the left margin.',
+        );
+        return;
+      }
       report(
         'CCG103',
         'info',
