@@ -82,7 +82,7 @@ function renderText(preview: WavePreview): string {
   const out: string[] = [];
   if (preview.title !== undefined) out.push(`Plan: ${preview.title}`);
   out.push(
-    `${preview.total} tasks in ${preview.waves.length} waves, ${preview.done} already completed`,
+    `${preview.total} task${preview.total === 1 ? '' : 's'} in ${preview.waves.length} wave${preview.waves.length === 1 ? '' : 's'}, ${preview.done} already completed`,
     '',
   );
   for (const wave of preview.waves) {

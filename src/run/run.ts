@@ -137,7 +137,7 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   // before anything is written: no Blocked in the plan for a typo in the choice.
   if (selection !== undefined && selection.blocked.length > 0)
     throw new CcglmError(
-      `${selection.flag}: ${selection.blocked.map(({ id, reason }) => `${id} cannot start (${reason})`).join('; ')}; add the dependency to --only, or use --from`,
+      `${selection.flag}: ${selection.blocked.map(({ id, reason }) => `${id} cannot start (${reason})`).join('; ')}; ${selection.flag === '--from' ? 'start --from that dependency instead' : 'add the dependency to --only, or use --from'}`,
       2,
     );
   if (options.dryRun === true) return 0;
