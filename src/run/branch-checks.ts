@@ -63,6 +63,8 @@ export interface IntegrationCheckInput {
   planRepo: string | undefined;
   isolation: 'task' | 'repo';
   home: PlanHome;
+  /** No run of the plan yet: an integration branch that exists was made by someone else. */
+  firstRun: boolean;
 }
 
 /**
@@ -73,7 +75,7 @@ export interface IntegrationCheckInput {
  */
 export async function checkIntegrationBranch(
   input: IntegrationCheckInput,
-): Promise<{ checks: Check[]; lock?: BranchLock }> {
+): Promise<{ checks: Check[]; lock?: BranchLock; note?: string }> {
   const { repo, branch } = input;
   const name = `branch ${branch} in ${repo.name} (${repo.path})`;
   const heads = [branch, 'main', 'master'].map((head) => `refs/heads/${head}`);
@@ -122,7 +124,19 @@ export async function checkIntegrationBranch(
   }
   if (checks.length === 0)
     checks.push({ ok: true, text: `${name}: no other plan's run merges into it; ${where}` });
-  return { checks, lock };
+  const note = checkouts.has(branch) && input.firstRun ? await foreign(repo, branch) : undefined;
+  return { checks, lock, ...(note !== undefined ? { note } : {}) };
+}
+
+/**
+ * An integration branch that exists before the plan's first run, with commits HEAD lacks (a
+ * person's `feature-auth`): the tasks would start from it and their PR would carry them. Said.
+ */
+async function foreign(repo: ResolvedRepo, branch: string): Promise<string | undefined> {
+  const ahead = await git(repo.path, ['log', '--format=%h %s', `HEAD..refs/heads/${branch}`]);
+  const commits = ahead.ok ? ahead.stdout.trim().split('\n').filter(Boolean) : [];
+  if (commits.length === 0) return undefined;
+  return `branch ${branch} in ${repo.name} (${repo.path}) exists already, ${commits.length} commit(s) ahead of HEAD (${commits[0]}): this plan's tasks start from it, merge into it, and it is the branch to push; to keep it apart: git -C ${repo.path} branch -m ${branch} OTHER-NAME, then run again`;
 }
 
 /** The real path (a folder gone since git noted it: as it is). */

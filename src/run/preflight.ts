@@ -43,6 +43,8 @@ export interface PreflightInput {
   deps: ProviderDeps;
   /** The checks of the targets the tasks use (target-checks.ts), under way beside these. */
   targets: Promise<{ checks: Check[]; targets: Map<string, Target> }>;
+  /** No run of the plan yet (every task Not Started): an existing integration branch is not its. */
+  firstRun?: boolean;
 }
 
 export interface PreflightResult {
@@ -57,6 +59,8 @@ export interface PreflightResult {
   cutOff: Map<string, string>;
   /** The integration branch's lock in each repository, taken with the plan's. */
   branchLocks: BranchLock[];
+  /** What the run says before it starts (an integration branch that exists before its first run). */
+  notes: string[];
 }
 
 const pass = (text: string): Check => ({ ok: true, text });
@@ -95,6 +99,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
       planRepo: found.planRepo,
       isolation: options.isolation,
       home: input.home,
+      firstRun: input.firstRun === true,
     });
   // Side by side: their git commands and `op` are most of the preflight's time.
   const [nameCheck, repoChecks, branchChecks, credentials] = await Promise.all([
@@ -137,6 +142,7 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
     targets,
     cutOff: earlier?.cutOff ?? new Map(),
     branchLocks: branchChecks.flatMap((check) => (check.lock !== undefined ? [check.lock] : [])),
+    notes: branchChecks.flatMap((check) => (check.note !== undefined ? [check.note] : [])),
   };
 }
 

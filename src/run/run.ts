@@ -158,6 +158,8 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     ...(provider !== undefined ? { provider } : {}),
     deps,
     targets: checkTargets(tasks, { path: planPath, name: options.plan }, options.configPath),
+    firstRun:
+      resumed === undefined && compiled.plan.tasks.every((task) => task.status === 'Not Started'),
   });
   if (stoppedEarly !== undefined) {
     options.print(
@@ -178,6 +180,7 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
       ExitCode.preflight,
     );
   }
+  for (const note of preflight.notes) options.print(`warning: ${note}\n`);
   mkdirSync(options.logDir, { recursive: true });
   const locks = takeLocks(home.lock, preflight, options);
   removeLeftTemps(options.plan);

@@ -131,3 +131,31 @@ describe('ccglm run preflight: the integration branch', () => {
     expect(await processesLeft(sandbox)).toEqual([]);
   });
 });
+
+describe('an integration branch that exists before the plan first runs', () => {
+  it("is named with its commits before the run goes on (they would be in the plan's PR); not on a re-run", () => {
+    sandbox = makeSandbox(oneTask);
+    const sb = sandbox;
+    git(sb.repo, 'checkout', '-q', '-b', 'feature-test');
+    writeFileSync(path.join(sb.repo, 'mine.txt'), 'wip\n');
+    git(sb.repo, 'add', 'mine.txt');
+    git(sb.repo, 'commit', '-q', '-m', 'my own WIP');
+    git(sb.repo, 'checkout', '-q', 'main');
+    const first = runSync(sb);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toMatch(
+      new RegExp(
+        `^warning: branch feature-test in app \\(${sb.repo}\\) exists already, 1 commit\\(s\\) ahead of HEAD \\([0-9a-f]+ my own WIP\\): this plan's tasks start from it, merge into it, and it is the branch to push; to keep it apart: git -C ${sb.repo} branch -m feature-test OTHER-NAME, then run again$`,
+        'm',
+      ),
+    );
+    writeFileSync(
+      sb.plan,
+      plan([planTask('T1', []), planTask('T2', [])]).replace(
+        /(### T1[^]*?status\*\*: )Not Started/,
+        '$1Completed',
+      ),
+    );
+    expect(runSync(sb).stderr).not.toContain('exists already');
+  });
+});
