@@ -180,7 +180,8 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
       ExitCode.preflight,
     );
   }
-  for (const note of preflight.notes) options.print(`warning: ${note}\n`);
+  for (const note of [...preflight.notes, ...handSet(core, tasks, preflight.cutOff)])
+    options.print(`warning: ${note}\n`);
   mkdirSync(options.logDir, { recursive: true });
   const locks = takeLocks(home.lock, preflight, options);
   removeLeftTemps(options.plan);
@@ -191,6 +192,30 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   } finally {
     for (const lock of locks) lock.release();
   }
+}
+
+/**
+ * What a person set in the plan that the run goes past: a task In Progress that no run of ccglm
+ * holds (someone may be on it), one that depends on a task the plan skips.
+ */
+function handSet(core: RunCore, starting: Task[], cutOff: Map<string, string>): string[] {
+  if (core.options.resume === true) return [];
+  const notes: string[] = [];
+  for (const task of starting) {
+    // A dead run's attempt cut off with it is said in the task's log (cutOffNote).
+    if (task.status === 'In Progress' && !cutOff.has(task.id))
+      notes.push(
+        `${task.id} is In Progress in the plan, but no run of it is going: it starts now (if a person works on it, set it Skipped)`,
+      );
+    const skipped = (task.dependsOn ?? []).filter(
+      (dep) => core.tasks.get(dep.id)?.status === 'Skipped',
+    );
+    if (skipped.length > 0)
+      notes.push(
+        `${task.id} depends on ${skipped.map((dep) => dep.id).join(', ')}, which the plan skips: it runs without them`,
+      );
+  }
+  return notes;
 }
 
 /**

@@ -679,6 +679,25 @@ describe('ccglm run options', () => {
   });
 });
 
+describe('ccglm run and what a person set in the plan', () => {
+  it('a task set In Progress by hand, and one depending on a skipped task: each said before it starts', () => {
+    sandbox = makeSandbox(
+      plan([planTask('T1', []), planTask('T2', []), planTask('T3', ['T2'])])
+        .replace(/(### T1[^]*?status\*\*: )Not Started/, '$1In Progress')
+        .replace(/(### T2[^]*?status\*\*: )Not Started/, '$1Skipped'),
+    );
+    const result = runSync(sandbox);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: T1 is In Progress in the plan, but no run of it is going: it starts now (if a person works on it, set it Skipped)\n',
+    );
+    expect(result.stderr).toContain(
+      'warning: T3 depends on T2, which the plan skips: it runs without them\n',
+    );
+    expect(runsOf(sandbox)).toEqual({ T1: 1, T3: 1 });
+  });
+});
+
 describe('ccglm run again', () => {
   it('a second run picks up the Failed and Blocked tasks and skips the Completed ones', () => {
     sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', []), planTask('T3', ['T1'])]));
