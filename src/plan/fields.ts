@@ -73,6 +73,14 @@ export function readPaths(raw: string, start: number, source: SourceMap): Locati
     const bodyAt = start + piece.offset + (bullet?.[0].length ?? 0);
     if (isPlaceholder(body)) continue;
     const codes = [...body.matchAll(CODE)];
+    // `cargo build --release` is a command, not a file: such an entry is prose, kept whole as
+    // written (the agent reads it so), not cut into "paths" named like commands.
+    if (codes.some((code) => /\s-{1,2}[A-Za-z]/.test(code[1] ?? ''))) {
+      const lead = body.length - body.trimStart().length;
+      const prose = body.trim();
+      entries.push({ path: prose, span: source.span(bodyAt + lead, bodyAt + lead + prose.length) });
+      continue;
+    }
     if (codes.length > 0) {
       const rest = body.replace(CODE, ' ');
       for (const code of codes) {
@@ -128,8 +136,11 @@ export function checkRepoPath(path: string): 'absolute' | 'escapes' | undefined 
   return undefined;
 }
 
-/** Plain text of a raw value: dedented, bullets and inline markup dropped, lines joined with \n. */
-export function plainValue(raw: string): string {
+/**
+ * A field's value as text: its lines dedented, list markers gone; `markup` keeps inline code and
+ * bold as written (a description's `--flag` or `file.ts` reaches the agent's prompt as written).
+ */
+export function plainValue(raw: string, markup = false): string {
   const lines = raw.split(/\r?\n/);
   const first = (lines[0] ?? '').trim();
   const rest = lines.slice(1);
@@ -145,10 +156,11 @@ export function plainValue(raw: string): string {
         .replace(/\s+$/, '')
         .replace(/^(?:[-*+]|\d+[.)])\s+/, ''),
     ),
-  ]
-    .join('\n')
-    .replace(/\*\*([^*]+)\*\*/g, '$1')
-    .replace(/`([^`]*)`/g, '$1')
-    .trim();
-  return out;
+  ].join('\n');
+  return markup
+    ? out.trim()
+    : out
+        .replace(/\*\*([^*]+)\*\*/g, '$1')
+        .replace(/`([^`]*)`/g, '$1')
+        .trim();
 }

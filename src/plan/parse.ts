@@ -487,11 +487,11 @@ function applyField(
       readTarget(task, field, context, report);
       return;
     case 'description':
-      task.description = field.value;
+      task.description = plainValue(raw, true);
       checkTemplateText(field, raw, source, report);
       return;
     case 'validation':
-      task.validation = field.value;
+      task.validation = plainValue(raw, true);
       checkTemplateText(field, raw, source, report);
       return;
     case 'log':

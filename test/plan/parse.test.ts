@@ -109,3 +109,25 @@ describe('tasks in <details> blocks', () => {
     ]);
   });
 });
+
+describe('prose in location and description', () => {
+  it('a location of commands is one entry as written, not paths named like commands; a description keeps its code', () => {
+    const text = [
+      '### T3: Build both ways',
+      '- **depends_on**: []',
+      '- **location**: cargo build invocations (`cargo build --release` and `cargo build --features webkit`)',
+      '- **description**: Run the explicit `--features webkit` build, **twice**.',
+      '- **validation**: `cargo test` passes',
+      '',
+    ].join('\n');
+    const [task] = parsePlan(text, 'p.md').plan.tasks;
+    expect(task?.location?.map((entry) => [entry.path, entry.note])).toEqual([
+      [
+        'cargo build invocations (`cargo build --release` and `cargo build --features webkit`)',
+        undefined,
+      ],
+    ]);
+    expect(task?.description).toBe('Run the explicit `--features webkit` build, **twice**.');
+    expect(task?.validation).toBe('`cargo test` passes');
+  });
+});
