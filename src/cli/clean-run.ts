@@ -45,10 +45,20 @@ export async function cleanWorktrees(
     path.join(path.resolve(worktreeRoot), planId),
     dryRun,
   );
-  for (const { dir, branch, kept } of results)
+  // A Completed task's branch with work of its own is an earlier attempt's: kept, with the way out.
+  const completed = new Set(
+    compiled.plan.tasks
+      .filter((task) => task.status === 'Completed')
+      .map((task) => `${integration}--${task.id}`),
+  );
+  const superseded = (repo: string, branch: string, dir: string) =>
+    completed.has(branch.replace(/-\d+$/, ''))
+      ? `; its task is Completed, so this is an earlier attempt: to drop it, git -C ${repo} worktree remove --force ${dir} && git -C ${repo} branch -D ${branch}`
+      : '';
+  for (const { repo, dir, branch, kept } of results)
     process.stdout.write(
       kept !== undefined
-        ? `kept    ${dir} (${kept})\n`
+        ? `kept    ${dir} (${kept}${superseded(repo, branch, dir)})\n`
         : `${dryRun ? 'would remove' : 'removed'} ${dir} (${branch} is merged into ${integration})\n`,
     );
   const removed = results.filter((r) => r.kept === undefined).length;

@@ -8,6 +8,8 @@ import { git, isAncestor, isDirty, revParse, worktreesByBranch } from './git.js'
 import type { ResolvedRepo } from './repos.js';
 
 export interface CleanedWorktree {
+  /** The repository the worktree is of. */
+  repo: string;
   dir: string;
   branch: string;
   /** Removed (or, in a dry run, would be); else why it is kept. */
@@ -37,19 +39,19 @@ export async function cleanTaskWorktrees(
       const dirty = await isDirty(dir);
       if (!merged || dirty) {
         const kept = dirty ? 'uncommitted changes' : `unmerged commits on ${branch}`;
-        results.push({ dir, branch, kept });
+        results.push({ repo: repo.path, dir, branch, kept });
         continue;
       }
       if (!dryRun) {
         const result = await git(repo.path, ['worktree', 'remove', dir]);
         if (!result.ok) {
           const kept = `git worktree remove failed: ${result.stderr.trim()}`;
-          results.push({ dir, branch, kept });
+          results.push({ repo: repo.path, dir, branch, kept });
           continue;
         }
         await git(repo.path, ['branch', '-d', branch]);
       }
-      results.push({ dir, branch, kept: undefined });
+      results.push({ repo: repo.path, dir, branch, kept: undefined });
     }
   }
   return results;

@@ -262,14 +262,21 @@ export class Workspace {
         ? ({ ok: true } as const)
         : await this.integration.merge(ws.repo, { message: `Merge ${title}`, log }, awaited);
     const { tip, commits } = await log;
-    if (tip === undefined)
+    if (tip === undefined) {
+      // An agent that switched its worktree to another branch committed there, not on its own.
+      const head = await git(ws.worktree, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+      const moved = head.ok ? head.stdout.trim() : 'a detached HEAD';
       return {
         ok: false,
         kind: 'no-commits',
-        reason: 'no commits: the agent exited 0 but committed nothing',
+        reason:
+          this.isolation === 'task' && moved !== ws.branch
+            ? `no commits on ${ws.branch}: the agent switched its worktree to ${moved} (what it committed there is not merged by ccglm; see git -C ${ws.worktree} log)`
+            : 'no commits: the agent exited 0 but committed nothing',
         commits,
         filesEdited: [],
       };
+    }
     const filesEdited = await files;
     if (!merge.ok) {
       const reason =

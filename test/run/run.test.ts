@@ -381,6 +381,19 @@ describe('ccglm clean', () => {
     expect(existsSync(stray)).toBe(false);
     expect(out).not.toContain(lookalike);
     expect(existsSync(lookalike)).toBe(true);
+    // An attempt of the Completed task with work of its own: kept, named an earlier attempt, with
+    // the commands that drop it.
+    const earlier = path.join(sb.dir, 'elsewhere', 'earlier');
+    const earlierBranch = `feature-test--${String(done?.id)}-3`;
+    execFileSync('git', ['worktree', 'add', '-q', '-b', earlierBranch, earlier, 'main'], {
+      cwd: sb.repo,
+    });
+    writeFileSync(path.join(earlier, 'old.txt'), 'old\n');
+    execFileSync('git', ['add', '-A'], { cwd: earlier });
+    execFileSync('git', ['commit', '-qm', 'old attempt'], { cwd: earlier });
+    expect(clean()).toContain(
+      `kept    ${earlier} (unmerged commits on ${earlierBranch}; its task is Completed, so this is an earlier attempt: to drop it, git -C ${sb.repo} worktree remove --force ${earlier} && git -C ${sb.repo} branch -D ${earlierBranch})`,
+    );
   });
 });
 
@@ -676,6 +689,24 @@ describe('ccglm run options', () => {
     const none = runSync(sandbox, ['--push']);
     expect(none.stderr).toContain('(--push: nothing pushed)');
     expect(none.status).toBe(1);
+  });
+});
+
+describe('ccglm run and an agent that leaves its branch', () => {
+  it('an agent that switched its worktree to another branch and committed there: Failed, saying so', () => {
+    sandbox = makeSandbox(plan([planTask('T1', [])]));
+    const agent = path.join(sandbox.dir, 'switch.sh');
+    writeFileSync(
+      agent,
+      'git checkout -q -b elsewhere\necho x > T1.txt; git add -A; git commit -qm "T1 elsewhere"\n',
+    );
+    const result = runSync(sandbox, ['--agent-cmd', `/bin/sh ${agent}`]);
+    expect(result.status).toBe(1);
+    const end = result.events.find((e) => e.type === 'task.end');
+    expect(end?.status).toBe('Failed');
+    expect(String(end?.reason)).toMatch(
+      /^no commits on feature-test--T1: the agent switched its worktree to elsewhere \(what it committed there is not merged by ccglm; see git -C \S+ log\)$/,
+    );
   });
 });
 
