@@ -212,7 +212,7 @@ function handSet(core: RunCore, starting: Task[], cutOff: Map<string, string>): 
     );
     if (skipped.length > 0)
       notes.push(
-        `${task.id} depends on ${skipped.map((dep) => dep.id).join(', ')}, which the plan skips: it runs without them`,
+        `${task.id} depends on ${skipped.map((dep) => dep.id).join(', ')}, which the plan skips: it runs without ${skipped.length === 1 ? 'it' : 'them'}`,
       );
   }
   return notes;

@@ -723,7 +723,7 @@ describe('ccglm run and what a person set in the plan', () => {
       'warning: T1 is In Progress in the plan, but no run of it is going: it starts now (if a person works on it, set it Skipped)\n',
     );
     expect(result.stderr).toContain(
-      'warning: T3 depends on T2, which the plan skips: it runs without them\n',
+      'warning: T3 depends on T2, which the plan skips: it runs without it\n',
     );
     expect(runsOf(sandbox)).toEqual({ T1: 1, T3: 1 });
   });
