@@ -21,8 +21,8 @@ export interface SummaryInput {
   /** Push the integration branches (when a remote exists and nothing failed). */
   push: boolean;
   warnings: string[];
-  /** The agent this run used (its re-run command names it). */
-  agent?: { agent?: string; agentCmd?: string };
+  /** The agent this run used and where its repositories are (its re-run command names them). */
+  agent?: { agent?: string; agentCmd?: string; repos?: string };
   /** The branches' last commits and remotes (`readBranchFacts`, read once the branches moved last). */
   facts: Promise<Map<string, BranchFacts>>;
   /** Tasks the plan already marks Skipped (Deferred, Won't do…), with the word it uses. */
@@ -131,10 +131,10 @@ export async function summariseRun(
         .map((line) => `  ${line}`),
     );
     const hasRemote = remote.ok && remote.stdout.trim().length > 0;
-    const pr = `gh pr create --head ${branch} --title ${shellQuote(input.prTitle)} --body-file ${shellQuote(input.planPath)}`;
-    if (nextStep !== undefined) {
-      lines.push(`  not ready to push: ${nextStep}`);
-    } else if (input.push && hasRemote) {
+    // gh reads the repository from the folder it runs in: each repo's PR from its own.
+    const pr = `cd ${shellQuote(repo.path)} && gh pr create --head ${branch} --title ${shellQuote(input.prTitle)} --body-file ${shellQuote(input.planPath)}`;
+    if (nextStep !== undefined) continue;
+    if (input.push && hasRemote) {
       const pushed = await git(repo.path, ['push', '-u', 'origin', branch]);
       if (!pushed.ok) pushFailed = true;
       lines.push(
@@ -155,6 +155,8 @@ export async function summariseRun(
       );
     }
   }
+  // Said once, for the whole plan (not under each repository).
+  if (nextStep !== undefined) lines.push(`  not ready to push: ${nextStep}`);
   return { text: `${lines.join('\n')}\n`, counts, pushFailed };
 }
 
@@ -171,14 +173,20 @@ function whatToDo(input: SummaryInput, counts: RunCounts): string | undefined {
 }
 
 /**
- * `ccglm run PLAN` with the agent this run used: typed as printed, a re-run of a plan tried with
- * `--agent demo` or an `--agent-cmd` does not start the default (paid) agent instead.
+ * `ccglm run PLAN` with the agent this run used (typed as printed, a re-run of a plan tried with
+ * `--agent demo` or an `--agent-cmd` does not start the default, paid agent instead) and its
+ * `--repos`.
  */
-export function rerunCommand(plan: string, agent?: { agent?: string; agentCmd?: string }): string {
+export function rerunCommand(
+  plan: string,
+  settings?: { agent?: string; agentCmd?: string; repos?: string },
+): string {
   return [
     `ccglm run ${shellQuote(plan)}`,
-    ...(agent?.agent !== undefined ? [`--agent ${shellQuote(agent.agent)}`] : []),
-    ...(agent?.agentCmd !== undefined ? [`--agent-cmd ${shellQuote(agent.agentCmd)}`] : []),
+    ...(settings?.agent !== undefined ? [`--agent ${shellQuote(settings.agent)}`] : []),
+    ...(settings?.agentCmd !== undefined ? [`--agent-cmd ${shellQuote(settings.agentCmd)}`] : []),
+    // Where its repositories are, typed from any folder.
+    ...(settings?.repos !== undefined ? [`--repos ${shellQuote(settings.repos)}`] : []),
   ].join(' ');
 }
 

@@ -228,7 +228,7 @@ describe('Ctrl-C', () => {
     expect(Date.now() - signalledAt).toBeLessThan(1500);
     expect(await processesLeftIn(sb.dir)).toEqual([]);
     expect(stderr()).toContain(
-      `stopped at once: 2 agent(s) killed, recorded as Failed in ${sb.plan}; ccglm run ${sb.plan} --agent-cmd '${fakeAgent}' starts them again`,
+      `stopped at once: 2 agent(s) killed, recorded as Failed in ${sb.plan}; ccglm run ${sb.plan} --agent-cmd '${fakeAgent}' --repos ${sb.dir} starts them again`,
     );
     expect(statuses(sb.plan)).toEqual({
       T1: 'Failed',

@@ -50,7 +50,7 @@ describe('run summary', () => {
   it('a task the plan defers is shown skipped, as the plan says, not completed', async () => {
     const { text } = await summary({ skippedInPlan: new Map([['T2', 'Deferred']]) });
     expect(text).toContain('  T2       Skipped (the plan says Deferred)\n');
-    expect(text).toContain('  PR:   gh pr create --head feature-p');
+    expect(text).toContain('  PR:   cd /r/app && gh pr create --head feature-p');
   });
 
   it('push and PR commands only after a clean run; otherwise what to type', async () => {
