@@ -61,6 +61,12 @@ export interface StatusInput {
   holder?: string;
 }
 
+/** A job whose agent has ended while no run follows it, in words (the job runner's are `exited_*`). */
+const LEFT: Record<string, string> = {
+  exited_ok: 'its agent ended (exit 0), not merged yet',
+  exited_err: 'its agent failed, not recorded yet',
+};
+
 export function renderStatus(input: StatusInput): string {
   const { model, now } = input;
   const byId = new Map(model.tasks.map((task) => [task.id, task]));
@@ -86,6 +92,12 @@ export function renderStatus(input: StatusInput): string {
       if (task !== undefined) lines.push(`  ${taskLine(task, byId, width, input)}`);
     }
   });
+  // Jobs no run follows (--detach, a closed terminal, a dead run): what takes them over.
+  const left = model.tasks.filter((task) => task.status === 'In Progress' && task.jobId);
+  if (!model.live && left.length > 0)
+    lines.push(
+      `next: ccglm run --resume ${model.plan} adopts the ${left.length} job(s) left (merges what ended, follows what runs)`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -112,7 +124,7 @@ function taskLine(
           ? input.health(task.jobId)
           : undefined;
     detail = [
-      health !== undefined ? health : 'no job known',
+      health !== undefined ? (LEFT[health] ?? health) : 'no job known',
       task.jobId !== undefined ? `job ${task.jobId}` : undefined,
       task.restarts.length > 0 ? `${task.restarts.length} restart(s)` : undefined,
     ]

@@ -82,6 +82,21 @@ describe('ccglm status', () => {
     }
   }, 60_000);
 
+  it('after --detach, once the agents ended: what became of each, and the command that takes them over', async () => {
+    sandbox = makeSandbox(threeWaves);
+    const child = spawnRun(sandbox, ['--detach'], { FAKE_SLEEP_MS: '600', FAKE_FAIL: 'T2' });
+    await waitForEvents(child, 'task.start', 2);
+    child.kill('SIGINT');
+    await exitOf(child);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the agents end meanwhile
+    const result = status(sandbox);
+    expect(lineOf(result.stdout, 'T1')).toContain('its agent ended (exit 0), not merged yet');
+    expect(lineOf(result.stdout, 'T2')).toContain('its agent failed, not recorded yet');
+    expect(result.stdout).toContain(
+      `next: ccglm run --resume ${sandbox.plan} adopts the 2 job(s) left (merges what ended, follows what runs)\n`,
+    );
+  }, 60_000);
+
   it('bad input: a missing plan is one line and exit 1; no plan is a usage error', () => {
     sandbox = makeSandbox(threeWaves);
     const missing = status(sandbox, path.join(sandbox.dir, 'nope-plan.md'));
