@@ -53,6 +53,7 @@ export const PARSE_CODES = {
     severity: 'error',
     meaning: 'a placeholder left from the `ccglm init` template (`path/to/file1`, `[describe …]`)',
   },
+  CCG314: { severity: 'error', meaning: 'a `repo` naming several repositories' },
   CCG320: { severity: 'error', meaning: 'a `target` that ccglm.config.json does not declare' },
   CCG321: {
     severity: 'error',

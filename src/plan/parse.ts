@@ -481,7 +481,17 @@ function applyField(
       task.dependsOn = readDependencies(raw, at, source, report);
       return;
     case 'repo':
-      if (!isPlaceholder(field.value)) task.repo = field.value.replace(/^\[|\]$/g, '').trim();
+      if (isPlaceholder(field.value)) return;
+      task.repo = field.value.replace(/^\[|\]$/g, '').trim();
+      // `api, web`: a task works in one repository (its worktree, its branch, its merge).
+      if (/[,;]|\s(and|&)\s/.test(task.repo))
+        report(
+          'CCG314',
+          'error',
+          `Task ${task.id} names several repositories (\`${task.repo}\`), expected one: a task runs in one repository`,
+          field.valueSpan,
+          'Split it into one task per repository, the later ones depending on the first.',
+        );
       return;
     case 'target':
       readTarget(task, field, context, report);
