@@ -133,6 +133,9 @@ function taskLine(
   } else if (task.status === 'Not Started') detail = blocker(task, byId);
   else if (task.status === 'Blocked') detail = task.reason ?? blocker(task, byId);
   else if (task.status === 'Failed') detail = task.reason ?? 'failed';
+  // Done before the run this status is of: its commits and time are that run's, not known here.
+  else if (task.status === 'Completed' && task.attempts === 0)
+    detail = 'completed before the last run (by an earlier one, or by hand)';
   else
     detail = [
       `${task.commits.length} commit(s)`,

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -61,6 +62,16 @@ describe('ccglm status', () => {
     const result = status(sandbox);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('2/2 completed');
+    // A task done before the last run: said so, not "0 commit(s)".
+    const text = readFileSync(sandbox.plan, 'utf8');
+    writeFileSync(
+      sandbox.plan,
+      text.replace(/(### T2[^]*?status\*\*: )Completed/, '$1Not Started'),
+    );
+    expect(runSync(sandbox).status).toBe(0);
+    expect(lineOf(status(sandbox).stdout, 'T1')).toMatch(
+      /Completed +completed before the last run \(by an earlier one, or by hand\)$/,
+    );
   }, 60_000);
 
   it('while a run goes on: the run, each running job health, the progress line; exit 3', async () => {
