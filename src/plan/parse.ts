@@ -25,6 +25,7 @@ import { canonicalKey, isPlaceholder, isTaskId, readStatus, TASK_ID_SOURCE } fro
 import { checkRepoPath, plainValue, readDependencies, readPaths, type Report } from './fields.js';
 import { readDeclaredWaves } from './wave-table.js';
 import { detailsSpans } from './details.js';
+import { closest } from '../closest.js';
 import { Notes } from './notes.js';
 
 export interface ParseResult {
@@ -438,13 +439,25 @@ function readTask(
     }
   }
   checkLocations(task, context, report, notes);
+  // A missing field's label written with a typo (`decription`): named in the hint.
+  const misspelt = (key: string) => {
+    const unknown = task.fields.filter((field) => !canonicalKey(field.label).known);
+    const near = closest(
+      key,
+      unknown.map((field) => field.key),
+    );
+    const field = unknown.find((candidate) => candidate.key === near);
+    return field === undefined
+      ? undefined
+      : `Its field \`${field.label}\` is not one ccglm knows: did you mean \`${key}\`?`;
+  };
   if (task.dependsOn === null)
     report(
       'CCG301',
       'error',
       `Task ${id} has no \`depends_on\` field, expected \`- **depends_on**: []\` (or the ids it needs)`,
       headingSpan,
-      'Write `[]` for a task that needs nothing.',
+      misspelt('depends_on') ?? 'Write `[]` for a task that needs nothing.',
     );
   if (task.description === undefined)
     report(
@@ -452,6 +465,7 @@ function readTask(
       'error',
       `Task ${id} has no \`description\` field, expected \`- **description**: what to do\``,
       headingSpan,
+      misspelt('description'),
     );
   if (task.location === null)
     report(
@@ -519,11 +533,13 @@ function applyField(
       const firstLine = raw.trimStart().split(/\r?\n/)[0] ?? '';
       const valueSpan = source.span(at + lead, at + lead + firstLine.trimEnd().length);
       if (!reading.ok) {
+        const near = closest(field.value.split('\n')[0] ?? '', STATUS_WORDS.split(', '));
         report(
           'CCG303',
           'error',
           `Unknown status \`${field.value.split('\n')[0]}\`, expected one of ${STATUS_WORDS}`,
           valueSpan,
+          near !== undefined ? `Did you mean \`${near}\`?` : undefined,
         );
         return;
       }

@@ -131,3 +131,22 @@ describe('prose in location and description', () => {
     expect(task?.validation).toBe('`cargo test` passes');
   });
 });
+
+describe('typos in field labels and status words', () => {
+  it('a missing field whose label was misspelt, and a status word with a typo, name the fix', () => {
+    const text = [
+      '### T4: Typos',
+      '- **depends_on**: []',
+      '- **decription**: what to do',
+      '- **status**: Not Strated',
+      '',
+    ].join('\n');
+    const hints = Object.fromEntries(
+      parsePlan(text, 'p.md').diagnostics.map((d) => [d.code, d.hint]),
+    );
+    expect(hints['CCG302']).toBe(
+      'Its field `decription` is not one ccglm knows: did you mean `description`?',
+    );
+    expect(hints['CCG303']).toBe('Did you mean `Not Started`?');
+  });
+});
