@@ -38,6 +38,7 @@ export const promptPlaceholders: Readonly<Record<string, string>> = {
   location: 'the location list, one `  - path` line each',
   description: 'the description (continuation lines indented by two spaces)',
   validation: 'the validation (continuation lines indented by two spaces)',
+  log: "the task's log as the plan has it before this attempt (a person's notes, an earlier attempt), as a `- **log**:` item (preceded by a newline); empty when it has none",
   feature_key: 'the Feature-Key trailer value',
   agent: 'the Agent trailer value',
 };
@@ -56,7 +57,7 @@ export const defaultPromptTemplate = `You are implementing a batched task from a
 - **location**:
 {{location}}
 - **description**: {{description}}
-- **validation**: {{validation}}
+- **validation**: {{validation}}{{log}}
 
 ## Instructions
 1. Work in your current directory, the task's worktree: {{worktree}}
@@ -104,6 +105,16 @@ function formatLocation(task: Task): string {
     .join('\n');
 }
 
+/** The plan's log of the task (notes, an earlier attempt): what the agent should know first. */
+function formatLog(task: Task): string {
+  const lines = (task.log ?? '')
+    .split('\n')
+    .map((line) => line.replace(/^\s*[-*+]\s+/, '').trim())
+    .filter((line) => line.length > 0);
+  if (lines.length === 0) return '';
+  return `\n- **log** (the plan's, before this attempt):\n${lines.map((line) => `  - ${line}`).join('\n')}`;
+}
+
 /** Finds the task or throws exit 1 naming the known ids. */
 export function findTask(plan: PlanDoc, taskId: string, planPath: string): Task {
   const task = plan.tasks.find((candidate) => candidate.id === taskId);
@@ -129,6 +140,7 @@ export function renderPrompt(options: RenderPromptOptions): string {
     location: formatLocation(task),
     description: indentContinuation(task.description ?? '(none given)'),
     validation: indentContinuation(task.validation ?? '(none given)'),
+    log: formatLog(task),
     feature_key: options.featureKey ?? task.id,
     agent: options.agent ?? 'claude',
   };

@@ -17,6 +17,7 @@ export function task(
     description?: string;
     validation?: string;
     status?: TaskStatus;
+    log?: string;
   } = {},
 ): Task {
   return {
@@ -35,6 +36,7 @@ export function task(
           ),
     ...(fields.description !== undefined ? { description: fields.description } : {}),
     ...(fields.validation !== undefined ? { validation: fields.validation } : {}),
+    ...(fields.log !== undefined ? { log: fields.log } : {}),
     status: fields.status ?? 'Not Started',
     filesEdited: [],
     fields: [],

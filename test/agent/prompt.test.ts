@@ -73,6 +73,29 @@ describe('renderPrompt', () => {
     );
   });
 
+  it("gives the agent the task's log as the plan has it: a person's notes, an earlier attempt", () => {
+    const noted = planDoc(
+      [
+        task('T1', {
+          name: 'Retry me',
+          description: 'Fix the parser.',
+          log: 'note: Root cause: the tokenizer drops BOMs\nearlier attempt (Failed): job x; agent failed (exit 1)',
+        }),
+      ],
+      PLAN,
+    );
+    expect(renderPrompt({ plan: noted, planPath: PLAN, taskId: 'T1' })).toContain(
+      [
+        '- **validation**: (none given)',
+        "- **log** (the plan's, before this attempt):",
+        '  - note: Root cause: the tokenizer drops BOMs',
+        '  - earlier attempt (Failed): job x; agent failed (exit 1)',
+        '',
+        '## Instructions',
+      ].join('\n'),
+    );
+  });
+
   it('tells the agent not to edit the plan, not to push, and to end with a summary', () => {
     const prompt = renderPrompt({ plan: basic, planPath: PLAN, taskId: 'T2' });
     expect(prompt).toContain(
