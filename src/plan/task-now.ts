@@ -11,6 +11,20 @@ export interface TaskNow {
   task: Task;
   /** For the task's log: edited since the run read it, and what became of the edit. */
   note?: string;
+  /**
+   * A person took the task out of the run: removed it from the plan, or set it Skipped or
+   * Completed since the run read it. It is not started (`note` says why).
+   */
+  leftOut?: 'removed' | 'Skipped' | 'Completed';
+}
+
+/** The task's text as the run read it is in the plan still, whole (not the start of a longer one). */
+function stillThere(text: string, source: string): boolean {
+  for (let at = text.indexOf(source); at !== -1; at = text.indexOf(source, at + 1)) {
+    const next = text[at + source.length];
+    if (next === undefined || next === '\n' || next === '\r') return true;
+  }
+  return false;
 }
 
 /**
@@ -26,13 +40,26 @@ export function taskNow(
   asRun: (task: Task) => Task = (task) => task,
 ): TaskNow {
   // Its text is still there as it was: nothing to read again (no parse on the common path).
-  if (text.includes(source)) return { task: start };
+  if (stillThere(text, source)) return { task: start };
   const found = parsePlan(text, file).plan.tasks.filter((task) => task.id === start.id);
+  if (found.length === 0)
+    return {
+      task: start,
+      leftOut: 'removed',
+      note: `${start.id} was removed from the plan during the run: not started`,
+    };
   const now = found.length === 1 ? asRun(found[0] as Task) : undefined;
   if (now === undefined)
     return {
       task: start,
-      note: `${start.id} is ${found.length === 0 ? 'no longer in the plan' : 'in the plan twice now'}: started as the run read it`,
+      note: `${start.id} is in the plan twice now: started as the run read it`,
+    };
+  // The run never sets a task it has not started Skipped or Completed: a person did.
+  if ((now.status === 'Skipped' || now.status === 'Completed') && now.status !== start.status)
+    return {
+      task: now,
+      leftOut: now.status,
+      note: `${start.id} was set ${now.status} in the plan during the run: not started`,
     };
   const ids = (task: Task) => (task.dependsOn ?? []).map((dep) => dep.id).join(',');
   const changed = [

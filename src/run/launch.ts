@@ -65,6 +65,27 @@ function notStarted(core: RunCore, id: string): boolean {
   return true;
 }
 
+/**
+ * A task a person took out of the run while it went on: set Skipped or Completed (done as such:
+ * its dependents go on, the plan keeps their status), or removed from the plan (its dependents
+ * are Blocked: what they need will not be there). Nothing is written for the task itself.
+ */
+async function leaveOut(
+  core: RunCore,
+  id: string,
+  leftOut: 'removed' | 'Skipped' | 'Completed',
+  note: string,
+): Promise<void> {
+  core.options.print(`${note}\n`);
+  if (leftOut === 'removed') {
+    const reason = 'removed from the plan during the run';
+    core.scheduler.complete(id, { status: 'blocked', reason });
+    core.options.emit({ type: 'task.end', t: core.now(), id, status: 'Blocked', reason });
+    await core.recordBlocked();
+  } else core.scheduler.complete(id, { status: 'completed' });
+  core.wake();
+}
+
 async function launch(core: RunCore, id: string): Promise<void> {
   const { options, scheduler, workspace } = core;
   const task = core.tasks.get(id) as Task;
@@ -76,8 +97,9 @@ async function launch(core: RunCore, id: string): Promise<void> {
   if (unmerged !== undefined && (await retryMerge(core, task, repo, unmerged))) return;
   const jobId = `${core.planId}-${id}-${core.now().toString(36)}`.replace(/[^A-Za-z0-9._-]/g, '-');
   // Its agent is told the task as the plan says now (edited since the run began, maybe).
-  const now = await core.taskNow(id);
+  const { task: now, leftOut, note } = await core.taskNow(id);
   if (notStarted(core, id)) return;
+  if (leftOut !== undefined) return leaveOut(core, id, leftOut, note ?? '');
   const { plan } = core.compiled;
   const prompt = (worktree: string, branch: string) =>
     renderPrompt({

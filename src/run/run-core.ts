@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Provider } from '../agent/provider.js';
 import type { CompiledPlan } from '../graph/compile.js';
 import type { SharedHost } from '../jobs/index.js';
-import { taskNow } from '../plan/task-now.js';
+import { taskNow, type TaskNow } from '../plan/task-now.js';
 import type { Task, TaskStatus } from '../plan/types.js';
 import type { Target } from '../targets/config.js';
 import { Scheduler } from '../schedule/scheduler.js';
@@ -176,12 +176,12 @@ export class RunCore {
   private readonly editNotes = new Map<string, string>();
 
   /** The task as the plan says now, when it starts (a person may have edited it since the run began). */
-  async taskNow(id: string): Promise<Task> {
+  async taskNow(id: string): Promise<TaskNow> {
     const start = this.tasks.get(id) as Task;
     const source = this.sources.get(id);
     await this.writer.still(); // not in the middle of a person's save
     const text = await readFile(this.planPath, 'utf8').catch(() => undefined);
-    if (source === undefined || text === undefined) return start;
+    if (source === undefined || text === undefined) return { task: start };
     const now = taskNow(start, source, text, this.planPath, (task) =>
       onRunTarget(task, this.options.target),
     );
@@ -190,7 +190,7 @@ export class RunCore {
       this.tasks.set(id, now.task);
       this.sources.set(id, text.slice(now.task.span.start.offset, now.task.span.end.offset));
     }
-    return now.task;
+    return now;
   }
 
   /** Tasks of the repo that have not started yet (and may still start). */

@@ -52,15 +52,38 @@ describe('taskNow: a task as the plan says when the run starts it', () => {
     expect(repo.note).toMatch(/^its repo changed/);
   });
 
-  it('gone from the plan, or its id twice: the task the run read', () => {
+  it('removed from the plan, or set Skipped or Completed there: left out; its id twice: the task the run read', () => {
     expect(taskNow(start, source, plan(task('T1', '', 'one')), file)).toEqual({
       task: start,
-      note: 'T2 is no longer in the plan: started as the run read it',
+      leftOut: 'removed',
+      note: 'T2 was removed from the plan during the run: not started',
     });
+    for (const status of ['Skipped', 'Completed'] as const) {
+      const set = taskNow(
+        start,
+        source,
+        plan(task('T1', '', 'one'), task('T2', 'T1', 'two', status)),
+        file,
+      );
+      expect(set.leftOut).toBe(status);
+      expect(set.note).toBe(`T2 was set ${status} in the plan during the run: not started`);
+    }
     const twice = plan(task('T1', '', 'one'), task('T2', 'T1', 'two!'), task('T2', 'T1', 'again'));
     expect(taskNow(start, source, twice, file).note).toBe(
       'T2 is in the plan twice now: started as the run read it',
     );
+  });
+
+  it('its last field lengthened (its text as read is the start of the new one): an edit', () => {
+    const last = (description: string) =>
+      plan(
+        ['### T3: Three', '- **depends_on**: []', `- **description**: ${description}`, ''].join(
+          '\n',
+        ),
+      );
+    const { task: three, source: threeSource } = read(last('c'), 'T3');
+    const now = taskNow(three, threeSource, last('c, and also update the README'), file);
+    expect(now.task.description).toBe('c, and also update the README');
   });
 
   it('only what the run writes changed (a requeued task’s status and log): no edit', () => {

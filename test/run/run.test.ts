@@ -303,6 +303,34 @@ describe('ccglm run (real git, fake agents)', () => {
     expect(warning).toBeLessThan(stderr.indexOf('branch feature-test'));
   });
 
+  it('a task set Skipped or removed from the plan while the run goes on is not started; the plan keeps the edit', async () => {
+    sandbox = makeSandbox(
+      plan([
+        planTask('T1', []),
+        planTask('T2', ['T1']),
+        planTask('T3', ['T1']),
+        planTask('T4', ['T2']),
+      ]),
+    );
+    let stderr = '';
+    const child = spawnRun(sandbox, [], { FAKE_SLEEP_MS_T1: '1500' });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await waitForEvents(child, 'task.start', 1);
+    const text = readFileSync(sandbox.plan, 'utf8');
+    writeFileSync(
+      sandbox.plan,
+      text
+        .replace(/(### T2[^]*?status\*\*: )Not Started/, '$1Skipped')
+        .replace(/### T3[^]*?(?=### T4)/, ''),
+    );
+    expect(await exited).toBe(0);
+    expect(runsOf(sandbox)).toEqual({ T1: 1, T4: 1 });
+    expect(stderr).toContain('T2 was set Skipped in the plan during the run: not started\n');
+    expect(stderr).toContain('T3 was removed from the plan during the run: not started\n');
+    expect(statuses(sandbox.plan)).toEqual({ T1: 'Completed', T2: 'Skipped', T4: 'Completed' });
+  });
+
   it('after kill -9 of the run mid-wave, --resume adopts the running jobs and runs nothing twice', async () => {
     sandbox = makeSandbox(threeWaves);
     const first = spawnRun(sandbox, [], { FAKE_SLEEP_MS: '2000' });
