@@ -26,6 +26,7 @@ import { findRepos, type ResolvedRepo } from './repos.js';
 import type { ResolvedOptions } from './run-options.js';
 import { RunStateFile } from './run-state.js';
 import { cutOffNote } from './task-log.js';
+import { eventsFileOf, readEventRecord } from '../report/record.js';
 
 export type { Check } from './check.js';
 
@@ -77,6 +78,8 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
   // The state of a live run is its own: only a dead run's jobs are left to take over.
   const earlier = holder === undefined ? checkEarlierRun(input) : undefined;
   if (earlier !== undefined) checks.push(earlier.check);
+  const undone = options.resume === true ? undefined : checkUndone(input);
+  if (undone !== undefined) checks.push(undone);
   const found = await findRepos(input.tasks, input.planPath, options.repos);
   if (found.missing !== undefined) checks.push(fail(found.missing));
   const repos = [...new Map([...found.repos.values()].map((r) => [r.path, r])).values()];
@@ -149,6 +152,29 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightResu
 /** `PASS …` / `FAIL …` lines, as `ccglm job preflight` prints them. */
 export function formatChecks(checks: Check[]): string {
   return checks.map((check) => `${check.ok ? 'PASS' : 'FAIL'} ${check.text}\n`).join('');
+}
+
+/**
+ * Tasks a run of the plan completed (its event record says so) that the plan says Not Started now:
+ * an editor's save of a buffer opened before that run undoes its statuses, and a plain run would
+ * start every such agent again. Named with --only, they run again.
+ */
+function checkUndone(input: PreflightInput): Check | undefined {
+  const completed = new Set<string>();
+  for (const events of readEventRecord(eventsFileOf(input.home.state)).runs)
+    for (const event of events)
+      if (event.type === 'task.end' && event.status === 'Completed') completed.add(event.id);
+  const chosen = new Set(input.options.only ?? []);
+  const undone = input.tasks
+    .filter(
+      (task) => task.status === 'Not Started' && completed.has(task.id) && !chosen.has(task.id),
+    )
+    .map((task) => task.id);
+  if (undone.length === 0) return undefined;
+  const ids = undone.join(',');
+  return fail(
+    `plan: ${undone.join(', ')} ${undone.length === 1 ? 'was' : 'were'} Completed by an earlier run of ${input.options.plan}, but the plan says Not Started now (an editor's save of a copy opened before that run?); fix: set ${undone.length === 1 ? 'it' : 'them'} Completed again in the plan, or to run ${undone.length === 1 ? 'it' : 'them'} again: ccglm run ${input.options.plan} --only ${ids}`,
+  );
 }
 
 /**

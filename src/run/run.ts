@@ -5,7 +5,7 @@
  * job's end judged and merged), supervise.ts (watchdog, interrupts), rate-limits.ts, resume.ts,
  * all acting through run-core.ts (what the run knows and records).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { systemProviderDeps } from '../agent/provider.js';
 import { CcglmError, ExitCode } from '../errors.js';
@@ -17,6 +17,7 @@ import { renderDiagnostics } from '../plan/render.js';
 import type { Task } from '../plan/types.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import { readPlanFile } from '../read-plan-file.js';
+import { eventsFileOf } from '../report/record.js';
 import { prepareUpcoming, startTask } from './launch.js';
 import { acquireBranchLock, acquirePlanLock, type PlanLock } from './lock.js';
 import { planHome, stateDirOf } from './plan-home.js';
@@ -159,7 +160,9 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
     deps,
     targets: checkTargets(tasks, { path: planPath, name: options.plan }, options.configPath),
     firstRun:
-      resumed === undefined && compiled.plan.tasks.every((task) => task.status === 'Not Started'),
+      resumed === undefined &&
+      !existsSync(eventsFileOf(home.state)) &&
+      compiled.plan.tasks.every((task) => task.status === 'Not Started'),
   });
   if (stoppedEarly !== undefined) {
     options.print(

@@ -207,6 +207,23 @@ describe('ccglm run preflight: folders', () => {
   });
 });
 
+describe('ccglm run preflight: statuses an editor undid', () => {
+  it('tasks the last run completed that the plan says Not Started now: refused, naming them and --only; with --only they run again', async () => {
+    sandbox = makeSandbox(twoWaves);
+    const sb = sandbox;
+    expect(runSync(sb).status).toBe(0);
+    // An editor's buffer opened before that run, saved after it.
+    writeFileSync(sb.plan, twoWaves);
+    const refused = runSync(sb);
+    expect(refused.status).toBe(78);
+    expect(refused.stderr).toContain(
+      `FAIL plan: T1, T2, T3 were Completed by an earlier run of ${sb.plan}, but the plan says Not Started now (an editor's save of a copy opened before that run?); fix: set them Completed again in the plan, or to run them again: ccglm run ${sb.plan} --only T1,T2,T3\n`,
+    );
+    expect(readFileSync(sb.plan, 'utf8')).toBe(twoWaves);
+    expect(runSync(sb, ['--only', 'T1,T2,T3']).status).toBe(0);
+  });
+});
+
 describe('ccglm run preflight: git', () => {
   it('a repository without a commit, and no git identity: refused, nothing changed, no agent', async () => {
     sandbox = makeSandbox(twoWaves);

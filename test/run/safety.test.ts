@@ -141,6 +141,7 @@ describe('Ctrl-C', () => {
     const tmp = tmpOf(sb);
     const child = spawnRun(sb, [], { FAKE_SLEEP_MS: '2000', TMPDIR: tmp });
     await waitForEvents(child, 'task.start', 2);
+    await agentsAtWork(sb, ['T1', 'T2']);
     child.kill('SIGHUP');
     expect(await exitOf(child)).toBe(129);
     expect(processesIn(sb.worktrees).filter((p) => p.includes('fake-agent')).length).toBe(2);
