@@ -7,6 +7,9 @@
 import { parsePlan } from './parse.js';
 import type { Task } from './types.js';
 
+/** Why a task is not started when its turn comes (`plan-gone`: the plan file itself went). */
+export type LeftOut = 'removed' | 'Skipped' | 'Completed' | 'plan-gone';
+
 export interface TaskNow {
   task: Task;
   /** For the task's log: edited since the run read it, and what became of the edit. */
@@ -15,7 +18,7 @@ export interface TaskNow {
    * A person took the task out of the run: removed it from the plan, or set it Skipped or
    * Completed since the run read it. It is not started (`note` says why).
    */
-  leftOut?: 'removed' | 'Skipped' | 'Completed';
+  leftOut?: LeftOut;
 }
 
 /** The task's text as the run read it is in the plan still, whole (not the start of a longer one). */

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildAgentJob, renderPrompt } from '../agent/index.js';
 import { startJob } from '../jobs/index.js';
+import type { LeftOut } from '../plan/task-now.js';
 import type { Task } from '../plan/types.js';
 import { Attempt } from './attempt.js';
 import { follow, settle } from './follow.js';
@@ -70,15 +71,13 @@ function notStarted(core: RunCore, id: string): boolean {
  * its dependents go on, the plan keeps their status), or removed from the plan (its dependents
  * are Blocked: what they need will not be there). Nothing is written for the task itself.
  */
-async function leaveOut(
-  core: RunCore,
-  id: string,
-  leftOut: 'removed' | 'Skipped' | 'Completed',
-  note: string,
-): Promise<void> {
+async function leaveOut(core: RunCore, id: string, leftOut: LeftOut, note: string): Promise<void> {
   core.options.print(`${note}\n`);
-  if (leftOut === 'removed') {
-    const reason = 'removed from the plan during the run';
+  if (leftOut === 'removed' || leftOut === 'plan-gone') {
+    const reason =
+      leftOut === 'plan-gone'
+        ? 'the plan file was moved or deleted during the run'
+        : 'removed from the plan during the run';
     core.scheduler.complete(id, { status: 'blocked', reason });
     core.options.emit({ type: 'task.end', t: core.now(), id, status: 'Blocked', reason });
     await core.recordBlocked();

@@ -172,7 +172,12 @@ export class PlanWriter {
       try {
         text = await this.read(this.file);
       } catch (error) {
-        for (const edit of edits) this.warn(edit, (error as Error).message);
+        const gone = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        for (const edit of edits)
+          this.warn(
+            edit,
+            gone ? 'the plan file was moved or deleted during the run' : (error as Error).message,
+          );
         return;
       }
       this.size = Buffer.byteLength(text);

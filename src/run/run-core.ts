@@ -180,7 +180,16 @@ export class RunCore {
     const start = this.tasks.get(id) as Task;
     const source = this.sources.get(id);
     await this.writer.still(); // not in the middle of a person's save
-    const text = await readFile(this.planPath, 'utf8').catch(() => undefined);
+    const text = await readFile(this.planPath, 'utf8').catch((error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT' ? null : undefined,
+    );
+    // Moved or deleted: nothing more starts from a plan that is not there (nor can say so).
+    if (text === null)
+      return {
+        task: start,
+        leftOut: 'plan-gone',
+        note: `${this.options.plan} was moved or deleted during the run: ${id} not started`,
+      };
     if (source === undefined || text === undefined) return { task: start };
     const now = taskNow(start, source, text, this.planPath, (task) =>
       onRunTarget(task, this.options.target),

@@ -74,8 +74,9 @@ const NOT_RUN: Record<string, string> = {
   completed: 'Completed (already)',
   skipped: 'Skipped (not selected)',
   pending: 'Not started',
-  // Blocked without an end of its own: a task a person removed from the plan (launch.ts leaveOut).
-  blocked: 'Not started (removed from the plan during the run)',
+  // Blocked without an end of its own: a task removed from the plan, or whose plan file went
+  // (launch.ts leaveOut).
+  blocked: 'Not started (left out of the plan during the run)',
 };
 
 export async function summariseRun(

@@ -1,5 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/parse.js';
@@ -329,6 +336,24 @@ describe('ccglm run (real git, fake agents)', () => {
     expect(stderr).toContain('T2 was set Skipped in the plan during the run: not started\n');
     expect(stderr).toContain('T3 was removed from the plan during the run: not started\n');
     expect(statuses(sandbox.plan)).toEqual({ T1: 'Completed', T2: 'Skipped', T4: 'Completed' });
+  });
+
+  it('the plan file moved away during the run: nothing more starts, and the run says why', async () => {
+    sandbox = makeSandbox(plan([planTask('T1', []), planTask('T2', ['T1'])]));
+    let stderr = '';
+    const child = spawnRun(sandbox, [], { FAKE_SLEEP_MS_T1: '1000' });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await waitForEvents(child, 'task.start', 1);
+    renameSync(sandbox.plan, path.join(sandbox.dir, 'renamed-plan.md'));
+    expect(await exited).toBe(1);
+    expect(runsOf(sandbox)).toEqual({ T1: 1 });
+    expect(stderr).toContain(
+      `${sandbox.plan} was moved or deleted during the run: T2 not started\n`,
+    );
+    expect(stderr).toContain(
+      `warning: could not record T1 in ${sandbox.plan}: the plan file was moved or deleted during the run\n`,
+    );
   });
 
   it('after kill -9 of the run mid-wave, --resume adopts the running jobs and runs nothing twice', async () => {
