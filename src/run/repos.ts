@@ -56,12 +56,13 @@ export async function findRepos(
   for (const task of tasks) {
     const name = task.repo?.trim();
     const key = name ?? '';
-    if (!cache.has(key))
-      cache.set(
-        key,
+    if (!cache.has(key)) {
+      const found =
         (await findRepo(name || undefined, planRepo, reposDir, planPath)) ??
-          fallback(name || undefined),
-      );
+        fallback(name || undefined);
+      // Its name is a folder's (worktrees go under `<task>/<name>`): `../a/app` is `app`.
+      cache.set(key, found && { name: path.basename(found.path), path: found.path });
+    }
     const found = cache.get(key);
     if (found === undefined) missing.push(`${task.id} (repo ${name ?? '(none)'})`);
     else byTask.set(task.id, found);

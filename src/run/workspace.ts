@@ -60,7 +60,7 @@ export class Workspace {
   ) {
     this.integration = new IntegrationBranch(
       `feature-${planId}`,
-      (repo) => path.join(worktreeRoot, planId, '_integration', repo.name),
+      (repo) => path.join(worktreeRoot, planId, '_integration', path.basename(repo.path)),
       this.queues,
     );
   }
@@ -216,9 +216,11 @@ export class Workspace {
 
   /** The first free folder for a task's worktree: an earlier attempt's one is never reused. */
   private taskFolder(taskId: string, repo: ResolvedRepo): string {
-    let folder = path.join(this.worktreeRoot, this.planId, taskId, repo.name);
+    // One folder name, never a path (`..` in it made every candidate the same folder: a loop).
+    const leaf = path.basename(repo.path);
+    let folder = path.join(this.worktreeRoot, this.planId, taskId, leaf);
     for (let n = 2; existsSync(folder); n += 1)
-      folder = path.join(this.worktreeRoot, this.planId, `${taskId}-${n}`, repo.name);
+      folder = path.join(this.worktreeRoot, this.planId, `${taskId}-${n}`, leaf);
     return folder;
   }
 

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
+  mkdirSync,
   readFileSync,
   readdirSync,
   renameSync,
@@ -20,6 +21,7 @@ import {
   runArgs,
   runsOf,
   runSync,
+  runWith,
   sandboxEnv,
   spawnRun,
   statuses,
@@ -742,6 +744,30 @@ describe('ccglm run options', () => {
     const none = runSync(sandbox, ['--push']);
     expect(none.stderr).toContain('(--push: nothing pushed)');
     expect(none.status).toBe(1);
+  });
+});
+
+describe('ccglm run and a repo written as a relative path', () => {
+  it('`repo: ../app` for two tasks at once: each its own worktree (the run looped on one folder before)', () => {
+    sandbox = makeSandbox('');
+    const plans = path.join(sandbox.dir, 'plans');
+    mkdirSync(plans);
+    const moved = { ...sandbox, plan: path.join(plans, 'test-plan.md') };
+    writeFileSync(
+      moved.plan,
+      plan([planTask('T1', []), planTask('T2', [])]).replaceAll(
+        '**repo**: app',
+        '**repo**: ../app',
+      ),
+    );
+    const result = runWith(
+      runArgs(moved).filter((arg, i, all) => arg !== '--repos' && all[i - 1] !== '--repos'),
+      sandboxEnv(moved),
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const worktrees = result.events.filter((e) => e.type === 'task.start').map((e) => e.worktree);
+    expect(new Set(worktrees).size).toBe(2);
+    expect(worktrees.every((dir) => String(dir).endsWith(`${path.sep}app`))).toBe(true);
   });
 });
 
