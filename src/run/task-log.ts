@@ -74,6 +74,9 @@ export function branchLog(
  */
 const RUN_LOG =
   /^(job \S+(, agent | \(agent |: | left running)|not started: |earlier attempt|could not |merge (failed|retried)|target \S+ unreachable|its (job|work) |stalled after |no commits: |agent failed |killed |interrupted \(|dependency \S+ |(Failed|Blocked)$)/;
+/** The lines a run writes below a log's first (task-log.ts, merge-work.ts, supervise.ts). */
+const RUN_LINE =
+  /^(rate limited: |output: |worktree kept: |branch \S+: \d+ commit\(s\)|scope drift: |merged into |merge retried: |Summary: |job \S+ |edited in the plan after |its \S+ changed in the plan|\S+ was (removed from|set \w+ in) the plan)/;
 /** A line of a person's, kept from the plan's log by an earlier run. */
 const NOTE = 'note: ';
 
@@ -92,12 +95,18 @@ export function withEarlierAttempt(task: Task | undefined, lines: string[]): str
   const rest = earlier.filter((line) => !line.startsWith(NOTE));
   if (rest.length > 0 && !RUN_LOG.test(rest[0] as string))
     return [...lines, ...notes, ...rest.map((line) => `${NOTE}${line}`)].join('\n');
-  const attempt = rest.filter((line) => !line.startsWith('earlier attempt'));
+  // An earlier run's record: its lines are known by their shape; any other line below its first
+  // was added by a person (a note under a Failed task's log) and is kept as a note.
+  const [head, ...body] = rest.filter((line) => !line.startsWith('earlier attempt'));
+  const runs = (line: string) => RUN_LINE.test(line) || RUN_LOG.test(line);
+  const own = body.filter(runs);
+  const added = body.filter((line) => !runs(line)).map((line) => `${NOTE}${line}`);
+  const attempt = head === undefined ? [] : [head, ...own];
   const failed = task?.status === 'Failed' || task?.status === 'Blocked';
   const kept = attempt.length > 1 ? [attempt[0], attempt[attempt.length - 1]] : attempt;
   const summary =
     failed && kept.length > 0 ? [`earlier attempt (${task.status}): ${kept.join('; ')}`] : [];
-  return [...lines, ...summary, ...notes].join('\n');
+  return [...lines, ...summary, ...notes, ...added].join('\n');
 }
 
 /** What the plan says of an attempt cut off with its job host (no outcome will come). */

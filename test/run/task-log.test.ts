@@ -58,6 +58,27 @@ describe('task log lines', () => {
     expect(withEarlierAttempt(task('In Progress', running), ['z'])).toBe('z');
   });
 
+  it("notes a person added under an earlier run's record are kept whole, not folded into its line", () => {
+    const failedLog = [
+      'job p-T1-a, agent demo, 1.0s, exit 1',
+      'agent failed (exit 1)',
+      'output: boom',
+      'worktree kept: /wt/T1',
+      'NOTE 1: flaky network',
+      'NOTE 2: root cause is the proxy; next try: set NO_PROXY',
+      'NOTE 3: do not touch src/legacy',
+    ].join('\n');
+    expect(withEarlierAttempt(task('Failed', failedLog), ['y'])).toBe(
+      [
+        'y',
+        'earlier attempt (Failed): job p-T1-a, agent demo, 1.0s, exit 1; worktree kept: /wt/T1',
+        'note: NOTE 1: flaky network',
+        'note: NOTE 2: root cause is the proxy; next try: set NO_PROXY',
+        'note: NOTE 3: do not touch src/legacy',
+      ].join('\n'),
+    );
+  });
+
   it("a person's lines are kept as notes, by this run and every later one", () => {
     const notes = '\n  - 2026-03-01: tried approach A\n  - Root cause: the tokenizer\n  - ask ana';
     const first = withEarlierAttempt(task('Failed', notes), ['job p-T1-b, agent demo, 1s, exit 0']);
