@@ -133,6 +133,7 @@ ${renderTimelineSvg(model)}
 <tr><td>Founder interventions (interrupts, re-runs; target 0)</td><td class="num">${spec.founderInterventions}</td></tr></table>
 <h2>Branches and PR</h2>
 <p>Integration branch: <code>${esc(m.integrationBranch)}</code></p>
+${m.notReady.length > 0 ? `<p>Not ready for a PR: ${esc(m.notReady.join(', '))}</p>` : ''}
 ${m.prCommands.map((c) => `<pre>${esc(c)}</pre>`).join('')}
 <details><summary>${m.branches.length} task branch(es)</summary><pre>${esc(m.branches.join('\n'))}</pre></details>
 <h2>Task details</h2>

@@ -40,6 +40,8 @@ export interface RunMetrics {
   branches: string[];
   integrationBranch: string;
   prCommands: string[];
+  /** Tasks not done yet (`T2 Failed`): no PR to open before they are. */
+  notReady: string[];
   /** The spec's success metrics (per epic: one plan). */
   spec: {
     prsPerEpic: number;
@@ -81,6 +83,8 @@ export function computeMetrics(model: RunModel): RunMetrics {
   const branches = [...new Set(tasks.flatMap((t) => (t.branch !== undefined ? [t.branch] : [])))];
   const worktrees = new Set(tasks.flatMap((t) => (t.worktree !== undefined ? [t.worktree] : [])));
   const anyCommit = tasks.some((t) => t.status === 'Completed' && t.commits.length > 0);
+  // A PR is what to open once every task is done (the run's summary says the same).
+  const open = tasks.filter((t) => t.status !== 'Completed' && t.status !== 'Skipped');
   const title = `${model.planId}: ${model.title ?? 'plan'}`;
   return {
     plan: model.plan,
@@ -121,11 +125,13 @@ export function computeMetrics(model: RunModel): RunMetrics {
     })),
     branches,
     integrationBranch: model.integrationBranch,
-    prCommands: anyCommit
-      ? [
-          `gh pr create --head ${model.integrationBranch} --title '${title.replace(/'/g, `'\\''`)}' --body-file ${model.plan}`,
-        ]
-      : [],
+    notReady: open.map((t) => `${t.id} ${t.status}`),
+    prCommands:
+      anyCommit && open.length === 0
+        ? [
+            `gh pr create --head ${model.integrationBranch} --title '${title.replace(/'/g, `'\\''`)}' --body-file ${model.plan}`,
+          ]
+        : [],
     spec: {
       prsPerEpic: anyCommit ? 1 : 0,
       worktreesPerEpic: worktrees.size,

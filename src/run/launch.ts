@@ -232,7 +232,7 @@ async function retryMerge(
         'merge retried (the agent was not run again): failed again',
         commitsLine,
         ...(found.worktree !== '' ? [`worktree kept: ${found.worktree}`] : []),
-        mergeFailedLine(finish.reason),
+        mergeFailedLine(finish.reason, workspace.integration.name),
       ],
     });
     return true;

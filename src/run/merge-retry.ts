@@ -10,9 +10,13 @@ import { git, revParse, worktreesByBranch } from './git.js';
 
 const MERGE_FAILED = 'agent completed; merge failed:';
 
-/** The log line of a task whose merge failed. */
-export function mergeFailedLine(cause: string): string {
-  return `${MERGE_FAILED} ${cause}; re-run retries the merge`;
+/**
+ * The log line of a task whose merge failed. A conflict fails again until it is resolved on the
+ * task's branch: the line says how (`integration`: the branch it merges into).
+ */
+export function mergeFailedLine(cause: string, integration?: string): string {
+  const conflict = cause.startsWith('merge conflict') && integration !== undefined;
+  return `${MERGE_FAILED} ${cause}; ${conflict ? `resolve it on the task's branch (in its worktree: git merge ${integration}, fix, commit), then re-run: it retries the merge, not the agent` : 're-run retries the merge'}`;
 }
 
 /**

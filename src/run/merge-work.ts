@@ -47,7 +47,7 @@ export async function mergeWork(
       log: [
         ...log,
         ...(kept ? [`worktree kept: ${attempt.ws.worktree}`] : []),
-        merge ? mergeFailedLine(finish.reason) : finish.reason,
+        merge ? mergeFailedLine(finish.reason, workspace.integration.name) : finish.reason,
       ],
     });
     return;

@@ -30,7 +30,9 @@ describe('report metrics on recorded runs', () => {
     const m = computeMetrics(fixtureModel('failed'));
     expect(m.tasks).toMatchObject({ completed: 1, failed: 1, blocked: 3 });
     expect(m.blockedRate).toBeCloseTo(3 / 5);
-    expect(m.prCommands[0]).toContain('gh pr create --head feature-report');
+    // Not ready for a PR while tasks are not done: said, and no PR command offered.
+    expect(m.prCommands).toEqual([]);
+    expect(m.notReady).toEqual(['T1 Failed', 'T3 Blocked', 'T4 Blocked', 'T5 Blocked']);
   });
 
   it('interrupted: no end recorded, two tasks left in progress', () => {

@@ -306,7 +306,7 @@ describe('a failed merge is not a failed agent', () => {
       first.events.find((e) => e.type === 'task.end' && e.status === 'Failed')?.id,
     );
     expect(logOf(sb, failed)).toMatch(
-      /agent completed; merge failed: merge conflict in shared\.txt .*; re-run retries the merge$/,
+      /agent completed; merge failed: merge conflict in shared\.txt .*; resolve it on the task's branch \(in its worktree: git merge feature-test, fix, commit\), then re-run: it retries the merge, not the agent$/,
     );
     const runs = runsOf(sb);
 
