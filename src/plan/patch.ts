@@ -28,7 +28,13 @@ interface ItemStyle {
   colon: 'outside' | 'inside' | 'plain';
 }
 
-export function patchPlan(text: string, edits: TaskEdit[]): string {
+/**
+ * `logOf`: the log to write for a task, given the task as the plan has it now and the edit's log
+ * (the run's write-back keeps lines a person added meanwhile; plan-writer.ts).
+ */
+export type LogOf = (task: Task, log: string) => string;
+
+export function patchPlan(text: string, edits: TaskEdit[], logOf?: LogOf): string {
   if (edits.length === 0) return text;
   const eol = detectEol(text);
   const replacements: Replacement[] = [];
@@ -39,7 +45,8 @@ export function patchPlan(text: string, edits: TaskEdit[]): string {
     const task = tasks.get(edit.taskId);
     if (task === undefined)
       throw new PatchError(`task ${edit.taskId} is not in the plan (any more)`);
-    replacements.push(...editTask(text, task, edit, eol));
+    const log = edit.log !== undefined && logOf !== undefined ? logOf(task, edit.log) : edit.log;
+    replacements.push(...editTask(text, task, log === undefined ? edit : { ...edit, log }, eol));
   }
   replacements.sort((a, b) => b.start - a.start);
   let out = text;

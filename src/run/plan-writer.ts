@@ -20,8 +20,8 @@ import { readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'nod
 import { open, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { processStartTime } from './lock.js';
-import { patchPlan, PatchError } from '../plan/patch.js';
-import type { TaskEdit } from '../plan/types.js';
+import { patchPlan, PatchError, type LogOf } from '../plan/patch.js';
+import type { Task, TaskEdit } from '../plan/types.js';
 
 /** The least time between the starts of two writes of the plan (ms). */
 export const PLAN_WRITE_GAP_MS = 250;
@@ -42,7 +42,18 @@ export interface PlanWriterOptions {
   size?: number;
   /** Waits `ms` while a person's save may be under way (see `still`; tests see each wait). */
   pause?: (ms: number) => Promise<void>;
+  /** Each task's log as the run read the plan: its lines are the run's to replace, not notes. */
+  startLogs?: Map<string, string | undefined>;
 }
+
+/** A person's line kept in a task's log (task-log.ts writes the same prefix). */
+const NOTE = 'note: ';
+/** A log's lines, list markers and blank lines gone. */
+const logLines = (log: string | undefined): string[] =>
+  (log ?? '')
+    .split('\n')
+    .map((line) => line.replace(/^\s*[-*+]\s+/, '').trim())
+    .filter((line) => line.length > 0);
 
 const realTimer = (done: () => void, ms: number) => {
   const handle = setTimeout(done, ms);
@@ -78,6 +89,11 @@ export class PlanWriter {
   /** The write that takes new edits; it starts when `last` has finished. */
   private next: Promise<void> | undefined;
   private readonly said = new Set<string>();
+  /** Per task: the log lines that are the run's (the log it read, and every log it wrote). */
+  private readonly ownLines = new Map<string, Set<string>>();
+  /** Per task: lines a person added to its log during the run, written below the run's. */
+  private readonly notes = new Map<string, string[]>();
+  private readonly startLogs: Map<string, string | undefined> | undefined;
 
   constructor(
     private readonly file: string,
@@ -89,6 +105,7 @@ export class PlanWriter {
     this.read = options.read ?? ((file) => readFile(file, 'utf8'));
     this.size = options.size ?? -1;
     this.pause = options.pause ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.startLogs = options.startLogs;
   }
 
   /** What could not be recorded, each said once. */
@@ -181,7 +198,7 @@ export class PlanWriter {
         return;
       }
       this.size = Buffer.byteLength(text);
-      const { next, dropped } = patched(text, edits);
+      const { next, dropped } = patched(text, edits, (task, log) => this.withNotes(task, log));
       // A plan without a task the run recorded may be in the middle of a save: read again.
       if (this.urgent && dropped.length > 0 && tries < maxTries) continue;
       for (const [edit, why] of dropped) {
@@ -236,6 +253,25 @@ export class PlanWriter {
       await this.pause(wait);
       waited += wait;
     }
+  }
+
+  /**
+   * `log` and, below it, every line a person added to the task's log in the plan while the run went
+   * on (`note: …`): a line that is neither the run's (the log it read, or one it wrote) nor kept
+   * already. Kept for every later write of the task too.
+   */
+  private withNotes(task: Task, log: string): string {
+    const own = this.ownLines.get(task.id) ?? new Set(logLines(this.startLogs?.get(task.id)));
+    const kept = this.notes.get(task.id) ?? [];
+    const next = new Set(logLines(log));
+    for (const line of logLines(task.log)) {
+      const bare = line.startsWith(NOTE) ? line.slice(NOTE.length) : line;
+      if (!own.has(line) && !next.has(line) && !kept.includes(bare)) kept.push(bare);
+    }
+    for (const line of next) own.add(line);
+    this.ownLines.set(task.id, own);
+    this.notes.set(task.id, kept);
+    return [log, ...kept.map((line) => `${NOTE}${line}`)].join('\n');
   }
 
   private warn(edit: TaskEdit, reason: string): void {
@@ -319,15 +355,19 @@ export function removeLeftTemps(plan: string): void {
  * The edits applied to `text`, with one read of the plan for all of them (each read parses the
  * whole plan); when one cannot be applied, one by one: that task's edit is dropped and said.
  */
-function patched(text: string, edits: TaskEdit[]): { next: string; dropped: [TaskEdit, string][] } {
+function patched(
+  text: string,
+  edits: TaskEdit[],
+  logOf: LogOf,
+): { next: string; dropped: [TaskEdit, string][] } {
   try {
-    return { next: patchPlan(text, edits), dropped: [] };
+    return { next: patchPlan(text, edits, logOf), dropped: [] };
   } catch {
     let next = text;
     const dropped: [TaskEdit, string][] = [];
     for (const edit of edits) {
       try {
-        next = patchPlan(next, [edit]);
+        next = patchPlan(next, [edit], logOf);
       } catch (error) {
         dropped.push([
           edit,

@@ -89,7 +89,10 @@ export class RunCore {
     planText: string,
   ) {
     this.planId = planIdOf(planPath);
-    this.writer = new PlanWriter(planPath, { size: Buffer.byteLength(planText) });
+    this.writer = new PlanWriter(planPath, {
+      size: Buffer.byteLength(planText),
+      startLogs: new Map(compiled.plan.tasks.map((task) => [task.id, task.log])),
+    });
     this.workspace = new Workspace(this.planId, options.worktreeRoot, options.isolation);
     for (const task of compiled.plan.tasks)
       if (!this.tasks.has(task.id)) {

@@ -307,3 +307,26 @@ describe('removeLeftTemps', () => {
     expect(readdirSync(dir)).toEqual(['x-plan.md']);
   });
 });
+
+describe('a note a person adds to a task log while the run writes it', () => {
+  it('is kept below the run lines at that write and at every later one', async () => {
+    const writer = new PlanWriter(file, { gapMs: 0, startLogs: new Map([['T1', undefined]]) });
+    await writer.write({ taskId: 'T1', status: 'In Progress', log: 'job x running' });
+    await writer.flush();
+    // The person types a line under the run's In Progress line.
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        '- **log**: job x running',
+        '- **log**: job x running\n  - NOTE from ana',
+      ),
+    );
+    await writer.write({ taskId: 'T1', status: 'Completed', log: 'job x, exit 0\nmerged' });
+    await writer.flush();
+    const log = () => parsePlan(readFileSync(file, 'utf8'), file).plan.tasks[0]?.log;
+    expect(log()).toBe('job x, exit 0\nmerged\nnote: NOTE from ana');
+    await writer.write({ taskId: 'T2', status: 'In Progress', log: 'job y running' });
+    await writer.flush();
+    expect(log()).toBe('job x, exit 0\nmerged\nnote: NOTE from ana');
+  });
+});
