@@ -32,6 +32,11 @@ export async function adoptPrevious(core: RunCore): Promise<void> {
       continue;
     }
     const snap = scheduler.snapshot(id);
+    // Removed from the plan since its job started: nothing of it is adopted, and that is said.
+    if (snap === undefined && entry.ended !== true)
+      options.print(
+        `${id} is no longer in the plan: its job ${entry.jobId} is not adopted; its work, if any, stays on branch ${entry.branch} (worktree ${entry.worktree})\n`,
+      );
     if (snap === undefined || snap.state !== 'pending') continue;
     // An end already handled is judged again only when the plan never heard of it (the run died
     // in between): its outcome is read again, and a merge already made is not made twice.

@@ -232,3 +232,23 @@ describe("--resume goes on with the dead run's settings", () => {
     expect(await processesLeftIn(sb.dir)).toEqual([]);
   });
 });
+
+describe('--resume and a task removed from the plan meanwhile', () => {
+  it("its job is not adopted, and the run says where that job's work stays", async () => {
+    const sb = makeSandbox(plan([planTask('T1', []), planTask('T2', [])]));
+    sandbox = sb;
+    const child = spawnRun(sb, ['--detach'], { FAKE_SLEEP_MS: '800' });
+    await waitForEvents(child, 'task.start', 2);
+    child.kill('SIGINT');
+    await exitOf(child);
+    const text = readFileSync(sb.plan, 'utf8');
+    writeFileSync(sb.plan, text.replace(/### T2[^]*?(?=## Notes)/, ''));
+    await sleep(1200); // the detached agents end meanwhile
+    const resumed = runSync(sb, ['--resume']);
+    expect(resumed.stderr).toMatch(
+      /^T2 is no longer in the plan: its job test-T2-\S+ is not adopted; its work, if any, stays on branch feature-test--T2 \(worktree \S+\)$/m,
+    );
+    expect(statuses(sb.plan)).toEqual({ T1: 'Completed' });
+    expect(runsOf(sb)).toEqual({ T1: 1, T2: 1 });
+  });
+});
