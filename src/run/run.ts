@@ -83,6 +83,13 @@ async function runWith(given: RunOptions, host: SharedHost): Promise<number> {
   const home = planHome(planPath, planIdOf(planPath), stateDirOf(deps.env, deps.home));
   const resumed = given.resume === true ? new RunStateFile(home.state).load() : undefined;
   const options = resolveOptions(given, resumed?.settings);
+  if (
+    given.resume === true &&
+    resumed === undefined &&
+    given.dryRun !== true &&
+    given.check !== true
+  )
+    options.print(`nothing to resume (no earlier run of ${options.plan} left jobs): a plain run\n`);
   const planned = compilePlan(read.text, options.plan, {
     ...repoRootsOf(planPath),
     ...(options.concurrency !== undefined && Number.isFinite(options.concurrency)

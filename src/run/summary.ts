@@ -172,6 +172,9 @@ function whatToDo(input: SummaryInput, counts: RunCounts): string | undefined {
   const open = counts.failed + counts.blocked + counts.notStarted;
   if (open > 0)
     return `${open} task(s) not completed${input.interrupted !== undefined ? ` (interrupted by ${input.interrupted})` : ''}; see their log in ${plan}, then ${rerunCommand(plan, input.agent)} (Completed tasks are not run again)`;
+  // --only / --from ran part of the plan: the branch is ready when the rest is done too.
+  if (counts.skipped > 0)
+    return `${counts.skipped} task(s) not in this run (--only/--from) are not completed yet; ${rerunCommand(plan, input.agent)} runs them`;
   return undefined;
 }
 

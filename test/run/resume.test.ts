@@ -252,3 +252,16 @@ describe('--resume and a task removed from the plan meanwhile', () => {
     expect(runsOf(sb)).toEqual({ T1: 1, T2: 1 });
   });
 });
+
+describe('--resume with nothing to resume', () => {
+  it('says so, and runs the plan as a plain run does', () => {
+    const sb = makeSandbox(plan([planTask('T1', [])]));
+    sandbox = sb;
+    const result = runSync(sb, ['--resume']);
+    expect(result.stderr).toContain(
+      `nothing to resume (no earlier run of ${sb.plan} left jobs): a plain run\n`,
+    );
+    expect(result.status).toBe(0);
+    expect(runsOf(sb)).toEqual({ T1: 1 });
+  });
+});

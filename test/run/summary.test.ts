@@ -53,6 +53,19 @@ describe('run summary', () => {
     expect(text).toContain('  PR:   cd /r/app && gh pr create --head feature-p');
   });
 
+  it('a run of part of the plan (--only) offers no push or PR while the rest is not done', async () => {
+    const part = await summary({
+      tasks: [
+        { id: 'T1', state: 'completed', wave: 0 },
+        { id: 'T2', state: 'skipped', wave: 0 },
+      ],
+    });
+    expect(part.text).not.toContain('gh pr create');
+    expect(part.text).toContain(
+      '  not ready to push: 1 task(s) not in this run (--only/--from) are not completed yet; ccglm run /r/p-plan.md runs them',
+    );
+  });
+
   it('push and PR commands only after a clean run; otherwise what to type', async () => {
     const failed = await summary({
       tasks: [{ id: 'T1', state: 'failed', wave: 0 }],
