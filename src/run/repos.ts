@@ -3,8 +3,9 @@
  * (when the names match or the task has no repo), sibling folders of that repository, then a folder
  * `<name>` beside the plan (a plan kept in a folder that holds its repositories).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { closest } from '../closest.js';
 import { CcglmError } from '../errors.js';
 import type { Task } from '../plan/types.js';
 import { repoTop } from './git.js';
@@ -64,8 +65,23 @@ export async function findRepos(
       cache.set(key, found && { name: path.basename(found.path), path: found.path });
     }
     const found = cache.get(key);
-    if (found === undefined) missing.push(`${task.id} (repo ${name ?? '(none)'})`);
-    else byTask.set(task.id, found);
+    if (found === undefined) {
+      // A typo of a folder where repositories are looked for: named.
+      const near =
+        name !== undefined && name !== ''
+          ? closest(
+              name,
+              nearbyFolders([
+                reposDir,
+                planRepo && path.dirname(planRepo),
+                path.dirname(path.resolve(planPath)),
+              ]),
+            )
+          : undefined;
+      missing.push(
+        `${task.id} (repo ${name ?? '(none)'}${near !== undefined && near !== name ? `; did you mean ${near}?` : ''})`,
+      );
+    } else byTask.set(task.id, found);
   }
   if (missing.length > 0) {
     const looked = [
@@ -85,6 +101,21 @@ export async function findRepos(
     };
   }
   return { repos: byTask, ...(planRepo !== undefined ? { planRepo } : {}) };
+}
+
+/** The folders in these folders (where a task's repo is looked for by name). */
+function nearbyFolders(dirs: (string | undefined)[]): string[] {
+  const names = new Set<string>();
+  for (const dir of dirs) {
+    if (dir === undefined) continue;
+    try {
+      for (const entry of readdirSync(dir, { withFileTypes: true }))
+        if (entry.isDirectory() && !entry.name.startsWith('.')) names.add(entry.name);
+    } catch {
+      // not there, or not readable: nothing to suggest from it
+    }
+  }
+  return [...names];
 }
 
 async function findRepo(

@@ -192,6 +192,15 @@ describe('ccglm run --check', () => {
   });
 });
 
+describe('ccglm run preflight: a repo name with a typo', () => {
+  it('names the folder it probably meant', () => {
+    sandbox = makeSandbox(twoWaves.replaceAll('**repo**: app', '**repo**: ap'));
+    const result = runSync(sandbox);
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('(repo ap; did you mean app?)');
+  });
+});
+
 describe('ccglm run preflight: folders', () => {
   it('a state folder that cannot be made (XDG_STATE_HOME under a file): refused, nothing changed', async () => {
     sandbox = makeSandbox(twoWaves);
