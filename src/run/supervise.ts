@@ -13,11 +13,13 @@ import {
 } from '../jobs/index.js';
 import type { Attempt } from './attempt.js';
 import { follow } from './follow.js';
+import { branchCommits } from './git.js';
 import { lastLine } from './job-output.js';
 import { stopRemoteAttempt } from './remote.js';
 import type { RunCore } from './run-core.js';
 import { signalExitCode, type StopSignal } from './run-options.js';
 import { rerunCommand } from './summary.js';
+import { branchLine } from './task-log.js';
 
 /** Checks the running attempts' health on an interval; returns what stops it. */
 export function startWatchdog(core: RunCore): () => void {
@@ -65,12 +67,20 @@ async function checkHealth(core: RunCore): Promise<void> {
     else {
       core.attempts.delete(attempt.taskId); // its waiter will see the stop's outcome and ignore it
       await stopJob(options.logDir, attempt.jobId, { reason: 'stalled' }).catch(() => undefined);
+      // What it committed before it stalled stays on its branch: said, not "0 commits".
+      const { ws } = attempt;
+      const work =
+        ws.branch === core.workspace.integration.name
+          ? []
+          : ((await branchCommits(ws.repo.path, ws.base, ws.branch).catch(() => undefined))
+              ?.commits ?? []);
       await core.finishAttempt(attempt, 'Blocked', {
         reason: `stalled after ${attempt.restarts} restart(s) (${health.reason_code})`,
-        commits: [],
+        commits: work,
         log: [
           `job ${attempt.jobId} stalled again (${health.reason_code}) after ${attempt.restarts} restart(s): blocked`,
-          `worktree kept: ${attempt.ws.worktree}`,
+          ...(work.length > 0 ? [`${branchLine(ws.branch, work)} (not merged)`] : []),
+          `worktree kept: ${ws.worktree}`,
         ],
       });
     }

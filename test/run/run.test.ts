@@ -504,6 +504,11 @@ describe('ccglm run supervision', () => {
       /^Blocked stalled after 1 restart\(s\)/,
     );
     expect(readFileSync(path.join(sandbox.marks, 'runs'), 'utf8')).toBe('run\nrun\n');
+    // What it committed before it hung is said, and where it stays.
+    expect(end?.commits).toEqual([expect.stringMatching(/ work$/)]);
+    expect(parsePlan(readFileSync(sandbox.plan, 'utf8'), 'p').plan.tasks[0]?.log).toMatch(
+      /branch feature-test--T1: 1 commit\(s\) — \S+ work \(not merged\)/,
+    );
   }, 60_000);
 
   it('SIGTERM stops the running jobs, records them in the plan and exits 143', async () => {
