@@ -6,6 +6,7 @@
  */
 import { CcglmError, ExitCode } from '../errors.js';
 import type { PlanDoc, Task } from '../plan/types.js';
+import { logLines } from '../plan/values.js';
 
 export interface RenderPromptOptions {
   plan: PlanDoc;
@@ -107,10 +108,7 @@ function formatLocation(task: Task): string {
 
 /** The plan's log of the task (notes, an earlier attempt): what the agent should know first. */
 function formatLog(task: Task): string {
-  const lines = (task.log ?? '')
-    .split('\n')
-    .map((line) => line.replace(/^\s*[-*+]\s+/, '').trim())
-    .filter((line) => line.length > 0);
+  const lines = logLines(task.log);
   if (lines.length === 0) return '';
   return `\n- **log** (the plan's, before this attempt):\n${lines.map((line) => `  - ${line}`).join('\n')}`;
 }

@@ -221,3 +221,11 @@ export function stripMarkup(text: string): { text: string; lead: number } {
   value = value.replace(/[`*_\]]+$/, '');
   return { text: value, lead };
 }
+
+/** A task's log as lines: list markers and blank lines gone (what runs and prompts read of it). */
+export function logLines(log: string | undefined): string[] {
+  return (log ?? '')
+    .split('\n')
+    .map((line) => line.replace(/^\s*[-*+]\s+/, '').trim())
+    .filter((line) => line.length > 0);
+}

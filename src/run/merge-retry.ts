@@ -6,6 +6,7 @@
  * running the agent again. The plan and git are the truth; nothing else is kept.
  */
 import type { Task } from '../plan/types.js';
+import { logLines } from '../plan/values.js';
 import { git, revParse, worktreesByBranch } from './git.js';
 
 const MERGE_FAILED = 'agent completed; merge failed:';
@@ -25,10 +26,7 @@ export function mergeFailedLine(cause: string, integration?: string): string {
  */
 export function failedMergeBranch(task: Task): string | undefined {
   if (task.status !== 'Failed' || task.log === undefined) return undefined;
-  const lines = task.log
-    .split('\n')
-    .map((line) => line.replace(/^\s*[-*]\s+/, '').trim())
-    .filter((line) => !line.startsWith('earlier attempt'));
+  const lines = logLines(task.log).filter((line) => !line.startsWith('earlier attempt'));
   if (!lines.some((line) => line.startsWith(MERGE_FAILED))) return undefined;
   for (const line of lines) {
     // The line task-log.ts's branchLine writes.

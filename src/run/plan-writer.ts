@@ -22,6 +22,8 @@ import path from 'node:path';
 import { processStartTime } from './lock.js';
 import { patchPlan, PatchError, type LogOf } from '../plan/patch.js';
 import type { Task, TaskEdit } from '../plan/types.js';
+import { logLines } from '../plan/values.js';
+import { NOTE } from './task-log.js';
 
 /** The least time between the starts of two writes of the plan (ms). */
 export const PLAN_WRITE_GAP_MS = 250;
@@ -45,15 +47,6 @@ export interface PlanWriterOptions {
   /** Each task's log as the run read the plan: its lines are the run's to replace, not notes. */
   startLogs?: Map<string, string | undefined>;
 }
-
-/** A person's line kept in a task's log (task-log.ts writes the same prefix). */
-const NOTE = 'note: ';
-/** A log's lines, list markers and blank lines gone. */
-const logLines = (log: string | undefined): string[] =>
-  (log ?? '')
-    .split('\n')
-    .map((line) => line.replace(/^\s*[-*+]\s+/, '').trim())
-    .filter((line) => line.length > 0);
 
 const realTimer = (done: () => void, ms: number) => {
   const handle = setTimeout(done, ms);

@@ -3,6 +3,7 @@
  * line, why it failed, what its branch holds, and a line of an earlier attempt.
  */
 import type { Task } from '../plan/types.js';
+import { logLines } from '../plan/values.js';
 import type { StartedTask } from './run-state.js';
 import { formatDuration } from './summary.js';
 
@@ -78,7 +79,7 @@ const RUN_LOG =
 const RUN_LINE =
   /^(rate limited: |output: |worktree kept: |branch \S+: \d+ commit\(s\)|scope drift: |merged into |merge retried: |Summary: |job \S+ |edited in the plan after |its \S+ changed in the plan|\S+ was (removed from|set \w+ in) the plan)/;
 /** A line of a person's, kept from the plan's log by an earlier run. */
-const NOTE = 'note: ';
+export const NOTE = 'note: ';
 
 /**
  * `lines` as the log. Of the log the plan had: a person's lines are kept, each as `note: …` (and
@@ -87,10 +88,7 @@ const NOTE = 'note: ';
  * run's record of anything else is replaced.
  */
 export function withEarlierAttempt(task: Task | undefined, lines: string[]): string {
-  const earlier = (task?.log ?? '')
-    .split('\n')
-    .map((line) => line.replace(/^\s*[-*+]\s+/, '').trim())
-    .filter((line) => line.length > 0);
+  const earlier = logLines(task?.log);
   const notes = earlier.filter((line) => line.startsWith(NOTE));
   const rest = earlier.filter((line) => !line.startsWith(NOTE));
   if (rest.length > 0 && !RUN_LOG.test(rest[0] as string))
